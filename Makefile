@@ -1,0 +1,45 @@
+# Quick start:  make run   (set up and serve a demo forum on http://localhost:6543)
+#               make test  (set up and run every test)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CONFIG ?= forum.ini
+PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: install run serve test test-fast catalogs lint bench clean help
+
+help:
+	@echo "make run       set up a virtual environment, a demo forum, and serve it"
+	@echo "make test      set up and run every test"
+	@echo "make catalogs  extract translatable strings and update the nl and ru catalogs"
+	@echo "make clean     remove the virtual environment (keeps forum.ini and var/)"
+
+# The virtual environment holds the core and every bundled plugin, editable.
+$(VENV)/.installed: pyproject.toml setup.cfg $(wildcard plugins/*/pyproject.toml)
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is needed ($(PYTHON) not found)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+	$(PIP) install -e '.[test]' $(foreach d,$(PLUGIN_DIRS),-e $(d))
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/forum init --demo --no-input --config $(CONFIG)
+	$(BIN)/forum serve --config $(CONFIG)
+
+serve: install
+	$(BIN)/forum serve --config $(CONFIG)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+catalogs: install
+	$(BIN)/pybabel extract -F babel.cfg -k say -k _ -c TRANSLATORS: --no-location --sort-output \
+		--project forum --msgid-bugs-address "" -o locale/forum.pot forum_core $(PLUGIN_DIRS)
+	$(BIN)/pybabel update -D forum -i locale/forum.pot -d locale --no-fuzzy-matching --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) build *.egg-info

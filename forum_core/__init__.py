@@ -1,0 +1,104 @@
+"""The forum's core: the WSGI application factory.
+
+``main`` is the PasteDeploy entry point (``use = egg:forum-core`` in the ``.ini``);
+``make_config`` builds the Pyramid configuration and reads as the application's table of
+contents.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Mapping
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+# Pyramid 2.1 imports pkg_resources, which warns on every start; nothing for owners to act on.
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Everyone
+from pyramid.config import Configurator
+from pyramid.csrf import CookieCSRFStoragePolicy
+from pyramid.router import Router
+
+from .environment import ForumEnvironment, load_environment
+from .errors import StartupError
+from .i18n import translate
+
+try:
+    __version__ = version("forum-core")
+except PackageNotFoundError:  # running from a checkout that is not installed
+    __version__ = "0.0.0"
+
+
+class Root:
+    """The root resource: site-wide permissions. Content resources refine them."""
+
+    __acl__ = [
+        (Allow, "role:admin", ALL_PERMISSIONS),
+        (Allow, Everyone, "view"),
+    ]
+
+    def __init__(self, request: Any) -> None:
+        self.request = request
+
+
+def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = None,
+                ) -> Configurator:
+    """The Pyramid configuration of the core plus the enabled plugins.
+
+    :raises StartupError: for bad settings or plugins, with one line saying what to change.
+    """
+    if env is None:
+        env = load_environment(raw_settings)
+    settings = dict(env.settings)
+    settings.setdefault("forum.version", __version__)
+    config = Configurator(settings=settings, root_factory=Root)
+    config.registry.forum = env
+    # languages first: later includes translate their start-up errors with it
+    config.include(".i18n")
+    # one database session and transaction per request
+    config.include(".db")
+    # services looked up with request.find_service(IThing)
+    config.include("pyramid_services")
+    # sign-in, principals, ACL security policy
+    config.include(".accounts")
+    # every state-changing request needs the CSRF token (double-submit cookie, no session)
+    config.set_csrf_storage_policy(CookieCSRFStoragePolicy(
+        cookie_name="forum_csrf", secure=settings["forum.cookie_secure"], httponly=True))
+    config.set_default_csrf_options(require_csrf=True)
+    # Jinja2 templates, themes, static files and template slots
+    config.include(".templating")
+    config.add_route("core.home", "/")
+    config.scan(".views")
+    # settled core first, so plugins can override its views and extend its routes
+    config.commit()
+    for plugin in env.plugins:
+        include_plugin(config, plugin)
+    config.commit()
+    return config
+
+
+def include_plugin(config: Configurator, plugin: Any) -> None:
+    """Wire one plugin's conventional folders and its ``includeme`` under ``/<id>``."""
+    locale = plugin.folder("locale")
+    if locale is not None:
+        config.add_translation_dirs(str(locale))
+    static = plugin.folder("static")
+    if static is not None:
+        config.add_static_view(f"static/plugins/{plugin.id}", str(static), cache_max_age=3600)
+    if hasattr(plugin.module, "includeme"):
+        config.include(plugin.module, route_prefix=f"/{plugin.id}")
+
+
+def make_wsgi_app(raw_settings: Mapping[str, Any]) -> Router:
+    return make_config(raw_settings).make_wsgi_app()
+
+
+def main(global_config: Mapping[str, Any] | None, **settings: Any) -> Router:
+    """PasteDeploy application factory. A bad configuration exits with one line, no traceback."""
+    try:
+        return make_wsgi_app(settings)
+    except StartupError as exc:
+        print(f"forum: {translate(exc.message)}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,81 @@
+"""Who is asking, and what may they do: Pyramid's security policy for the forum.
+
+A signed-in browser carries a random token in the ``forum_session`` cookie (HttpOnly,
+SameSite=Lax, Secure when configured). The token's hash is looked up in ``auth_sessions``, so
+sign-ins work across several app processes and can be revoked. Principals are the member's id
+and role plus whatever ``forum_extra_principals`` adds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pyramid.authorization import ACLHelper, Authenticated, Everyone
+from pyramid.interfaces import ISecurityPolicy
+from zope.interface import implementer
+
+from .interfaces import IUserService
+
+if TYPE_CHECKING:
+    from pyramid.request import Request
+
+    from .models import User
+
+COOKIE_NAME = "forum_session"
+
+
+def principals_for(request: Request, user: User | None) -> list[str]:
+    principals = [Everyone]
+    if user is not None:
+        principals += [Authenticated, f"user:{user.id}", f"role:{user.role}"]
+    for extra in request.registry.forum.hooks.collect(
+            "forum_extra_principals", request=request, user=user):
+        principals.extend(extra)
+    return principals
+
+
+def _request_user(request: Request) -> User | None:
+    token = request.cookies.get(COOKIE_NAME)
+    if not token or len(token) > 128:
+        return None
+    return request.find_service(IUserService).user_for_token(token)
+
+
+def _request_principals(request: Request) -> list[str]:
+    return principals_for(request, request.user)
+
+
+@implementer(ISecurityPolicy)
+class ForumSecurityPolicy:
+    def __init__(self, secure: bool, days: int) -> None:
+        self.secure = secure
+        self.max_age = days * 24 * 3600
+        self.acl = ACLHelper()
+
+    def identity(self, request: Request) -> User | None:
+        return request.user
+
+    def authenticated_userid(self, request: Request) -> int | None:
+        user = request.user
+        return None if user is None else user.id
+
+    def permits(self, request: Request, context: Any, permission: str) -> Any:
+        return self.acl.permits(context, request.principals, permission)
+
+    def remember(self, request: Request, userid: Any, **kw: Any) -> list[tuple[str, str]]:
+        """Sign ``userid`` (a User) in; returns the Set-Cookie header."""
+        token = request.find_service(IUserService).start_session(userid, self.max_age // 86400)
+        return [("Set-Cookie", self._cookie(token, self.max_age))]
+
+    def forget(self, request: Request, **kw: Any) -> list[tuple[str, str]]:
+        token = request.cookies.get(COOKIE_NAME)
+        if token:
+            request.find_service(IUserService).end_session(token)
+        return [("Set-Cookie", self._cookie("", 0))]
+
+    def _cookie(self, value: str, max_age: int) -> str:
+        parts = [f"{COOKIE_NAME}={value}", "Path=/", f"Max-Age={max_age}", "HttpOnly",
+                 "SameSite=Lax"]
+        if self.secure:
+            parts.append("Secure")
+        return "; ".join(parts)

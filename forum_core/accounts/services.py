@@ -1,0 +1,135 @@
+"""Accounts: creating members, roles, passwords and sign-in sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from zope.interface import implementer
+
+from ..db import utcnow
+from ..errors import ValidationError
+from ..events import UserRegistered, UserRoleChanged, emit
+from ..i18n import _
+from .interfaces import IUserService
+from .models import ROLES, AuthSession, User
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9]$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+
+_hasher = PasswordHasher()
+# verified against when the login matches nobody, so both cases take the same time
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@implementer(IUserService)
+class DatabaseUserService:
+    def __init__(self, session: Session) -> None:
+        self.db = session
+
+    # -- members ---------------------------------------------------------------------------
+
+    def create_user(self, username: str, email: str, password: str, role: str = "member",
+                    display_name: str = "", is_demo: bool = False) -> User:
+        username, email = username.strip(), email.strip()
+        if not USERNAME_RE.match(username):
+            raise ValidationError(_(
+                "A username has 3 to 30 characters: letters, digits, '_', '.' or '-', "
+                "starting and ending with a letter or digit."))
+        if not EMAIL_RE.match(email) or len(email) > 254:
+            raise ValidationError(_("Enter a valid e-mail address, like name@example.com."))
+        self._check_password(password)
+        self._check_role(role)
+        if self.get_by_username(username) is not None:
+            raise ValidationError(_("The username ${username} is taken.",
+                                    mapping={"username": username}))
+        if self.db.scalar(select(User).where(func.lower(User.email) == email.lower())):
+            raise ValidationError(_("An account with this e-mail address exists already."))
+        user = User(username=username, email=email, password_hash=_hasher.hash(password),
+                    role=role, display_name=display_name.strip(), is_demo=is_demo)
+        self.db.add(user)
+        # the event needs the new id
+        self.db.flush()
+        emit(self.db, UserRegistered(user_id=user.id, username=user.username))
+        return user
+
+    def get_by_username(self, username: str) -> User | None:
+        return self.db.scalar(select(User).where(func.lower(User.username) == username.lower()))
+
+    def list_users(self, after_id: int | None = None, limit: int = 50) -> list[User]:
+        query = select(User).order_by(User.id).limit(limit)
+        if after_id is not None:
+            query = query.where(User.id > after_id)
+        return list(self.db.scalars(query))
+
+    def set_role(self, user: User, role: str) -> None:
+        self._check_role(role)
+        if user.role == role:
+            return
+        old, user.role = user.role, role
+        emit(self.db, UserRoleChanged(user_id=user.id, old_role=old, new_role=role))
+
+    def set_password(self, user: User, password: str) -> None:
+        self._check_password(password)
+        user.password_hash = _hasher.hash(password)
+
+    @staticmethod
+    def _check_password(password: str) -> None:
+        if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+            raise ValidationError(_(
+                "A password has at least ${minimum} characters.",
+                mapping={"minimum": MIN_PASSWORD_LENGTH}))
+
+    @staticmethod
+    def _check_role(role: str) -> None:
+        if role not in ROLES:
+            raise ValidationError(_("Unknown role ${role}; choose one of ${roles}.",
+                                    mapping={"role": role, "roles": ", ".join(ROLES)}))
+
+    # -- signing in ------------------------------------------------------------------------
+
+    def authenticate(self, login: str, password: str) -> User | None:
+        login = login.strip().lower()
+        user = self.db.scalar(select(User).where(
+            (func.lower(User.username) == login) | (func.lower(User.email) == login)))
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if user is None:
+            return None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        return user
+
+    def start_session(self, user: User, days: int) -> str:
+        token = secrets.token_urlsafe(32)
+        now = utcnow()
+        self.db.add(AuthSession(token_hash=hash_token(token), user=user, created_at=now,
+                                last_seen_at=now, expires_at=now + dt.timedelta(days=days)))
+        return token
+
+    def user_for_token(self, token: str) -> User | None:
+        found = self.db.execute(
+            select(AuthSession, User).join(User)
+            .where(AuthSession.token_hash == hash_token(token),
+                   AuthSession.expires_at > utcnow())
+        ).first()
+        return None if found is None else found.User
+
+    def end_session(self, token: str) -> None:
+        found = self.db.scalar(select(AuthSession).where(AuthSession.token_hash == hash_token(token)))
+        if found is not None:
+            self.db.delete(found)

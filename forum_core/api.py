@@ -1,0 +1,50 @@
+"""The public plugin API: the only module of the core that plugins import.
+
+Everything a plugin needs is re-exported here; the modules behind it may change between
+releases, this surface only with a new ``PLUGIN_API_VERSION``. Bundled plugins are held to the
+same rule as third-party ones, so this module is complete by construction.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from .accounts.interfaces import IUserService
+from .accounts.models import ROLES, User
+from .db import Base, UTCDateTime, utcnow
+from .errors import ForumError, StartupError, ValidationError
+from .events import Event, UserRegistered, UserRoleChanged, emit
+from .hookspecs import hookimpl
+from .i18n import _
+from .plugins import PLUGIN_API_VERSION, Plugin
+from .settings import Setting
+
+__all__ = [
+    # declaring a plugin
+    "Plugin",
+    "Setting",
+    "PLUGIN_API_VERSION",
+    "hookimpl",
+    # translations
+    "_",
+    # database
+    "Base",
+    "UTCDateTime",
+    "utcnow",
+    # events
+    "Event",
+    "UserRegistered",
+    "UserRoleChanged",
+    "emit",
+    # accounts
+    "User",
+    "ROLES",
+    "IUserService",
+    # errors
+    "ForumError",
+    "StartupError",
+    "ValidationError",
+    # HTML for template slots
+    "Markup",
+    "escape",
+]

@@ -1,0 +1,327 @@
+"""The core's subcommands of ``forum``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import ForumError, StartupError
+from ..i18n import _, translate
+from . import (
+    cli,
+    config_path_option,
+    db_session,
+    environment,
+    generate_secret,
+    is_interactive,
+    read_password,
+    say,
+)
+from .inifile import write_config
+
+# -------------------------------------------------------------------------------------------------
+# init, migrate, serve
+# -------------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@config_path_option
+@click.option("--demo", is_flag=True, help="Also create demo members and content.")
+@click.option("--database", "database_url", metavar="URL",
+              help="Database URL for a new config (default: SQLite next to the config).")
+@click.option("--plugins", metavar="IDS",
+              help="Plugins to enable in a new config, space separated; 'all' for every "
+                   "installed one (default: all).")
+@click.option("--admin-username", envvar="FORUM_ADMIN_USERNAME", default="admin",
+              show_default=True, help="Username of the administrator (also $FORUM_ADMIN_USERNAME).")
+@click.option("--admin-email", envvar="FORUM_ADMIN_EMAIL", default="admin@example.com",
+              show_default=True, help="E-mail of the administrator (also $FORUM_ADMIN_EMAIL).")
+@click.option("--admin-password", envvar="FORUM_ADMIN_PASSWORD",
+              help="Password of the administrator (also $FORUM_ADMIN_PASSWORD); asked for on a "
+                   "terminal, generated and printed otherwise.")
+@click.option("--no-input", is_flag=True, help="Never prompt, even on a terminal.")
+def init(config_path: Path, demo: bool, database_url: str | None, plugins: str | None,
+         admin_username: str, admin_email: str, admin_password: str | None,
+         no_input: bool) -> None:
+    """Create a configuration, migrate the database and create the administrator.
+
+    Safe to run again: an existing configuration, database and administrator are kept.
+    """
+    from ..accounts.services import DatabaseUserService
+    from ..demo import DEMO_PASSWORD, create_demo_content
+    from ..plugins import installed_plugins
+
+    if config_path.exists():
+        say("Using the existing configuration ${path}.", path=str(config_path))
+    else:
+        installed = list(installed_plugins())
+        enabled = installed if plugins in (None, "all") else plugins.replace(",", " ").split()
+        write_config(config_path, secret=generate_secret(), database_url=database_url,
+                     plugins=enabled)
+        say("Wrote the configuration ${path}.", path=str(config_path))
+    env = environment(config_path)
+    _migrate(env)
+    generated = None
+    with db_session(env) as session:
+        users = DatabaseUserService(session)
+        admin = next((u for u in users.list_users(limit=1000) if u.role == "admin"), None)
+        if admin is not None:
+            say("The administrator ${username} exists already; left unchanged (set a new "
+                "password with 'forum user set-password ${username}').", username=admin.username)
+        else:
+            if admin_password is None:
+                if is_interactive() and not no_input:
+                    admin_password = read_password("Password for the administrator:")
+                else:
+                    admin_password = generated = generate_secret()[:16]
+            admin = users.create_user(admin_username, admin_email, admin_password, role="admin")
+            say("Created the administrator ${username}.", username=admin.username)
+        if demo:
+            if create_demo_content(session, env.hooks, admin):
+                say("Created demo content; demo members sign in with the password "
+                    "${password}.", password=DEMO_PASSWORD)
+            else:
+                say("Demo content exists already; left unchanged.")
+    if generated:
+        say("Administrator: ${username} / password: ${password}", username=admin_username,
+            password=generated)
+    say("Start the forum with: forum serve --config ${path}", path=str(config_path))
+
+
+def _migrate(env: object) -> list[str]:
+    from ..db import make_engine
+    from ..migrations import upgrade
+
+    engine = make_engine(env.settings["forum.database_url"])  # type: ignore[attr-defined]
+    try:
+        changed = upgrade(engine, env,  # type: ignore[arg-type]
+                          progress=lambda name: say("Migrating ${branch}...", branch=name))
+    finally:
+        engine.dispose()
+    if not changed:
+        say("The database is up to date.")
+    return changed
+
+
+@cli.command()
+@config_path_option
+def migrate(config_path: Path) -> None:
+    """Upgrade the database schema of the core and of every enabled plugin."""
+    _migrate(environment(config_path))
+
+
+@cli.command()
+@config_path_option
+@click.option("--host", default="localhost", show_default=True, help="Address to listen on.")
+@click.option("--port", default=6543, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Worker threads.")
+def serve(config_path: Path, host: str, port: int, threads: int) -> None:
+    """Serve the forum with waitress."""
+    import waitress
+    from pyramid.paster import get_app, setup_logging
+
+    from ..db import make_engine
+    from ..migrations import pending
+
+    env = environment(config_path)
+    engine = make_engine(env.settings["forum.database_url"])
+    try:
+        behind = pending(engine, env)
+    finally:
+        engine.dispose()
+    if behind:
+        raise StartupError(_(
+            "The database needs migrating (${branches}); run 'forum migrate --config ${path}'.",
+            mapping={"branches": ", ".join(behind), "path": str(config_path)}))
+    setup_logging(str(config_path.resolve()))
+    app = get_app(str(config_path.resolve()), "main")
+    say("Serving the forum on http://${host}:${port}/ (Ctrl+C to stop)", host=host, port=port)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="forum")
+
+
+# -------------------------------------------------------------------------------------------------
+# plugins, settings, hooks
+# -------------------------------------------------------------------------------------------------
+
+
+@cli.command("plugins")
+@config_path_option
+def plugins_command(config_path: Path) -> None:
+    """List installed plugins, which are enabled, and what each requires."""
+    from importlib.metadata import metadata
+
+    from ..plugins import describe_installed, installed_plugins
+
+    enabled: dict[str, object] = {}
+    if config_path.exists():
+        enabled = {p.id: p for p in environment(config_path).plugins}
+    found = installed_plugins()
+    if not found:
+        say("No plugins are installed.")
+        return
+    for plugin_id, ep in found.items():
+        info = describe_installed(ep)
+        loaded = enabled.get(plugin_id)
+        state = translate(_("enabled")) if loaded else translate(_("installed"))
+        description = loaded.info.description if loaded else (  # type: ignore[attr-defined]
+            metadata(info.distribution).get("Summary", "") if info.distribution else "")
+        click.echo(f"{plugin_id:<16} {info.version:<10} {state:<10} {description}")
+        if loaded and loaded.info.requires:  # type: ignore[attr-defined]
+            say("    requires: ${ids}", ids=", ".join(loaded.info.requires))  # type: ignore
+    say("Enable a plugin by adding its id to forum.plugins in ${path}, then run 'forum migrate'.",
+        path=str(config_path))
+
+
+@cli.command("settings")
+@config_path_option
+def settings_command(config_path: Path) -> None:
+    """Print every setting of the core and the enabled plugins: type, default, help."""
+    from ..environment import load_environment
+
+    env = environment(config_path) if config_path.exists() else load_environment({})
+    for group in env.settings_groups:
+        title = _("Core settings") if group.owner is None else _(
+            "Settings of plugin ${plugin}", mapping={"plugin": group.owner})
+        click.echo(f"# {translate(title)}")
+        for setting in group.settings:
+            default = " ".join(setting.default) if isinstance(setting.default, list) \
+                else setting.default
+            value = env.settings.get(group.key(setting))
+            shown = "***" if setting.secret and value else (
+                " ".join(value) if isinstance(value, list) else value)
+            click.echo(f"{group.key(setting)} ({setting.type}, default: {default!r})")
+            click.echo(f"    {translate(_(setting.help))}")
+            click.echo(f"    env: {group.env_var(setting)}   current: {shown!r}")
+        click.echo("")
+
+
+@cli.command("hooks")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
+              show_default=True, help="Plain text, or Markdown as in docs/plugin_hooks.md.")
+def hooks_command(fmt: str) -> None:
+    """Print the reference of every plugin hook, generated from the hookspecs."""
+    from ..hookdoc import render_markdown, render_text
+
+    click.echo(render_markdown() if fmt == "markdown" else render_text(), nl=False)
+
+
+# -------------------------------------------------------------------------------------------------
+# users
+# -------------------------------------------------------------------------------------------------
+
+
+@cli.group()
+def user() -> None:
+    """Create and list members, change roles."""
+
+
+@user.command("create")
+@config_path_option
+@click.argument("username")
+@click.option("--email", required=True, help="The member's e-mail address.")
+@click.option("--password", envvar="FORUM_USER_PASSWORD",
+              help="The password (also $FORUM_USER_PASSWORD); asked for on a terminal.")
+@click.option("--role", type=click.Choice(["member", "moderator", "admin"]), default="member",
+              show_default=True)
+def user_create(config_path: Path, username: str, email: str, password: str | None,
+                role: str) -> None:
+    """Create a member."""
+    from ..accounts.services import DatabaseUserService
+
+    if password is None:
+        if not is_interactive():
+            raise click.UsageError(translate(_(
+                "Give --password or $FORUM_USER_PASSWORD when not on a terminal.")))
+        password = read_password("Password:")
+    env = environment(config_path)
+    with db_session(env) as session:
+        created = DatabaseUserService(session).create_user(username, email, password, role=role)
+        name, created_role = created.username, created.role
+    say("Created ${username} (${role}).", username=name, role=created_role)
+
+
+@user.command("list")
+@config_path_option
+def user_list(config_path: Path) -> None:
+    """List members: id, username, role, e-mail, joined."""
+    from ..accounts.services import DatabaseUserService
+
+    with db_session(environment(config_path)) as session:
+        users = DatabaseUserService(session)
+        after = None
+        while batch := users.list_users(after_id=after, limit=500):
+            for u in batch:
+                click.echo(f"{u.id:>6}  {u.username:<30} {u.role:<10} {u.email:<40} "
+                           f"{u.created_at:%Y-%m-%d}")
+            after = batch[-1].id
+
+
+@user.command("set-role")
+@config_path_option
+@click.argument("username")
+@click.argument("role", type=click.Choice(["member", "moderator", "admin"]))
+def user_set_role(config_path: Path, username: str, role: str) -> None:
+    """Change a member's role."""
+    from ..accounts.services import DatabaseUserService
+
+    with db_session(environment(config_path)) as session:
+        users = DatabaseUserService(session)
+        found = users.get_by_username(username)
+        if found is None:
+            raise ForumError(_("No member is called ${username}.", mapping={"username": username}))
+        users.set_role(found, role)
+    say("${username} is now ${role}.", username=username, role=role)
+
+
+# -------------------------------------------------------------------------------------------------
+# plugin development
+# -------------------------------------------------------------------------------------------------
+
+
+@cli.group()
+def plugin() -> None:
+    """Tools for plugin developers."""
+
+
+@plugin.command("new")
+@click.argument("plugin_id")
+@click.option("--directory", "-d", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("."), show_default=True, help="Where to create forum-<id>/.")
+@click.option("--description", default="", help="One sentence about the plugin.")
+def plugin_new(plugin_id: str, directory: Path, description: str) -> None:
+    """Write a working plugin distribution skeleton named forum-PLUGIN_ID."""
+    from .skeleton import write_skeleton
+
+    target = write_skeleton(plugin_id, directory, description)
+    say("Created ${path}. Install it with: pip install -e ${path}", path=str(target))
+    say("Then add '${plugin}' to forum.plugins and run 'forum migrate'.", plugin=plugin_id)
+
+
+@user.command("set-password")
+@config_path_option
+@click.argument("username")
+@click.option("--password", envvar="FORUM_USER_PASSWORD",
+              help="The new password (also $FORUM_USER_PASSWORD); asked for on a terminal, "
+                   "generated and printed otherwise.")
+def user_set_password(config_path: Path, username: str, password: str | None) -> None:
+    """Set a member's password (for example a forgotten administrator password)."""
+    from ..accounts.services import DatabaseUserService
+
+    generated = None
+    if password is None:
+        password = read_password("Password:") if is_interactive() else None
+        if password is None:
+            password = generated = generate_secret()[:16]
+    with db_session(environment(config_path)) as session:
+        users = DatabaseUserService(session)
+        found = users.get_by_username(username)
+        if found is None:
+            raise ForumError(_("No member is called ${username}.", mapping={"username": username}))
+        users.set_password(found, password)
+    if generated:
+        say("New password of ${username}: ${password}", username=username, password=generated)
+    else:
+        say("Changed the password of ${username}.", username=username)

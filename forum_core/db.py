@@ -1,0 +1,151 @@
+"""The database: declarative base, engine set-up for SQLite and PostgreSQL, request sessions.
+
+Each request gets one session, joined to the request's transaction by pyramid_tm and
+zope.sqlalchemy: the transaction commits when the view returns normally and rolls back on any
+error. Code never calls ``commit()`` itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import zope.sqlalchemy
+from sqlalchemy import DateTime, MetaData, String, create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from .errors import StartupError
+from .events import bind_hooks
+from .i18n import _
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+    from pyramid.request import Request
+
+    from .plugins import Hooks
+
+# Named constraints: Alembic's batch mode on SQLite can only drop constraints that have names.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timestamps stored as UTC and always read back timezone-aware.
+
+    SQLite has no timezone type, so values are stored naive in UTC and tagged on the way out.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use forum_core.api.utcnow()")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Base class of every model, the core's and the plugins'."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dt.datetime: UTCDateTime(), str: String()}
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def normalize_url(url: str) -> str:
+    """Use psycopg 3 for ``postgresql://`` URLs; refuse what we cannot run on."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        raise StartupError(_(
+            "forum.database_url ${url} is not a database URL; use sqlite:///path/forum.sqlite "
+            "or postgresql://user@host/database.", mapping={"url": repr(url)})) from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StartupError(_(
+            "forum.database_url uses ${backend}; the forum runs on sqlite or postgresql.",
+            mapping={"backend": parsed.get_backend_name()}))
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` with the forum's SQLite settings applied on every connection."""
+    url = normalize_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(url, **kwargs)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT and transactional
+    # DDL (SQLAlchemy's SQLite dialect docs); turn it off and emit BEGIN ourselves.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    # WAL with synchronous=NORMAL may lose the last commits on power loss, not on a crash of
+    # the process; FULL keeps every acknowledged write.
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def open_session(factory: sessionmaker[Session], hooks: Hooks | None = None) -> Session:
+    """A session that announces its content events through ``hooks`` after commit."""
+    session = factory()
+    if hooks is not None:
+        bind_hooks(session, hooks)
+    return session
+
+
+def _request_db(request: Request) -> Session:
+    registry = request.registry
+    session = open_session(registry["forum.db_session_factory"], registry.forum.hooks)
+    zope.sqlalchemy.register(session, transaction_manager=request.tm)
+    return session
+
+
+def includeme(config: Configurator) -> None:
+    settings = config.get_settings()
+    engine = make_engine(settings["forum.database_url"])
+    config.registry["forum.db_engine"] = engine
+    config.registry["forum.db_session_factory"] = make_session_factory(engine)
+    # one transaction per request, committed or aborted by pyramid_tm
+    settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
+    config.include("pyramid_tm")
+    config.add_request_method(_request_db, "db", reify=True)

@@ -1,0 +1,81 @@
+"""Everything known before the web application is built: typed settings and enabled plugins.
+
+The command line uses this on its own (``forum migrate`` needs the enabled plugins but no web
+application); :func:`forum_core.make_config` builds the Pyramid application on top of it.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from . import demo
+from .plugins import (
+    Hooks,
+    LoadedPlugin,
+    installed_plugins,
+    load_plugins,
+    make_plugin_manager,
+)
+from .settings import CORE_SETTINGS, SettingsGroup, check_unknown, parse_settings
+
+#: The core's own hook implementations, registered before any plugin's.
+CORE_HOOK_MODULES = (demo,)
+
+#: The checkout's top folder (themes/ and locale/ live there).
+CHECKOUT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class ForumEnvironment:
+    """Typed settings, the enabled plugins in load order, and the plugin manager."""
+
+    settings: dict[str, Any]
+    plugins: list[LoadedPlugin]
+    installed: dict[str, importlib.metadata.EntryPoint]
+    pm: pluggy.PluginManager
+
+    @cached_property
+    def hooks(self) -> Hooks:
+        return Hooks(self.pm)
+
+    @property
+    def settings_groups(self) -> list[SettingsGroup]:
+        return [CORE_SETTINGS, *(p.settings_group for p in self.plugins)]
+
+    def plugin(self, plugin_id: str) -> LoadedPlugin | None:
+        return next((p for p in self.plugins if p.id == plugin_id), None)
+
+
+def load_environment(
+    raw: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    entry_points: Iterable[importlib.metadata.EntryPoint] | None = None,
+) -> ForumEnvironment:
+    """Parse the core settings, load the enabled plugins, parse theirs, build the manager.
+
+    :param raw: Settings from the ``.ini`` (or a dict in tests).
+    :param environ: Environment overrides; ``os.environ`` by default.
+    :param entry_points: Where to find plugins; the installed distributions by default.
+    :raises StartupError: with one line saying what is wrong.
+    """
+    environ = os.environ if environ is None else environ
+    settings = dict(raw)
+    settings.update(parse_settings(raw, [CORE_SETTINGS], environ))
+    installed = installed_plugins(entry_points)
+    plugins = load_plugins(settings["forum.plugins"], installed)
+    settings["forum.plugins"] = [p.id for p in plugins]
+    groups = [p.settings_group for p in plugins]
+    settings.update(parse_settings(raw, groups, environ))
+    check_unknown(raw, [CORE_SETTINGS, *groups], installed)
+    if not settings["forum.themes_dir"]:
+        settings["forum.themes_dir"] = str(CHECKOUT_DIR / "themes")
+    pm = make_plugin_manager(plugins, CORE_HOOK_MODULES)
+    return ForumEnvironment(settings=settings, plugins=plugins, installed=installed, pm=pm)

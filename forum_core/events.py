@@ -1,0 +1,69 @@
+"""Content events: small dataclasses announced to plugins after the transaction commits.
+
+Services call :func:`emit` while they work; the events wait in the database session and are
+handed to ``forum_on_event`` only once that session's transaction has committed. A rollback
+throws them away, so no plugin ever reacts to something that did not happen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, SessionTransaction
+
+if TYPE_CHECKING:
+    from .plugins import Hooks
+
+_PENDING = "forum.pending_events"
+_HOOKS = "forum.hooks"
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base class of all events; subclass it (frozen dataclass) for a plugin's own events."""
+
+
+@dataclass(frozen=True)
+class UserRegistered(Event):
+    """A new member account exists."""
+
+    user_id: int
+    username: str
+
+
+@dataclass(frozen=True)
+class UserRoleChanged(Event):
+    """A member's role changed (for example from member to moderator)."""
+
+    user_id: int
+    old_role: str
+    new_role: str
+
+
+def bind_hooks(session: Session, hooks: Hooks) -> None:
+    """Let ``session`` announce its events through ``hooks`` after each commit."""
+    session.info[_HOOKS] = hooks
+
+
+def emit(session: Session, event: Event) -> None:
+    """Queue ``event`` until ``session`` commits."""
+    session.info.setdefault(_PENDING, []).append(event)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _announce(session: Session) -> None:
+    pending = session.info.pop(_PENDING, [])
+    hooks = session.info.get(_HOOKS)
+    if hooks is None:
+        return
+    for item in pending:
+        hooks.collect("forum_on_event", event=item)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _discard(session: Session, previous_transaction: SessionTransaction) -> None:
+    # a rolled-back savepoint leaves the outer transaction's events standing
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)

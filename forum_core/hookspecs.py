@@ -1,0 +1,160 @@
+"""The forum's plugin hooks: every extension point a plugin can implement.
+
+A plugin implements a hook by defining a function of the same name decorated with
+``forum_core.api.hookimpl``. Implementations may accept any subset of the arguments listed here,
+so new arguments can be added to a hook without breaking existing plugins; arguments are never
+renamed or removed.
+
+Hooks called while answering a request are *isolated*: an exception raised by one plugin's
+implementation is logged with the plugin's id and only that plugin's contribution is left out.
+Hooks called at start-up are not: a failure there stops start-up with a line naming the plugin.
+
+``forum hooks`` prints this reference; ``docs/plugin_hooks.md`` is generated from it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+    from pyramid.request import Request
+    from sqlalchemy.orm import Session
+
+    from .accounts.models import User
+    from .events import Event
+
+PROJECT = "forum"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# -------------------------------------------------------------------------------------------------
+# Start-up and command-line hooks
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def forum_register_commands() -> list[click.Command]:
+    """Add subcommands to the ``forum`` command line.
+
+    Called once when the ``forum`` command starts and finds a configuration file.
+
+    :return: A list of ``click.Command`` objects; each becomes ``forum <name>``. A name that
+        clashes with a core command is refused at start-up.
+
+    Called from: ``forum_core/cli/__init__.py``.
+    """
+
+
+@hookspec
+def forum_demo_data(session: Session, admin: User) -> None:
+    """Create demonstration content for ``forum init --demo``.
+
+    Called once per ``forum init --demo`` on a database that has no demo content yet, after the
+    core's own demo content exists. Add objects to ``session``; the command commits.
+
+    :param session: The database session of the command.
+    :param admin: The administrator account created by ``forum init``.
+    :return: Nothing.
+
+    Called from: ``forum_core/demo.py``.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# Request hooks: identity and permissions
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def forum_extra_principals(request: Request, user: User | None) -> list[str]:
+    """Give the current visitor extra security principals.
+
+    Called once per request, when permissions are first checked. Principals are strings such as
+    ``"group:12"`` that ACL entries of the core or of plugins can grant permissions to.
+
+    :param request: The current request.
+    :param user: The signed-in member, or None for an anonymous visitor.
+    :return: A list of principal strings (may be empty).
+
+    Called from: ``forum_core/accounts/security.py``.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# Content events
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def forum_on_event(event: Event) -> None:
+    """React to something that happened in the forum, such as a member registering.
+
+    Called after the database transaction that caused the event has committed, never for a
+    transaction that rolled back. Each event is a small dataclass from ``forum_core.api``
+    (``UserRegistered``, ...); plugins may define and emit their own. Do not write to the
+    database of the finished transaction from here.
+
+    :param event: The event; check its type with ``isinstance``.
+    :return: Nothing.
+
+    Called from: ``forum_core/events.py``.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# Template hooks: assets and slots
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def forum_extra_css_urls(request: Request) -> list[str]:
+    """Add stylesheets to every page.
+
+    :param request: The current request.
+    :return: A list of URLs, usually from ``request.static_url("forum_<id>:static/x.css")``.
+
+    Called from: ``forum_core/templates/base.html``.
+    """
+
+
+@hookspec
+def forum_tpl_nav(request: Request) -> str | None:
+    """Add HTML to the main navigation bar of every page.
+
+    :param request: The current request.
+    :return: Markup for one or more ``<li>`` items, or None. Returned HTML is not escaped:
+        escape anything that comes from members.
+
+    Called from: ``forum_core/templates/base.html``.
+    """
+
+
+@hookspec
+def forum_tpl_home(request: Request) -> str | None:
+    """Add a section to the home page, below the core's own content.
+
+    :param request: The current request.
+    :return: Markup of a ``<section>``, or None. Returned HTML is not escaped.
+
+    Called from: ``forum_core/templates/home.html``.
+    """
+
+
+@hookspec
+def forum_tpl_footer(request: Request) -> str | None:
+    """Add HTML to the footer of every page.
+
+    :param request: The current request.
+    :return: Markup, or None. Returned HTML is not escaped.
+
+    Called from: ``forum_core/templates/base.html``.
+    """
+
+
+#: Names of the template slots: ``{{ slot("nav") }}`` calls ``forum_tpl_nav``.
+TEMPLATE_SLOTS = ("nav", "home", "footer")

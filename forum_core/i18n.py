@@ -1,0 +1,109 @@
+"""Languages: translation strings, catalogs, and choosing the language of a request.
+
+The language of a request is, in order: the member's own setting, the browser's
+Accept-Language header, then the ``forum.default_locale`` setting. Catalogs use the one gettext
+domain ``forum`` for the core and every plugin; Pyramid merges same-domain catalogs from all
+translation directories.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from pyramid.i18n import Localizer, TranslationString, TranslationStringFactory, make_localizer
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+    from pyramid.request import Request
+
+log = logging.getLogger(__name__)
+
+DOMAIN = "forum"
+
+#: Marks a string for translation in domain ``forum``; plugins use this one too.
+_ = TranslationStringFactory(DOMAIN)
+
+#: The core's catalogs: ``locale/<lang>/LC_MESSAGES/forum.po`` at the top of the checkout.
+CORE_LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+def compile_catalogs(locale_dir: Path, domain: str = DOMAIN) -> list[Path]:
+    """Compile every ``.po`` under ``locale_dir`` whose ``.mo`` is missing or older.
+
+    Called when the application starts, so a fresh checkout or an edited catalog never needs a
+    manual compile step. Returns the ``.mo`` files written. A read-only install that ships
+    compiled catalogs is left as it is.
+    """
+    written = []
+    for po_path in sorted(Path(locale_dir).glob(f"*/LC_MESSAGES/{domain}.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name, domain=domain)
+        tmp_path = mo_path.with_suffix(".mo.tmp")
+        try:
+            with tmp_path.open("wb") as mo_file:
+                write_mo(mo_file, catalog)
+            os.replace(tmp_path, mo_path)
+        except OSError as exc:  # read-only install: use whatever is there
+            log.warning("cannot write compiled catalog %s: %s", mo_path, exc)
+            continue
+        written.append(mo_path)
+    return written
+
+
+def negotiate_locale(request: Request) -> str:
+    """Pyramid locale negotiator: member setting, then Accept-Language, then the default."""
+    available = request.registry.settings["forum.available_locales"]
+    default = request.registry.settings["forum.default_locale"]
+    user = getattr(request, "user", None)
+    if user is not None and user.locale in available:
+        return user.locale
+    match = request.accept_language.lookup(available, default=default)
+    return match if match in available else default
+
+
+def localizer_for(locale_name: str, translation_dirs: list[str] | None = None) -> Localizer:
+    """A localizer outside a request (command line, e-mail), over the core's catalogs."""
+    dirs = translation_dirs or [str(CORE_LOCALE_DIR)]
+    return make_localizer(locale_name, dirs)
+
+
+def translate(message: str, locale_name: str | None = None) -> str:
+    """Translate ``message`` for the terminal, using ``LANGUAGE``/``LC_ALL``/``LANG``."""
+    if not isinstance(message, TranslationString):
+        return str(message)
+    if locale_name is None:
+        locale_name = terminal_locale()
+    return localizer_for(locale_name).translate(message)
+
+
+def terminal_locale() -> str:
+    """The language of the terminal from the usual environment variables, 'en' by default."""
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        code = value.split(":")[0].split(".")[0]
+        if code and code not in ("C", "POSIX"):
+            return code
+    return "en"
+
+
+def _babel_locale(request: Request) -> Locale:
+    return Locale.parse(request.locale_name)
+
+
+def includeme(config: Configurator) -> None:
+    settings = config.get_settings()
+    compile_catalogs(CORE_LOCALE_DIR)
+    config.add_translation_dirs(str(CORE_LOCALE_DIR))
+    config.set_locale_negotiator(negotiate_locale)
+    # dates and numbers are formatted with Babel in the request's language
+    config.add_request_method(_babel_locale, "babel_locale", reify=True)
+    settings.setdefault("jinja2.i18n.domain", DOMAIN)

@@ -1,0 +1,43 @@
+"""Alembic environment shared by every branch; forum_core.migrations sets its attributes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import context
+
+from forum_core.accounts import models as _account_models  # noqa: F401  (registers tables)
+from forum_core.db import Base
+
+config = context.config
+branch = config.attributes["branch"]
+other_prefixes: tuple[str, ...] = config.attributes.get("other_prefixes", ())
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
+                   compare_to: Any) -> bool:
+    """Autogenerate only compares the tables this branch owns."""
+    if type_ != "table" or name is None:
+        return True
+    if branch.table_prefix is not None:
+        return name.startswith(branch.table_prefix)
+    return not name.startswith(other_prefixes) and not name.startswith("alembic_version")
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes["connection"]
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        version_table=branch.version_table,
+        include_object=include_object,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline (--sql) migrations are not supported")
+run_migrations_online()

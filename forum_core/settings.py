@@ -1,0 +1,194 @@
+"""Declared settings: every setting of the core and of each plugin has a type, default and help.
+
+Settings are read once at start-up from the ``.ini`` (``forum.<key>`` for the core,
+``forum.<plugin>.<key>`` for a plugin) or from the environment (``FORUM_<KEY>`` and
+``FORUM_<PLUGIN>_<KEY>``, which win over the file). A bad value stops start-up with one line
+naming the setting. ``forum settings`` prints them all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import StartupError
+from .i18n import _
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(_("expected one of true, false, yes, no, on, off, 1, 0"))
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise ValueError(_("expected a whole number")) from None
+
+
+def _to_list(value: Any) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return str(value).replace(",", " ").split()
+
+
+def _to_str(value: Any) -> str:
+    return str(value).strip()
+
+
+#: Type name shown in ``forum settings`` -> parser.
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "str": _to_str,
+    "int": _to_int,
+    "bool": _to_bool,
+    "list": _to_list,
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: ``name`` without the ``forum.`` / ``forum.<plugin>.`` prefix.
+
+    ``type`` is one of ``str``, ``int``, ``bool``, ``list`` (space or comma separated).
+    ``choices`` limits the accepted values (each item for a list); ``minimum`` bounds an int.
+    """
+
+    name: str
+    type: str
+    default: Any
+    help: str
+    choices: tuple[str, ...] | None = None
+    minimum: int | None = None
+    secret: bool = False
+
+    def __post_init__(self) -> None:
+        if self.type not in PARSERS:
+            raise ValueError(f"setting {self.name}: unknown type {self.type!r}")
+
+    def parse(self, value: Any) -> Any:
+        """Convert a raw value; raises ValueError with a short reason."""
+        parsed = PARSERS[self.type](value)
+        items = parsed if self.type == "list" else [parsed]
+        if self.choices is not None:
+            for item in items:
+                if item not in self.choices:
+                    raise ValueError(_("expected one of ${choices}",
+                                       mapping={"choices": ", ".join(self.choices)}))
+        if self.minimum is not None and parsed < self.minimum:
+            raise ValueError(_("expected at least ${minimum}", mapping={"minimum": self.minimum}))
+        return parsed
+
+
+@dataclass
+class SettingsGroup:
+    """The settings of the core (``owner`` None) or of one plugin."""
+
+    owner: str | None
+    settings: list[Setting] = field(default_factory=list)
+
+    @property
+    def prefix(self) -> str:
+        return "forum." if self.owner is None else f"forum.{self.owner}."
+
+    def key(self, setting: Setting) -> str:
+        return self.prefix + setting.name
+
+    def env_var(self, setting: Setting) -> str:
+        return self.key(setting).upper().replace(".", "_")
+
+
+CORE_SETTINGS = SettingsGroup(
+    None,
+    [
+        Setting("site_name", "str", "Community forum", "The forum's name, shown in every page title."),
+        Setting(
+            "plugins", "list", [],
+            "Plugin ids to enable, space separated (see 'forum plugins' for the installed ones).",
+        ),
+        Setting("database_url", "str", "sqlite:///var/forum.sqlite",
+                "SQLAlchemy URL of the database: sqlite:///path or postgresql://user@host/db."),
+        Setting("secret", "str", "", "Secret key for signing cookies; 'forum init' generates one.",
+                secret=True),
+        Setting("theme", "str", "default", "Theme name: a folder under the themes directory."),
+        Setting("themes_dir", "str", "", "Folder holding the themes (default: themes/ of the checkout)."),
+        Setting("data_dir", "str", "var", "Folder for uploads, outgoing mail and the search index."),
+        Setting("default_locale", "str", "en", "Language used when neither member nor browser picks one.",
+                choices=("en", "nl", "ru")),
+        Setting("available_locales", "list", ["en", "nl", "ru"], "Languages members can choose.",
+                choices=("en", "nl", "ru")),
+        Setting("cookie_secure", "bool", False, "Send cookies only over HTTPS (set behind TLS)."),
+        Setting("session_days", "int", 30, "Days a sign-in stays valid.", minimum=1),
+    ],
+)
+
+
+def parse_settings(
+    raw: Mapping[str, Any],
+    groups: Iterable[SettingsGroup],
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Return typed values for ``groups`` from ``raw`` (the .ini) and ``environ``.
+
+    Raises StartupError naming the first bad setting. Keys that are not ``forum.*`` pass
+    through untouched (they belong to Pyramid, pyramid_tm, jinja2, ...).
+    """
+    environ = os.environ if environ is None else environ
+    parsed: dict[str, Any] = {}
+    for group in groups:
+        for setting in group.settings:
+            key, env = group.key(setting), group.env_var(setting)
+            source = None
+            if env in environ:
+                value, source = environ[env], env
+            elif key in raw:
+                value, source = raw[key], key
+            else:
+                parsed[key] = setting.default
+                continue
+            try:
+                parsed[key] = setting.parse(value)
+            except ValueError as exc:
+                raise StartupError(
+                    _(
+                        "Bad value ${value} for setting ${key} (from ${source}): ${reason}.",
+                        mapping={"value": repr(value), "key": key, "source": source,
+                                 "reason": exc.args[0]},
+                    )
+                ) from None
+    return parsed
+
+
+def check_unknown(raw: Mapping[str, Any], known_groups: Iterable[SettingsGroup],
+                  installed_ids: Iterable[str]) -> None:
+    """Refuse ``forum.*`` keys that no enabled part declares, to catch typos at start-up.
+
+    Settings of installed but disabled plugins are left alone, so disabling a plugin never
+    requires editing its settings out.
+    """
+    groups = list(known_groups)
+    known = {g.key(s) for g in groups for s in g.settings}
+    quiet_prefixes = tuple(f"forum.{pid}." for pid in installed_ids)
+    for key in raw:
+        if not key.startswith("forum.") or key in known or key.startswith(quiet_prefixes):
+            continue
+        raise StartupError(
+            _(
+                "Unknown setting ${key}; 'forum settings' lists the settings of the core and "
+                "the enabled plugins.",
+                mapping={"key": key},
+            )
+        )

@@ -1,0 +1,145 @@
+"""Templates, themes and static files.
+
+Templates are Jinja2 through pyramid_jinja2. A template name is looked up in the active theme's
+``templates/`` first, then the default theme's, then the core's, then the plugins' (each plugin
+under its own sub-folder, ``<id>/...``). So a theme overrides any core or plugin template by
+placing a file at the same relative path. Static files of a theme are served from
+``/static/theme/<name>/``; a file missing from the active theme comes from the default theme.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+from pyramid.csrf import get_csrf_token
+from pyramid.events import BeforeRender, subscriber
+from pyramid.static import QueryStringConstantCacheBuster
+
+from .errors import StartupError
+from .hookspecs import TEMPLATE_SLOTS
+from .i18n import _
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+    from pyramid.request import Request
+
+DEFAULT_THEME = "default"
+THEME_INFO = "theme.json"
+
+
+class Theme:
+    """A folder under the themes directory: ``theme.json``, ``templates/``, ``static/``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = path.name
+        info_file = path / THEME_INFO
+        self.info: dict[str, Any] = {}
+        if info_file.exists():
+            try:
+                self.info = json.loads(info_file.read_text("utf-8"))
+            except ValueError as exc:
+                raise StartupError(_("Theme '${theme}' has an unreadable ${file}: ${error}",
+                                     mapping={"theme": self.name, "file": THEME_INFO,
+                                              "error": str(exc)})) from None
+
+    @property
+    def templates(self) -> Path:
+        return self.path / "templates"
+
+    @property
+    def static(self) -> Path:
+        return self.path / "static"
+
+
+def theme_chain(settings: dict[str, Any]) -> list[Theme]:
+    """The active theme, then the default theme it falls back to."""
+    themes_dir = Path(settings["forum.themes_dir"])
+    name = settings["forum.theme"]
+    path = themes_dir / name
+    if not path.is_dir():
+        available = sorted(p.name for p in themes_dir.iterdir() if p.is_dir()) \
+            if themes_dir.is_dir() else []
+        raise StartupError(_(
+            "Theme '${theme}' (forum.theme) is not a folder in ${dir}. Available themes: "
+            "${available}.",
+            mapping={"theme": name, "dir": str(themes_dir),
+                     "available": ", ".join(available) or "(none)"}))
+    chain = [Theme(path)]
+    if name != DEFAULT_THEME and (themes_dir / DEFAULT_THEME).is_dir():
+        chain.append(Theme(themes_dir / DEFAULT_THEME))
+    return chain
+
+
+def render_slot(request: Request, name: str) -> Markup:
+    """HTML of template slot ``name``: every plugin's ``forum_tpl_<name>`` result, joined.
+
+    A plugin that fails is logged and left out; the page still renders.
+    """
+    if name not in TEMPLATE_SLOTS:
+        raise ValueError(f"unknown template slot {name!r}")
+    parts = request.registry.forum.hooks.collect(f"forum_tpl_{name}", request=request)
+    return Markup("\n").join(Markup(part) for part in parts)
+
+
+def theme_static_url(request: Request, path: str) -> str:
+    """URL of a theme static file, from the first theme in the chain that has it."""
+    for theme in request.registry["forum.themes"]:
+        if (theme.static / path).is_file():
+            return request.static_path(str(theme.static / path))
+    raise ValueError(f"no theme has static file {path!r}")
+
+
+def _css_urls(request: Request) -> list[str]:
+    urls = [theme_static_url(request, "forum.css")]
+    chain = request.registry["forum.themes"]
+    if len(chain) > 1 and (chain[0].static / "theme.css").is_file():
+        urls.append(theme_static_url(request, "theme.css"))
+    for extra in request.registry.forum.hooks.collect("forum_extra_css_urls", request=request):
+        urls.extend(extra)
+    return urls
+
+
+@subscriber(BeforeRender)
+def add_template_globals(event: BeforeRender) -> None:
+    request = event.get("request")
+    if request is None:
+        return
+    settings = request.registry.settings
+    event.setdefault("site_name", settings["forum.site_name"])
+    event["slot"] = lambda name: render_slot(request, name)
+    event["static"] = lambda path: theme_static_url(request, path)
+    event["css_urls"] = _css_urls(request)
+    event["csrf_token"] = get_csrf_token(request)
+
+
+def includeme(config: Configurator) -> None:
+    settings = config.get_settings()
+    settings.setdefault("jinja2.newstyle", "true")
+    settings.setdefault("jinja2.trim_blocks", "true")
+    settings.setdefault("jinja2.lstrip_blocks", "true")
+    settings.setdefault("jinja2.undefined", "strict")
+    config.include("pyramid_jinja2")
+    chain = theme_chain(settings)
+    config.registry["forum.themes"] = chain
+    config.add_jinja2_renderer(".html")
+    search_path = [str(t.templates) for t in chain if t.templates.is_dir()]
+    search_path.append("forum_core:templates")
+    for plugin in config.registry.forum.plugins:
+        templates = plugin.folder("templates")
+        if templates is not None:
+            search_path.append(str(templates))
+    for path in search_path:
+        config.add_jinja2_search_path(path, name=".html")
+    # static files change with a release, so their URLs carry the version as a cache buster
+    buster = QueryStringConstantCacheBuster(settings.get("forum.version", "0"))
+    for theme in chain:
+        if theme.static.is_dir():
+            config.add_static_view(f"static/theme/{theme.name}", str(theme.static),
+                                   cache_max_age=3600)
+            config.add_cache_buster(str(theme.static), buster)
+    config.add_static_view("static/core", "forum_core:static", cache_max_age=3600)
+    config.scan(".templating")

@@ -1,0 +1,179 @@
+"""Test fixtures for the forum and its plugins, installed as the pytest plugin ``forum``.
+
+Every forum test gets a real database: by default a SQLite file in the test's temporary folder,
+copied from a template that was migrated once per test session; with ``postgres=True`` a fresh
+schema in the PostgreSQL server named by ``FORUM_TEST_POSTGRES_URL``. The app is the real WSGI
+application under WebTest. Plugin test suites use the same fixtures::
+
+    def test_my_page(make_forum):
+        forum = make_forum(plugins=["myplugin"])
+        assert "Hello" in forum.app.get("/myplugin/").text
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+POSTGRES_ENV = "FORUM_TEST_POSTGRES_URL"
+
+
+@dataclass
+class Forum:
+    """A configured forum for one test: settings, environment, database and WebTest app."""
+
+    settings: dict[str, Any]
+    env: Any
+    engine: Any
+    _app: Any = None
+    _cleanups: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def app(self) -> Any:
+        """The WSGI application under WebTest, built on first use."""
+        if self._app is None:
+            import webtest
+
+            from forum_core import make_config
+
+            self._app = webtest.TestApp(make_config(self.settings, self.env).make_wsgi_app())
+        return self._app
+
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        """A database session committed at the end of the block (events are announced)."""
+        from forum_core.db import make_session_factory, open_session
+
+        session = open_session(make_session_factory(self.engine), self.env.hooks)
+        try:
+            yield session
+            session.commit()
+        finally:
+            session.close()
+
+    def create_user(self, username: str, role: str = "member",
+                    password: str = "correct horse battery") -> int:
+        from forum_core.accounts.services import DatabaseUserService
+
+        with self.session() as session:
+            user = DatabaseUserService(session).create_user(
+                username, f"{username}@example.com", password, role=role)
+            return user.id
+
+    def login(self, username: str, password: str = "correct horse battery") -> Any:
+        """Sign in through the real form; the TestApp keeps the cookie."""
+        form = self.app.get("/login").forms[0]
+        form["login"], form["password"] = username, password
+        return form.submit().follow()
+
+
+def postgres_url() -> str | None:
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+def _migrated_copy(cache: dict[Any, Path], workdir: Path, plugins: tuple[str, ...],
+                   base_settings: dict[str, Any], target: Path) -> None:
+    from forum_core.db import make_engine
+    from forum_core.environment import load_environment
+    from forum_core.migrations import upgrade
+
+    template = cache.get(plugins)
+    if template is None:
+        template = workdir / f"template-{len(cache)}.sqlite"
+        settings = {**base_settings, "forum.database_url": f"sqlite:///{template}"}
+        engine = make_engine(settings["forum.database_url"])
+        upgrade(engine, load_environment(settings, environ={}))
+        with engine.connect() as conn:  # fold the WAL into the file before copying it
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        cache[plugins] = template
+    shutil.copyfile(template, target)
+
+
+@pytest.fixture(scope="session")
+def _forum_template_dbs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+    return {}, tmp_path_factory.mktemp("forum-templates")
+
+
+@pytest.fixture
+def make_forum(tmp_path: Path, _forum_template_dbs: tuple[dict, Path],
+               ) -> Iterator[Callable[..., Forum]]:
+    """Factory: ``make_forum(plugins=(), postgres=False, migrate=True, **settings)``.
+
+    Settings use their short names with dots, e.g. ``make_forum(**{"forum.theme": "x"})``.
+    The process environment is ignored, so a developer's ``FORUM_*`` variables cannot leak in.
+    """
+    from forum_core.db import make_engine
+    from forum_core.environment import load_environment
+    from forum_core.migrations import upgrade
+
+    forums: list[Forum] = []
+    cache, workdir = _forum_template_dbs
+
+    def factory(plugins: tuple[str, ...] | list[str] = (), postgres: bool = False,
+                migrate: bool = True, **extra: Any) -> Forum:
+        cleanups: list[Callable[[], None]] = []
+        settings: dict[str, Any] = {
+            "forum.secret": secrets.token_urlsafe(32),
+            "forum.plugins": " ".join(plugins),
+            "forum.data_dir": str(tmp_path / f"data{len(forums)}"),
+        }
+        settings.update(extra)
+        if postgres:
+            settings["forum.database_url"] = _postgres_schema(cleanups)
+        elif "forum.database_url" not in extra:
+            db_file = tmp_path / f"forum{len(forums)}.sqlite"
+            settings["forum.database_url"] = f"sqlite:///{db_file}"
+            if migrate:
+                _migrated_copy(cache, workdir, tuple(plugins), settings, db_file)
+        env = load_environment(settings, environ={})
+        engine = make_engine(settings["forum.database_url"])
+        if migrate:
+            upgrade(engine, env)
+        forum = Forum(settings=settings, env=env, engine=engine, _cleanups=cleanups)
+        forums.append(forum)
+        return forum
+
+    yield factory
+    for forum in forums:
+        forum.engine.dispose()
+        for cleanup in forum._cleanups:
+            cleanup()
+
+
+def _postgres_schema(cleanups: list[Callable[[], None]]) -> str:
+    """A fresh schema in the test PostgreSQL database, dropped after the test."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = postgres_url()
+    if url is None:
+        pytest.skip(f"set {POSTGRES_ENV} to run PostgreSQL tests")
+    base = make_url(url).set(drivername="postgresql+psycopg")
+    schema = "t_" + secrets.token_hex(6)
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+    cleanups.append(drop)
+    with_path = base.update_query_dict({"options": f"-csearch_path={schema}"})
+    return with_path.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def forum(make_forum: Callable[..., Forum]) -> Forum:
+    """A migrated forum on SQLite with no plugins enabled."""
+    return make_forum()

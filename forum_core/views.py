@@ -1,0 +1,61 @@
+"""The core's own pages: home, and the error pages every route shares."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pyramid.exceptions import BadCSRFToken
+from pyramid.httpexceptions import HTTPException
+from pyramid.request import Request
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config, view_config
+
+from .i18n import _
+
+log = logging.getLogger(__name__)
+
+
+@view_config(route_name="core.home", renderer="home.html")
+def home(request: Request) -> dict[str, Any]:
+    return {}
+
+
+def _error_page(request: Request, status: int, title: str, message: str) -> dict[str, Any]:
+    request.response.status = status
+    return {"status": status, "title": title, "message": message}
+
+
+@notfound_view_config(renderer="error.html", append_slash=False)
+def not_found(request: Request) -> dict[str, Any]:
+    return _error_page(request, 404, _("Page not found"), _(
+        "This page does not exist, or it is not available to you. If you followed a link, "
+        "sign in or register, or contact the administrator."))
+
+
+@forbidden_view_config(renderer="error.html")
+def forbidden(request: Request) -> dict[str, Any]:
+    return _error_page(request, 403, _("Not available"), _(
+        "This content is not available to you. Sign in or register, or contact the "
+        "administrator if you think you should have access."))
+
+
+@exception_view_config(BadCSRFToken, renderer="error.html")
+def bad_csrf(request: Request) -> dict[str, Any]:
+    return _error_page(request, 400, _("The form has expired"), _(
+        "The form was sent without a valid security token, perhaps because it was open for "
+        "a long time or came from another site. Go back, reload the page and send it again."))
+
+
+@exception_view_config(HTTPException, renderer="error.html")
+def http_error(exc: HTTPException, request: Request) -> Any:
+    if exc.code is None or exc.code < 400:
+        return exc
+    return _error_page(request, exc.code, exc.title, exc.explanation or exc.title)
+
+
+@exception_view_config(Exception, renderer="error.html")
+def server_error(exc: Exception, request: Request) -> dict[str, Any]:
+    log.exception("unhandled error on %s %s", request.method, request.path_qs)
+    return _error_page(request, 500, _("Something went wrong"), _(
+        "The forum could not answer this request. The error has been logged; please try "
+        "again later."))
