@@ -15,6 +15,8 @@ from typing import Any
 
 # Pyramid 2.1 imports pkg_resources, which warns on every start; nothing for owners to act on.
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+warnings.filterwarnings("ignore", message="Deprecated call to `pkg_resources.declare_namespace",
+                        category=DeprecationWarning)
 
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Everyone
 from pyramid.config import Configurator
@@ -63,6 +65,8 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.include("pyramid_services")
     # sign-in, principals, ACL security policy
     config.include(".accounts")
+    # every view needs at least "view"; content resources decide who has it
+    config.set_default_permission("view")
     # every state-changing request needs the CSRF token (double-submit cookie, no session)
     config.set_csrf_storage_policy(CookieCSRFStoragePolicy(
         cookie_name="forum_csrf", secure=settings["forum.cookie_secure"], httponly=True))

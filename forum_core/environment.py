@@ -74,7 +74,8 @@ def load_environment(
     settings["forum.plugins"] = [p.id for p in plugins]
     groups = [p.settings_group for p in plugins]
     settings.update(parse_settings(raw, groups, environ))
-    check_unknown(raw, [CORE_SETTINGS, *groups], installed)
+    disabled = [pid for pid in installed if pid not in settings["forum.plugins"]]
+    check_unknown(raw, [CORE_SETTINGS, *groups], disabled)
     if not settings["forum.themes_dir"]:
         settings["forum.themes_dir"] = str(CHECKOUT_DIR / "themes")
     pm = make_plugin_manager(plugins, CORE_HOOK_MODULES)

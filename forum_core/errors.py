@@ -15,8 +15,9 @@ class ForumError(Exception):
         return self.args[0] if self.args else ""
 
     def __str__(self) -> str:
-        interpolate = getattr(self.message, "interpolate", None)
-        return interpolate() if interpolate else str(self.message)
+        from .i18n import render
+
+        return render(self.message)
 
 
 class StartupError(ForumError):

@@ -76,13 +76,22 @@ def localizer_for(locale_name: str, translation_dirs: list[str] | None = None) -
     return make_localizer(locale_name, dirs)
 
 
+def render(message: str, localizer: Localizer | None = None) -> str:
+    """Translate ``message`` (English when ``localizer`` is None) with its ``${}`` values filled
+    in; values that are translation strings themselves are translated first."""
+    if not isinstance(message, TranslationString):
+        return str(message)
+    mapping = {key: render(value, localizer) if isinstance(value, TranslationString) else value
+               for key, value in (message.mapping or {}).items()}
+    message = TranslationString(message, mapping=mapping)
+    return localizer.translate(message) if localizer is not None else message.interpolate()
+
+
 def translate(message: str, locale_name: str | None = None) -> str:
     """Translate ``message`` for the terminal, using ``LANGUAGE``/``LC_ALL``/``LANG``."""
     if not isinstance(message, TranslationString):
         return str(message)
-    if locale_name is None:
-        locale_name = terminal_locale()
-    return localizer_for(locale_name).translate(message)
+    return render(message, localizer_for(locale_name or terminal_locale()))
 
 
 def terminal_locale() -> str:

@@ -235,14 +235,16 @@ def make_plugin_manager(plugins: Iterable[LoadedPlugin],
             raise StartupError(_(
                 "Plugin '${plugin}' has an invalid hook implementation: ${error}",
                 mapping={"plugin": plugin.id, "error": str(exc)})) from None
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        name = exc.plugin_name or "?"
-        raise StartupError(_(
-            "Plugin '${plugin}' implements a hook that does not exist: ${error}. Check the "
-            "name against 'forum hooks'.",
-            mapping={"plugin": name, "error": str(exc)})) from None
+    # like pm.check_pending(), but naming the plugin and the misspelt hook in one line
+    for hook_name, caller in vars(pm.hook).items():
+        if hook_name.startswith("_") or caller.spec is not None:
+            continue
+        for impl in caller.get_hookimpls():
+            if not impl.optionalhook:
+                raise StartupError(_(
+                    "Plugin '${plugin}' implements ${hook}, which is not a forum hook. Check "
+                    "the name against 'forum hooks'.",
+                    mapping={"plugin": plugin_id_of(impl.plugin_name), "hook": hook_name}))
     return pm
 
 

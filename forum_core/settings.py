@@ -173,7 +173,7 @@ def parse_settings(
 
 
 def check_unknown(raw: Mapping[str, Any], known_groups: Iterable[SettingsGroup],
-                  installed_ids: Iterable[str]) -> None:
+                  disabled_ids: Iterable[str]) -> None:
     """Refuse ``forum.*`` keys that no enabled part declares, to catch typos at start-up.
 
     Settings of installed but disabled plugins are left alone, so disabling a plugin never
@@ -181,7 +181,7 @@ def check_unknown(raw: Mapping[str, Any], known_groups: Iterable[SettingsGroup],
     """
     groups = list(known_groups)
     known = {g.key(s) for g in groups for s in g.settings}
-    quiet_prefixes = tuple(f"forum.{pid}." for pid in installed_ids)
+    quiet_prefixes = tuple(f"forum.{pid}." for pid in disabled_ids)
     for key in raw:
         if not key.startswith("forum.") or key in known or key.startswith(quiet_prefixes):
             continue

@@ -47,6 +47,14 @@ class Forum:
             self._app = webtest.TestApp(make_config(self.settings, self.env).make_wsgi_app())
         return self._app
 
+    def close(self) -> None:
+        """Close every database connection of this forum, then drop what the test made."""
+        if self._app is not None:
+            self._app.app.registry["forum.db_engine"].dispose()
+        self.engine.dispose()
+        for cleanup in self._cleanups:
+            cleanup()
+
     @contextmanager
     def session(self) -> Iterator[Any]:
         """A database session committed at the end of the block (events are announced)."""
@@ -80,7 +88,8 @@ def postgres_url() -> str | None:
 
 
 def _migrated_copy(cache: dict[Any, Path], workdir: Path, plugins: tuple[str, ...],
-                   base_settings: dict[str, Any], target: Path) -> None:
+                   base_settings: dict[str, Any], target: Path,
+                   entry_points: list[Any] | None) -> None:
     from forum_core.db import make_engine
     from forum_core.environment import load_environment
     from forum_core.migrations import upgrade
@@ -90,7 +99,7 @@ def _migrated_copy(cache: dict[Any, Path], workdir: Path, plugins: tuple[str, ..
         template = workdir / f"template-{len(cache)}.sqlite"
         settings = {**base_settings, "forum.database_url": f"sqlite:///{template}"}
         engine = make_engine(settings["forum.database_url"])
-        upgrade(engine, load_environment(settings, environ={}))
+        upgrade(engine, load_environment(settings, environ={}, entry_points=entry_points))
         with engine.connect() as conn:  # fold the WAL into the file before copying it
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()
@@ -119,7 +128,8 @@ def make_forum(tmp_path: Path, _forum_template_dbs: tuple[dict, Path],
     cache, workdir = _forum_template_dbs
 
     def factory(plugins: tuple[str, ...] | list[str] = (), postgres: bool = False,
-                migrate: bool = True, **extra: Any) -> Forum:
+                migrate: bool = True, entry_points: list[Any] | None = None,
+                **extra: Any) -> Forum:
         cleanups: list[Callable[[], None]] = []
         settings: dict[str, Any] = {
             "forum.secret": secrets.token_urlsafe(32),
@@ -133,8 +143,8 @@ def make_forum(tmp_path: Path, _forum_template_dbs: tuple[dict, Path],
             db_file = tmp_path / f"forum{len(forums)}.sqlite"
             settings["forum.database_url"] = f"sqlite:///{db_file}"
             if migrate:
-                _migrated_copy(cache, workdir, tuple(plugins), settings, db_file)
-        env = load_environment(settings, environ={})
+                _migrated_copy(cache, workdir, tuple(plugins), settings, db_file, entry_points)
+        env = load_environment(settings, environ={}, entry_points=entry_points)
         engine = make_engine(settings["forum.database_url"])
         if migrate:
             upgrade(engine, env)
@@ -144,9 +154,7 @@ def make_forum(tmp_path: Path, _forum_template_dbs: tuple[dict, Path],
 
     yield factory
     for forum in forums:
-        forum.engine.dispose()
-        for cleanup in forum._cleanups:
-            cleanup()
+        forum.close()
 
 
 def _postgres_schema(cleanups: list[Callable[[], None]]) -> str:
@@ -156,6 +164,8 @@ def _postgres_schema(cleanups: list[Callable[[], None]]) -> str:
 
     url = postgres_url()
     if url is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{POSTGRES_ENV} must be set in CI: the PostgreSQL tests must run")
         pytest.skip(f"set {POSTGRES_ENV} to run PostgreSQL tests")
     base = make_url(url).set(drivername="postgresql+psycopg")
     schema = "t_" + secrets.token_hex(6)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pyramid.exceptions import BadCSRFToken
+from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.httpexceptions import HTTPException
 from pyramid.request import Request
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config, view_config
@@ -40,6 +40,7 @@ def forbidden(request: Request) -> dict[str, Any]:
 
 
 @exception_view_config(BadCSRFToken, renderer="error.html")
+@exception_view_config(BadCSRFOrigin, renderer="error.html")
 def bad_csrf(request: Request) -> dict[str, Any]:
     return _error_page(request, 400, _("The form has expired"), _(
         "The form was sent without a valid security token, perhaps because it was open for "

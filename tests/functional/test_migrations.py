@@ -1,0 +1,111 @@
+"""Migrations: core plus one branch per plugin, on empty databases and on databases with data.
+
+The same tests run on SQLite and, with FORUM_TEST_POSTGRES_URL set, on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, select, text
+
+from forum_core.accounts.models import User
+from forum_core.environment import load_environment
+from forum_core.migrations import (
+    alembic_config,
+    branches,
+    current_revisions,
+    head_revisions,
+    pending,
+    upgrade,
+)
+from tests.conftest import plugin_entry_points
+
+BACKENDS = [pytest.param(False, id="sqlite"),
+            pytest.param(True, id="postgresql", marks=pytest.mark.postgres)]
+
+
+def env_with(forum, plugins):
+    settings = {**forum.settings, "forum.plugins": " ".join(plugins)}
+    return load_environment(settings, environ={}, entry_points=plugin_entry_points())
+
+
+def tables(forum):
+    return set(inspect(forum.engine).get_table_names())
+
+
+@pytest.mark.parametrize("postgres", BACKENDS)
+def test_upgrade_an_empty_database(plugin_forum, postgres):
+    forum = plugin_forum(plugins=["alpha"], postgres=postgres, migrate=False)
+    assert tables(forum) == set()
+    assert pending(forum.engine, forum.env) == ["core", "alpha"]
+    assert upgrade(forum.engine, forum.env) == ["core", "alpha"]
+    assert {"users", "auth_sessions", "alpha_items", "alembic_version",
+            "alembic_version_alpha"} <= tables(forum)
+    assert current_revisions(forum.engine, forum.env) == head_revisions(forum.env)
+    assert upgrade(forum.engine, forum.env) == [], "a second run changes nothing"
+
+
+@pytest.mark.parametrize("postgres", BACKENDS)
+def test_enable_migrate_disable_reenable_keeps_all_data(plugin_forum, postgres):
+    forum = plugin_forum(plugins=[], postgres=postgres)
+    forum.create_user("mira")
+    assert "alpha_items" not in tables(forum), "a disabled plugin's tables are never created"
+
+    # enable alpha later: its tables appear, core data is untouched
+    with_alpha = env_with(forum, ["alpha"])
+    assert upgrade(forum.engine, with_alpha) == ["alpha"]
+    assert "alpha_items" in tables(forum)
+    with forum.engine.begin() as conn:
+        conn.execute(text("INSERT INTO alpha_items (name, note) VALUES ('kept', 'n')"))
+
+    # disable it: migrating leaves its tables and data for later
+    without = env_with(forum, [])
+    assert upgrade(forum.engine, without) == []
+    assert "alpha_items" in tables(forum)
+
+    # re-enable: nothing to do, everything still there
+    assert upgrade(forum.engine, with_alpha) == []
+    with forum.engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM alpha_items")).scalars().all() == ["kept"]
+    with forum.session() as session:
+        assert session.scalars(select(User.username)).all() == ["mira"]
+
+
+@pytest.mark.parametrize("postgres", BACKENDS)
+def test_new_plugin_revision_upgrades_a_table_with_rows(plugin_forum, postgres):
+    forum = plugin_forum(plugins=["alpha"], postgres=postgres, migrate=False)
+    upgrade(forum.engine, env_with(forum, []))  # the core only
+    alpha = next(b for b in branches(forum.env) if b.name == "alpha")
+    with forum.engine.begin() as conn:
+        command.upgrade(alembic_config(alpha, conn), "alpha_0001")
+        conn.execute(text("INSERT INTO alpha_items (name) VALUES ('one'), ('two')"))
+    assert current_revisions(forum.engine, forum.env)["alpha"] == "alpha_0001"
+
+    assert upgrade(forum.engine, forum.env) == ["alpha"]
+    with forum.engine.connect() as conn:
+        rows = conn.execute(text("SELECT name, note FROM alpha_items ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [("one", ""), ("two", "")]
+
+
+@pytest.mark.parametrize("postgres", BACKENDS)
+def test_app_runs_on_the_migrated_database(plugin_forum, postgres):
+    forum = plugin_forum(plugins=["alpha"], postgres=postgres)
+    forum.create_user("mira")
+    assert "items: 0" in forum.app.get("/alpha/").text
+    assert forum.login("mira").html.find(class_="nav-user").text == "mira"
+
+
+def test_branches_follow_plugin_dependency_order(plugin_forum):
+    forum = plugin_forum(plugins=["beta", "alpha"], migrate=False)
+    # beta has no migrations folder, so only core and alpha are branches
+    assert [b.name for b in branches(forum.env)] == ["core", "alpha"]
+    assert [b.version_table for b in branches(forum.env)] == [
+        "alembic_version", "alembic_version_alpha"]
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(forum):
+    with forum.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000

@@ -1,0 +1,1 @@
+import forum_this_module_does_not_exist  # noqa: F401

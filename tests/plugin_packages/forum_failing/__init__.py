@@ -1,0 +1,29 @@
+"""Test plugin 'failing': every request-time hook raises."""
+
+from forum_core.api import Plugin, hookimpl
+
+plugin = Plugin(id="failing", description="Fails in every hook.", api_version=1)
+
+
+class PluginBug(RuntimeError):
+    pass
+
+
+@hookimpl
+def forum_tpl_nav(request):
+    raise PluginBug("nav is broken")
+
+
+@hookimpl
+def forum_tpl_home(request):
+    raise PluginBug("home is broken")
+
+
+@hookimpl
+def forum_extra_principals(request, user):
+    raise PluginBug("principals are broken")
+
+
+@hookimpl
+def forum_on_event(event):
+    raise PluginBug("events are broken")
