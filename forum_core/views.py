@@ -51,7 +51,9 @@ def bad_csrf(request: Request) -> dict[str, Any]:
 def http_error(exc: HTTPException, request: Request) -> Any:
     if exc.code is None or exc.code < 400:
         return exc
-    return _error_page(request, exc.code, exc.title, exc.explanation or exc.title)
+    return _error_page(request, exc.code, _("The request cannot be handled"), _(
+        "The forum cannot handle this request (${code} ${title}). Go back and try again, or "
+        "start from the home page.", mapping={"code": exc.code, "title": exc.title}))
 
 
 @exception_view_config(Exception, renderer="error.html")

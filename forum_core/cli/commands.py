@@ -166,11 +166,12 @@ def plugins_command(config_path: Path) -> None:
         info = describe_installed(ep)
         loaded = enabled.get(plugin_id)
         state = translate(_("enabled")) if loaded else translate(_("installed"))
-        description = loaded.info.description if loaded else (  # type: ignore[attr-defined]
+        description = translate(loaded.info.description) if loaded else (  # type: ignore[attr-defined]
             metadata(info.distribution).get("Summary", "") if info.distribution else "")
         click.echo(f"{plugin_id:<16} {info.version:<10} {state:<10} {description}")
         if loaded and loaded.info.requires:  # type: ignore[attr-defined]
-            say("    requires: ${ids}", ids=", ".join(loaded.info.requires))  # type: ignore
+            click.echo("    " + translate(_("requires: ${ids}", mapping={
+                "ids": ", ".join(loaded.info.requires)})))  # type: ignore[attr-defined]
     say("Enable a plugin by adding its id to forum.plugins in ${path}, then run 'forum migrate'.",
         path=str(config_path))
 
@@ -193,7 +194,7 @@ def settings_command(config_path: Path) -> None:
             shown = "***" if setting.secret and value else (
                 " ".join(value) if isinstance(value, list) else value)
             click.echo(f"{group.key(setting)} ({setting.type}, default: {default!r})")
-            click.echo(f"    {translate(_(setting.help))}")
+            click.echo(f"    {translate(setting.help)}")
             click.echo(f"    env: {group.env_var(setting)}   current: {shown!r}")
         click.echo("")
 
@@ -325,3 +326,39 @@ def user_set_password(config_path: Path, username: str, password: str | None) ->
         say("New password of ${username}: ${password}", username=username, password=generated)
     else:
         say("Changed the password of ${username}.", username=username)
+
+
+@plugin.command("revision")
+@config_path_option
+@click.argument("plugin_id")
+@click.option("--message", "-m", required=True, help="What the revision changes.")
+@click.option("--autogenerate", is_flag=True,
+              help="Compare the plugin's models with the database and write the difference.")
+def plugin_revision(config_path: Path, plugin_id: str, message: str, autogenerate: bool) -> None:
+    """Write a new migration for an enabled plugin (or 'core'), in its migrations/versions."""
+    from alembic import command
+
+    from ..db import make_engine
+    from ..migrations import alembic_config, branches
+
+    env = environment(config_path)
+    found = {b.name: b for b in branches(env)}
+    branch = found.get(plugin_id)
+    if branch is None:
+        raise ForumError(_(
+            "'${plugin}' is not an enabled plugin with a migrations/versions folder; enabled "
+            "ones with migrations: ${ids}.",
+            mapping={"plugin": plugin_id, "ids": ", ".join(found)}))
+    prefixes = tuple(b.table_prefix for b in found.values() if b.table_prefix)
+    engine = make_engine(env.settings["forum.database_url"])
+    try:
+        with engine.begin() as connection:
+            cfg = alembic_config(branch, connection, prefixes)
+            script = command.revision(cfg, message=message, autogenerate=autogenerate,
+                                      head=f"{branch.name}@head", version_path=str(branch.versions_dir))
+    finally:
+        engine.dispose()
+    scripts = script if isinstance(script, list) else [script]
+    for item in scripts:
+        if item is not None:
+            say("Wrote ${path}.", path=item.path)

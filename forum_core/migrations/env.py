@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from alembic import context
 
 from forum_core.accounts import models as _account_models  # noqa: F401  (registers tables)
 from forum_core.db import Base
+
+# SQLite cannot reflect the lower(username) indexes; autogenerate need not compare them
+warnings.filterwarnings("ignore", message="Skipped unsupported reflection of expression-based")
 
 config = context.config
 branch = config.attributes["branch"]

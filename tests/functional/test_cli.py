@@ -1,0 +1,242 @@
+"""The ``forum`` command, run as a real subprocess."""
+
+from __future__ import annotations
+
+import configparser
+import sqlite3
+
+import pytest
+
+COMMANDS = [
+    [], ["init"], ["serve"], ["migrate"], ["plugins"], ["settings"], ["hooks"],
+    ["user"], ["user", "create"], ["user", "list"], ["user", "set-role"], ["user", "set-password"],
+    ["plugin"], ["plugin", "new"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "forum")
+def test_every_command_has_help(run_forum, command):
+    result = run_forum(*command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage: forum" in result.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["nosuchcommand"],
+    ["serve", "--port", "notaport"],
+    ["user", "set-role", "mira", "emperor"],
+    ["init", "--bogus"],
+    ["hooks", "--format", "pdf"],
+])
+def test_bad_arguments_give_one_clear_line(run_forum, args):
+    result = run_forum(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("forum: ")
+    assert "--help" in lines[0]
+
+
+def test_missing_config_is_one_line(run_forum):
+    result = run_forum("migrate")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "forum: No configuration file at forum.ini. Run 'forum init' to create one, or pass "
+        "--config PATH.")
+
+
+def init(run_forum, *extra, env=None):
+    result = run_forum("init", "--no-input", *extra, env=env)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_init_writes_config_migrates_and_creates_admin(run_forum, tmp_path):
+    result = init(run_forum)
+    assert "Wrote the configuration forum.ini." in result.stdout
+    assert "Administrator: admin / password: " in result.stdout
+    ini = configparser.ConfigParser(interpolation=None)
+    ini.read(tmp_path / "forum.ini")
+    app = ini["app:main"]
+    assert app["use"] == "egg:forum-core"
+    assert len(app["forum.secret"]) >= 40
+    assert ini["server:main"]["use"] == "egg:waitress#main"
+    assert oct((tmp_path / "forum.ini").stat().st_mode & 0o777) == "0o600"
+    with sqlite3.connect(tmp_path / "var" / "forum.sqlite") as db:
+        assert db.execute("SELECT username, role FROM users").fetchall() == [("admin", "admin")]
+
+
+def test_init_twice_destroys_nothing(run_forum, tmp_path):
+    init(run_forum, "--demo")
+    secret_before = (tmp_path / "forum.ini").read_text()
+    db_path = tmp_path / "var" / "forum.sqlite"
+    with sqlite3.connect(db_path) as db:
+        users_before = db.execute("SELECT id, username, password_hash FROM users").fetchall()
+    second = init(run_forum, "--demo")
+    assert "Using the existing configuration forum.ini." in second.stdout
+    assert "exists already; left unchanged" in second.stdout
+    assert "Demo content exists already; left unchanged." in second.stdout
+    assert "password:" not in second.stdout
+    assert (tmp_path / "forum.ini").read_text() == secret_before
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT id, username, password_hash FROM users").fetchall() == \
+            users_before
+
+
+def test_init_admin_from_flags_and_environment(run_forum, tmp_path):
+    init(run_forum, "--admin-username", "owner", env={
+        "FORUM_ADMIN_EMAIL": "owner@example.org", "FORUM_ADMIN_PASSWORD": "a long password"})
+    result = run_forum("user", "list")
+    assert "owner" in result.stdout and "owner@example.org" in result.stdout
+    login = run_forum("user", "set-password", "owner", "--password", "another long one")
+    assert login.returncode == 0
+
+
+def test_init_demo_creates_demo_members(run_forum):
+    result = init(run_forum, "--demo")
+    assert "demo members sign in with the password demo-password" in result.stdout
+    listing = run_forum("user", "list").stdout
+    for name in ("alice", "bob", "carol", "dmitri", "eva"):
+        assert name in listing
+
+
+def test_user_create_list_and_set_role(run_forum):
+    init(run_forum)
+    created = run_forum("user", "create", "mira", "--email", "mira@example.com",
+                        "--password", "long enough pw")
+    assert created.returncode == 0, created.stderr
+    assert "Created mira (member)." in created.stdout
+    assert run_forum("user", "set-role", "mira", "moderator").stdout.strip() == \
+        "mira is now moderator."
+    assert "moderator" in [line.split()[2] for line in run_forum("user", "list").stdout.splitlines()
+                           if " mira " in line][0]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["user", "create", "x", "--email", "x@example.com", "--password", "long enough pw"],
+     "A username has 3 to 30 characters"),
+    (["user", "create", "mira", "--email", "nope", "--password", "long enough pw"],
+     "Enter a valid e-mail address"),
+    (["user", "create", "mira", "--email", "m@example.com", "--password", "short"],
+     "A password has at least 8 characters."),
+    (["user", "create", "ADMIN", "--email", "m@example.com", "--password", "long enough pw"],
+     "The username ADMIN is taken."),
+    (["user", "set-role", "ghost", "admin"], "No member is called ghost."),
+    (["user", "create", "mira", "--email", "m@example.com"],
+     "Give --password or $FORUM_USER_PASSWORD when not on a terminal."),
+])
+def test_user_errors_are_one_line(run_forum, args, message):
+    init(run_forum)
+    result = run_forum(*args)
+    assert result.returncode in (1, 2)
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert message in result.stderr
+
+
+def test_bad_config_stops_with_one_line(run_forum, tmp_path):
+    init(run_forum)
+    ini = tmp_path / "forum.ini"
+    ini.write_text(ini.read_text().replace("forum.plugins =", "forum.plugins = nosuch"))
+    for command in (["migrate"], ["serve"], ["user", "list"]):
+        result = run_forum(*command)
+        assert result.returncode == 2
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "Unknown plugin 'nosuch' in forum.plugins" in result.stderr
+
+
+def test_paste_deploy_entry_point_exits_with_one_line(run_forum, tmp_path):
+    """pserve / waitress-serve load main() directly; a bad config must not be a traceback."""
+    import subprocess
+    import sys
+
+    init(run_forum)
+    ini = tmp_path / "forum.ini"
+    ini.write_text(ini.read_text().replace("forum.theme = default", "forum.theme = nosuch"))
+    code = ("from pyramid.paster import get_app; import sys; get_app(sys.argv[1], 'main')")
+    result = subprocess.run([sys.executable, "-c", code, str(ini)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("forum: Theme 'nosuch'")
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_an_unmigrated_database(run_forum, tmp_path):
+    init(run_forum)
+    (tmp_path / "var" / "forum.sqlite").unlink()
+    result = run_forum("serve", "--port", "6599")
+    assert result.returncode == 2
+    assert "The database needs migrating (core); run 'forum migrate" in result.stderr
+    assert run_forum("migrate").returncode == 0
+    assert "The database is up to date." in run_forum("migrate").stdout
+
+
+def test_settings_lists_type_default_help_and_env(run_forum):
+    init(run_forum)
+    out = run_forum("settings").stdout
+    assert "forum.plugins (list, default: '')" in out
+    assert "forum.session_days (int, default: 30)" in out
+    assert "env: FORUM_SESSION_DAYS" in out
+    assert "Days a sign-in stays valid." in out
+    assert "forum.secret" in out and "current: '***'" in out
+
+
+def test_hooks_prints_every_hook(run_forum):
+    from forum_core.hookdoc import hook_docs
+
+    out = run_forum("hooks").stdout
+    for hook in hook_docs():
+        assert hook.signature in out
+
+
+def install_test_plugins(tmp_path, *ids):
+    """Install test plugins the way pip does (dist-info with entry points), for subprocesses."""
+    from tests.conftest import PLUGIN_PACKAGES
+
+    site = tmp_path / "site"
+    for plugin_id in ids:
+        dist = site / f"forum_{plugin_id}-0.{len(plugin_id)}.dist-info"
+        dist.mkdir(parents=True)
+        (dist / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: forum-{plugin_id}\nVersion: 0.{len(plugin_id)}\n"
+            f"Summary: The {plugin_id} test plugin.\n")
+        (dist / "entry_points.txt").write_text(
+            f"[forum.plugins]\n{plugin_id} = forum_{plugin_id}\n")
+    return {"PYTHONPATH": f"{site}:{PLUGIN_PACKAGES}"}
+
+
+def test_plugins_lists_installed_and_enabled(run_forum, tmp_path):
+    env = install_test_plugins(tmp_path, "alpha", "beta")
+    result = run_forum("init", "--no-input", "--plugins", "beta alpha", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Migrating alpha..." in result.stdout
+    lines = run_forum("plugins", env=env).stdout.splitlines()
+    assert lines[0].split()[:3] == ["alpha", "0.5", "enabled"]
+    assert "Alpha test plugin." in lines[0]
+    assert lines[1].split()[:3] == ["beta", "0.4", "enabled"]
+    assert lines[2].strip() == "requires: alpha"
+    assert "Enable a plugin by adding its id to forum.plugins" in lines[-1]
+
+
+def test_plugins_shows_installed_but_disabled_from_metadata(run_forum, tmp_path):
+    env = install_test_plugins(tmp_path, "alpha", "badimport")
+    init(run_forum, "--plugins", "alpha", env=env)
+    lines = run_forum("plugins", env=env).stdout.splitlines()
+    assert lines[1].split()[:3] == ["badimport", "0.9", "installed"]
+    assert "The badimport test plugin." in lines[1], "described without importing it"
+
+
+def test_plugin_start_up_error_through_the_cli(run_forum, tmp_path):
+    env = install_test_plugins(tmp_path, "alpha", "beta")
+    init(run_forum, "--plugins", "alpha", env=env)
+    ini = tmp_path / "forum.ini"
+    ini.write_text(ini.read_text().replace("forum.plugins = alpha", "forum.plugins = beta"))
+    result = run_forum("serve", env=env)
+    assert result.returncode == 2
+    assert result.stderr == ("forum: Plugin 'beta' requires plugin 'alpha', which is installed "
+                             "but not enabled: add 'alpha' to forum.plugins.\n")
+
+
+def test_messages_follow_the_terminal_language(run_forum):
+    result = run_forum("migrate", env={"LANG": "nl_NL.UTF-8"})
+    assert result.returncode == 2
+    assert "Er is geen configuratiebestand" in result.stderr

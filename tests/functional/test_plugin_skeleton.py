@@ -1,0 +1,86 @@
+"""``forum plugin new`` writes a plugin that installs, loads, migrates and passes its tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_generated_plugin_installs_and_its_tests_pass(run_forum, tmp_path):
+    created = run_forum("plugin", "new", "notes", "--directory", str(tmp_path),
+                        "--description", "Shared notes.")
+    assert created.returncode == 0, created.stderr
+    plugin_dir = tmp_path / "forum-notes"
+    assert (plugin_dir / "forum_notes" / "migrations" / "versions" / "0001_initial.py").is_file()
+
+    # a real pip install of the generated distribution, into a folder of its own
+    site = tmp_path / "site"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--disable-pip-version-check", "--target", str(site), str(plugin_dir)],
+        capture_output=True, text=True, timeout=300)
+    assert install.returncode == 0, install.stderr
+    env = {"PYTHONPATH": str(site)}
+
+    # the forum finds it through its entry point and can enable and migrate it
+    assert run_forum("init", "--no-input", "--plugins", "notes", env=env).returncode == 0
+    listing = run_forum("plugins", env=env).stdout
+    assert listing.splitlines()[0].split()[:3] == ["notes", "0.1.0", "enabled"]
+    assert "Shared notes." in listing
+
+    # and the skeleton's own tests pass against the installed copy
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(plugin_dir / "tests")],
+        cwd=plugin_dir, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(site)})
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "3 passed" in tests.stdout
+
+    # the developer adds a model; 'forum plugin revision --autogenerate' writes its migration
+    with (plugin_dir / "forum_notes" / "models.py").open("a") as models:
+        models.write(TAG_MODEL)
+    source_first = {"PYTHONPATH": f"{plugin_dir}:{site}"}
+    revision = run_forum("plugin", "revision", "notes", "-m", "add tags", "--autogenerate",
+                         env=source_first)
+    assert revision.returncode == 0, revision.stderr
+    assert revision.stderr == ""
+    written = list((plugin_dir / "forum_notes" / "migrations" / "versions").glob("*add_tags.py"))
+    assert len(written) == 1
+    text = written[0].read_text()
+    assert "op.create_table('notes_tags'" in text
+    assert "down_revision = 'notes_0001'" in text
+    assert "users" not in text, "a plugin revision never touches core tables"
+    migrated = run_forum("migrate", env=source_first)
+    assert "Migrating notes..." in migrated.stdout
+
+
+TAG_MODEL = """
+
+class Tag(Base):
+    __tablename__ = "notes_tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(40))
+"""
+
+
+@pytest.mark.parametrize("bad_id", ["Notes", "1notes", "core", "no-dash", "x"])
+def test_plugin_ids_are_checked(run_forum, tmp_path, bad_id):
+    result = run_forum("plugin", "new", bad_id, "--directory", str(tmp_path))
+    assert result.returncode == 1
+    assert "A plugin id has 2 to 30 lower-case letters" in result.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_existing_folder_is_never_overwritten(run_forum, tmp_path):
+    (tmp_path / "forum-notes").mkdir()
+    (tmp_path / "forum-notes" / "keep.txt").write_text("mine")
+    result = run_forum("plugin", "new", "notes", "--directory", str(tmp_path))
+    assert result.returncode == 1
+    assert "exists already" in result.stderr
+    assert (tmp_path / "forum-notes" / "keep.txt").read_text() == "mine"
