@@ -130,6 +130,7 @@ class DatabaseUserService:
         return None if found is None else found.User
 
     def end_session(self, token: str) -> None:
-        found = self.db.scalar(select(AuthSession).where(AuthSession.token_hash == hash_token(token)))
+        found = self.db.scalar(
+            select(AuthSession).where(AuthSession.token_hash == hash_token(token)))
         if found is not None:
             self.db.delete(found)

@@ -113,13 +113,14 @@ def migrate(config_path: Path) -> None:
 
 @cli.command()
 @config_path_option
-@click.option("--host", default="localhost", show_default=True, help="Address to listen on.")
-@click.option("--port", default=6543, show_default=True, type=click.IntRange(1, 65535),
-              help="Port to listen on.")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
-              help="Worker threads.")
-def serve(config_path: Path, host: str, port: int, threads: int) -> None:
-    """Serve the forum with waitress."""
+@click.option("--host",
+              help="Address to listen on (default: [server:main] listen, else localhost).")
+@click.option("--port", type=click.IntRange(1, 65535),
+              help="Port to listen on (default: [server:main] listen, else 6543).")
+@click.option("--threads", type=click.IntRange(1, 256), help="Worker threads (default: 8).")
+def serve(config_path: Path, host: str | None, port: int | None, threads: int | None) -> None:
+    """Serve the forum with waitress, using the [server:main] section of the configuration."""
+    import plaster
     import waitress
     from pyramid.paster import get_app, setup_logging
 
@@ -136,10 +137,22 @@ def serve(config_path: Path, host: str, port: int, threads: int) -> None:
         raise StartupError(_(
             "The database needs migrating (${branches}); run 'forum migrate --config ${path}'.",
             mapping={"branches": ", ".join(behind), "path": str(config_path)}))
-    setup_logging(str(config_path.resolve()))
-    app = get_app(str(config_path.resolve()), "main")
-    say("Serving the forum on http://${host}:${port}/ (Ctrl+C to stop)", host=host, port=port)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="forum")
+    ini = str(config_path.resolve())
+    server = plaster.get_loader(ini, protocols=["wsgi"]).get_settings("server:main")
+    options = {k: v for k, v in server.items() if k not in ("use", "here", "__file__")}
+    if host or port or "listen" not in options:
+        options.pop("listen", None)
+        options["host"], options["port"] = host or "localhost", port or 6543
+    if threads:
+        options["threads"] = threads
+    options.setdefault("threads", 8)
+    options.setdefault("ident", "forum")
+    setup_logging(ini)
+    app = get_app(ini, "main")
+    say("Serving the forum on ${where} (Ctrl+C to stop)",
+        where=" ".join(f"http://{address}/" for address in options["listen"].split())
+        if "listen" in options else f"http://{options['host']}:{options['port']}/")
+    waitress.serve(app, **options)
 
 
 # -------------------------------------------------------------------------------------------------
@@ -355,7 +368,8 @@ def plugin_revision(config_path: Path, plugin_id: str, message: str, autogenerat
         with engine.begin() as connection:
             cfg = alembic_config(branch, connection, prefixes)
             script = command.revision(cfg, message=message, autogenerate=autogenerate,
-                                      head=f"{branch.name}@head", version_path=str(branch.versions_dir))
+                                      head=f"{branch.name}@head",
+                                      version_path=str(branch.versions_dir))
     finally:
         engine.dispose()
     scripts = script if isinstance(script, list) else [script]

@@ -19,7 +19,8 @@ def write_skeleton(plugin_id: str, directory: Path, description: str = "") -> Pa
     if not PLUGIN_ID_RE.match(plugin_id) or plugin_id in RESERVED_IDS:
         raise ValidationError(_(
             "A plugin id has 2 to 30 lower-case letters, digits or '_', starts with a letter, "
-            "and is not one of: ${reserved}.", mapping={"reserved": ", ".join(sorted(RESERVED_IDS))}))
+            "and is not one of: ${reserved}.",
+            mapping={"reserved": ", ".join(sorted(RESERVED_IDS))}))
     target = directory / f"forum-{plugin_id}"
     if target.exists():
         raise ValidationError(_("${path} exists already; choose another id or directory.",

@@ -240,3 +240,37 @@ def test_messages_follow_the_terminal_language(run_forum):
     result = run_forum("migrate", env={"LANG": "nl_NL.UTF-8"})
     assert result.returncode == 2
     assert "Er is geen configuratiebestand" in result.stderr
+
+
+def test_serve_answers_http_and_uses_the_server_section(run_forum, tmp_path):
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    init(run_forum)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ini = tmp_path / "forum.ini"
+    ini.write_text(ini.read_text().replace("listen = localhost:6543", f"listen = 127.0.0.1:{port}"))
+    forum_bin = str(__import__("pathlib").Path(sys.executable).with_name("forum"))
+    server = subprocess.Popen([forum_bin, "serve"], cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    assert response.status == 200
+                    assert "<h1>Community forum</h1>" in response.read().decode()
+                    break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "the server did not answer in 30 s"
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=10)[0]
+    assert f"Serving the forum on http://127.0.0.1:{port}/" in output

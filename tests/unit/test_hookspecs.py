@@ -42,7 +42,8 @@ def test_template_slots_have_hooks():
 
 def test_docs_page_is_generated_from_the_code():
     page = (CHECKOUT_DIR / "docs" / "plugin_hooks.md").read_text("utf-8")
-    assert page == render_markdown(), "regenerate with: forum hooks --format markdown > docs/plugin_hooks.md"
+    assert page == render_markdown(), (
+        "regenerate with: forum hooks --format markdown > docs/plugin_hooks.md")
 
 
 def test_the_public_api_exports_what_plugins_need():

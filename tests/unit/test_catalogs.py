@@ -1,0 +1,49 @@
+"""Translations: the template is current and Dutch and Russian are complete."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from forum_core.environment import CHECKOUT_DIR
+from forum_core.i18n import CORE_LOCALE_DIR
+
+LANGUAGES = ("nl", "ru")
+PLACEHOLDER = re.compile(r"\$\{\w+\}|%\(\w+\)s")
+
+
+def read(path: Path):
+    with path.open("rb") as handle:
+        return read_po(handle)
+
+
+def ids(catalog) -> set:
+    return {m.id for m in catalog if m.id}
+
+
+def test_template_is_current(tmp_path):
+    fresh = tmp_path / "fresh.pot"
+    result = subprocess.run(
+        ["make", "-s", "pot", f"POT={fresh}", f"BIN={Path(sys.executable).parent}"],
+        cwd=CHECKOUT_DIR, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert ids(read(fresh)) == ids(read(CORE_LOCALE_DIR / "forum.pot")), "run: make catalogs"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_is_complete(language):
+    template = read(CORE_LOCALE_DIR / "forum.pot")
+    catalog = read(CORE_LOCALE_DIR / language / "LC_MESSAGES" / "forum.po")
+    assert ids(catalog) == ids(template), "run: make catalogs"
+    for message in catalog:
+        if not message.id:
+            continue
+        assert message.string, f"{language}: untranslated {message.id!r}"
+        assert not message.fuzzy, f"{language}: fuzzy {message.id!r}"
+        assert sorted(PLACEHOLDER.findall(message.string)) == sorted(
+            PLACEHOLDER.findall(message.id)), f"{language}: placeholders of {message.id!r}"
