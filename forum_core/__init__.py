@@ -25,7 +25,7 @@ from pyramid.router import Router
 
 from .environment import ForumEnvironment, load_environment
 from .errors import StartupError
-from .i18n import translate
+from .i18n import compile_catalogs, translate
 
 try:
     __version__ = version("forum-core")
@@ -87,6 +87,7 @@ def include_plugin(config: Configurator, plugin: Any) -> None:
     """Wire one plugin's conventional folders and its ``includeme`` under ``/<id>``."""
     locale = plugin.folder("locale")
     if locale is not None:
+        compile_catalogs(locale)
         config.add_translation_dirs(str(locale))
     static = plugin.folder("static")
     if static is not None:

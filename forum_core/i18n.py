@@ -70,10 +70,10 @@ def negotiate_locale(request: Request) -> str:
     return match if match in available else default
 
 
-def localizer_for(locale_name: str, translation_dirs: list[str] | None = None) -> Localizer:
-    """A localizer outside a request (command line, e-mail), over the core's catalogs."""
-    dirs = translation_dirs or [str(CORE_LOCALE_DIR)]
-    return make_localizer(locale_name, dirs)
+def localizer_for(locale_name: str) -> Localizer:
+    """A localizer outside a request (the command line), over the core's catalogs."""
+    compile_catalogs(CORE_LOCALE_DIR)
+    return make_localizer(locale_name, [str(CORE_LOCALE_DIR)])
 
 
 def render(message: str, localizer: Localizer | None = None) -> str:

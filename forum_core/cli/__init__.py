@@ -145,6 +145,16 @@ def is_interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
+def obtain_password(given: str | None, prompt: str, no_input: bool = False) -> tuple[str, bool]:
+    """``given``, else asked for on a terminal, else generated; returns it and whether it was
+    generated (so the command prints it once)."""
+    if given is not None:
+        return given, False
+    if is_interactive() and not no_input:
+        return read_password(prompt), False
+    return generate_secret()[:16], True
+
+
 def read_password(prompt: str) -> str:
     first = getpass.getpass(translate(_(prompt)) + " ")
     second = getpass.getpass(translate(_("Repeat the password:")) + " ")

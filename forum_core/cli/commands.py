@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,6 +18,7 @@ from . import (
     environment,
     generate_secret,
     is_interactive,
+    obtain_password,
     read_password,
     say,
 )
@@ -62,7 +66,7 @@ def init(config_path: Path, demo: bool, database_url: str | None, plugins: str |
         say("Wrote the configuration ${path}.", path=str(config_path))
     env = environment(config_path)
     _migrate(env)
-    generated = None
+    generated = False
     with db_session(env) as session:
         users = DatabaseUserService(session)
         admin = next((u for u in users.list_users(limit=1000) if u.role == "admin"), None)
@@ -70,11 +74,8 @@ def init(config_path: Path, demo: bool, database_url: str | None, plugins: str |
             say("The administrator ${username} exists already; left unchanged (set a new "
                 "password with 'forum user set-password ${username}').", username=admin.username)
         else:
-            if admin_password is None:
-                if is_interactive() and not no_input:
-                    admin_password = read_password("Password for the administrator:")
-                else:
-                    admin_password = generated = generate_secret()[:16]
+            admin_password, generated = obtain_password(
+                admin_password, "Password for the administrator:", no_input)
             admin = users.create_user(admin_username, admin_email, admin_password, role="admin")
             say("Created the administrator ${username}.", username=admin.username)
         if demo:
@@ -85,7 +86,7 @@ def init(config_path: Path, demo: bool, database_url: str | None, plugins: str |
                 say("Demo content exists already; left unchanged.")
     if generated:
         say("Administrator: ${username} / password: ${password}", username=admin_username,
-            password=generated)
+            password=admin_password)
     say("Start the forum with: forum serve --config ${path}", path=str(config_path))
 
 
@@ -273,12 +274,9 @@ def user_list(config_path: Path) -> None:
             after = batch[-1].id
 
 
-@user.command("set-role")
-@config_path_option
-@click.argument("username")
-@click.argument("role", type=click.Choice(["member", "moderator", "admin"]))
-def user_set_role(config_path: Path, username: str, role: str) -> None:
-    """Change a member's role."""
+@contextmanager
+def existing_member(config_path: Path, username: str) -> Iterator[tuple[Any, Any]]:
+    """The user service and the member called ``username``, committed at the end."""
     from ..accounts.services import DatabaseUserService
 
     with db_session(environment(config_path)) as session:
@@ -286,8 +284,35 @@ def user_set_role(config_path: Path, username: str, role: str) -> None:
         found = users.get_by_username(username)
         if found is None:
             raise ForumError(_("No member is called ${username}.", mapping={"username": username}))
+        yield users, found
+
+
+@user.command("set-role")
+@config_path_option
+@click.argument("username")
+@click.argument("role", type=click.Choice(["member", "moderator", "admin"]))
+def user_set_role(config_path: Path, username: str, role: str) -> None:
+    """Change a member's role."""
+    with existing_member(config_path, username) as (users, found):
         users.set_role(found, role)
     say("${username} is now ${role}.", username=username, role=role)
+
+
+@user.command("set-password")
+@config_path_option
+@click.argument("username")
+@click.option("--password", envvar="FORUM_USER_PASSWORD",
+              help="The new password (also $FORUM_USER_PASSWORD); asked for on a terminal, "
+                   "generated and printed otherwise.")
+def user_set_password(config_path: Path, username: str, password: str | None) -> None:
+    """Set a member's password (for example a forgotten administrator password)."""
+    password, generated = obtain_password(password, "Password:")
+    with existing_member(config_path, username) as (users, found):
+        users.set_password(found, password)
+    if generated:
+        say("New password of ${username}: ${password}", username=username, password=password)
+    else:
+        say("Changed the password of ${username}.", username=username)
 
 
 # -------------------------------------------------------------------------------------------------
@@ -312,33 +337,6 @@ def plugin_new(plugin_id: str, directory: Path, description: str) -> None:
     target = write_skeleton(plugin_id, directory, description)
     say("Created ${path}. Install it with: pip install -e ${path}", path=str(target))
     say("Then add '${plugin}' to forum.plugins and run 'forum migrate'.", plugin=plugin_id)
-
-
-@user.command("set-password")
-@config_path_option
-@click.argument("username")
-@click.option("--password", envvar="FORUM_USER_PASSWORD",
-              help="The new password (also $FORUM_USER_PASSWORD); asked for on a terminal, "
-                   "generated and printed otherwise.")
-def user_set_password(config_path: Path, username: str, password: str | None) -> None:
-    """Set a member's password (for example a forgotten administrator password)."""
-    from ..accounts.services import DatabaseUserService
-
-    generated = None
-    if password is None:
-        password = read_password("Password:") if is_interactive() else None
-        if password is None:
-            password = generated = generate_secret()[:16]
-    with db_session(environment(config_path)) as session:
-        users = DatabaseUserService(session)
-        found = users.get_by_username(username)
-        if found is None:
-            raise ForumError(_("No member is called ${username}.", mapping={"username": username}))
-        users.set_password(found, password)
-    if generated:
-        say("New password of ${username}: ${password}", username=username, password=generated)
-    else:
-        say("Changed the password of ${username}.", username=username)
 
 
 @plugin.command("revision")
