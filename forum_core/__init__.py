@@ -25,7 +25,7 @@ from pyramid.router import Router
 
 from .environment import ForumEnvironment, load_environment
 from .errors import StartupError
-from .i18n import compile_catalogs, translate
+from .i18n import _, compile_catalogs, translate
 
 try:
     __version__ = version("forum-core")
@@ -78,8 +78,16 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     # settled core first, so plugins can override its views and extend its routes
     config.commit()
     for plugin in env.plugins:
-        include_plugin(config, plugin)
-    config.commit()
+        try:
+            include_plugin(config, plugin)
+            config.commit()
+        except StartupError:
+            raise
+        except Exception as exc:  # a plugin's configuration error is one line naming it
+            raise StartupError(_(
+                "Plugin '${plugin}' failed while configuring the application: ${error}",
+                mapping={"plugin": plugin.id,
+                         "error": " ".join(f"{type(exc).__name__}: {exc}".split())})) from None
     return config
 
 

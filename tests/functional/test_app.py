@@ -196,3 +196,15 @@ def _app_with_view(forum, view):
     config.add_route("test.boom", "/boom")
     config.add_view(view, route_name="test.boom", renderer="string")
     return webtest.TestApp(config.make_wsgi_app())
+
+
+def test_plugin_configuration_error_is_one_line_naming_it(plugin_forum):
+    from forum_core.errors import StartupError
+
+    forum = plugin_forum(plugins=["badconfig"])
+    with pytest.raises(StartupError) as info:
+        forum.app  # noqa: B018  (building the app runs the plugin's includeme)
+    message = str(info.value)
+    assert message.startswith("Plugin 'badconfig' failed while configuring the application:")
+    assert "no.such.route" in message
+    assert "\n" not in message
