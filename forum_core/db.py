@@ -118,11 +118,25 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A transaction that is going to write takes SQLite's write lock when it begins. With a
+    # deferred BEGIN, a transaction that read first and then writes while another one holds
+    # the lock fails at once with SQLITE_BUSY (busy_timeout cannot help a read snapshot that
+    # has become stale), so concurrent posters would see errors instead of waiting their turn.
+    immediate = connection.get_execution_options().get(WRITE_INTENT)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+#: Execution option marking connections of sessions that will write (see _sqlite_on_begin).
+WRITE_INTENT = "forum_write_intent"
+
+#: Request methods that never change anything, whose transactions only read.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def make_session_factory(engine: Engine, write: bool = True) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``write=False`` for work that only reads (cheaper on SQLite)."""
+    bind = engine.execution_options(**{WRITE_INTENT: True}) if write else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)
 
 
 def open_session(factory: sessionmaker[Session], hooks: Hooks | None = None) -> Session:
@@ -135,7 +149,8 @@ def open_session(factory: sessionmaker[Session], hooks: Hooks | None = None) -> 
 
 def _request_db(request: Request) -> Session:
     registry = request.registry
-    session = open_session(registry["forum.db_session_factory"], registry.forum.hooks)
+    kind = "read" if request.method in SAFE_METHODS else "write"
+    session = open_session(registry[f"forum.db_{kind}_sessions"], registry.forum.hooks)
     zope.sqlalchemy.register(session, transaction_manager=request.tm)
     return session
 
@@ -144,7 +159,8 @@ def includeme(config: Configurator) -> None:
     settings = config.get_settings()
     engine = make_engine(settings["forum.database_url"])
     config.registry["forum.db_engine"] = engine
-    config.registry["forum.db_session_factory"] = make_session_factory(engine)
+    config.registry["forum.db_read_sessions"] = make_session_factory(engine, write=False)
+    config.registry["forum.db_write_sessions"] = make_session_factory(engine, write=True)
     # one transaction per request, committed or aborted by pyramid_tm
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
     config.include("pyramid_tm")

@@ -20,11 +20,13 @@ import pluggy
 
 if TYPE_CHECKING:
     import click
+    import markdown
     from pyramid.request import Request
     from sqlalchemy.orm import Session
 
     from .accounts.models import User
     from .events import Event
+    from .rendering import Allowlist
 
 PROJECT = "forum"
 
@@ -103,6 +105,39 @@ def forum_on_event(event: Event) -> None:
     :return: Nothing.
 
     Called from: ``forum_core/events.py``.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# Content pipeline: Markdown and the sanitizer
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def forum_register_markdown_extensions() -> list[markdown.Extension]:
+    """Add Python-Markdown extensions to the content pipeline.
+
+    Called once when the pipeline is built at start-up. Posts are rendered when they are
+    written, not when they are shown; after changing extensions run ``forum recook``.
+
+    :return: A list of ``markdown.Extension`` instances.
+
+    Called from: ``forum_core/rendering.py``.
+    """
+
+
+@hookspec
+def forum_prepare_allowlist(allowlist: Allowlist) -> None:
+    """Allow more HTML in rendered posts, by changing ``allowlist`` in place.
+
+    Called once when the pipeline is built, after the core filled in its defaults. Scripts,
+    styles, frames, event-handler attributes and javascript:/data:/vbscript: URLs are removed
+    again afterwards whatever a plugin adds.
+
+    :param allowlist: The tags, attributes per tag and URL schemes that survive sanitizing.
+    :return: Nothing.
+
+    Called from: ``forum_core/rendering.py``.
     """
 
 
