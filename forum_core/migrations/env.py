@@ -8,10 +8,12 @@ from typing import Any
 from alembic import context
 
 from forum_core.accounts import models as _account_models  # noqa: F401  (registers tables)
-from forum_core.db import Base
+from forum_core.content import models as _content_models  # noqa: F401
+from forum_core.db import Base, UTCDateTime
 
 # SQLite cannot reflect the lower(username) indexes; autogenerate need not compare them
 warnings.filterwarnings("ignore", message="Skipped unsupported reflection of expression-based")
+warnings.filterwarnings("ignore", message="autogenerate skipping metadata-specified expression")
 
 config = context.config
 branch = config.attributes["branch"]
@@ -28,6 +30,14 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
     return not name.startswith(other_prefixes) and not name.startswith("alembic_version")
 
 
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Write the forum's own column types as plain SQLAlchemy ones, so revisions never import
+    application code that may change later."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    return False
+
+
 def run_migrations_online() -> None:
     connection = config.attributes["connection"]
     context.configure(
@@ -37,6 +47,7 @@ def run_migrations_online() -> None:
         include_object=include_object,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,114 @@
+"""Discussions: categories, topics, posts, edit history and read markers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..db import Base, utcnow
+
+#: Who may do something in a category, in rising order. Plugins add finer rules through
+#: permission hooks; these levels are the core's own.
+ACCESS_LEVELS = ("everyone", "members", "moderators", "admins")
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL"), default=None)
+    read_access: Mapped[str] = mapped_column(String(20), default="everyone")
+    topic_access: Mapped[str] = mapped_column(String(20), default="members")
+    reply_access: Mapped[str] = mapped_column(String(20), default="members")
+    topic_count: Mapped[int] = mapped_column(default=0)
+    post_count: Mapped[int] = mapped_column(default=0)
+    last_post_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    last_topic_id: Mapped[int | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id])
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+    __table_args__ = (
+        # the category listing: pinned first, then latest activity (keyset pagination)
+        Index("ix_topics_listing", "category_id", "is_pinned", "last_post_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_post_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_post_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    #: posts ever numbered in this topic (numbers are never reused)
+    post_number_seq: Mapped[int] = mapped_column(default=0)
+    #: visible replies (posts after the first that are neither deleted, hidden nor held)
+    reply_count: Mapped[int] = mapped_column(default=0)
+    is_pinned: Mapped[bool] = mapped_column(default=False)
+    is_locked: Mapped[bool] = mapped_column(default=False)
+    is_closed: Mapped[bool] = mapped_column(default=False)
+    is_deleted: Mapped[bool] = mapped_column(default=False)
+
+    category: Mapped[Category] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[user_id])
+    last_poster: Mapped[User | None] = relationship(foreign_keys=[last_post_user_id])
+
+
+class Post(Base):
+    __tablename__ = "posts"
+    __table_args__ = (UniqueConstraint("topic_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: position in the topic, 1 for the opening post; the topic page's keyset
+    number: Mapped[int]
+    source: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    edit_count: Mapped[int] = mapped_column(default=0)
+    is_deleted: Mapped[bool] = mapped_column(default=False)
+    is_hidden: Mapped[bool] = mapped_column(default=False)
+    is_held: Mapped[bool] = mapped_column(default=False)
+
+    topic: Mapped[Topic] = relationship()
+    author: Mapped[User] = relationship()
+
+
+class PostRevision(Base):
+    """An earlier text of a post, kept when it is edited (moderators see the history)."""
+
+    __tablename__ = "post_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class TopicRead(Base):
+    """How far a member has read a topic: drives the unread and new markers."""
+
+    __tablename__ = "topic_reads"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True)
+    last_read_number: Mapped[int] = mapped_column(default=0)
+    read_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,112 @@
+"""The one place that decides what a viewer may see.
+
+Every path that lists or returns topics or posts (pages, listings, search, feeds, sitemaps,
+the JSON API, profiles, notifications, quotes, counts, previews) builds its query from
+:func:`visible_topics` / :func:`visible_posts` or checks one object with :func:`can_see_topic`.
+Plugins narrow it through ``forum_visibility_filter``; they can hide more, never less.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy.sql import Select
+
+from .content.models import ACCESS_LEVELS, Category, Post, Topic
+
+if TYPE_CHECKING:
+    from .accounts.models import User
+    from .plugins import Hooks
+
+STAFF_ROLES = ("moderator", "admin")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: a member (or None for anonymous) and their security principals."""
+
+    user: User | None
+    principals: frozenset[str] = field(default_factory=frozenset)
+    hooks: Hooks | None = None
+
+    @property
+    def user_id(self) -> int | None:
+        return None if self.user is None else self.user.id
+
+    @property
+    def role(self) -> str | None:
+        return None if self.user is None else self.user.role
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def access_level(self) -> str:
+        """The highest category access level this viewer has."""
+        return {None: "everyone", "member": "members", "moderator": "moderators",
+                "admin": "admins"}[self.role]
+
+    def has_access(self, level: str) -> bool:
+        return ACCESS_LEVELS.index(self.access_level) >= ACCESS_LEVELS.index(level)
+
+
+def viewer_for(request: Any) -> Viewer:
+    """The viewer of a request (reified as ``request.viewer``)."""
+    return Viewer(request.user, frozenset(request.principals), request.registry.forum.hooks)
+
+
+def readable_levels(viewer: Viewer) -> list[str]:
+    return [level for level in ACCESS_LEVELS if viewer.has_access(level)]
+
+
+def _plugin_clauses(viewer: Viewer, model: type) -> list[ColumnElement[bool]]:
+    if viewer.hooks is None:
+        return []
+    return [clause for clause in viewer.hooks.collect(
+        "forum_visibility_filter", viewer=viewer, model=model) if clause is not None]
+
+
+def category_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """Categories the viewer may read."""
+    return and_(Category.read_access.in_(readable_levels(viewer)),
+                *_plugin_clauses(viewer, Category))
+
+
+def topic_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """Topics the viewer may see: in a readable category, not deleted (staff see deleted)."""
+    readable = select(Category.id).where(category_clause(viewer))
+    return and_(
+        Topic.category_id.in_(readable),
+        true() if viewer.is_staff else Topic.is_deleted.is_(False),
+        *_plugin_clauses(viewer, Topic),
+    )
+
+
+def post_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """Posts the viewer may see: in a visible topic; hidden, held or deleted posts only for
+    staff (and a held post for its own author)."""
+    if viewer.is_staff:
+        own_state = true()
+    else:
+        normal = and_(Post.is_deleted.is_(False), Post.is_hidden.is_(False),
+                      Post.is_held.is_(False))
+        own_held = and_(Post.user_id == viewer.user_id, Post.is_held.is_(True),
+                        Post.is_deleted.is_(False)) if viewer.user_id else false()
+        own_state = or_(normal, own_held)
+    visible_topic_ids = select(Topic.id).where(topic_clause(viewer))
+    return and_(Post.topic_id.in_(visible_topic_ids), own_state, *_plugin_clauses(viewer, Post))
+
+
+def visible_categories(viewer: Viewer) -> Select[tuple[Category]]:
+    return select(Category).where(category_clause(viewer))
+
+
+def visible_topics(viewer: Viewer) -> Select[tuple[Topic]]:
+    return select(Topic).where(topic_clause(viewer))
+
+
+def visible_posts(viewer: Viewer) -> Select[tuple[Post]]:
+    return select(Post).where(post_clause(viewer))
