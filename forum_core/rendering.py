@@ -1,0 +1,333 @@
+"""The content pipeline: Markdown to safe HTML, once, when a post is written.
+
+Posts store their Markdown source and the cooked HTML; pages never render Markdown. The steps:
+cheap checks that refuse input Python-Markdown would choke on (deep nesting, long bracket runs),
+Markdown with the core's and the plugins' extensions (raw HTML in the source stays text),
+then bleach with an allowlist, which also turns bare URLs into links and marks every outside
+link ``rel="nofollow ugc"``. bleach is deprecated upstream (security fixes only), which is why
+this module is its only user.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import xml.etree.ElementTree as etree
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import bleach
+import markdown
+from bleach.linkifier import LinkifyFilter
+from markdown.blockprocessors import BlockProcessor
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+
+from .errors import ValidationError
+from .i18n import _
+
+if TYPE_CHECKING:
+    from .plugins import Hooks
+
+#: Longest post source in characters (what Discourse allows by default, too).
+MAX_LENGTH = 32_000
+MAX_NESTING = 20
+MAX_BRACKETS = 50
+
+USERNAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9]"
+MENTION_RE = r"(?<![\w@/])@(" + USERNAME + r")\b"
+QUOTE_OPEN_RE = re.compile(r"^\[quote\s+post=(\d{1,18})(?:\s+user=(" + USERNAME + r"))?\s*\]$")
+QUOTE_CLOSE = "[/quote]"
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+QUOTE_PREFIX_RE = re.compile(r"[ \t]*((?:>[ \t]?)+)")
+LIST_PREFIX_RE = re.compile(r"((?:[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+)+)")
+
+#: Never allowed, whatever a plugin adds to the allowlist.
+FORBIDDEN_TAGS = frozenset({
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "svg",
+    "math", "form", "input", "button", "textarea", "select", "option", "link", "meta", "base",
+    "noscript", "template", "xmp", "plaintext", "noembed", "noframes",
+})
+FORBIDDEN_ATTRIBUTES = frozenset({"style", "srcdoc", "formaction", "srcset", "background"})
+FORBIDDEN_PROTOCOLS = frozenset({"javascript", "data", "vbscript", "file", "filesystem"})
+
+
+class ContentInvalid(ValidationError):
+    """The text cannot be posted as it is (empty, or with control characters)."""
+
+
+class ContentTooLong(ValidationError):
+    """The text is longer than the forum accepts."""
+
+
+class ContentTooComplex(ValidationError):
+    """The text is nested too deeply to be rendered safely and quickly."""
+
+
+@dataclass(frozen=True)
+class Cooked:
+    html: str
+    mentions: tuple[str, ...] = ()
+    quoted_post_ids: tuple[int, ...] = ()
+
+
+@dataclass
+class Allowlist:
+    """What survives sanitizing: tags, attributes per tag ("*": every tag) and URL schemes."""
+
+    tags: set[str] = field(default_factory=set)
+    attributes: dict[str, set[str]] = field(default_factory=dict)
+    protocols: set[str] = field(default_factory=set)
+
+    def harden(self) -> None:
+        """Take out what must never pass, whoever added it."""
+        self.tags -= FORBIDDEN_TAGS
+        self.protocols = {p.lower() for p in self.protocols} - FORBIDDEN_PROTOCOLS
+        for tag in list(self.attributes):
+            if tag in FORBIDDEN_TAGS:
+                del self.attributes[tag]
+                continue
+            self.attributes[tag] = {a.lower() for a in self.attributes[tag]
+                                    if not a.lower().startswith("on")
+                                    and a.lower() not in FORBIDDEN_ATTRIBUTES}
+
+
+def default_allowlist() -> Allowlist:
+    return Allowlist(
+        tags={"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "code",
+              "pre", "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr",
+              "th", "td", "span", "div", "sup", "sub"},
+        attributes={
+            "a": {"href", "title", "class"},
+            "img": {"src", "alt", "title"},
+            "span": {"class"}, "div": {"class"}, "code": {"class"}, "pre": {"class"},
+            "th": {"align"}, "td": {"align"},
+            "blockquote": {"class", "data-post"}, "p": {"class"}, "ol": {"start"},
+        },
+        protocols={"http", "https", "mailto"},
+    )
+
+
+# -------------------------------------------------------------------------------------------------
+# Limits checked before Markdown runs
+# -------------------------------------------------------------------------------------------------
+
+
+def check_source(source: str, max_length: int = MAX_LENGTH) -> str:
+    """Normalise line ends and refuse what cannot be posted; returns the text to render."""
+    if len(source) > max_length:
+        raise ContentTooLong(_("The text is longer than ${limit} characters; shorten it.",
+                               mapping={"limit": max_length}))
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    if CONTROL_RE.search(source):
+        raise ContentInvalid(_("The text contains control characters; remove them and try "
+                               "again."))
+    if not source.strip():
+        raise ContentInvalid(_("Write something first: the text is empty."))
+    _check_nesting(source)
+    return source
+
+
+def _check_nesting(source: str) -> None:
+    # Python-Markdown recurses per nesting level: ~500 nested list markers exhaust the stack
+    # and long bracket runs take seconds, so the text is refused before it gets there.
+    quote_blocks = 0
+    for line in source.split("\n"):
+        stripped = line.strip()
+        if QUOTE_OPEN_RE.match(stripped):
+            quote_blocks += 1
+        elif stripped == QUOTE_CLOSE:
+            quote_blocks = max(quote_blocks - 1, 0)
+        quotes = QUOTE_PREFIX_RE.match(line)
+        if quote_blocks > MAX_NESTING:
+            raise ContentTooComplex(_(
+                "The text has quotes nested more than ${limit} levels deep; simplify it.",
+                mapping={"limit": MAX_NESTING}))
+        if quotes and quotes.group(1).count(">") > MAX_NESTING:
+            raise ContentTooComplex(_(
+                "The text has quotes nested more than ${limit} levels deep; simplify it.",
+                mapping={"limit": MAX_NESTING}))
+        markers = LIST_PREFIX_RE.match(line[quotes.end():] if quotes else line)
+        if markers:
+            prefix = markers.group(1)
+            indent = len(prefix) - len(prefix.lstrip(" \t"))
+            depth = len(re.findall(r"(?:[-*+]|\d+[.)])[ \t]+", prefix)) + indent // 4
+            if depth > MAX_NESTING:
+                raise ContentTooComplex(_(
+                    "The text has lists nested more than ${limit} levels deep; simplify it.",
+                    mapping={"limit": MAX_NESTING}))
+    depth = run = 0
+    previous = ""
+    for char in source:
+        if char in "[(":
+            depth += 1
+        elif char in "])":
+            depth = max(depth - 1, 0)
+        run = run + 1 if char == previous and char in "[]()*_~`" else 1
+        previous = char
+        if depth > MAX_BRACKETS or run > MAX_BRACKETS:
+            raise ContentTooComplex(_(
+                "The text has more than ${limit} brackets or emphasis marks in a row; "
+                "simplify it.", mapping={"limit": MAX_BRACKETS}))
+
+
+# -------------------------------------------------------------------------------------------------
+# Markdown extensions of the core: mentions and quote blocks
+# -------------------------------------------------------------------------------------------------
+
+
+class _MentionProcessor(InlineProcessor):
+    def __init__(self, pattern: str, md: markdown.Markdown, state: _RenderState) -> None:
+        super().__init__(pattern, md)
+        self.state = state
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, int, int]:  # noqa: N802
+        name = m.group(1)
+        self.state.mentions.append(name)
+        url = self.state.mention_url(name)
+        if url is None:
+            return f"@{name}", m.start(0), m.end(0)
+        link = etree.Element("a", {"class": "mention", "href": url})
+        link.text = f"@{name}"
+        return link, m.start(0), m.end(0)
+
+
+class _QuoteProcessor(BlockProcessor):
+    """``[quote post=12 user=alice]`` ... ``[/quote]`` becomes a quote of that post."""
+
+    def __init__(self, parser: Any, state: _RenderState) -> None:
+        super().__init__(parser)
+        self.state = state
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return QUOTE_OPEN_RE.match(block.split("\n", 1)[0].strip()) is not None
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> bool | None:
+        first, _, rest = blocks.pop(0).partition("\n")
+        opening = QUOTE_OPEN_RE.match(first.strip())
+        assert opening is not None  # test() matched
+        inner_lines: list[str] = []
+        depth, pending = 1, rest.split("\n") if rest else []
+        while True:
+            for index, line in enumerate(pending):
+                stripped = line.strip()
+                if QUOTE_OPEN_RE.match(stripped):
+                    depth += 1
+                elif stripped == QUOTE_CLOSE:
+                    depth -= 1
+                    if depth == 0:
+                        remainder = "\n".join(pending[index + 1:]).strip("\n")
+                        if remainder:
+                            blocks.insert(0, remainder)
+                        break
+                inner_lines.append(line)
+            else:
+                if not blocks:
+                    break  # an unclosed quote runs to the end of the text
+                inner_lines.append("")
+                pending = blocks.pop(0).split("\n")
+                continue
+            break
+        post_id = int(opening.group(1))
+        self.state.quoted_post_ids.append(post_id)
+        quote = etree.SubElement(parent, "blockquote",
+                                 {"class": "quote", "data-post": str(post_id)})
+        if opening.group(2):
+            source = etree.SubElement(quote, "p", {"class": "quote-source"})
+            source.text = f"{opening.group(2)}:"
+        self.parser.parseChunk(quote, "\n".join(inner_lines))
+        return True
+
+
+@dataclass
+class _RenderState:
+    mention_url: Callable[[str], str | None] = lambda name: None
+    mentions: list[str] = field(default_factory=list)
+    quoted_post_ids: list[int] = field(default_factory=list)
+
+
+class _ForumMarkdown(Extension):
+    def __init__(self, state: _RenderState) -> None:
+        super().__init__()
+        self.state = state
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
+        # raw HTML in a post is shown as text, never passed through
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.inlinePatterns.register(_MentionProcessor(MENTION_RE, md, self.state), "mention", 65)
+        md.parser.blockprocessors.register(_QuoteProcessor(md.parser, self.state), "forum_quote", 105)
+
+
+# -------------------------------------------------------------------------------------------------
+# The cooker
+# -------------------------------------------------------------------------------------------------
+
+
+def _nofollow(attrs: dict[Any, str], new: bool = False) -> dict[Any, str] | None:
+    href = attrs.get((None, "href"), "")
+    if href.startswith("/") and not href.startswith("//"):
+        return attrs  # links inside the forum (mentions) stay followable
+    attrs[(None, "rel")] = "nofollow ugc"
+    return attrs
+
+
+class Cooker:
+    """Turns Markdown into safe HTML. Build one per application; ``cook`` is thread-safe."""
+
+    def __init__(self, hooks: Hooks | None = None, max_length: int = MAX_LENGTH) -> None:
+        self.max_length = max_length
+        self.extra_extensions: list[Extension] = []
+        allowlist = default_allowlist()
+        if hooks is not None:
+            for extensions in hooks.collect("forum_register_markdown_extensions"):
+                self.extra_extensions.extend(extensions)
+            hooks.collect("forum_prepare_allowlist", allowlist=allowlist)
+        allowlist.harden()
+        self.allowlist = allowlist
+        self.cleaner = bleach.Cleaner(
+            tags=allowlist.tags, attributes=allowlist.attributes, protocols=allowlist.protocols,
+            strip=True, strip_comments=True,
+            filters=[_linkify_filter],
+        )
+        self._local = threading.local()
+
+    def _markdown(self) -> tuple[markdown.Markdown, _RenderState]:
+        # Markdown instances keep state while converting, so each thread gets its own
+        if not hasattr(self._local, "md"):
+            state = _RenderState()
+            md = markdown.Markdown(
+                extensions=["fenced_code", "tables", "sane_lists", "codehilite",
+                            _ForumMarkdown(state), *self.extra_extensions],
+                extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False,
+                                                  "use_pygments": True, "noclasses": False}},
+                output_format="html",
+            )
+            self._local.md, self._local.state = md, state
+        return self._local.md, self._local.state
+
+    def cook(self, source: str,
+             mention_url: Callable[[str], str | None] = lambda name: None) -> Cooked:
+        """Render ``source``; ``mention_url(name)`` gives the profile URL of a real member.
+
+        :raises ContentInvalid, ContentTooLong, ContentTooComplex: with a message for the
+            author.
+        """
+        text = check_source(source, self.max_length)
+        md, state = self._markdown()
+        md.reset()
+        state.mention_url, state.mentions, state.quoted_post_ids = mention_url, [], []
+        try:
+            html = md.convert(text)
+        except RecursionError:
+            raise ContentTooComplex(_("The text is nested too deeply to be shown; simplify "
+                                      "it.")) from None
+        return Cooked(html=self.cleaner.clean(html),
+                      mentions=tuple(dict.fromkeys(state.mentions)),
+                      quoted_post_ids=tuple(dict.fromkeys(state.quoted_post_ids)))
+
+
+def _linkify_filter(source: Iterable[Any]) -> LinkifyFilter:
+    return LinkifyFilter(source, callbacks=[_nofollow], skip_tags={"pre", "code"},
+                         parse_email=False)
