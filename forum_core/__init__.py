@@ -75,6 +75,8 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.include(".templating")
     config.add_route("core.home", "/")
     config.scan(".views")
+    # discussions: categories, topics, posts
+    config.include(".content")
     # settled core first, so plugins can override its views and extend its routes
     config.commit()
     for plugin in env.plugins:

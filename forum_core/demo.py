@@ -39,9 +39,54 @@ def create_demo_content(session: Session, hooks: Hooks, admin: User) -> bool:
     return True
 
 
+DEMO_CATEGORIES = (
+    # name, description, read, start topics, reply
+    ("Announcements", "News from the team.", "everyone", "moderators", "members"),
+    ("General", "Anything about our products and the community.", "everyone", "members",
+     "members"),
+    ("Support", "Ask for help; members and staff answer.", "everyone", "members", "members"),
+    ("Staff lounge", "Only moderators and administrators can read this.", "moderators",
+     "moderators", "moderators"),
+)
+
+DEMO_TOPICS = (
+    ("Announcements", "admin", "Welcome to the community forum",
+     "Hello everyone! This is the place to **ask questions**, share tips and meet other "
+     "customers and partners.\n\n- Be kind\n- Search before you post\n- Mention people "
+     "with @alice to get their attention",
+     [("alice", "Glad to be here. Ping me with any moderation questions.")]),
+    ("General", "bob", "What are you building this month?",
+     "I'm wiring our CRM into the reporting pipeline. What about you?",
+     [("carol", "Migrating our team to the new dashboard."),
+      ("dmitri", "Переводим документацию на русский язык."),
+      ("eva", "Een koppeling met ons ticketsysteem!")]),
+    ("Support", "carol", "Export fails with a timeout",
+     "Exporting more than 10,000 rows stops after 30 seconds:\n\n```python\n"
+     "client.export(rows=20000)\n```\n\nAny idea?",
+     [("alice", "Try exporting in batches of 5,000 for now; a fix is on its way."),
+      ("carol", "> Try exporting in batches of 5,000\n\n"
+                "That works, thanks!")]),
+    ("Staff lounge", "alice", "Moderation notes for this week",
+     "Two spam accounts were removed on Monday.", []),
+)
+
+
 @hookimpl(tryfirst=True)
 def forum_demo_data(session: Session, admin: User) -> None:
+    from .content.services import DatabaseContentService
+    from .rendering import Cooker
+
     users = DatabaseUserService(session)
+    members = {"admin": admin}
     for username, display_name, role in DEMO_MEMBERS:
-        users.create_user(username, f"{username}@example.com", DEMO_PASSWORD, role=role,
-                          display_name=display_name, is_demo=True)
+        members[username] = users.create_user(
+            username, f"{username}@example.com", DEMO_PASSWORD, role=role,
+            display_name=display_name, is_demo=True)
+    content = DatabaseContentService(session, Cooker())
+    categories = {name: content.create_category(name, description, read_access=read,
+                                                topic_access=start, reply_access=reply)
+                  for name, description, read, start, reply in DEMO_CATEGORIES}
+    for category, author, title, body, replies in DEMO_TOPICS:
+        topic = content.create_topic(members[author], categories[category], title, body)
+        for replier, text in replies:
+            content.reply(members[replier], topic, text)

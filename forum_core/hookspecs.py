@@ -22,11 +22,13 @@ if TYPE_CHECKING:
     import click
     import markdown
     from pyramid.request import Request
+    from sqlalchemy import ColumnElement
     from sqlalchemy.orm import Session
 
     from .accounts.models import User
     from .events import Event
     from .rendering import Allowlist
+    from .visibility import Viewer
 
 PROJECT = "forum"
 
@@ -84,6 +86,22 @@ def forum_extra_principals(request: Request, user: User | None) -> list[str]:
     :return: A list of principal strings (may be empty).
 
     Called from: ``forum_core/accounts/security.py``.
+    """
+
+
+@hookspec
+def forum_visibility_filter(viewer: Viewer, model: type) -> ColumnElement[bool] | None:
+    """Narrow what a viewer may see, for the single visibility choke point.
+
+    Called whenever the core builds a query for categories, topics or posts a viewer may see
+    (pages, listings, search, feeds, sitemaps, the API, counts). The returned clause is
+    combined with AND, so a plugin can hide content but never reveal what the core hides.
+
+    :param viewer: Who is looking: ``viewer.user`` (None when anonymous), ``viewer.principals``.
+    :param model: The model being filtered: ``Category``, ``Topic`` or ``Post``.
+    :return: A SQLAlchemy boolean clause on ``model``, or None to add nothing.
+
+    Called from: ``forum_core/visibility.py``.
     """
 
 

@@ -104,6 +104,10 @@ def terminal_locale() -> str:
     return "en"
 
 
+def _translate(request: Request, message: str) -> str:
+    return render(message, request.localizer)
+
+
 def _babel_locale(request: Request) -> Locale:
     return Locale.parse(request.locale_name)
 
@@ -115,4 +119,6 @@ def includeme(config: Configurator) -> None:
     config.set_locale_negotiator(negotiate_locale)
     # dates and numbers are formatted with Babel in the request's language
     config.add_request_method(_babel_locale, "babel_locale", reify=True)
+    # request.translate(message): a translation string in the request's language, values filled
+    config.add_request_method(_translate, "translate")
     settings.setdefault("jinja2.i18n.domain", DOMAIN)

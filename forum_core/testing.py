@@ -47,6 +47,13 @@ class Forum:
             self._app = webtest.TestApp(make_config(self.settings, self.env).make_wsgi_app())
         return self._app
 
+    def another_browser(self) -> Forum:
+        """The same forum seen from a second browser: same app, its own cookies."""
+        import webtest
+
+        return Forum(settings=self.settings, env=self.env, engine=self.engine,
+                     _app=webtest.TestApp(self.app.app))
+
     def close(self) -> None:
         """Close every database connection of this forum, then drop what the test made."""
         if self._app is not None:

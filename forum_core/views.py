@@ -8,26 +8,17 @@ from typing import Any
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.httpexceptions import HTTPException
 from pyramid.request import Request
-from pyramid.view import (
-    exception_view_config,
-    forbidden_view_config,
-    notfound_view_config,
-    view_config,
-)
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from .i18n import _
 
 log = logging.getLogger(__name__)
 
 
-@view_config(route_name="core.home", renderer="home.html")
-def home(request: Request) -> dict[str, Any]:
-    return {}
-
-
 def _error_page(request: Request, status: int, title: str, message: str) -> dict[str, Any]:
     request.response.status = status
-    return {"status": status, "title": title, "message": message}
+    return {"status": status, "title": request.translate(title),
+            "message": request.translate(message)}
 
 
 @notfound_view_config(renderer="error.html", append_slash=False)

@@ -80,12 +80,14 @@ def themes_dir(tmp_path):
     from forum_core.environment import CHECKOUT_DIR
 
     root = tmp_path / "themes"
+    root.mkdir()
     (root / "default").symlink_to(CHECKOUT_DIR / "themes" / "default")
     night = root / "night"
     (night / "templates" / "alpha").mkdir(parents=True)
+    (night / "templates" / "content").mkdir(parents=True)
     (night / "static").mkdir()
     (night / "theme.json").write_text(json.dumps({"name": "night", "description": "Test."}))
-    (night / "templates" / "home.html").write_text(
+    (night / "templates" / "content" / "home.html").write_text(
         '{% extends "base.html" %}{% block content %}<h1 id="night-home">'
         '{{ _("Sign in") }}</h1>{% endblock %}')
     (night / "templates" / "alpha" / "index.html").write_text(

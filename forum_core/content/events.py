@@ -1,0 +1,33 @@
+"""Content events of discussions, announced to plugins after commit (``forum_on_event``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..events import Event
+
+
+@dataclass(frozen=True)
+class TopicCreated(Event):
+    topic_id: int
+    post_id: int
+    user_id: int
+    category_id: int
+
+
+@dataclass(frozen=True)
+class PostCreated(Event):
+    """A post exists: the first post of a topic or a reply."""
+
+    post_id: int
+    topic_id: int
+    user_id: int
+    mentions: tuple[str, ...] = ()
+    quoted_post_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class PostEdited(Event):
+    post_id: int
+    topic_id: int
+    user_id: int

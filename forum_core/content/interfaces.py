@@ -1,0 +1,26 @@
+"""What the rest of the forum may ask of discussions; the implementation is in services.py."""
+
+from __future__ import annotations
+
+from zope.interface import Interface
+
+
+class IContentService(Interface):
+    def create_category(name, description="", slug=None, parent=None, read_access="everyone",
+                        topic_access="members", reply_access="members", position=None):
+        """Create a category; raises ValidationError for a bad name, level or taken slug."""
+
+    def create_topic(author, category, title, source):
+        """Start a topic with its first post; raises ValidationError for bad input."""
+
+    def reply(author, topic, source):
+        """Add a post to a topic; numbers and counters stay exact under concurrency."""
+
+    def edit_post(editor, post, source):
+        """Replace a post's text, keeping the previous text as a revision."""
+
+    def revisions(post):
+        """Earlier texts of a post, newest first."""
+
+    def mark_read(user, topic, number):
+        """Record that a member has read a topic up to post ``number``."""

@@ -1,0 +1,75 @@
+"""Read-side queries of discussions. Every one starts from the visibility choke point and
+loads what a page shows in a fixed number of statements, whatever the page size."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from ..pagination import Page, after, decode_cursor, encode_cursor
+from ..visibility import Viewer, post_clause, topic_clause, visible_categories
+from .models import Category, Post, Topic, TopicRead
+
+TOPICS_PER_PAGE = 30
+POSTS_PER_PAGE = 20
+_TOPIC_ORDER = (Topic.is_pinned, Topic.last_post_at, Topic.id)
+_TOPIC_KINDS = (bool, dt.datetime, int)
+
+
+def categories(db: Session, viewer: Viewer) -> list[Category]:
+    return list(db.scalars(visible_categories(viewer).order_by(Category.position, Category.id)))
+
+
+def topics_page(db: Session, viewer: Viewer, category: Category,
+                cursor: str | None = None, per_page: int = TOPICS_PER_PAGE) -> Page[Topic]:
+    """A page of a category's topics: pinned first, then the latest activity.
+
+    :raises BadCursor: for a cursor we did not make.
+    """
+    query = (select(Topic)
+             .where(topic_clause(viewer), Topic.category_id == category.id)
+             .options(joinedload(Topic.author), joinedload(Topic.last_poster))
+             .order_by(*(column.desc() for column in _TOPIC_ORDER))
+             .limit(per_page + 1))
+    if cursor:
+        query = query.where(after(_TOPIC_ORDER, decode_cursor(cursor, _TOPIC_KINDS),
+                                  descending=True))
+    rows = list(db.scalars(query).unique())
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    last = rows[-1] if rows else None
+    next_cursor = encode_cursor([last.is_pinned, last.last_post_at, last.id]) \
+        if more and last else None
+    return Page(rows, next_cursor)
+
+
+def posts_page(db: Session, viewer: Viewer, topic: Topic, after_number: int = 0,
+               per_page: int = POSTS_PER_PAGE) -> Page[Post]:
+    """A page of a topic's posts in order, starting after post number ``after_number``."""
+    rows = list(db.scalars(
+        select(Post)
+        .where(post_clause(viewer), Post.topic_id == topic.id, Post.number > after_number)
+        .options(joinedload(Post.author))
+        .order_by(Post.number)
+        .limit(per_page + 1)))
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    return Page(rows, str(rows[-1].number) if more and rows else None)
+
+
+def last_read_numbers(db: Session, viewer: Viewer, topic_ids: list[int]) -> dict[int, int]:
+    """How far the viewer has read each topic (missing: never opened)."""
+    if viewer.user_id is None or not topic_ids:
+        return {}
+    return dict(db.execute(
+        select(TopicRead.topic_id, TopicRead.last_read_number)
+        .where(TopicRead.user_id == viewer.user_id, TopicRead.topic_id.in_(topic_ids))).all())
+
+
+
+def visible_post(db: Session, viewer: Viewer, post_id: int) -> Post | None:
+    """One post, only if the viewer may see it (quotes, permalinks, previews)."""
+    return db.scalar(select(Post).options(joinedload(Post.author))
+                     .where(Post.id == post_id, post_clause(viewer)))

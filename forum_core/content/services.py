@@ -1,0 +1,149 @@
+"""Discussions: creating categories, topics and replies, editing, moderation of topics.
+
+Counters shown in listings (replies, posts, last activity) are changed with single UPDATE
+statements that add to the stored value, never by reading, adding in Python and writing
+back, so concurrent posters cannot lose each other's increments.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..db import utcnow
+from ..errors import ValidationError
+from ..events import emit
+from ..i18n import _
+from .events import PostCreated, PostEdited, TopicCreated
+from .models import ACCESS_LEVELS, Category, Post, PostRevision, Topic, TopicRead
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
+    from ..rendering import Cooker
+
+TITLE_MIN, TITLE_MAX = 3, 200
+NAME_MAX = 80
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """A URL-friendly form of ``text``; letters of any script are kept, lower-cased."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).strip("-_")
+    return text[:max_length].rstrip("-") or "topic"
+
+
+def clean_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        raise ValidationError(_(
+            "A title has ${minimum} to ${maximum} characters.",
+            mapping={"minimum": TITLE_MIN, "maximum": TITLE_MAX}))
+    return title
+
+
+class DatabaseContentService:
+    def __init__(self, session: Session, cooker: Cooker) -> None:
+        self.db = session
+        self.cooker = cooker
+
+    # -- categories --------------------------------------------------------------------------
+
+    def create_category(self, name: str, description: str = "", slug: str | None = None,
+                        parent: Category | None = None, read_access: str = "everyone",
+                        topic_access: str = "members", reply_access: str = "members",
+                        position: int | None = None) -> Category:
+        name = " ".join(name.split())
+        if not 1 <= len(name) <= NAME_MAX:
+            raise ValidationError(_("A category name has 1 to ${maximum} characters.",
+                                    mapping={"maximum": NAME_MAX}))
+        for level in (read_access, topic_access, reply_access):
+            if level not in ACCESS_LEVELS:
+                raise ValidationError(_("Unknown access level ${level}; choose one of ${levels}.",
+                                        mapping={"level": level,
+                                                 "levels": ", ".join(ACCESS_LEVELS)}))
+        slug = slugify(slug or name)
+        if self.db.scalar(select(Category.id).where(Category.slug == slug)) is not None:
+            raise ValidationError(_("A category with the address ${slug} exists already.",
+                                    mapping={"slug": slug}))
+        if position is None:
+            position = (self.db.scalar(select(func.max(Category.position))) or 0) + 1
+        category = Category(name=name, slug=slug, description=description.strip(),
+                            parent=parent, read_access=read_access, topic_access=topic_access,
+                            reply_access=reply_access, position=position)
+        self.db.add(category)
+        self.db.flush()  # callers link to the new category by id
+        return category
+
+    # -- topics and posts --------------------------------------------------------------------
+
+    def create_topic(self, author: User, category: Category, title: str, source: str) -> Topic:
+        title = clean_title(title)
+        cooked = self.cooker.cook(source)
+        now = utcnow()
+        topic = Topic(category_id=category.id, user_id=author.id, title=title,
+                      slug=slugify(title), created_at=now, last_post_at=now,
+                      last_post_user_id=author.id, post_number_seq=1)
+        self.db.add(topic)
+        self.db.flush()  # the first post needs the topic's id
+        post = Post(topic_id=topic.id, user_id=author.id, number=1, source=source,
+                    html=cooked.html, created_at=now)
+        self.db.add(post)
+        self.db.execute(update(Category).where(Category.id == category.id).values(
+            topic_count=Category.topic_count + 1, post_count=Category.post_count + 1,
+            last_post_at=now, last_topic_id=topic.id))
+        self.db.flush()  # the events carry the new ids
+        emit(self.db, TopicCreated(topic_id=topic.id, post_id=post.id, user_id=author.id,
+                                   category_id=category.id))
+        emit(self.db, PostCreated(post_id=post.id, topic_id=topic.id, user_id=author.id,
+                                  mentions=cooked.mentions, quoted_post_ids=cooked.quoted_post_ids))
+        return topic
+
+    def reply(self, author: User, topic: Topic, source: str) -> Post:
+        cooked = self.cooker.cook(source)
+        now = utcnow()
+        # one statement claims the next number and moves the counters, so concurrent replies
+        # get distinct numbers and exact counts
+        number = self.db.execute(
+            update(Topic).where(Topic.id == topic.id).values(
+                post_number_seq=Topic.post_number_seq + 1, reply_count=Topic.reply_count + 1,
+                last_post_at=now, last_post_user_id=author.id)
+            .returning(Topic.post_number_seq)).scalar_one()
+        post = Post(topic_id=topic.id, user_id=author.id, number=number, source=source,
+                    html=cooked.html, created_at=now)
+        self.db.add(post)
+        self.db.execute(update(Category).where(Category.id == topic.category_id).values(
+            post_count=Category.post_count + 1, last_post_at=now, last_topic_id=topic.id))
+        self.db.flush()  # the event carries the new id
+        self.db.expire(topic, ["post_number_seq", "reply_count", "last_post_at",
+                               "last_post_user_id"])
+        emit(self.db, PostCreated(post_id=post.id, topic_id=topic.id, user_id=author.id,
+                                  mentions=cooked.mentions, quoted_post_ids=cooked.quoted_post_ids))
+        return post
+
+    def edit_post(self, editor: User, post: Post, source: str) -> None:
+        """Replace a post's text, keeping the previous one as a revision."""
+        if source == post.source:
+            return
+        cooked = self.cooker.cook(source)
+        self.db.add(PostRevision(post_id=post.id, user_id=editor.id, source=post.source))
+        post.source, post.html = source, cooked.html
+        post.edited_at = utcnow()
+        post.edit_count += 1
+        emit(self.db, PostEdited(post_id=post.id, topic_id=post.topic_id, user_id=editor.id))
+
+    def revisions(self, post: Post) -> list[PostRevision]:
+        return list(self.db.scalars(select(PostRevision).where(PostRevision.post_id == post.id)
+                                    .order_by(PostRevision.id.desc())))
+
+    def mark_read(self, user: User, topic: Topic, number: int) -> None:
+        """Remember that ``user`` has read ``topic`` up to post ``number`` (never backwards)."""
+        read = self.db.get(TopicRead, (user.id, topic.id))
+        if read is None:
+            self.db.add(TopicRead(user_id=user.id, topic_id=topic.id, last_read_number=number))
+        elif number > read.last_read_number:
+            read.last_read_number = number
+            read.read_at = utcnow()

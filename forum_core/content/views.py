@@ -1,0 +1,132 @@
+"""Pages of discussions: home, category, topic, new topic, reply, quote, edit, history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
+from pyramid.request import Request
+from pyramid.view import view_config
+
+from ..errors import ValidationError
+from ..i18n import _
+from ..pagination import BadCursor
+from . import queries
+from .interfaces import IContentService
+from .models import Post
+from .resources import CategoryResource, PostResource, TopicResource
+
+MAX_FORM_FIELD = 100_000
+
+
+def _form(request: Request, name: str, limit: int = MAX_FORM_FIELD) -> str:
+    value = request.POST.get(name, "")
+    if len(value) > limit:
+        raise ValidationError(_("The text is longer than the forum accepts."))
+    return value
+
+
+def topic_url(request: Request, topic: Any, number: int | None = None) -> str:
+    url = request.route_path("content.topic", topic_id=topic.id, slug=topic.slug)
+    return f"{url}#post-{number}" if number else url
+
+
+@view_config(route_name="core.home", renderer="content/home.html")
+def home(request: Request) -> dict[str, Any]:
+    return {"categories": queries.categories(request.db, request.viewer)}
+
+
+@view_config(route_name="content.category", context=CategoryResource, permission="view",
+             renderer="content/category.html")
+def category(context: CategoryResource, request: Request) -> dict[str, Any]:
+    try:
+        page = queries.topics_page(request.db, request.viewer, context.category,
+                                   request.GET.get("after") or None)
+    except BadCursor:
+        raise HTTPBadRequest(_("This page link is broken; start from the first page.")) from None
+    reads = queries.last_read_numbers(request.db, request.viewer, [t.id for t in page.items])
+    return {"category": context.category, "page": page, "reads": reads,
+            "can_start": request.has_permission("start_topic", context)}
+
+
+@view_config(route_name="content.topic", context=TopicResource, permission="view",
+             renderer="content/topic.html")
+@view_config(route_name="content.topic_short", context=TopicResource, permission="view",
+             renderer="content/topic.html")
+def topic(context: TopicResource, request: Request) -> dict[str, Any]:
+    raw_after = request.GET.get("after", "0")
+    if not raw_after.isdigit() or len(raw_after) > 9:
+        raise HTTPBadRequest(_("This page link is broken; start from the first page."))
+    page = queries.posts_page(request.db, request.viewer, context.topic, int(raw_after))
+    if request.user is not None and page.items:
+        request.find_service(IContentService).mark_read(
+            request.user, context.topic, page.items[-1].number)
+    return {"topic": context.topic, "page": page, "can_reply": request.has_permission("reply"),
+            "can_moderate": request.has_permission("moderate")}
+
+
+@view_config(route_name="content.new_topic", context=CategoryResource, permission="start_topic",
+             renderer="content/new_topic.html")
+def new_topic(context: CategoryResource, request: Request) -> Any:
+    values = {"title": "", "body": ""}
+    if request.method == "POST":
+        values = {"title": _form(request, "title", 1000), "body": _form(request, "body")}
+        try:
+            created = request.find_service(IContentService).create_topic(
+                request.user, context.category, values["title"], values["body"])
+        except ValidationError as exc:
+            request.response.status = 400
+            return {"category": context.category, "error": request.translate(exc.message), **values}
+        return HTTPSeeOther(topic_url(request, created))
+    return {"category": context.category, "error": None, **values}
+
+
+@view_config(route_name="content.reply", context=TopicResource, permission="reply",
+             renderer="content/reply.html")
+def reply(context: TopicResource, request: Request) -> Any:
+    body = ""
+    if request.method == "GET":
+        body = _quote_text(request, context)
+    else:
+        body = _form(request, "body")
+        try:
+            post = request.find_service(IContentService).reply(request.user, context.topic, body)
+        except ValidationError as exc:
+            request.response.status = 400
+            return {"topic": context.topic, "body": body, "error": request.translate(exc.message)}
+        return HTTPSeeOther(topic_url(request, context.topic, post.number))
+    return {"topic": context.topic, "body": body, "error": None}
+
+
+def _quote_text(request: Request, context: TopicResource) -> str:
+    """The reply form pre-filled with a quote of ``?quote=<post id>`` (only a visible post)."""
+    raw = request.GET.get("quote", "")
+    if not raw.isdigit() or len(raw) > 18:
+        return ""
+    quoted = queries.visible_post(request.db, request.viewer, int(raw))
+    if quoted is None or quoted.topic_id != context.topic.id:
+        return ""
+    return f"[quote post={quoted.id} user={quoted.author.username}]\n{quoted.source}\n[/quote]\n\n"
+
+
+@view_config(route_name="content.edit", context=PostResource, permission="edit",
+             renderer="content/edit.html")
+def edit(context: PostResource, request: Request) -> Any:
+    post: Post = context.post
+    body = post.source
+    if request.method == "POST":
+        body = _form(request, "body")
+        try:
+            request.find_service(IContentService).edit_post(request.user, post, body)
+        except ValidationError as exc:
+            request.response.status = 400
+            return {"post": post, "body": body, "error": request.translate(exc.message)}
+        return HTTPSeeOther(topic_url(request, context.topic, post.number))
+    return {"post": post, "body": body, "error": None}
+
+
+@view_config(route_name="content.history", context=PostResource, permission="history",
+             renderer="content/history.html")
+def history(context: PostResource, request: Request) -> dict[str, Any]:
+    return {"post": context.post,
+            "revisions": request.find_service(IContentService).revisions(context.post)}

@@ -1,0 +1,70 @@
+"""Counters stay exact when many members reply at once (real threads, real databases)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from forum_core.accounts.models import User
+from forum_core.content.models import Category, Post, Topic
+from forum_core.content.services import DatabaseContentService
+from forum_core.db import make_session_factory, open_session
+from forum_core.rendering import Cooker
+
+THREADS, REPLIES = 8, 15
+
+
+@pytest.mark.parametrize("postgres", [pytest.param(False, id="sqlite"),
+                                      pytest.param(True, id="postgresql",
+                                                   marks=pytest.mark.postgres)])
+def test_concurrent_replies_keep_numbers_and_counters_exact(make_forum, postgres):
+    forum = make_forum(postgres=postgres)
+    for i in range(THREADS):
+        forum.create_user(f"poster{i}")
+    with forum.session() as session:
+        service = DatabaseContentService(session, Cooker())
+        category = service.create_category("General")
+        author = session.scalar(select(User).where(User.username == "poster0"))
+        topic_id = service.create_topic(author, category, "Busy topic", "Go!").id
+        category_id = category.id
+
+    sessions = make_session_factory(forum.engine, write=True)
+    cooker = Cooker()
+    errors: list[BaseException] = []
+    start = threading.Barrier(THREADS)
+
+    def post_replies(index: int) -> None:
+        try:
+            start.wait()
+            for n in range(REPLIES):
+                session = open_session(sessions)
+                try:
+                    service = DatabaseContentService(session, cooker)
+                    user = session.scalar(select(User).where(User.username == f"poster{index}"))
+                    service.reply(user, session.get(Topic, topic_id), f"reply {index}-{n}")
+                    session.commit()
+                finally:
+                    session.close()
+        except BaseException as exc:  # reported below with the thread's failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=post_replies, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors[:3]
+
+    total = THREADS * REPLIES
+    with forum.session() as session:
+        topic = session.get(Topic, topic_id)
+        numbers = list(session.scalars(select(Post.number).where(Post.topic_id == topic_id)
+                                       .order_by(Post.number)))
+        assert numbers == list(range(1, total + 2)), "every post numbered once, no gaps"
+        assert topic.reply_count == total
+        assert topic.post_number_seq == total + 1
+        category = session.get(Category, category_id)
+        assert category.post_count == total + 1
+        assert session.scalar(select(func.count()).select_from(Post)) == total + 1

@@ -1,0 +1,229 @@
+"""Discussions through the real app: categories, topics, replies, quotes, edits, visibility,
+keyset pagination and query counts."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+
+from forum_core.accounts.models import User
+from forum_core.content.models import Category, Post, PostRevision, Topic
+from forum_core.content.services import DatabaseContentService
+from forum_core.rendering import Cooker
+
+
+@contextmanager
+def content(forum):
+    with forum.session() as session:
+        yield DatabaseContentService(session, Cooker()), session
+
+
+def make_category(forum, name="General", **access):
+    with content(forum) as (service, _):
+        return service.create_category(name, f"About {name}.", **access).slug
+
+
+def make_topic(forum, username, category_slug, title="Hello there", body="First post"):
+    with content(forum) as (service, session):
+        author = session.scalar(select(User).where(User.username == username))
+        category = session.scalar(select(Category).where(Category.slug == category_slug))
+        topic = service.create_topic(author, category, title, body)
+        return topic.id
+
+
+def topic_path(forum, topic_id):
+    with forum.session() as session:
+        topic = session.get(Topic, topic_id)
+        return f"/t/{topic.id}/{topic.slug}"
+
+
+@pytest.fixture
+def board(forum):
+    forum.create_user("mira")
+    forum.create_user("mod", role="moderator")
+    make_category(forum, "General")
+    make_category(forum, "Staff", read_access="moderators", topic_access="moderators",
+                  reply_access="moderators")
+    return forum
+
+
+def test_member_starts_a_topic_and_replies_through_the_forms(board):
+    board.login("mira")
+    form = board.app.get("/c/general").click("Start a new topic").forms[1]
+    form["title"], form["body"] = "How do I export?", "I need **CSV**."
+    topic_page = form.submit().follow()
+    assert topic_page.html.find("h1").text == "How do I export?"
+    assert "<strong>CSV</strong>" in topic_page.text
+    reply = topic_page.forms[1]
+    reply["body"] = "Found it myself."
+    page = reply.submit().follow()
+    assert "Found it myself." in page.text
+    listing = board.app.get("/c/general")
+    row = listing.html.find("a", string="How do I export?").find_parent("tr")
+    assert row.find(class_="num").text == "1", "one reply"
+    home = board.app.get("/")
+    assert "General" in home.text
+
+
+def test_anonymous_visitors_read_but_are_asked_to_sign_in_to_post(board):
+    topic_id = make_topic(board, "mira", "general")
+    page = board.app.get(topic_path(board, topic_id))
+    assert "Sign in to reply." in page.text
+    forbidden = board.app.get("/c/general/new", status=403)
+    assert "Sign in or register" in forbidden.text
+
+
+def test_quote_prefills_the_reply(board):
+    topic_id = make_topic(board, "mira", "general", body="Original words")
+    board.login("mod")
+    topic_page = board.app.get(topic_path(board, topic_id))
+    form = topic_page.click("Quote").forms[1]
+    assert form["body"].value.startswith("[quote post=")
+    assert "user=mira]\nOriginal words\n[/quote]" in form["body"].value
+    page = form.submit().follow()
+    quote = page.html.find("blockquote", class_="quote")
+    assert quote is not None and "Original words" in quote.text
+
+
+def test_edit_keeps_history_for_moderators(board):
+    topic_id = make_topic(board, "mira", "general", body="First version")
+    board.login("mira")
+    page = board.app.get(topic_path(board, topic_id))
+    form = page.click("Edit").forms[1]
+    form["body"] = "Second version"
+    page = form.submit().follow()
+    assert "Second version" in page.text and "First version" not in page.text
+    with board.session() as session:
+        post = session.scalar(select(Post).where(Post.topic_id == topic_id))
+        assert [r.source for r in session.scalars(select(PostRevision))] == ["First version"]
+        post_id = post.id
+    board.app.get(f"/p/{post_id}/history", status=403)
+    moderator = board.another_browser()
+    moderator.login("mod")
+    history = moderator.app.get(f"/p/{post_id}/history")
+    assert "First version" in history.text and "Second version" in history.text
+
+
+def test_members_cannot_edit_other_peoples_posts(board):
+    topic_id = make_topic(board, "mod", "general")
+    with board.session() as session:
+        post_id = session.scalar(select(Post.id).where(Post.topic_id == topic_id))
+    board.login("mira")
+    board.app.get(f"/p/{post_id}/edit", status=403)
+
+
+def test_hidden_category_leaks_nowhere(board):
+    secret = make_topic(board, "mod", "staff", title="Secret staff plans", body="Confidential")
+    with board.session() as session:
+        secret_post = session.scalar(select(Post.id).where(Post.topic_id == secret))
+    public = make_topic(board, "mira", "general")
+    public_path = topic_path(board, public)
+    for who in (None, "mira"):
+        viewer = board.another_browser()
+        if who:
+            viewer.login(who)
+        pages = [viewer.app.get("/"), viewer.app.get("/c/general"),
+                 viewer.app.get(public_path),
+                 viewer.app.get(f"{public_path}/reply?quote={secret_post}",
+                                status=200 if who else 403)]
+        for page in pages:
+            assert "Secret staff plans" not in page.text
+            assert "Confidential" not in page.text
+            assert "Staff" not in page.html.find("main").text
+        for url in ("/c/staff", f"/t/{secret}", topic_path(board, secret),
+                    f"/p/{secret_post}/edit", f"/p/{secret_post}/history"):
+            page = viewer.app.get(url, status=404)
+            assert "Secret staff plans" not in page.text
+    staff = board.another_browser()
+    staff.login("mod")
+    assert "Secret staff plans" in staff.app.get("/c/staff").text
+
+
+def test_unread_markers(board):
+    topic_id = make_topic(board, "mod", "general", title="Release notes")
+    board.login("mira")
+    row = board.app.get("/c/general").html.find("a", string="Release notes").find_parent("tr")
+    assert row.find(class_="badge-new") is not None
+    board.app.get(topic_path(board, topic_id))
+    row = board.app.get("/c/general").html.find("a", string="Release notes").find_parent("tr")
+    assert row.find(class_="badge-new") is None and row.find(class_="badge-unread") is None
+    with content(board) as (service, session):
+        service.reply(session.scalar(select(User).where(User.username == "mod")),
+                      session.get(Topic, topic_id), "An update")
+    row = board.app.get("/c/general").html.find("a", string="Release notes").find_parent("tr")
+    unread = row.find(class_="badge-unread")
+    assert unread is not None and "after=1" in unread["href"]
+
+
+def test_bad_input_gets_a_clear_400(board):
+    board.login("mira")
+    form = board.app.get("/c/general/new").forms[1]
+    form["title"], form["body"] = "x", "body"
+    page = form.submit(status=400)
+    assert "A title has 3 to 200 characters." in page.text
+    board.app.get("/c/general?after=garbage", status=400)
+    board.app.get("/t/abc", status=404)
+    board.app.get("/t/99999999999999999999999", status=404)
+
+
+# -- keyset pagination and query counts ----------------------------------------------------------
+
+
+@contextmanager
+def count_queries(forum):
+    engine = forum.app.app.registry["forum.db_engine"]
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_topic_listing_pages_walk_every_topic_once_with_constant_queries(board):
+    with content(board) as (service, session):
+        authors = [service_user for service_user in session.scalars(select(User))]
+        category = session.scalar(select(Category).where(Category.slug == "general"))
+        for i in range(75):
+            service.create_topic(authors[i % len(authors)], category, f"Topic number {i}", "x")
+    board.login("mira")
+    seen, counts, url = [], [], "/c/general"
+    while url:
+        with count_queries(board) as statements:
+            page = board.app.get(url)
+        counts.append(len(statements))
+        seen += [a.text for a in page.html.find_all("a", class_="listing-title")]
+        nxt = page.html.find("a", rel="next")
+        url = nxt["href"] if nxt else None
+    assert len(seen) == 75 and len(set(seen)) == 75
+    assert len(counts) == 3
+    assert counts[0] == counts[1] == counts[2], counts
+
+
+def test_topic_page_query_count_does_not_grow_with_posts(board):
+    topic_id = make_topic(board, "mira", "general")
+    path = topic_path(board, topic_id)
+    board.login("mira")
+    board.app.get(path)
+    with count_queries(board) as one:
+        board.app.get(path)
+    with content(board) as (service, session):
+        users = list(session.scalars(select(User)))
+        topic = session.get(Topic, topic_id)
+        for i in range(45):
+            service.reply(users[i % len(users)], topic, f"reply {i}")
+    board.app.get(path)
+    with count_queries(board) as full:
+        first = board.app.get(path)
+    assert len(full) == len(one), (one, full)
+    second_page = first.html.find("a", rel="next")["href"]
+    board.app.get(second_page)  # the first visit also moves the read marker (one UPDATE)
+    with count_queries(board) as later:
+        board.app.get(second_page)
+    assert len(later) == len(full), "page 2 costs what page 1 costs"
