@@ -257,7 +257,8 @@ class _ForumMarkdown(Extension):
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.inlinePatterns.register(_MentionProcessor(MENTION_RE, md, self.state), "mention", 65)
-        md.parser.blockprocessors.register(_QuoteProcessor(md.parser, self.state), "forum_quote", 105)
+        md.parser.blockprocessors.register(_QuoteProcessor(md.parser, self.state),
+                                           "forum_quote", 105)
 
 
 # -------------------------------------------------------------------------------------------------

@@ -197,7 +197,7 @@ def test_hostile_input_is_neutralised(source):
     assert_safe(html)
     lowered = html.lower()
     assert "<script" not in lowered and "<svg" not in lowered and "<iframe" not in lowered
-    for tag, attrs in elements(html):
+    for _tag, attrs in elements(html):
         assert not any(name.startswith("on") for name in attrs)
 
 
