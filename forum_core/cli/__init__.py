@@ -134,6 +134,13 @@ def main(argv: list[str] | None = None) -> None:
     except ForumError as exc:
         click.echo(f"forum: {translate(exc.message)}", err=True)
         sys.exit(1)
+    except Exception as exc:
+        if os.environ.get("FORUM_DEBUG"):
+            raise
+        click.echo("forum: " + translate(_(
+            "Unexpected error: ${error}. Run again with FORUM_DEBUG=1 to see the details.",
+            mapping={"error": f"{type(exc).__name__}: {exc}"})), err=True)
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 
 
