@@ -138,6 +138,15 @@ CORE_SETTINGS = SettingsGroup(
         Setting("cookie_secure", "bool", False,
                 _("Send cookies only over HTTPS (set behind TLS).")),
         Setting("session_days", "int", 30, _("Days a sign-in stays valid."), minimum=1),
+        Setting("mail_from", "str", "forum@localhost",
+                _("Sender address of the forum's e-mail.")),
+        Setting("smtp_host", "str", "",
+                _("SMTP server for e-mail; when empty, e-mail is written to <data_dir>/outbox.")),
+        Setting("smtp_port", "int", 587, _("Port of the SMTP server."), minimum=1),
+        Setting("smtp_username", "str", "", _("SMTP user name, if the server needs one.")),
+        Setting("smtp_password", "str", "", _("SMTP password."), secret=True),
+        Setting("smtp_tls", "str", "starttls", _("SMTP encryption: starttls, ssl or none."),
+                choices=("starttls", "ssl", "none")),
     ],
 )
 
