@@ -18,7 +18,7 @@ warnings.filterwarnings("ignore", message="pkg_resources is deprecated", categor
 warnings.filterwarnings("ignore", message="Deprecated call to `pkg_resources.declare_namespace",
                         category=DeprecationWarning)
 
-from pyramid.authorization import ALL_PERMISSIONS, Allow, Everyone
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Everyone
 from pyramid.config import Configurator
 from pyramid.csrf import CookieCSRFStoragePolicy
 from pyramid.router import Router
@@ -39,6 +39,7 @@ class Root:
     __acl__ = [
         (Allow, "role:admin", ALL_PERMISSIONS),
         (Allow, Everyone, "view"),
+        (Allow, Authenticated, "account"),
     ]
 
     def __init__(self, request: Any) -> None:
@@ -63,6 +64,8 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.include(".db")
     # services looked up with request.find_service(IThing)
     config.include("pyramid_services")
+    # outgoing e-mail: SMTP, or the outbox folder
+    config.include(".mail")
     # sign-in, principals, ACL security policy
     config.include(".accounts")
     # every view needs at least "view"; content resources decide who has it

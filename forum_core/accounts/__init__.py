@@ -25,4 +25,8 @@ def includeme(config: Configurator) -> None:
         secure=settings["forum.cookie_secure"], days=settings["forum.session_days"]))
     config.add_route("accounts.login", "/login")
     config.add_route("accounts.logout", "/logout")
+    config.add_route("accounts.register", "/register")
+    config.add_route("accounts.forgot", "/password/forgot")
+    config.add_route("accounts.reset", "/password/reset/{token}")
+    config.add_route("accounts.settings", "/account")
     config.scan(".views")

@@ -57,3 +57,17 @@ class AuthSession(Base):
     expires_at: Mapped[dt.datetime]
 
     user: Mapped[User] = relationship(back_populates="sessions")
+
+
+class PasswordReset(Base):
+    """A single-use link to set a new password, e-mailed to the member; only the hash of its
+    token is stored."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -9,7 +9,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from zope.interface import implementer
 
@@ -18,7 +18,7 @@ from ..errors import ValidationError
 from ..events import UserRegistered, UserRoleChanged, emit
 from ..i18n import _
 from .interfaces import IUserService
-from .models import ROLES, AuthSession, User
+from .models import ROLES, AuthSession, PasswordReset, User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9]$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -84,6 +84,78 @@ class DatabaseUserService:
     def set_password(self, user: User, password: str) -> None:
         self._check_password(password)
         user.password_hash = _hasher.hash(password)
+
+    def verify_password(self, user: User, password: str) -> bool:
+        try:
+            return _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def change_password(self, user: User, current: str, new: str, keep_token: str | None
+                        ) -> None:
+        """Change the password after checking the current one; signs out every other browser."""
+        if not self.verify_password(user, current):
+            raise ValidationError(_("The current password is not right."))
+        self.set_password(user, new)
+        self.end_all_sessions(user, except_token=keep_token)
+
+    def change_email(self, user: User, password: str, email: str) -> None:
+        email = email.strip()
+        if not self.verify_password(user, password):
+            raise ValidationError(_("The current password is not right."))
+        if not EMAIL_RE.match(email) or len(email) > 254:
+            raise ValidationError(_("Enter a valid e-mail address, like name@example.com."))
+        taken = self.db.scalar(select(User.id).where(func.lower(User.email) == email.lower(),
+                                                      User.id != user.id))
+        if taken is not None:
+            raise ValidationError(_("An account with this e-mail address exists already."))
+        user.email = email
+
+    def set_locale(self, user: User, locale: str | None, available: list[str]) -> None:
+        if locale is not None and locale not in available:
+            raise ValidationError(_("Unknown language ${locale}.", mapping={"locale": locale}))
+        user.locale = locale
+
+    # -- password reset ----------------------------------------------------------------------
+
+    def start_password_reset(self, email: str, hours: int = 2) -> tuple[User, str] | None:
+        """A reset token for the member with this e-mail address, or None if there is none."""
+        user = self.db.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+        if user is None:
+            return None
+        token = secrets.token_urlsafe(32)
+        now = utcnow()
+        self.db.add(PasswordReset(user_id=user.id, token_hash=hash_token(token), created_at=now,
+                                  expires_at=now + dt.timedelta(hours=hours)))
+        return user, token
+
+    def reset_for_token(self, token: str) -> PasswordReset | None:
+        """The unused, unexpired reset of ``token``, or None."""
+        if not token or len(token) > 128:
+            return None
+        return self.db.scalar(select(PasswordReset).where(
+            PasswordReset.token_hash == hash_token(token), PasswordReset.used_at.is_(None),
+            PasswordReset.expires_at > utcnow()))
+
+    def finish_password_reset(self, token: str, password: str) -> User:
+        """Set the new password, use up the link and sign out every browser of the member."""
+        reset = self.reset_for_token(token)
+        if reset is None:
+            raise ValidationError(_("This link to reset a password has expired or was used "
+                                    "already; ask for a new one."))
+        user = self.db.get(User, reset.user_id)
+        assert user is not None  # foreign key
+        self.set_password(user, password)
+        reset.used_at = utcnow()
+        self.end_all_sessions(user)
+        return user
+
+    def end_all_sessions(self, user: User, except_token: str | None = None) -> None:
+        """Sign ``user`` out of every browser (except the one holding ``except_token``)."""
+        query = delete(AuthSession).where(AuthSession.user_id == user.id)
+        if except_token:
+            query = query.where(AuthSession.token_hash != hash_token(except_token))
+        self.db.execute(query)
 
     @staticmethod
     def _check_password(password: str) -> None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from babel import Locale
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.request import Request
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
+from ..errors import ValidationError
 from ..i18n import _
+from ..mail import Mail, send_after_commit
 from .interfaces import IUserService
+from .security import COOKIE_NAME
 
 MAX_FIELD = 1024
 
@@ -48,3 +52,112 @@ def login(request: Request) -> Any:
 @view_config(route_name="accounts.logout", request_method="POST")
 def logout(request: Request) -> HTTPSeeOther:
     return HTTPSeeOther(request.route_path("core.home"), headers=forget(request))
+
+
+def _error(request: Request, exc: ValidationError) -> str:
+    request.response.status = 400
+    return request.translate(exc.message)
+
+
+@view_config(route_name="accounts.register", renderer="accounts/register.html")
+def register(request: Request) -> Any:
+    values = {"username": "", "email": ""}
+    if request.user is not None:
+        return HTTPSeeOther(request.route_path("core.home"))
+    if request.method == "POST":
+        values = {"username": request.POST.get("username", "")[:MAX_FIELD],
+                  "email": request.POST.get("email", "")[:MAX_FIELD]}
+        password = request.POST.get("password", "")[:MAX_FIELD]
+        if password != request.POST.get("password_again", "")[:MAX_FIELD]:
+            return {**values, "error": _error(request, ValidationError(
+                _("The passwords do not match.")))}
+        try:
+            user = request.find_service(IUserService).create_user(
+                values["username"], values["email"], password)
+        except ValidationError as exc:
+            return {**values, "error": _error(request, exc)}
+        return HTTPSeeOther(request.route_path("core.home"), headers=remember(request, user))
+    return {**values, "error": None}
+
+
+@view_config(route_name="accounts.forgot", renderer="accounts/forgot.html")
+def forgot_password(request: Request) -> dict[str, Any]:
+    if request.method != "POST":
+        return {"sent": False}
+    email = request.POST.get("email", "")[:MAX_FIELD]
+    found = request.find_service(IUserService).start_password_reset(email)
+    if found is not None:
+        user, token = found
+        link = request.route_url("accounts.reset", token=token)
+        body = request.translate(_(
+            "Hello ${name},\n\nsomeone asked to reset your password on ${site}. To choose a new "
+            "password, open this link within two hours:\n\n${link}\n\nIf it was not you, ignore "
+            "this message; your password stays as it is.",
+            mapping={"name": user.name, "site": request.registry.settings["forum.site_name"],
+                     "link": link}))
+        subject = request.translate(_("Reset your password on ${site}", mapping={
+            "site": request.registry.settings["forum.site_name"]}))
+        send_after_commit(request, Mail(to=user.email, subject=subject, body=body))
+    # the same answer whether or not the address is known, so it reveals no accounts
+    return {"sent": True}
+
+
+@view_config(route_name="accounts.reset", renderer="accounts/reset.html")
+def reset_password(request: Request) -> Any:
+    token = request.matchdict["token"]
+    users = request.find_service(IUserService)
+    if users.reset_for_token(token) is None:
+        request.response.status = 404
+        return {"valid": False, "error": None}
+    if request.method == "POST":
+        password = request.POST.get("password", "")[:MAX_FIELD]
+        if password != request.POST.get("password_again", "")[:MAX_FIELD]:
+            return {"valid": True, "error": _error(request, ValidationError(
+                _("The passwords do not match.")))}
+        try:
+            user = users.finish_password_reset(token, password)
+        except ValidationError as exc:
+            return {"valid": True, "error": _error(request, exc)}
+        return HTTPSeeOther(request.route_path("core.home"), headers=remember(request, user))
+    return {"valid": True, "error": None}
+
+
+@view_config(route_name="accounts.settings", permission="account",
+             renderer="accounts/settings.html")
+def account_settings(request: Request) -> Any:
+    user = request.user
+    users = request.find_service(IUserService)
+    locales = request.registry.settings["forum.available_locales"]
+    result: dict[str, Any] = {
+        "error": None, "done": None, "locales": locales,
+        # each language named in itself, as language pickers do
+        "locale_names": {code: Locale.parse(code).get_display_name(code).capitalize()
+                         for code in locales}}
+    if request.method != "POST":
+        return result
+    action = request.POST.get("action", "")
+    password = request.POST.get("current_password", "")[:MAX_FIELD]
+    try:
+        if action == "password":
+            new = request.POST.get("new_password", "")[:MAX_FIELD]
+            if new != request.POST.get("new_password_again", "")[:MAX_FIELD]:
+                raise ValidationError(_("The passwords do not match."))
+            users.change_password(user, password, new, request.cookies.get(COOKIE_NAME))
+            result["done"] = _("Your password was changed; other browsers were signed out.")
+        elif action == "email":
+            users.change_email(user, password, request.POST.get("email", "")[:MAX_FIELD])
+            result["done"] = _("Your e-mail address was changed.")
+        elif action == "language":
+            locale = request.POST.get("locale", "")[:10] or None
+            users.set_locale(user, locale, result["locales"])
+            result["done"] = _("Your language was saved.")
+        elif action == "signout_everywhere":
+            users.end_all_sessions(user, except_token=request.cookies.get(COOKIE_NAME))
+            result["done"] = _("You were signed out everywhere else.")
+        else:
+            raise ValidationError(_("Unknown action."))
+    except ValidationError as exc:
+        result["error"] = _error(request, exc)
+        return result
+    result["done"] = request.translate(result["done"])
+    return result
