@@ -138,6 +138,9 @@ CORE_SETTINGS = SettingsGroup(
         Setting("cookie_secure", "bool", False,
                 _("Send cookies only over HTTPS (set behind TLS).")),
         Setting("session_days", "int", 30, _("Days a sign-in stays valid."), minimum=1),
+        Setting("hold_first_posts", "int", 0,
+                _("How many first posts of a new member wait for a moderator's approval "
+                  "(0: none)."), minimum=0),
         Setting("mail_from", "str", "forum@localhost",
                 _("Sender address of the forum's e-mail.")),
         Setting("smtp_host", "str", "",

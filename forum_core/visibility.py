@@ -78,11 +78,12 @@ def category_clause(viewer: Viewer) -> ColumnElement[bool]:
 def topic_clause(viewer: Viewer) -> ColumnElement[bool]:
     """Topics the viewer may see: in a readable category, not deleted (staff see deleted)."""
     readable = select(Category.id).where(category_clause(viewer))
-    return and_(
-        Topic.category_id.in_(readable),
-        true() if viewer.is_staff else Topic.is_deleted.is_(False),
-        *_plugin_clauses(viewer, Topic),
-    )
+    if viewer.is_staff:
+        state = true()
+    else:
+        own_held = Topic.user_id == viewer.user_id if viewer.user_id else false()
+        state = and_(Topic.is_deleted.is_(False), or_(Topic.is_held.is_(False), own_held))
+    return and_(Topic.category_id.in_(readable), state, *_plugin_clauses(viewer, Topic))
 
 
 def post_clause(viewer: Viewer) -> ColumnElement[bool]:

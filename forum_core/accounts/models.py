@@ -25,9 +25,23 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(10), default=None)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: "active", "suspended" (reads, cannot post, until suspended_until) or "banned"
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    suspended_until: Mapped[dt.datetime | None] = mapped_column(default=None)
+    title: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    bio: Mapped[str] = mapped_column(String(2000), default="", server_default="")
+    #: file name of the uploaded avatar under <data_dir>/avatars, or "" for a generated one
+    avatar: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
     sessions: Mapped[list[AuthSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True)
+
+    def is_restricted(self, now: dt.datetime) -> bool:
+        """Banned, or suspended and the suspension has not run out."""
+        if self.status == "banned":
+            return True
+        return self.status == "suspended" and (
+            self.suspended_until is None or self.suspended_until > now)
 
     @property
     def name(self) -> str:

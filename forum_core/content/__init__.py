@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..accounts.interfaces import IUserService
 from ..rendering import Cooker
 from ..visibility import viewer_for
 from .interfaces import IContentService
@@ -15,7 +16,17 @@ if TYPE_CHECKING:
 
 
 def _content_service(context: Any, request: Any) -> DatabaseContentService:
-    return DatabaseContentService(request.db, request.registry["forum.cooker"])
+    users = request.find_service(IUserService)
+
+    def mention_url(name: str) -> str | None:
+        member = users.get_by_username(name)
+        return None if member is None else request.route_path(
+            "accounts.profile", username=member.username)
+
+    return DatabaseContentService(
+        request.db, request.registry["forum.cooker"],
+        hold_first_posts=request.registry.settings["forum.hold_first_posts"],
+        mention_url=mention_url)
 
 
 def includeme(config: Configurator) -> None:

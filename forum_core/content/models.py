@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -61,6 +61,8 @@ class Topic(Base):
     is_locked: Mapped[bool] = mapped_column(default=False)
     is_closed: Mapped[bool] = mapped_column(default=False)
     is_deleted: Mapped[bool] = mapped_column(default=False)
+    #: the opening post waits for a moderator's approval (a new member's first posts)
+    is_held: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     category: Mapped[Category] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[user_id])

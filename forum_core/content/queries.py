@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..pagination import Page, after, decode_cursor, encode_cursor
@@ -73,3 +73,21 @@ def visible_post(db: Session, viewer: Viewer, post_id: int) -> Post | None:
     """One post, only if the viewer may see it (quotes, permalinks, previews)."""
     return db.scalar(select(Post).options(joinedload(Post.author))
                      .where(Post.id == post_id, post_clause(viewer)))
+
+
+def member_activity(db: Session, viewer: Viewer, user_id: int, before_post_id: int | None = None,
+                    per_page: int = POSTS_PER_PAGE) -> tuple[list[Topic], Page[Post], int]:
+    """What a profile shows: the member's latest topics, a page of posts and the post count,
+    all of it only what the viewer may see."""
+    topics = list(db.scalars(select(Topic).where(topic_clause(viewer), Topic.user_id == user_id)
+                             .order_by(Topic.id.desc()).limit(10)))
+    query = (select(Post).where(post_clause(viewer), Post.user_id == user_id)
+             .options(joinedload(Post.topic)).order_by(Post.id.desc()).limit(per_page + 1))
+    if before_post_id is not None:
+        query = query.where(Post.id < before_post_id)
+    rows = list(db.scalars(query))
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    count = db.scalar(select(func.count()).select_from(Post)
+                      .where(post_clause(viewer), Post.user_id == user_id)) or 0
+    return topics, Page(rows, str(rows[-1].id) if more and rows else None), count

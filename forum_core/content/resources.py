@@ -103,4 +103,6 @@ class PostResource:
                           *_grant("view", topic.category.read_access)]
         if not topic.is_locked and not post.is_hidden:
             acl.append((Allow, f"user:{post.user_id}", "edit"))
+            acl.append((Allow, f"user:{post.user_id}", "delete"))
+        acl.append((Allow, Authenticated, "flag"))
         return acl

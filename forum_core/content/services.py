@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from .models import ACCESS_LEVELS, Category, Post, PostRevision, Topic, TopicRea
 
 if TYPE_CHECKING:
     from ..accounts.models import User
-    from ..rendering import Cooker
+    from ..rendering import Cooked, Cooker
 
 TITLE_MIN, TITLE_MAX = 3, 200
 NAME_MAX = 80
@@ -46,9 +47,25 @@ def clean_title(title: str) -> str:
 
 
 class DatabaseContentService:
-    def __init__(self, session: Session, cooker: Cooker) -> None:
+    def __init__(self, session: Session, cooker: Cooker, hold_first_posts: int = 0,
+                 mention_url: Callable[[str], str | None] | None = None) -> None:
         self.db = session
         self.cooker = cooker
+        self.hold_first_posts = hold_first_posts
+        self.mention_url = mention_url
+
+    def _cook(self, source: str) -> Cooked:
+        if self.mention_url is None:
+            return self.cooker.cook(source)
+        return self.cooker.cook(source, mention_url=self.mention_url)
+
+    def should_hold(self, author: User) -> bool:
+        """A new member's first posts wait for approval (``forum.hold_first_posts``)."""
+        if self.hold_first_posts <= 0 or author.role in ("moderator", "admin"):
+            return False
+        approved = self.db.scalar(select(func.count()).select_from(Post).where(
+            Post.user_id == author.id, Post.is_held.is_(False)))
+        return (approved or 0) < self.hold_first_posts
 
     # -- categories --------------------------------------------------------------------------
 
@@ -82,19 +99,21 @@ class DatabaseContentService:
 
     def create_topic(self, author: User, category: Category, title: str, source: str) -> Topic:
         title = clean_title(title)
-        cooked = self.cooker.cook(source)
+        cooked = self._cook(source)
+        held = self.should_hold(author)
         now = utcnow()
         topic = Topic(category_id=category.id, user_id=author.id, title=title,
                       slug=slugify(title), created_at=now, last_post_at=now,
-                      last_post_user_id=author.id, post_number_seq=1)
+                      last_post_user_id=author.id, post_number_seq=1, is_held=held)
         self.db.add(topic)
         self.db.flush()  # the first post needs the topic's id
         post = Post(topic_id=topic.id, user_id=author.id, number=1, source=source,
-                    html=cooked.html, created_at=now)
+                    html=cooked.html, created_at=now, is_held=held)
         self.db.add(post)
-        self.db.execute(update(Category).where(Category.id == category.id).values(
-            topic_count=Category.topic_count + 1, post_count=Category.post_count + 1,
-            last_post_at=now, last_topic_id=topic.id))
+        if not held:
+            self.db.execute(update(Category).where(Category.id == category.id).values(
+                topic_count=Category.topic_count + 1, post_count=Category.post_count + 1,
+                last_post_at=now, last_topic_id=topic.id))
         self.db.flush()  # the events carry the new ids
         emit(self.db, TopicCreated(topic_id=topic.id, post_id=post.id, user_id=author.id,
                                    category_id=category.id))
@@ -103,20 +122,23 @@ class DatabaseContentService:
         return topic
 
     def reply(self, author: User, topic: Topic, source: str) -> Post:
-        cooked = self.cooker.cook(source)
+        cooked = self._cook(source)
+        held = self.should_hold(author)
         now = utcnow()
         # one statement claims the next number and moves the counters, so concurrent replies
-        # get distinct numbers and exact counts
-        number = self.db.execute(
-            update(Topic).where(Topic.id == topic.id).values(
-                post_number_seq=Topic.post_number_seq + 1, reply_count=Topic.reply_count + 1,
-                last_post_at=now, last_post_user_id=author.id)
-            .returning(Topic.post_number_seq)).scalar_one()
+        # get distinct numbers and exact counts; a held reply counts once it is approved
+        values: dict[str, Any] = {"post_number_seq": Topic.post_number_seq + 1}
+        if not held:
+            values.update(reply_count=Topic.reply_count + 1, last_post_at=now,
+                          last_post_user_id=author.id)
+        number = self.db.execute(update(Topic).where(Topic.id == topic.id).values(**values)
+                                 .returning(Topic.post_number_seq)).scalar_one()
         post = Post(topic_id=topic.id, user_id=author.id, number=number, source=source,
-                    html=cooked.html, created_at=now)
+                    html=cooked.html, created_at=now, is_held=held)
         self.db.add(post)
-        self.db.execute(update(Category).where(Category.id == topic.category_id).values(
-            post_count=Category.post_count + 1, last_post_at=now, last_topic_id=topic.id))
+        if not held and not topic.is_deleted:
+            self.db.execute(update(Category).where(Category.id == topic.category_id).values(
+                post_count=Category.post_count + 1, last_post_at=now, last_topic_id=topic.id))
         self.db.flush()  # the event carries the new id
         self.db.expire(topic, ["post_number_seq", "reply_count", "last_post_at",
                                "last_post_user_id"])
@@ -128,7 +150,7 @@ class DatabaseContentService:
         """Replace a post's text, keeping the previous one as a revision."""
         if source == post.source:
             return
-        cooked = self.cooker.cook(source)
+        cooked = self._cook(source)
         self.db.add(PostRevision(post_id=post.id, user_id=editor.id, source=post.source))
         post.source, post.html = source, cooked.html
         post.edited_at = utcnow()

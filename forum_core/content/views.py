@@ -61,8 +61,11 @@ def topic(context: TopicResource, request: Request) -> dict[str, Any]:
     if request.user is not None and page.items:
         request.find_service(IContentService).mark_read(
             request.user, context.topic, page.items[-1].number)
+    can_moderate = bool(request.has_permission("moderate"))
     return {"topic": context.topic, "page": page, "can_reply": request.has_permission("reply"),
-            "can_moderate": request.has_permission("moderate")}
+            "can_moderate": can_moderate, "can_flag": request.user is not None,
+            "move_targets": queries.categories(request.db, request.viewer) if can_moderate
+            else []}
 
 
 @view_config(route_name="content.new_topic", context=CategoryResource, permission="start_topic",

@@ -1,0 +1,139 @@
+"""Moderation pages and actions: topic and post states, flags, the queue, members, the log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.request import Request
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from ..accounts.models import User
+from ..content.models import Category
+from ..content.resources import PostResource, TopicResource
+from ..content.views import topic_url
+from ..errors import ValidationError
+from ..visibility import category_clause
+from .models import Flag
+from .services import DatabaseModerationService
+
+MAX_REASON = 2000
+
+
+def _service(request: Request) -> DatabaseModerationService:
+    return DatabaseModerationService(request.db)
+
+
+def _error_page(request: Request, exc: ValidationError) -> dict[str, Any]:
+    """The error page (renderer error.html) saying why the action was refused."""
+    request.response.status = 400
+    message = request.translate(exc.message)
+    return {"status": 400, "title": message, "message": message}
+
+
+@view_config(route_name="moderation.topic", context=TopicResource, permission="moderate",
+             request_method="POST", renderer="error.html")
+def moderate_topic(context: TopicResource, request: Request) -> Any:
+    action = request.POST.get("action", "")
+    service = _service(request)
+    try:
+        if action == "move":
+            raw = request.POST.get("category", "")
+            target = request.db.scalar(select(Category).where(
+                Category.id == (int(raw) if raw.isdigit() and len(raw) < 18 else -1),
+                category_clause(request.viewer)))
+            if target is None:
+                raise HTTPNotFound()
+            service.move_topic(request.user, context.topic, target)
+        elif action == "delete":
+            service.delete_topic(request.user, context.topic)
+        elif action == "restore":
+            service.restore_topic(request.user, context.topic)
+        else:
+            service.switch_topic(request.user, context.topic, action)
+    except ValidationError as exc:
+        return _error_page(request, exc)
+    return HTTPSeeOther(topic_url(request, context.topic))
+
+
+@view_config(route_name="moderation.post", context=PostResource, permission="moderate",
+             request_method="POST", renderer="error.html")
+def moderate_post(context: PostResource, request: Request) -> Any:
+    try:
+        _service(request).set_post_state(request.user, context.post,
+                                         request.POST.get("action", ""),
+                                         request.POST.get("reason", "")[:MAX_REASON])
+    except ValidationError as exc:
+        return _error_page(request, exc)
+    if request.POST.get("next") == "queue":
+        return HTTPSeeOther(request.route_path("moderation.queue"))
+    return HTTPSeeOther(topic_url(request, context.topic, context.post.number))
+
+
+@view_config(route_name="moderation.delete_own", context=PostResource, permission="delete",
+             request_method="POST", renderer="error.html")
+def delete_own_post(context: PostResource, request: Request) -> Any:
+    _service(request).set_post_state(request.user, context.post, "delete")
+    return HTTPSeeOther(topic_url(request, context.topic))
+
+
+@view_config(route_name="moderation.flag", context=PostResource, permission="flag",
+             renderer="moderation/flag.html")
+def flag_post(context: PostResource, request: Request) -> Any:
+    result = {"post": context.post, "error": None, "reason": ""}
+    if request.method == "POST":
+        reason = request.POST.get("reason", "")[:MAX_REASON]
+        try:
+            _service(request).flag(request.user, context.post, reason)
+        except ValidationError as exc:
+            request.response.status = 400
+            return {**result, "reason": reason, "error": request.translate(exc.message)}
+        return HTTPSeeOther(topic_url(request, context.topic, context.post.number))
+    return result
+
+
+@view_config(route_name="moderation.queue", permission="moderate",
+             renderer="moderation/queue.html")
+def queue(request: Request) -> dict[str, Any]:
+    service = _service(request)
+    return {"flags": service.open_flags(), "held": service.held_posts()}
+
+
+@view_config(route_name="moderation.resolve_flag", permission="moderate", request_method="POST",
+             renderer="error.html")
+def resolve_flag(request: Request) -> Any:
+    raw = request.matchdict["flag_id"]
+    flag = request.db.get(Flag, int(raw)) if raw.isdigit() and len(raw) < 18 else None
+    if flag is None:
+        raise HTTPNotFound()
+    try:
+        _service(request).resolve_flag(request.user, flag, request.POST.get("action", ""))
+    except ValidationError as exc:
+        return _error_page(request, exc)
+    return HTTPSeeOther(request.route_path("moderation.queue"))
+
+
+@view_config(route_name="moderation.log", permission="moderate", renderer="moderation/log.html")
+def audit_log(request: Request) -> dict[str, Any]:
+    raw = request.GET.get("before", "")
+    before = int(raw) if raw.isdigit() and len(raw) < 18 else None
+    entries = _service(request).audit_log(before)
+    return {"entries": entries, "next": entries[-1].id if len(entries) == 50 else None}
+
+
+@view_config(route_name="moderation.member", permission="moderate", request_method="POST",
+             renderer="error.html")
+def moderate_member(request: Request) -> Any:
+    member = request.db.scalar(select(User).where(
+        User.username == request.matchdict["username"][:30]))
+    if member is None:
+        raise HTTPNotFound()
+    raw_days = request.POST.get("days", "")
+    days = int(raw_days) if raw_days.isdigit() and len(raw_days) < 6 else None
+    try:
+        _service(request).restrict(request.user, member, request.POST.get("action", ""), days,
+                                   request.POST.get("reason", "")[:MAX_REASON])
+    except ValidationError as exc:
+        return _error_page(request, exc)
+    return HTTPSeeOther(request.route_path("accounts.profile", username=member.username))
