@@ -23,6 +23,7 @@ from pyramid.config import Configurator
 from pyramid.csrf import CookieCSRFStoragePolicy
 from pyramid.router import Router
 
+from .accounts.security import RESTRICTED
 from .environment import ForumEnvironment, load_environment
 from .errors import StartupError
 from .i18n import _, compile_catalogs, translate
@@ -38,8 +39,10 @@ class Root:
 
     __acl__ = [
         (Allow, "role:admin", ALL_PERMISSIONS),
+        (Allow, "role:moderator", "moderate"),
         (Allow, Everyone, "view"),
         (Allow, Authenticated, "account"),
+        (Allow, RESTRICTED, "account"),
     ]
 
     def __init__(self, request: Any) -> None:
@@ -80,6 +83,8 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.scan(".views")
     # discussions: categories, topics, posts
     config.include(".content")
+    # flags, the moderation queue, member suspensions, the audit log
+    config.include(".moderation")
     # settled core first, so plugins can override its views and extend its routes
     config.commit()
     for plugin in env.plugins:

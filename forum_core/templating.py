@@ -74,6 +74,11 @@ def theme_chain(settings: dict[str, Any]) -> list[Theme]:
     return chain
 
 
+def avatar_hue(username: str) -> int:
+    """A stable colour (hue in degrees) for a member's generated avatar."""
+    return sum(ord(char) * (index + 1) for index, char in enumerate(username)) % 360
+
+
 def render_slot(request: Request, name: str) -> Markup:
     """HTML of template slot ``name``: every plugin's ``forum_tpl_<name>`` result, joined.
 
@@ -122,6 +127,7 @@ def includeme(config: Configurator) -> None:
     settings.setdefault("jinja2.trim_blocks", "true")
     settings.setdefault("jinja2.lstrip_blocks", "true")
     settings.setdefault("jinja2.undefined", "strict")
+    settings.setdefault("jinja2.filters", "avatar_hue = forum_core.templating:avatar_hue")
     config.include("pyramid_jinja2")
     chain = theme_chain(settings)
     config.registry["forum.themes"] = chain

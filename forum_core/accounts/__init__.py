@@ -29,4 +29,5 @@ def includeme(config: Configurator) -> None:
     config.add_route("accounts.forgot", "/password/forgot")
     config.add_route("accounts.reset", "/password/reset/{token}")
     config.add_route("accounts.settings", "/account")
+    config.add_route("accounts.profile", "/u/{username}")
     config.scan(".views")

@@ -14,6 +14,7 @@ from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.interfaces import ISecurityPolicy
 from zope.interface import implementer
 
+from ..db import utcnow
 from .interfaces import IUserService
 
 if TYPE_CHECKING:
@@ -22,10 +23,15 @@ if TYPE_CHECKING:
     from .models import User
 
 COOKIE_NAME = "forum_session"
+#: Principal of a signed-in member who is suspended.
+RESTRICTED = "status:restricted"
 
 
 def principals_for(request: Request, user: User | None) -> list[str]:
     principals = [Everyone]
+    if user is not None and user.is_restricted(utcnow()):
+        # a suspended member reads like a visitor and may manage their own account only
+        return [Everyone, RESTRICTED]
     if user is not None:
         principals += [Authenticated, f"user:{user.id}", f"role:{user.role}"]
     for extra in request.registry.forum.hooks.collect(

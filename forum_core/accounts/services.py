@@ -197,7 +197,7 @@ class DatabaseUserService:
         found = self.db.execute(
             select(AuthSession, User).join(User)
             .where(AuthSession.token_hash == hash_token(token),
-                   AuthSession.expires_at > utcnow())
+                   AuthSession.expires_at > utcnow(), User.status != "banned")
         ).first()
         return None if found is None else found.User
 

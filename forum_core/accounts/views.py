@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from babel import Locale
-from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.security import forget, remember
 from pyramid.view import view_config
@@ -45,7 +45,12 @@ def login(request: Request) -> Any:
     if user is None:
         request.response.status = 400
         return {"login": login_name, "next": next_url,
-                "error": _("Wrong username, e-mail address or password.")}
+                "error": request.translate(_("Wrong username, e-mail address or password."))}
+    if user.status == "banned":
+        request.response.status = 403
+        return {"login": login_name, "next": next_url, "error": request.translate(_(
+            "This account is banned. Contact the administrator if you think this is a "
+            "mistake."))}
     return HTTPSeeOther(next_url, headers=remember(request, user))
 
 
@@ -161,3 +166,19 @@ def account_settings(request: Request) -> Any:
         return result
     result["done"] = request.translate(result["done"])
     return result
+
+
+@view_config(route_name="accounts.profile", renderer="accounts/profile.html")
+def profile(request: Request) -> dict[str, Any]:
+    from ..content.queries import member_activity
+
+    member = request.find_service(IUserService).get_by_username(
+        request.matchdict["username"][:40])
+    if member is None:
+        raise HTTPNotFound()
+    raw = request.GET.get("before", "")
+    before = int(raw) if raw.isdigit() and len(raw) < 18 else None
+    topics, posts, post_count = member_activity(request.db, request.viewer, member.id, before)
+    return {"member": member, "topics": topics, "posts": posts, "post_count": post_count,
+            "can_moderate": bool(request.has_permission("moderate"))
+            and request.user is not None and request.user.id != member.id}

@@ -51,12 +51,12 @@ def board(forum):
 
 def test_member_starts_a_topic_and_replies_through_the_forms(board):
     board.login("mira")
-    form = board.app.get("/c/general").click("Start a new topic").forms[1]
+    form = board.app.get("/c/general").click("Start a new topic").forms["post-form"]
     form["title"], form["body"] = "How do I export?", "I need **CSV**."
     topic_page = form.submit().follow()
     assert topic_page.html.find("h1").text == "How do I export?"
     assert "<strong>CSV</strong>" in topic_page.text
-    reply = topic_page.forms[1]
+    reply = topic_page.forms["reply-form"]
     reply["body"] = "Found it myself."
     page = reply.submit().follow()
     assert "Found it myself." in page.text
@@ -79,7 +79,7 @@ def test_quote_prefills_the_reply(board):
     topic_id = make_topic(board, "mira", "general", body="Original words")
     board.login("mod")
     topic_page = board.app.get(topic_path(board, topic_id))
-    form = topic_page.click("Quote").forms[1]
+    form = topic_page.click("Quote").forms["post-form"]
     assert form["body"].value.startswith("[quote post=")
     assert "user=mira]\nOriginal words\n[/quote]" in form["body"].value
     page = form.submit().follow()
@@ -91,7 +91,7 @@ def test_edit_keeps_history_for_moderators(board):
     topic_id = make_topic(board, "mira", "general", body="First version")
     board.login("mira")
     page = board.app.get(topic_path(board, topic_id))
-    form = page.click("Edit").forms[1]
+    form = page.click("Edit").forms["post-form"]
     form["body"] = "Second version"
     page = form.submit().follow()
     assert "Second version" in page.text and "First version" not in page.text
@@ -159,7 +159,7 @@ def test_unread_markers(board):
 
 def test_bad_input_gets_a_clear_400(board):
     board.login("mira")
-    form = board.app.get("/c/general/new").forms[1]
+    form = board.app.get("/c/general/new").forms["post-form"]
     form["title"], form["body"] = "x", "body"
     page = form.submit(status=400)
     assert "A title has 3 to 200 characters." in page.text
