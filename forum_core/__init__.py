@@ -85,6 +85,8 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.include(".content")
     # flags, the moderation queue, member suspensions, the audit log
     config.include(".moderation")
+    # replies, quotes and mentions in the member's inbox
+    config.include(".notifications")
     # settled core first, so plugins can override its views and extend its routes
     config.commit()
     for plugin in env.plugins:

@@ -1,0 +1,44 @@
+"""The notifications page: list, open (marks read), mark all read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.request import Request
+from pyramid.view import view_config
+
+from ..content.views import topic_url
+from .services import PER_PAGE, DatabaseNotificationService
+
+
+@view_config(route_name="notifications.list", permission="account",
+             renderer="notifications/list.html")
+def notifications(request: Request) -> dict[str, Any]:
+    raw = request.GET.get("before", "")
+    before = int(raw) if raw.isdigit() and len(raw) < 18 else None
+    items = DatabaseNotificationService(request.db).page(request.viewer, before)
+    return {"items": items, "next": items[-1].id if len(items) == PER_PAGE else None}
+
+
+@view_config(route_name="notifications.open", permission="account")
+def open_notification(request: Request) -> HTTPSeeOther:
+    raw = request.matchdict["notification_id"]
+    found = DatabaseNotificationService(request.db).open(
+        request.viewer, int(raw)) if raw.isdigit() and len(raw) < 18 else None
+    if found is None:
+        raise HTTPNotFound()
+    return HTTPSeeOther(topic_url(request, found.post.topic, found.post.number))
+
+
+@view_config(route_name="notifications.read_all", permission="account", request_method="POST")
+def read_all(request: Request) -> HTTPSeeOther:
+    DatabaseNotificationService(request.db).mark_all_read(request.viewer)
+    return HTTPSeeOther(request.route_path("notifications.list"))
+
+
+def unread_notifications(request: Request) -> int:
+    """Unread notifications of the signed-in member (``request.unread_notifications``)."""
+    if request.user is None:
+        return 0
+    return DatabaseNotificationService(request.db).unread_count(request.viewer)
