@@ -22,6 +22,7 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Everyon
 from pyramid.config import Configurator
 from pyramid.csrf import CookieCSRFStoragePolicy
 from pyramid.router import Router
+from pyramid.tweens import MAIN
 
 from .accounts.security import RESTRICTED
 from .environment import ForumEnvironment, load_environment
@@ -77,6 +78,8 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.set_csrf_storage_policy(CookieCSRFStoragePolicy(
         cookie_name="forum_csrf", secure=settings["forum.cookie_secure"], httponly=True))
     config.set_default_csrf_options(require_csrf=True)
+    # oversized bodies are refused before any view reads them (inside the error pages)
+    config.add_tween("forum_core.tweens.input_guard_tween_factory", over=MAIN)
     # Jinja2 templates, themes, static files and template slots
     config.include(".templating")
     config.add_route("core.home", "/")

@@ -50,12 +50,19 @@ def _to_str(value: Any) -> str:
     return str(value).strip()
 
 
+def _to_rate(value: Any) -> Any:
+    from .ratelimit import Limit
+
+    return value if isinstance(value, Limit) else Limit.parse(str(value))
+
+
 #: Type name shown in ``forum settings`` -> parser.
 PARSERS: dict[str, Callable[[Any], Any]] = {
     "str": _to_str,
     "int": _to_int,
     "bool": _to_bool,
     "list": _to_list,
+    "rate": _to_rate,
 }
 
 
@@ -63,7 +70,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
 class Setting:
     """One setting: ``name`` without the ``forum.`` / ``forum.<plugin>.`` prefix.
 
-    ``type`` is one of ``str``, ``int``, ``bool``, ``list`` (space or comma separated).
+    ``type`` is one of ``str``, ``int``, ``bool``, ``list`` (space or comma separated) or
+    ``rate`` (``attempts/seconds``, ``0/1`` for no limit).
     ``choices`` limits the accepted values (each item for a list); ``minimum`` bounds an int.
     """
 
@@ -141,6 +149,14 @@ CORE_SETTINGS = SettingsGroup(
         Setting("hold_first_posts", "int", 0,
                 _("How many first posts of a new member wait for a moderator's approval "
                   "(0: none)."), minimum=0),
+        Setting("max_body_bytes", "int", 4 * 1024 * 1024,
+                _("Largest request body accepted, in bytes (forms and uploads)."), minimum=1024),
+        Setting("rate_login", "rate", "10/600",
+                _("Sign-in attempts allowed per address and account (attempts/seconds).")),
+        Setting("rate_register", "rate", "5/3600",
+                _("Registrations allowed per address (attempts/seconds).")),
+        Setting("rate_post", "rate", "20/600",
+                _("Topics and replies a member may post (posts/seconds).")),
         Setting("mail_from", "str", "forum@localhost",
                 _("Sender address of the forum's e-mail.")),
         Setting("smtp_host", "str", "",
@@ -175,7 +191,7 @@ def parse_settings(
             elif key in raw:
                 value, source = raw[key], key
             else:
-                parsed[key] = setting.default
+                parsed[key] = setting.parse(setting.default)
                 continue
             try:
                 parsed[key] = setting.parse(value)

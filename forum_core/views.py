@@ -11,6 +11,8 @@ from pyramid.request import Request
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from .i18n import _
+from .ratelimit import RateLimited
+from .tweens import InvalidText
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,19 @@ def bad_csrf(request: Request) -> dict[str, Any]:
     return _error_page(request, 400, _("The form has expired"), _(
         "The form was sent without a valid security token, perhaps because it was open for "
         "a long time or came from another site. Go back, reload the page and send it again."))
+
+
+@exception_view_config(RateLimited, renderer="error.html")
+def rate_limited(exc: RateLimited, request: Request) -> dict[str, Any]:
+    request.response.headers["Retry-After"] = str(exc.retry_after)
+    return _error_page(request, 429, _("Slow down"), exc.message)
+
+
+@exception_view_config(UnicodeDecodeError, renderer="error.html")
+@exception_view_config(InvalidText, renderer="error.html")
+def bad_encoding(request: Request) -> dict[str, Any]:
+    return _error_page(request, 400, _("The request cannot be handled"), _(
+        "The request contains text that is not valid UTF-8. Go back and send it again."))
 
 
 @exception_view_config(HTTPException, renderer="error.html")

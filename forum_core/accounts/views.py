@@ -14,6 +14,7 @@ from pyramid.view import view_config
 from ..errors import ValidationError
 from ..i18n import _
 from ..mail import Mail, send_after_commit
+from ..ratelimit import hit
 from .interfaces import IUserService
 from .security import COOKIE_NAME
 
@@ -41,6 +42,8 @@ def login(request: Request) -> Any:
     login_name = request.POST.get("login", "")[:MAX_FIELD]
     password = request.POST.get("password", "")[:MAX_FIELD]
     next_url = safe_next(request, request.POST.get("next"))
+    hit(request.db, "login", f"{request.client_addr}:{login_name.strip().lower()}",
+        request.registry.settings["forum.rate_login"])
     user = request.find_service(IUserService).authenticate(login_name, password)
     if user is None:
         request.response.status = 400
@@ -73,6 +76,8 @@ def register(request: Request) -> Any:
         values = {"username": request.POST.get("username", "")[:MAX_FIELD],
                   "email": request.POST.get("email", "")[:MAX_FIELD]}
         password = request.POST.get("password", "")[:MAX_FIELD]
+        hit(request.db, "register", str(request.client_addr),
+            request.registry.settings["forum.rate_register"])
         if password != request.POST.get("password_again", "")[:MAX_FIELD]:
             return {**values, "error": _error(request, ValidationError(
                 _("The passwords do not match.")))}

@@ -206,7 +206,7 @@ def settings_command(config_path: Path) -> None:
                 else setting.default
             value = env.settings.get(group.key(setting))
             shown = "***" if setting.secret and value else (
-                " ".join(value) if isinstance(value, list) else value)
+                " ".join(value) if isinstance(value, list) else str(value))
             click.echo(f"{group.key(setting)} ({setting.type}, default: {default!r})")
             click.echo(f"    {translate(setting.help)}")
             click.echo(f"    env: {group.env_var(setting)}   current: {shown!r}")

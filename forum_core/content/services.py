@@ -38,7 +38,12 @@ def slugify(text: str, max_length: int = 80) -> str:
     return text[:max_length].rstrip("-") or "topic"
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def clean_title(title: str) -> str:
+    if CONTROL.search(title.replace("\t", " ")):
+        raise ValidationError(_("The title contains control characters; remove them."))
     title = " ".join(title.split())
     if not TITLE_MIN <= len(title) <= TITLE_MAX:
         raise ValidationError(_(

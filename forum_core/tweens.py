@@ -1,0 +1,53 @@
+"""Request guards that run before any view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_to_bytes
+
+from pyramid.httpexceptions import HTTPRequestEntityTooLarge
+
+if TYPE_CHECKING:
+    from pyramid.registry import Registry
+    from pyramid.request import Request
+    from pyramid.response import Response
+
+
+def _valid_utf8(encoded: bytes) -> bool:
+    """Whether every field of a URL-encoded query or form decodes as UTF-8."""
+    for field in encoded.split(b"&"):
+        try:
+            unquote_to_bytes(field.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def input_guard_tween_factory(handler: Callable[[Request], Response], registry: Registry,
+                             ) -> Callable[[Request], Any]:
+    """Refuse request bodies over ``forum.max_body_bytes`` before anything reads them, and
+    queries or forms that are not UTF-8 (WebOb would quietly replace the bad bytes)."""
+    limit = registry.settings["forum.max_body_bytes"]
+
+    def input_guard_tween(request: Request) -> Response:
+        if request.content_length is not None and request.content_length > limit:
+            raise HTTPRequestEntityTooLarge()
+        if not _valid_utf8(request.query_string.encode("latin-1")):
+            raise InvalidText()
+        if request.content_type == "application/x-www-form-urlencoded":
+            # reading the body may spool it to a temporary file; close it when done
+            request.add_finished_callback(_close_body)
+            if not _valid_utf8(request.body):
+                raise InvalidText()
+        return handler(request)
+
+    return input_guard_tween
+
+
+def _close_body(request: Request) -> None:
+    request.body_file_raw.close()
+
+
+class InvalidText(ValueError):
+    """A query or form holds bytes that are not UTF-8 text."""
