@@ -35,17 +35,24 @@ def input_guard_tween_factory(handler: Callable[[Request], Response], registry: 
             raise HTTPRequestEntityTooLarge()
         if not _valid_utf8(request.query_string.encode("latin-1")):
             raise InvalidText()
-        if request.content_type == "application/x-www-form-urlencoded":
+        if request.content_length:
             # reading the body may spool it to a temporary file; close it when done
             request.add_finished_callback(_close_body)
-            if not _valid_utf8(request.body):
-                raise InvalidText()
+        if request.content_type == "application/x-www-form-urlencoded" \
+                and not _valid_utf8(request.body):
+            raise InvalidText()
         return handler(request)
 
     return input_guard_tween
 
 
 def _close_body(request: Request) -> None:
+    # uploaded files of a multipart form that was read are spooled to temporary files too
+    parsed = request.environ.get("webob._parsed_post_vars")
+    for value in parsed[0].values() if parsed else ():
+        upload = getattr(value, "file", None)
+        if upload is not None:
+            upload.close()
     request.body_file_raw.close()
 
 

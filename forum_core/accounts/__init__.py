@@ -30,4 +30,5 @@ def includeme(config: Configurator) -> None:
     config.add_route("accounts.reset", "/password/reset/{token}")
     config.add_route("accounts.settings", "/account")
     config.add_route("accounts.profile", "/u/{username}")
+    config.add_route("accounts.avatar", "/avatars/{name}")
     config.scan(".views")

@@ -22,6 +22,7 @@ from .models import ROLES, AuthSession, PasswordReset, User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9]$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
@@ -110,6 +111,17 @@ class DatabaseUserService:
         if taken is not None:
             raise ValidationError(_("An account with this e-mail address exists already."))
         user.email = email
+
+    def update_profile(self, user: User, display_name: str, title: str, bio: str) -> None:
+        display_name, title = " ".join(display_name.split()), " ".join(title.split())
+        if len(display_name) > 60 or len(title) > 60:
+            raise ValidationError(_("A name or title has at most 60 characters."))
+        if len(bio) > 2000:
+            raise ValidationError(_("The bio has at most 2000 characters."))
+        if CONTROL_RE.search(display_name + title + bio.replace("\n", "").replace("\r", "")
+                             .replace("\t", "")):
+            raise ValidationError(_("The profile contains control characters; remove them."))
+        user.display_name, user.title, user.bio = display_name, title, bio.strip()
 
     def set_locale(self, user: User, locale: str | None, available: list[str]) -> None:
         if locale is not None and locale not in available:

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from babel import Locale
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
+from pyramid.response import FileResponse
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
@@ -15,6 +16,7 @@ from ..errors import ValidationError
 from ..i18n import _
 from ..mail import Mail, send_after_commit
 from ..ratelimit import hit
+from .avatars import NAME_RE, avatar_dir, remove_avatar, store_avatar
 from .interfaces import IUserService
 from .security import COOKIE_NAME
 
@@ -161,6 +163,14 @@ def account_settings(request: Request) -> Any:
             locale = request.POST.get("locale", "")[:10] or None
             users.set_locale(user, locale, result["locales"])
             result["done"] = _("Your language was saved.")
+        elif action == "profile":
+            users.update_profile(user, request.POST.get("display_name", "")[:MAX_FIELD],
+                                 request.POST.get("title", "")[:MAX_FIELD],
+                                 request.POST.get("bio", "")[:MAX_FIELD * 10])
+            result["done"] = _("Your profile was saved.")
+        elif action == "avatar":
+            _change_avatar(request, user)
+            result["done"] = _("Your picture was saved.")
         elif action == "signout_everywhere":
             users.end_all_sessions(user, except_token=request.cookies.get(COOKIE_NAME))
             result["done"] = _("You were signed out everywhere else.")
@@ -171,6 +181,35 @@ def account_settings(request: Request) -> Any:
         return result
     result["done"] = request.translate(result["done"])
     return result
+
+
+def _change_avatar(request: Request, user: Any) -> None:
+    data_dir = request.registry.settings["forum.data_dir"]
+    upload = request.POST.get("avatar")
+    old = user.avatar
+    if request.POST.get("remove"):
+        user.avatar = ""
+    elif getattr(upload, "file", None) is None:
+        raise ValidationError(_("Choose a picture to upload."))
+    else:
+        user.avatar = store_avatar(upload.file, user.id, data_dir)
+    if old and old != user.avatar:
+        # the old file goes once the new name is committed
+        request.tm.get().addAfterCommitHook(
+            lambda committed: committed and remove_avatar(old, data_dir))
+
+
+@view_config(route_name="accounts.avatar")
+def avatar_file(request: Request) -> FileResponse:
+    name = request.matchdict["name"]
+    path = avatar_dir(request.registry.settings["forum.data_dir"]) / name
+    if not NAME_RE.match(name) or not path.is_file():
+        raise HTTPNotFound()
+    response = FileResponse(str(path), request=request, content_type="image/png",
+                            cache_max_age=86400)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
 
 
 @view_config(route_name="accounts.profile", renderer="accounts/profile.html")
