@@ -374,3 +374,67 @@ def plugin_revision(config_path: Path, plugin_id: str, message: str, autogenerat
     for item in scripts:
         if item is not None:
             say("Wrote ${path}.", path=item.path)
+
+
+# -------------------------------------------------------------------------------------------------
+# categories
+# -------------------------------------------------------------------------------------------------
+
+ACCESS = click.Choice(["everyone", "members", "moderators", "admins"])
+
+
+@cli.group()
+def category() -> None:
+    """Create and list discussion categories."""
+
+
+@category.command("create")
+@config_path_option
+@click.argument("name")
+@click.option("--description", default="", help="One or two sentences shown under the name.")
+@click.option("--slug", help="The address part, /c/SLUG (default: made from the name).")
+@click.option("--parent", "parent_slug", metavar="SLUG", help="Make it a sub-category.")
+@click.option("--read", "read_access", type=ACCESS, default="everyone", show_default=True,
+              help="Who may read it.")
+@click.option("--start", "topic_access", type=ACCESS, default="members", show_default=True,
+              help="Who may start topics.")
+@click.option("--reply", "reply_access", type=ACCESS, default="members", show_default=True,
+              help="Who may reply.")
+def category_create(config_path: Path, name: str, description: str, slug: str | None,
+                    parent_slug: str | None, read_access: str, topic_access: str,
+                    reply_access: str) -> None:
+    """Create a category."""
+    from sqlalchemy import select
+
+    from ..content.models import Category
+    from ..content.services import DatabaseContentService
+    from ..rendering import Cooker
+
+    env = environment(config_path)
+    with db_session(env) as session:
+        parent = None
+        if parent_slug:
+            parent = session.scalar(select(Category).where(Category.slug == parent_slug))
+            if parent is None:
+                raise ForumError(_("No category has the address ${slug}.",
+                                   mapping={"slug": parent_slug}))
+        created = DatabaseContentService(session, Cooker()).create_category(
+            name, description, slug=slug, parent=parent, read_access=read_access,
+            topic_access=topic_access, reply_access=reply_access)
+        path = f"/c/{created.slug}"
+    say("Created the category ${name} at ${path}.", name=name, path=path)
+
+
+@category.command("list")
+@config_path_option
+def category_list(config_path: Path) -> None:
+    """List categories: address, name, who may read, start topics and reply."""
+    from sqlalchemy import select
+
+    from ..content.models import Category
+
+    with db_session(environment(config_path)) as session:
+        for found in session.scalars(select(Category).order_by(Category.position, Category.id)):
+            parent = f" (in {found.parent.slug})" if found.parent else ""
+            click.echo(f"/c/{found.slug:<24} {found.name:<30} read: {found.read_access:<10} "
+                       f"start: {found.topic_access:<10} reply: {found.reply_access}{parent}")

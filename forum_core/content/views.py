@@ -40,7 +40,14 @@ def topic_url(request: Request, topic: Any, number: int | None = None) -> str:
 
 @view_config(route_name="core.home", renderer="content/home.html")
 def home(request: Request) -> dict[str, Any]:
-    return {"categories": queries.categories(request.db, request.viewer)}
+    visible = queries.categories(request.db, request.viewer)
+    ids = {category.id for category in visible}
+    children: dict[int, list[Any]] = {}
+    for category in visible:
+        if category.parent_id in ids:
+            children.setdefault(category.parent_id, []).append(category)
+    # a sub-category whose parent the viewer cannot see is listed on its own
+    return {"categories": [c for c in visible if c.parent_id not in ids], "children": children}
 
 
 @view_config(route_name="content.category", context=CategoryResource, permission="view",

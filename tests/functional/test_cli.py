@@ -10,7 +10,8 @@ import pytest
 COMMANDS = [
     [], ["init"], ["serve"], ["migrate"], ["plugins"], ["settings"], ["hooks"],
     ["user"], ["user", "create"], ["user", "list"], ["user", "set-role"], ["user", "set-password"],
-    ["plugin"], ["plugin", "new"],
+    ["plugin"], ["plugin", "new"], ["plugin", "revision"], ["category"], ["category", "create"],
+    ["category", "list"],
 ]
 
 
@@ -274,3 +275,23 @@ def test_serve_answers_http_and_uses_the_server_section(run_forum, tmp_path):
         server.terminate()
         output = server.communicate(timeout=10)[0]
     assert f"Serving the forum on http://127.0.0.1:{port}/" in output
+
+
+def test_categories_from_the_command_line(run_forum):
+    init(run_forum)
+    created = run_forum("category", "create", "Partner lounge", "--description", "For partners.",
+                        "--read", "members", "--start", "moderators")
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.strip() == "Created the category Partner lounge at /c/partner-lounge."
+    sub = run_forum("category", "create", "Deals", "--parent", "partner-lounge")
+    assert sub.returncode == 0, sub.stderr
+    listing = run_forum("category", "list").stdout.splitlines()
+    assert listing[0].split()[:3] == ["/c/partner-lounge", "Partner", "lounge"]
+    assert "read: members" in listing[0] and "start: moderators" in listing[0]
+    assert listing[1].endswith("(in partner-lounge)")
+    again = run_forum("category", "create", "Partner lounge")
+    assert again.returncode == 1
+    assert again.stderr.strip() == ("forum: A category with the address partner-lounge exists "
+                                    "already.")
+    missing = run_forum("category", "create", "X", "--parent", "nope")
+    assert "No category has the address nope." in missing.stderr

@@ -227,3 +227,15 @@ def test_topic_page_query_count_does_not_grow_with_posts(board):
     with count_queries(board) as later:
         board.app.get(second_page)
     assert len(later) == len(full), "page 2 costs what page 1 costs"
+
+
+def test_sub_categories_are_listed_under_their_parent(forum):
+    with content(forum) as (service, _session):
+        parent = service.create_category("Products")
+        service.create_category("Widgets", parent=parent)
+        service.create_category("Secret sub", parent=parent, read_access="moderators")
+    home = forum.app.get("/")
+    titles = [a.text for a in home.html.find_all("a", class_="listing-title")]
+    assert titles == ["Products"]
+    subs = [a.text for a in home.html.find(class_="subcategories").find_all("a")]
+    assert subs == ["Widgets"], "a sub-category the visitor may not read is not listed"
