@@ -11,13 +11,17 @@ from markupsafe import Markup, escape
 
 from .accounts.interfaces import IUserService
 from .accounts.models import ROLES, User
+from .content.events import PostCreated, PostEdited, TopicCreated
+from .content.models import Category, Post, Topic
 from .db import Base, UTCDateTime, utcnow
 from .errors import ForumError, StartupError, ValidationError
 from .events import Event, UserRegistered, UserRoleChanged, emit
 from .hookspecs import hookimpl
 from .i18n import _
+from .moderation.events import MemberRestricted, PostStateChanged
 from .plugins import PLUGIN_API_VERSION, Plugin
 from .settings import Setting
+from .visibility import Viewer, visible_categories, visible_posts, visible_topics
 
 __all__ = [
     # declaring a plugin
@@ -36,6 +40,19 @@ __all__ = [
     "UserRegistered",
     "UserRoleChanged",
     "emit",
+    # discussions, and the visibility choke point every query of them goes through
+    "Category",
+    "Topic",
+    "Post",
+    "Viewer",
+    "visible_categories",
+    "visible_topics",
+    "visible_posts",
+    "TopicCreated",
+    "PostCreated",
+    "PostEdited",
+    "PostStateChanged",
+    "MemberRestricted",
     # accounts
     "User",
     "ROLES",

@@ -82,7 +82,7 @@ def forum_demo_data(session: Session, admin: User) -> None:
         members[username] = users.create_user(
             username, f"{username}@example.com", DEMO_PASSWORD, role=role,
             display_name=display_name, is_demo=True)
-    content = DatabaseContentService(session, Cooker())
+    content = DatabaseContentService(session, Cooker(), mention_url=users.mention_url)
     categories = {name: content.create_category(name, description, read_access=read,
                                                 topic_access=start, reply_access=reply)
                   for name, description, read, start, reply in DEMO_CATEGORIES}

@@ -90,6 +90,23 @@ def forum_extra_principals(request: Request, user: User | None) -> list[str]:
 
 
 @hookspec
+def forum_extra_acl(request: Request, resource: object) -> list[tuple[str, str, str]]:
+    """Add access-control entries to a category, topic or post, before the core's own.
+
+    Called whenever permissions on the resource are checked. Pyramid uses the first matching
+    entry, so a plugin can grant (``("Allow", "group:3", "reply")``) or refuse
+    (``("Deny", "status:newbie", "start_topic")``) before the core decides.
+
+    :param request: The current request.
+    :param resource: A ``CategoryResource``, ``TopicResource`` or ``PostResource``; its
+        ``category``, ``topic`` or ``post`` attribute is the object.
+    :return: A list of ``(action, principal, permission)`` tuples.
+
+    Called from: ``forum_core/content/resources.py``.
+    """
+
+
+@hookspec
 def forum_visibility_filter(viewer: Viewer, model: type) -> ColumnElement[bool] | None:
     """Narrow what a viewer may see, for the single visibility choke point.
 

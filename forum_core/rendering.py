@@ -53,15 +53,19 @@ FORBIDDEN_ATTRIBUTES = frozenset({"style", "srcdoc", "formaction", "srcset", "ba
 FORBIDDEN_PROTOCOLS = frozenset({"javascript", "data", "vbscript", "file", "filesystem"})
 
 
-class ContentInvalid(ValidationError):
+class RenderError(ValidationError):
+    """Base of the reasons a text cannot be rendered."""
+
+
+class ContentInvalid(RenderError):
     """The text cannot be posted as it is (empty, or with control characters)."""
 
 
-class ContentTooLong(ValidationError):
+class ContentTooLong(RenderError):
     """The text is longer than the forum accepts."""
 
 
-class ContentTooComplex(ValidationError):
+class ContentTooComplex(RenderError):
     """The text is nested too deeply to be rendered safely and quickly."""
 
 

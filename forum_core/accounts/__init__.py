@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from .interfaces import IUserService
 from .security import ForumSecurityPolicy, _request_principals, _request_user
-from .services import DatabaseUserService
+from .services import PROFILE_ROUTE, DatabaseUserService
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -29,6 +29,6 @@ def includeme(config: Configurator) -> None:
     config.add_route("accounts.forgot", "/password/forgot")
     config.add_route("accounts.reset", "/password/reset/{token}")
     config.add_route("accounts.settings", "/account")
-    config.add_route("accounts.profile", "/u/{username}")
+    config.add_route("accounts.profile", PROFILE_ROUTE)
     config.add_route("accounts.avatar", "/avatars/{name}")
     config.scan(".views")

@@ -26,6 +26,9 @@ CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
+#: Where a member's profile lives; mentions in posts link here.
+PROFILE_ROUTE = "/u/{username}"
+
 _hasher = PasswordHasher()
 # verified against when the login matches nobody, so both cases take the same time
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
@@ -65,6 +68,11 @@ class DatabaseUserService:
         self.db.flush()
         emit(self.db, UserRegistered(user_id=user.id, username=user.username))
         return user
+
+    def mention_url(self, name: str) -> str | None:
+        """The profile path of the member called ``name``, for @mentions (None: nobody)."""
+        member = self.get_by_username(name)
+        return None if member is None else PROFILE_ROUTE.format(username=member.username)
 
     def get_by_username(self, username: str) -> User | None:
         return self.db.scalar(select(User).where(func.lower(User.username) == username.lower()))

@@ -16,17 +16,10 @@ if TYPE_CHECKING:
 
 
 def _content_service(context: Any, request: Any) -> DatabaseContentService:
-    users = request.find_service(IUserService)
-
-    def mention_url(name: str) -> str | None:
-        member = users.get_by_username(name)
-        return None if member is None else request.route_path(
-            "accounts.profile", username=member.username)
-
     return DatabaseContentService(
         request.db, request.registry["forum.cooker"],
         hold_first_posts=request.registry.settings["forum.hold_first_posts"],
-        mention_url=mention_url)
+        mention_url=request.find_service(IUserService).mention_url)
 
 
 def includeme(config: Configurator) -> None:

@@ -30,6 +30,14 @@ def _grant(permission: str, level: str) -> list[tuple[str, str, str]]:
     return [(Allow, principal, permission) for principal in LEVEL_PRINCIPALS[level]]
 
 
+def _plugin_acl(resource: Any) -> list[Any]:
+    entries: list[Any] = []
+    for extra in resource.request.registry.forum.hooks.collect(
+            "forum_extra_acl", request=resource.request, resource=resource):
+        entries.extend(extra)
+    return entries
+
+
 def _int_param(request: Request, name: str) -> int:
     raw = request.matchdict.get(name, "")
     if not raw.isdigit() or len(raw) > 18:
@@ -51,6 +59,7 @@ class CategoryResource:
     def __acl__(self) -> list[Any]:
         category = self.category
         return [
+            *_plugin_acl(self),
             (Allow, "role:admin", ALL_PERMISSIONS),
             *_grant("view", category.read_access),
             *_grant("start_topic", category.topic_access),
@@ -71,7 +80,7 @@ class TopicResource:
     @property
     def __acl__(self) -> list[Any]:
         topic = self.topic
-        acl: list[Any] = [(Allow, "role:admin", ALL_PERMISSIONS),
+        acl: list[Any] = [*_plugin_acl(self), (Allow, "role:admin", ALL_PERMISSIONS),
                           *[(Allow, p, "moderate") for p in STAFF],
                           *_grant("view", topic.category.read_access)]
         if topic.is_closed or topic.is_locked:
@@ -96,7 +105,7 @@ class PostResource:
     @property
     def __acl__(self) -> list[Any]:
         post, topic = self.post, self.topic
-        acl: list[Any] = [(Allow, "role:admin", ALL_PERMISSIONS),
+        acl: list[Any] = [*_plugin_acl(self), (Allow, "role:admin", ALL_PERMISSIONS),
                           *[(Allow, p, "moderate") for p in STAFF],
                           *[(Allow, p, "edit") for p in STAFF],
                           *[(Allow, p, "history") for p in STAFF],

@@ -167,6 +167,14 @@ class DatabaseContentService:
         post.edit_count += 1
         emit(self.db, PostEdited(post_id=post.id, topic_id=post.topic_id, user_id=editor.id))
 
+    def recook(self, post: Post) -> bool:
+        """Render a post's source again; returns whether its HTML changed."""
+        html = self._cook(post.source).html
+        if html == post.html:
+            return False
+        post.html = html
+        return True
+
     def revisions(self, post: Post) -> list[PostRevision]:
         return list(self.db.scalars(select(PostRevision).where(PostRevision.post_id == post.id)
                                     .order_by(PostRevision.id.desc())))

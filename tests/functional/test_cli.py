@@ -11,7 +11,7 @@ COMMANDS = [
     [], ["init"], ["serve"], ["migrate"], ["plugins"], ["settings"], ["hooks"],
     ["user"], ["user", "create"], ["user", "list"], ["user", "set-role"], ["user", "set-password"],
     ["plugin"], ["plugin", "new"], ["plugin", "revision"], ["category"], ["category", "create"],
-    ["category", "list"],
+    ["category", "list"], ["recook"],
 ]
 
 
@@ -295,3 +295,22 @@ def test_categories_from_the_command_line(run_forum):
                                     "already.")
     missing = run_forum("category", "create", "X", "--parent", "nope")
     assert "No category has the address nope." in missing.stderr
+
+
+def test_recook_renders_every_post_again(run_forum, tmp_path):
+    init(run_forum, "--demo")
+    db = sqlite3.connect(tmp_path / "var" / "forum.sqlite")
+    with db:
+        db.execute("UPDATE posts SET html = 'stale'")
+        total = db.execute("SELECT count(*) FROM posts").fetchone()[0]
+    result = run_forum("recook")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (f"Rendered {total} posts again: {total} changed, 0 kept as "
+                                     "they were.")
+    with db:
+        assert db.execute("SELECT count(*) FROM posts WHERE html = 'stale'").fetchone()[0] == 0
+        code = db.execute("SELECT html FROM posts WHERE source LIKE '%```python%'").fetchone()[0]
+    assert '<div class="highlight">' in code
+    welcome = db.execute("SELECT html FROM posts WHERE source LIKE '%@alice%'").fetchone()[0]
+    assert '<a class="mention" href="/u/alice">@alice</a>' in welcome
+    assert run_forum("recook").stdout.strip().endswith(": 0 changed, 0 kept as they were.")

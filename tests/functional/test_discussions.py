@@ -20,9 +20,9 @@ def content(forum):
         yield DatabaseContentService(session, Cooker()), session
 
 
-def make_category(forum, name="General", **access):
+def make_category(forum, name="General", **options):
     with content(forum) as (service, _):
-        return service.create_category(name, f"About {name}.", **access).slug
+        return service.create_category(name, f"About {name}.", **options).slug
 
 
 def make_topic(forum, username, category_slug, title="Hello there", body="First post"):
@@ -239,3 +239,23 @@ def test_sub_categories_are_listed_under_their_parent(forum):
     assert titles == ["Products"]
     subs = [a.text for a in home.html.find(class_="subcategories").find_all("a")]
     assert subs == ["Widgets"], "a sub-category the visitor may not read is not listed"
+
+
+def test_plugins_extend_permissions_and_visibility(plugin_forum):
+    forum = plugin_forum(plugins=["gatekeeper"])
+    forum.create_user("vipanna")
+    forum.create_user("mira")
+    make_category(forum, "VIP lounge", slug="vip-lounge", topic_access="moderators")
+    make_category(forum, "Read only")
+    topic_id = make_topic(forum, "mira", "read-only")
+    forum.login("mira")
+    assert "VIP lounge" not in forum.app.get("/").text
+    forum.app.get("/c/vip-lounge", status=404)
+    assert "reply-form" not in forum.app.get(topic_path(forum, topic_id)).text
+    vip = forum.another_browser()
+    vip.login("vipanna")
+    assert "VIP lounge" in vip.app.get("/").text
+    form = vip.app.get("/c/vip-lounge/new").forms["post-form"]
+    form["title"], form["body"] = "Members-only deal", "Details inside"
+    assert "Details inside" in form.submit().follow().text
+    assert "Members-only deal" not in forum.app.get("/c/vip-lounge", status=404).text

@@ -1,0 +1,35 @@
+"""Test plugin 'gatekeeper': uses the permission and visibility hooks.
+
+Members whose username starts with "vip" get the principal "club:vip"; categories whose slug
+starts with "vip-" are visible only to them, and in them VIPs may start topics even where the
+core says only moderators may; nobody may reply in a category called "read-only".
+"""
+
+from sqlalchemy import not_
+
+from forum_core.api import Category, Plugin, hookimpl
+
+plugin = Plugin(id="gatekeeper", description="Test of permission hooks.", api_version=1)
+
+
+@hookimpl
+def forum_extra_principals(request, user):
+    return ["club:vip"] if user is not None and user.username.startswith("vip") else []
+
+
+@hookimpl
+def forum_visibility_filter(viewer, model):
+    if model is Category and "club:vip" not in viewer.principals and not viewer.is_staff:
+        return not_(Category.slug.startswith("vip-"))
+    return None
+
+
+@hookimpl
+def forum_extra_acl(request, resource):
+    category = getattr(resource, "category", None) or resource.topic.category
+    entries = []
+    if category.slug.startswith("vip-"):
+        entries.append(("Allow", "club:vip", "start_topic"))
+    if category.slug == "read-only":
+        entries.append(("Deny", "system.Everyone", "reply"))
+    return entries
