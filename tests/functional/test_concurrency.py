@@ -68,3 +68,45 @@ def test_concurrent_replies_keep_numbers_and_counters_exact(make_forum, postgres
         category = session.get(Category, category_id)
         assert category.post_count == total + 1
         assert session.scalar(select(func.count()).select_from(Post)) == total + 1
+
+
+@pytest.mark.parametrize("postgres", [pytest.param(False, id="sqlite"),
+                                      pytest.param(True, id="postgresql",
+                                                   marks=pytest.mark.postgres)])
+def test_concurrent_new_topics_keep_category_counters_exact(make_forum, postgres):
+    forum = make_forum(postgres=postgres)
+    for i in range(THREADS):
+        forum.create_user(f"author{i}")
+    with forum.session() as session:
+        category_id = DatabaseContentService(session, Cooker()).create_category("Busy").id
+    sessions = make_session_factory(forum.engine, write=True)
+    cooker = Cooker()
+    errors: list[BaseException] = []
+    start = threading.Barrier(THREADS)
+
+    def start_topics(index: int) -> None:
+        try:
+            start.wait()
+            for n in range(REPLIES):
+                session = open_session(sessions)
+                try:
+                    user = session.scalar(select(User).where(User.username == f"author{index}"))
+                    DatabaseContentService(session, cooker).create_topic(
+                        user, session.get(Category, category_id), f"Topic {index}-{n}", "Body")
+                    session.commit()
+                finally:
+                    session.close()
+        except BaseException as exc:  # reported below with the thread's failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start_topics, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors[:3]
+    with forum.session() as session:
+        category = session.get(Category, category_id)
+        assert category.topic_count == THREADS * REPLIES
+        assert category.post_count == THREADS * REPLIES
+        assert session.scalar(select(func.count()).select_from(Topic)) == THREADS * REPLIES

@@ -135,3 +135,22 @@ def test_core_models_match_the_migrations(make_forum, postgres):
                                                          "compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
 
+
+
+@pytest.mark.parametrize("postgres", BACKENDS)
+def test_core_upgrades_a_database_that_has_members(make_forum, postgres):
+    """A forum made with the first release keeps its members through every later revision."""
+    forum = make_forum(postgres=postgres, migrate=False)
+    core = branches(forum.env)[0]
+    with forum.engine.begin() as conn:
+        command.upgrade(alembic_config(core, conn), "core_0001")
+        conn.execute(text(
+            "INSERT INTO users (username, email, password_hash, role, display_name, is_demo, "
+            "created_at) VALUES ('early', 'early@example.com', 'x', 'admin', 'Early Bird', "
+            ":false, :now)"), {"false": False, "now": "2026-01-01 00:00:00"})
+    assert upgrade(forum.engine, forum.env) == ["core"]
+    with forum.session() as session:
+        early = session.scalar(select(User).where(User.username == "early"))
+        assert (early.display_name, early.role, early.status, early.bio) == (
+            "Early Bird", "admin", "active", "")
+    assert current_revisions(forum.engine, forum.env)["core"] == head_revisions(forum.env)["core"]
