@@ -14,6 +14,35 @@ from forum_core.db import make_session_factory, open_session
 from forum_core.rendering import Cooker
 
 THREADS, REPLIES = 8, 15
+COOKER = Cooker()
+
+
+def run_in_threads(forum, work) -> None:
+    """THREADS threads start together; each calls ``work(session, thread, n)`` REPLIES times,
+    every call in its own committed transaction. Any thread's failure fails the test."""
+    sessions = make_session_factory(forum.engine, write=True)
+    errors: list[BaseException] = []
+    start = threading.Barrier(THREADS)
+
+    def worker(index: int) -> None:
+        try:
+            start.wait()
+            for n in range(REPLIES):
+                session = open_session(sessions)
+                try:
+                    work(session, index, n)
+                    session.commit()
+                finally:
+                    session.close()
+        except BaseException as exc:  # reported below with the thread's failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors[:3]
 
 
 @pytest.mark.parametrize("postgres", [pytest.param(False, id="sqlite"),
@@ -30,32 +59,12 @@ def test_concurrent_replies_keep_numbers_and_counters_exact(make_forum, postgres
         topic_id = service.create_topic(author, category, "Busy topic", "Go!").id
         category_id = category.id
 
-    sessions = make_session_factory(forum.engine, write=True)
-    cooker = Cooker()
-    errors: list[BaseException] = []
-    start = threading.Barrier(THREADS)
+    def post_reply(session, index: int, n: int) -> None:
+        user = session.scalar(select(User).where(User.username == f"poster{index}"))
+        DatabaseContentService(session, COOKER).reply(
+            user, session.get(Topic, topic_id), f"reply {index}-{n}")
 
-    def post_replies(index: int) -> None:
-        try:
-            start.wait()
-            for n in range(REPLIES):
-                session = open_session(sessions)
-                try:
-                    service = DatabaseContentService(session, cooker)
-                    user = session.scalar(select(User).where(User.username == f"poster{index}"))
-                    service.reply(user, session.get(Topic, topic_id), f"reply {index}-{n}")
-                    session.commit()
-                finally:
-                    session.close()
-        except BaseException as exc:  # reported below with the thread's failure
-            errors.append(exc)
-
-    threads = [threading.Thread(target=post_replies, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors[:3]
+    run_in_threads(forum, post_reply)
 
     total = THREADS * REPLIES
     with forum.session() as session:
@@ -79,32 +88,12 @@ def test_concurrent_new_topics_keep_category_counters_exact(make_forum, postgres
         forum.create_user(f"author{i}")
     with forum.session() as session:
         category_id = DatabaseContentService(session, Cooker()).create_category("Busy").id
-    sessions = make_session_factory(forum.engine, write=True)
-    cooker = Cooker()
-    errors: list[BaseException] = []
-    start = threading.Barrier(THREADS)
+    def start_topic(session, index: int, n: int) -> None:
+        user = session.scalar(select(User).where(User.username == f"author{index}"))
+        DatabaseContentService(session, COOKER).create_topic(
+            user, session.get(Category, category_id), f"Topic {index}-{n}", "Body")
 
-    def start_topics(index: int) -> None:
-        try:
-            start.wait()
-            for n in range(REPLIES):
-                session = open_session(sessions)
-                try:
-                    user = session.scalar(select(User).where(User.username == f"author{index}"))
-                    DatabaseContentService(session, cooker).create_topic(
-                        user, session.get(Category, category_id), f"Topic {index}-{n}", "Body")
-                    session.commit()
-                finally:
-                    session.close()
-        except BaseException as exc:  # reported below with the thread's failure
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start_topics, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors[:3]
+    run_in_threads(forum, start_topic)
     with forum.session() as session:
         category = session.get(Category, category_id)
         assert category.topic_count == THREADS * REPLIES
