@@ -10,6 +10,7 @@ placing a file at the same relative path. Static files of a theme are served fro
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,7 @@ class Theme:
                 raise StartupError(_("Theme '${theme}' has an unreadable ${file}: ${error}",
                                      mapping={"theme": self.name, "file": THEME_INFO,
                                               "error": str(exc)})) from None
+        self.has_theme_css = (self.static / "theme.css").is_file()
 
     @property
     def templates(self) -> Path:
@@ -92,16 +94,22 @@ def render_slot(request: Request, name: str) -> Markup:
 
 def theme_static_url(request: Request, path: str) -> str:
     """URL of a theme static file, from the first theme in the chain that has it."""
-    for theme in request.registry["forum.themes"]:
+    return request.static_path(_theme_file(tuple(request.registry["forum.themes"]), path))
+
+
+@lru_cache(maxsize=256)
+def _theme_file(chain: tuple[Theme, ...], path: str) -> str:
+    # looked up once per file, not on every page
+    for theme in chain:
         if (theme.static / path).is_file():
-            return request.static_path(str(theme.static / path))
+            return str(theme.static / path)
     raise ValueError(f"no theme has static file {path!r}")
 
 
 def _css_urls(request: Request) -> list[str]:
     urls = [theme_static_url(request, "forum.css")]
     chain = request.registry["forum.themes"]
-    if len(chain) > 1 and (chain[0].static / "theme.css").is_file():
+    if len(chain) > 1 and chain[0].has_theme_css:
         urls.append(theme_static_url(request, "theme.css"))
     for extra in request.registry.forum.hooks.collect("forum_extra_css_urls", request=request):
         urls.extend(extra)

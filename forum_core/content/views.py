@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config
+from sqlalchemy.exc import OperationalError
 
 from ..errors import ValidationError
 from ..i18n import _
@@ -18,6 +20,7 @@ from .models import Post
 from .resources import CategoryResource, PostResource, TopicResource
 
 MAX_FORM_FIELD = 100_000
+log = logging.getLogger(__name__)
 
 
 def _form(request: Request, name: str, limit: int = MAX_FORM_FIELD) -> str:
@@ -36,6 +39,17 @@ def _count_post(request: Request) -> None:
 def topic_url(request: Request, topic: Any, number: int | None = None) -> str:
     url = request.route_path("content.topic", topic_id=topic.id, slug=topic.slug)
     return f"{url}#post-{number}" if number else url
+
+
+def _remember_reading(request: Request, topic: Any, number: int) -> None:
+    """Move the read marker; a page view must not fail because of it. On SQLite a reading
+    transaction that starts to write can meet a concurrent writer and get "database is
+    locked" at once; the marker then simply moves on the next view."""
+    try:
+        with request.db.begin_nested():
+            request.find_service(IContentService).mark_read(request.user, topic, number)
+    except OperationalError:
+        log.info("read marker of topic %s not moved: the database was busy", topic.id)
 
 
 @view_config(route_name="core.home", renderer="content/home.html")
@@ -73,8 +87,7 @@ def topic(context: TopicResource, request: Request) -> dict[str, Any]:
         raise HTTPBadRequest(_("This page link is broken; start from the first page."))
     page = queries.posts_page(request.db, request.viewer, context.topic, int(raw_after))
     if request.user is not None and page.items:
-        request.find_service(IContentService).mark_read(
-            request.user, context.topic, page.items[-1].number)
+        _remember_reading(request, context.topic, page.items[-1].number)
     can_moderate = bool(request.has_permission("moderate"))
     return {"topic": context.topic, "page": page, "can_reply": request.has_permission("reply"),
             "can_moderate": can_moderate, "can_flag": request.user is not None,

@@ -259,3 +259,28 @@ def test_plugins_extend_permissions_and_visibility(plugin_forum):
     form["title"], form["body"] = "Members-only deal", "Details inside"
     assert "Details inside" in form.submit().follow().text
     assert "Members-only deal" not in forum.app.get("/c/vip-lounge", status=404).text
+
+
+def test_topic_page_answers_while_another_process_holds_the_write_lock(board, caplog):
+    """Reading never fails because the read marker cannot be written right now."""
+    import logging
+    import sqlite3
+
+    topic_id = make_topic(board, "mod", "general", title="Busy times")
+    path = topic_path(board, topic_id)
+    board.login("mira")
+    database = board.settings["forum.database_url"].removeprefix("sqlite:///")
+    other = sqlite3.connect(database, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE users SET display_name = 'locked' WHERE username = 'mod'")
+        with caplog.at_level(logging.INFO, logger="forum_core.content.views"):
+            page = board.app.get(path)
+        assert page.status_int == 200 and "Busy times" in page.text
+        assert "read marker of topic" in caplog.text
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    board.app.get(path)
+    row = board.app.get("/c/general").html.find("a", string="Busy times").find_parent("tr")
+    assert row.find(class_="badge-new") is None, "the next view moved the marker"
