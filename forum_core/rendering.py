@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 MAX_LENGTH = 32_000
 MAX_NESTING = 20
 MAX_BRACKETS = 50
+#: Python-Markdown re-splits a block for every heading or rule inside it, so the work grows
+#: with the square of a block's lines; blank lines end blocks.
+MAX_BLOCK_LINES = 500
+#: Highlighting costs about half a millisecond per code block.
+MAX_CODE_BLOCKS = 200
 
 USERNAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9]"
 MENTION_RE = r"(?<![\w@/])@(" + USERNAME + r")\b"
@@ -136,9 +141,26 @@ def check_source(source: str, max_length: int = MAX_LENGTH) -> str:
 def _check_nesting(source: str) -> None:
     # Python-Markdown recurses per nesting level: ~500 nested list markers exhaust the stack
     # and long bracket runs take seconds, so the text is refused before it gets there.
-    quote_blocks = 0
+    quote_blocks = block_lines = code_blocks = 0
+    fence = ""
     for line in source.split("\n"):
         stripped = line.strip()
+        if fence:
+            if stripped.startswith(fence):
+                fence = ""
+            continue  # code is stashed before Markdown splits blocks
+        if stripped.startswith(("```", "~~~")):
+            fence, code_blocks = stripped[:3], code_blocks + 1
+            if code_blocks > MAX_CODE_BLOCKS:
+                raise ContentTooComplex(_(
+                    "The text has more than ${limit} code blocks; put some of them together.",
+                    mapping={"limit": MAX_CODE_BLOCKS}))
+            continue
+        block_lines = block_lines + 1 if stripped else 0
+        if block_lines > MAX_BLOCK_LINES:
+            raise ContentTooComplex(_(
+                "The text has more than ${limit} lines without a blank line between them; "
+                "add blank lines.", mapping={"limit": MAX_BLOCK_LINES}))
         if QUOTE_OPEN_RE.match(stripped):
             quote_blocks += 1
         elif stripped == QUOTE_CLOSE:
