@@ -23,6 +23,7 @@ from bleach.linkifier import LinkifyFilter
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
 
 from .errors import ValidationError
 from .i18n import _
@@ -210,13 +211,32 @@ class _MentionProcessor(InlineProcessor):
 
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, int, int]:  # noqa: N802
         name = m.group(1)
-        self.state.mentions.append(name)
         url = self.state.mention_url(name)
-        if url is None:
-            return f"@{name}", m.start(0), m.end(0)
-        link = etree.Element("a", {"class": "mention", "href": url})
-        link.text = f"@{name}"
-        return link, m.start(0), m.end(0)
+        # an unknown name is shown as plain text (the span only marks it for the collector)
+        element = etree.Element("span", {"class": "mention-unknown"}) if url is None else \
+            etree.Element("a", {"class": "mention", "href": url})
+        element.text = f"@{name}"
+        return element, m.start(0), m.end(0)
+
+
+class _MentionCollector(Treeprocessor):
+    """Collects the names mentioned in the post's own words: a mention inside a quote of
+    another post was already announced when that post was written."""
+
+    def __init__(self, md: markdown.Markdown, state: _RenderState) -> None:
+        super().__init__(md)
+        self.state = state
+
+    def run(self, root: etree.Element) -> None:
+        self._collect(root)
+
+    def _collect(self, element: etree.Element) -> None:
+        for child in element:
+            if child.tag == "blockquote" and child.get("class") == "quote":
+                continue
+            if child.get("class") in ("mention", "mention-unknown") and child.text:
+                self.state.mentions.append(child.text[1:])
+            self._collect(child)
 
 
 class _QuoteProcessor(BlockProcessor):
@@ -283,6 +303,8 @@ class _ForumMarkdown(Extension):
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.inlinePatterns.register(_MentionProcessor(MENTION_RE, md, self.state), "mention", 65)
+        # after the inline processor (priority 20) has made the mention elements
+        md.treeprocessors.register(_MentionCollector(md, self.state), "forum_mentions", 5)
         md.parser.blockprocessors.register(_QuoteProcessor(md.parser, self.state),
                                            "forum_quote", 105)
 

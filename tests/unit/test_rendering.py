@@ -106,6 +106,13 @@ def test_mentions_link_to_real_members_only():
     assert 'rel="nofollow' not in cooked.html.split("@alice")[0][-80:], "internal links follow"
 
 
+def test_mentions_inside_quotes_of_other_posts_are_not_collected_again():
+    cooked = cook("[quote post=3 user=bob]\nthanks @carol\n[/quote]\n\nAgreed, @dave",
+                  mention_url=lambda name: f"/u/{name}")
+    assert cooked.mentions == ("dave",)
+    assert '<a class="mention" href="/u/carol">@carol</a>' in cooked.html, "still a link"
+
+
 def test_mentions_are_ignored_in_code():
     cooked = cook("`@alice`\n\n```\n@bob\n```", mention_url=lambda name: f"/u/{name}")
     assert cooked.mentions == ()
