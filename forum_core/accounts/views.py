@@ -28,6 +28,9 @@ def safe_next(request: Request, target: str | None) -> str:
     default = request.route_path("core.home")
     if not target or len(target) > 2000:
         return default
+    # browsers read a backslash as a slash, so "/\\evil.example" would leave the site too
+    if "\\" in target or any(ord(char) < 32 for char in target):
+        return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
