@@ -153,6 +153,8 @@ CORE_SETTINGS = SettingsGroup(
                 _("Largest request body accepted, in bytes (forms and uploads)."), minimum=1024),
         Setting("rate_login", "rate", "10/600",
                 _("Sign-in attempts allowed per address and account (attempts/seconds).")),
+        Setting("rate_login_address", "rate", "50/600",
+                _("Sign-in attempts allowed per address over all accounts (attempts/seconds).")),
         Setting("rate_register", "rate", "5/3600",
                 _("Registrations allowed per address (attempts/seconds).")),
         Setting("rate_post", "rate", "20/600",

@@ -47,8 +47,12 @@ def login(request: Request) -> Any:
     login_name = request.POST.get("login", "")[:MAX_FIELD]
     password = request.POST.get("password", "")[:MAX_FIELD]
     next_url = safe_next(request, request.POST.get("next"))
+    settings = request.registry.settings
+    # per account from one address (guessing one password), and per address over all
+    # accounts (trying one password on many accounts)
     hit(request.db, "login", f"{request.client_addr}:{login_name.strip().lower()}",
-        request.registry.settings["forum.rate_login"])
+        settings["forum.rate_login"])
+    hit(request.db, "login-address", str(request.client_addr), settings["forum.rate_login_address"])
     user = request.find_service(IUserService).authenticate(login_name, password)
     if user is None:
         request.response.status = 400

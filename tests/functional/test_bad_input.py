@@ -80,6 +80,16 @@ def test_login_is_rate_limited(board):
     form.submit(status=429)  # even the right password waits for the window to end
 
 
+def test_sign_in_attempts_over_many_accounts_are_limited_per_address(make_forum):
+    forum = make_forum(**{"forum.rate_login_address": "5/600"})
+    form = forum.app.get("/login").forms[0]
+    for n in range(5):
+        form["login"], form["password"] = f"someone{n}", "Summer2026!"
+        form.submit(status=400)
+    form["login"] = "someone-else"
+    assert "Too many attempts" in form.submit(status=429).text
+
+
 def test_posting_is_rate_limited(make_forum):
     forum = make_forum(**{"forum.rate_post": "3/600"})
     forum.create_user("mira")
