@@ -59,13 +59,29 @@ def posts_page(db: Session, viewer: Viewer, topic: Topic, after_number: int = 0,
     return Page(rows, str(rows[-1].number) if more and rows else None)
 
 
-def last_read_numbers(db: Session, viewer: Viewer, topic_ids: list[int]) -> dict[int, int]:
-    """How far the viewer has read each topic (missing: never opened)."""
+def unread_state(db: Session, viewer: Viewer, topic_ids: list[int]) -> dict[int, int | None]:
+    """For the viewer's listing: None for a topic never opened, the last read post number for
+    a topic with posts the viewer may see after it; read topics are left out.
+
+    The newest post is looked up through the visibility choke point, so a hidden or held
+    reply never shows up as "unread" to someone who may not see it.
+    """
     if viewer.user_id is None or not topic_ids:
         return {}
-    return dict(db.execute(
+    reads = dict(db.execute(
         select(TopicRead.topic_id, TopicRead.last_read_number)
         .where(TopicRead.user_id == viewer.user_id, TopicRead.topic_id.in_(topic_ids))).all())
+    newest = dict(db.execute(
+        select(Post.topic_id, func.max(Post.number))
+        .where(post_clause(viewer), Post.topic_id.in_(topic_ids))
+        .group_by(Post.topic_id)).all())
+    state: dict[int, int | None] = {}
+    for topic_id in topic_ids:
+        if topic_id not in reads:
+            state[topic_id] = None
+        elif newest.get(topic_id, 0) > reads[topic_id]:
+            state[topic_id] = reads[topic_id]
+    return state
 
 
 

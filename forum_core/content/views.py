@@ -72,8 +72,8 @@ def category(context: CategoryResource, request: Request) -> dict[str, Any]:
                                    request.GET.get("after") or None)
     except BadCursor:
         raise HTTPBadRequest(_("This page link is broken; start from the first page.")) from None
-    reads = queries.last_read_numbers(request.db, request.viewer, [t.id for t in page.items])
-    return {"category": context.category, "page": page, "reads": reads,
+    reading = queries.unread_state(request.db, request.viewer, [t.id for t in page.items])
+    return {"category": context.category, "page": page, "reading": reading,
             "can_start": request.has_permission("start_topic", context)}
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from forum_core.accounts.models import User
 from forum_core.content.models import Category, Post, Topic
 from forum_core.moderation.models import AuditEntry
+from forum_core.moderation.services import DatabaseModerationService
 from tests.functional.test_discussions import content, make_category, make_topic, topic_path
 
 
@@ -249,3 +250,22 @@ def test_mentions_link_to_profiles(board):
     link = page.html.find("a", class_="mention")
     assert link["href"] == "/u/nils" and link.text == "@nils"
     assert "@ghost" in page.text and page.html.find("a", href="/u/ghost") is None
+
+
+def test_a_hidden_reply_does_not_mark_the_topic_unread(board):
+    topic_id = make_topic(board, "mod", "general", title="Quiet topic")
+    board.login("mira")
+    board.app.get(topic_path(board, topic_id))
+    reply_id = reply_as(board, "nils", topic_id, "soon hidden")
+    with board.session() as session:
+        moderator = session.scalar(select(User).where(User.username == "mod"))
+        DatabaseModerationService(session).set_post_state(
+            moderator, session.get(Post, reply_id), "hide")
+    row = board.app.get("/c/general").html.find("a", string="Quiet topic").find_parent("tr")
+    assert row.find(class_="badge-unread") is None, "the hidden reply is not announced"
+    staff = board.another_browser()
+    staff.login("mod")
+    staff.app.get(topic_path(board, topic_id) + "?after=0")
+    reply_as(board, "nils", topic_id, "visible again")
+    row = board.app.get("/c/general").html.find("a", string="Quiet topic").find_parent("tr")
+    assert row.find(class_="badge-unread") is not None
