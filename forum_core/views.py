@@ -17,7 +17,8 @@ from .tweens import InvalidText
 log = logging.getLogger(__name__)
 
 
-def _error_page(request: Request, status: int, title: str, message: str) -> dict[str, Any]:
+def error_page(request: Request, status: int, title: str, message: str) -> dict[str, Any]:
+    """Values for error.html with ``status`` set on the response (messages translated)."""
     request.response.status = status
     return {"status": status, "title": request.translate(title),
             "message": request.translate(message)}
@@ -25,14 +26,14 @@ def _error_page(request: Request, status: int, title: str, message: str) -> dict
 
 @notfound_view_config(renderer="error.html", append_slash=False)
 def not_found(request: Request) -> dict[str, Any]:
-    return _error_page(request, 404, _("Page not found"), _(
+    return error_page(request, 404, _("Page not found"), _(
         "This page does not exist, or it is not available to you. If you followed a link, "
         "sign in or register, or contact the administrator."))
 
 
 @forbidden_view_config(renderer="error.html")
 def forbidden(request: Request) -> dict[str, Any]:
-    return _error_page(request, 403, _("Not available"), _(
+    return error_page(request, 403, _("Not available"), _(
         "This content is not available to you. Sign in or register, or contact the "
         "administrator if you think you should have access."))
 
@@ -40,7 +41,7 @@ def forbidden(request: Request) -> dict[str, Any]:
 @exception_view_config(BadCSRFToken, renderer="error.html")
 @exception_view_config(BadCSRFOrigin, renderer="error.html")
 def bad_csrf(request: Request) -> dict[str, Any]:
-    return _error_page(request, 400, _("The form has expired"), _(
+    return error_page(request, 400, _("The form has expired"), _(
         "The form was sent without a valid security token, perhaps because it was open for "
         "a long time or came from another site. Go back, reload the page and send it again."))
 
@@ -48,13 +49,13 @@ def bad_csrf(request: Request) -> dict[str, Any]:
 @exception_view_config(RateLimited, renderer="error.html")
 def rate_limited(exc: RateLimited, request: Request) -> dict[str, Any]:
     request.response.headers["Retry-After"] = str(exc.retry_after)
-    return _error_page(request, 429, _("Slow down"), exc.message)
+    return error_page(request, 429, _("Slow down"), exc.message)
 
 
 @exception_view_config(UnicodeDecodeError, renderer="error.html")
 @exception_view_config(InvalidText, renderer="error.html")
 def bad_encoding(request: Request) -> dict[str, Any]:
-    return _error_page(request, 400, _("The request cannot be handled"), _(
+    return error_page(request, 400, _("The request cannot be handled"), _(
         "The request contains text that is not valid UTF-8. Go back and send it again."))
 
 
@@ -62,7 +63,7 @@ def bad_encoding(request: Request) -> dict[str, Any]:
 def http_error(exc: HTTPException, request: Request) -> Any:
     if exc.code is None or exc.code < 400:
         return exc
-    return _error_page(request, exc.code, _("The request cannot be handled"), _(
+    return error_page(request, exc.code, _("The request cannot be handled"), _(
         "The forum cannot handle this request (${code} ${title}). Go back and try again, or "
         "start from the home page.", mapping={"code": exc.code, "title": exc.title}))
 
@@ -70,6 +71,6 @@ def http_error(exc: HTTPException, request: Request) -> Any:
 @exception_view_config(Exception, renderer="error.html")
 def server_error(exc: Exception, request: Request) -> dict[str, Any]:
     log.exception("unhandled error on %s %s", request.method, request.path_qs)
-    return _error_page(request, 500, _("Something went wrong"), _(
+    return error_page(request, 500, _("Something went wrong"), _(
         "The forum could not answer this request. The error has been logged; please try "
         "again later."))

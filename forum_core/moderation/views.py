@@ -14,6 +14,7 @@ from ..content.models import Category
 from ..content.resources import PostResource, TopicResource
 from ..content.views import topic_url
 from ..errors import ValidationError
+from ..views import error_page
 from ..visibility import category_clause
 from .models import Flag
 from .services import DatabaseModerationService
@@ -25,11 +26,8 @@ def _service(request: Request) -> DatabaseModerationService:
     return DatabaseModerationService(request.db)
 
 
-def _error_page(request: Request, exc: ValidationError) -> dict[str, Any]:
-    """The error page (renderer error.html) saying why the action was refused."""
-    request.response.status = 400
-    message = request.translate(exc.message)
-    return {"status": 400, "title": message, "message": message}
+def _refused(request: Request, exc: ValidationError) -> dict[str, Any]:
+    return error_page(request, 400, exc.message, exc.message)
 
 
 @view_config(route_name="moderation.topic", context=TopicResource, permission="moderate",
@@ -53,7 +51,7 @@ def moderate_topic(context: TopicResource, request: Request) -> Any:
         else:
             service.switch_topic(request.user, context.topic, action)
     except ValidationError as exc:
-        return _error_page(request, exc)
+        return _refused(request, exc)
     return HTTPSeeOther(topic_url(request, context.topic))
 
 
@@ -65,7 +63,7 @@ def moderate_post(context: PostResource, request: Request) -> Any:
                                          request.POST.get("action", ""),
                                          request.POST.get("reason", "")[:MAX_REASON])
     except ValidationError as exc:
-        return _error_page(request, exc)
+        return _refused(request, exc)
     if request.POST.get("next") == "queue":
         return HTTPSeeOther(request.route_path("moderation.queue"))
     return HTTPSeeOther(topic_url(request, context.topic, context.post.number))
@@ -110,7 +108,7 @@ def resolve_flag(request: Request) -> Any:
     try:
         _service(request).resolve_flag(request.user, flag, request.POST.get("action", ""))
     except ValidationError as exc:
-        return _error_page(request, exc)
+        return _refused(request, exc)
     return HTTPSeeOther(request.route_path("moderation.queue"))
 
 
@@ -135,5 +133,5 @@ def moderate_member(request: Request) -> Any:
         _service(request).restrict(request.user, member, request.POST.get("action", ""), days,
                                    request.POST.get("reason", "")[:MAX_REASON])
     except ValidationError as exc:
-        return _error_page(request, exc)
+        return _refused(request, exc)
     return HTTPSeeOther(request.route_path("accounts.profile", username=member.username))
