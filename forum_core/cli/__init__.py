@@ -13,6 +13,7 @@ import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,15 @@ def read_ini(path: Path) -> dict[str, Any]:
 
 
 def environment(path: Path) -> ForumEnvironment:
+    """The configuration's environment, loaded once per command even when the group (for
+    plugin commands) and the command itself both ask for it."""
+    stamp = path.stat().st_mtime_ns if path.is_file() else None
+    return _environment(path, path.resolve(), stamp)
+
+
+@lru_cache(maxsize=4)
+def _environment(path: Path, resolved: Path, stamp: int | None) -> ForumEnvironment:
+    # ``resolved`` and ``stamp`` are in the key so a changed or other file is read again
     return load_environment(read_ini(path))
 
 
