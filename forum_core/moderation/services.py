@@ -88,6 +88,20 @@ class DatabaseModerationService:
         self._move_counts(topic.category_id, 1, self._counted_posts(topic))
         self.log(actor, "topic.restore", "topic", topic.id)
 
+    def _refresh_last_post(self, topic: Topic) -> None:
+        """Listings show the latest post everyone may see: after hiding the newest reply its
+        author and time must not stay on the topic's row."""
+        self.db.flush()  # the changed post state must be in the query below
+        latest = self.db.execute(
+            select(Post.created_at, Post.user_id).where(
+                Post.topic_id == topic.id, Post.is_deleted.is_(False),
+                Post.is_hidden.is_(False), Post.is_held.is_(False))
+            .order_by(Post.number.desc()).limit(1)).first()
+        if latest is not None:
+            self.db.execute(update(Topic).where(Topic.id == topic.id).values(
+                last_post_at=latest.created_at, last_post_user_id=latest.user_id))
+            self.db.expire(topic, ["last_post_at", "last_post_user_id", "reply_count"])
+
     def _counted_posts(self, topic: Topic) -> int:
         return self.db.scalar(select(func.count()).select_from(Post).where(
             Post.topic_id == topic.id, Post.is_deleted.is_(False), Post.is_hidden.is_(False),
@@ -121,6 +135,7 @@ class DatabaseModerationService:
             if post.number > 1:
                 self.db.execute(update(Topic).where(Topic.id == topic.id).values(
                     reply_count=Topic.reply_count + delta))
+            self._refresh_last_post(topic)
             if not topic.is_deleted:
                 self._move_counts(topic.category_id, int(opening_released), delta)
         self.log(actor, f"post.{action}", "post", post.id, reason[:REASON_MAX])
