@@ -90,6 +90,8 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.include(".moderation")
     # replies, quotes and mentions in the member's inbox
     config.include(".notifications")
+    # the search index, kept in step after each commit, and the search page
+    config.include(".search")
     # settled core first, so plugins can override its views and extend its routes
     config.commit()
     for plugin in env.plugins:

@@ -20,6 +20,7 @@ from .hookspecs import hookimpl
 from .i18n import _
 from .moderation.events import MemberRestricted, PostStateChanged
 from .plugins import PLUGIN_API_VERSION, Plugin
+from .search.documents import DocumentType, SearchDocument, SearchResult, plain_text
 from .settings import Setting
 from .visibility import Viewer, visible_categories, visible_posts, visible_topics
 
@@ -53,6 +54,11 @@ __all__ = [
     "PostEdited",
     "PostStateChanged",
     "MemberRestricted",
+    # search: a plugin's own searchable content
+    "DocumentType",
+    "SearchDocument",
+    "SearchResult",
+    "plain_text",
     # accounts
     "User",
     "ROLES",

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from .accounts.models import User
     from .events import Event
     from .rendering import Allowlist
+    from .search.documents import DocumentType
+    from .webapi.endpoints import ApiEndpoint
     from .visibility import Viewer
 
 PROJECT = "forum"
@@ -140,6 +142,44 @@ def forum_on_event(event: Event) -> None:
     :return: Nothing.
 
     Called from: ``forum_core/events.py``.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# Search and the JSON API
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def forum_search_document_types() -> list[DocumentType]:
+    """Make a plugin's own content searchable.
+
+    Called once at start-up. Each ``DocumentType`` (subclass ``forum_core.api.DocumentType``)
+    names its type (shown as a filter in the search form and accepted as ``type=`` in search
+    URLs), turns rows into ``SearchDocument`` s for the index, tells which rows a change
+    touches (the index is updated after the transaction commits), and loads hits as
+    ``SearchResult`` s through the visibility functions, so nothing hidden is ever shown or
+    counted. Its ``statuses`` become a status filter. ``forum reindex`` includes it.
+
+    :return: A list of ``DocumentType`` instances.
+
+    Called from: ``forum_core/search/__init__.py``.
+    """
+
+
+@hookspec
+def forum_register_api_endpoints() -> list[ApiEndpoint]:
+    """Add endpoints to the JSON API under ``/api/v1``.
+
+    Called once at start-up. Each ``forum_core.api.ApiEndpoint`` names its route, path, method,
+    view, permission and its request and response schemas (JSON Schema); the endpoint is served
+    with the same authentication (session with CSRF, or a Bearer token), error format
+    (problem+json) and request validation as the core's, and appears in
+    ``/api/v1/openapi.json``. Name paths under your plugin's id, e.g. ``/ideas/{id}``.
+
+    :return: A list of ``ApiEndpoint`` instances.
+
+    Called from: ``forum_core/webapi/__init__.py``.
     """
 
 

@@ -168,6 +168,10 @@ CORE_SETTINGS = SettingsGroup(
         Setting("smtp_password", "str", "", _("SMTP password."), secret=True),
         Setting("smtp_tls", "str", "starttls", _("SMTP encryption: starttls, ssl or none."),
                 choices=("starttls", "ssl", "none")),
+        Setting("search_backend", "str", "whoosh",
+                _("Search index: whoosh (files in <data_dir>/search, one machine) or postgresql "
+                  "(full-text search in the forum's PostgreSQL database, for several machines)."),
+                choices=("whoosh", "postgresql")),
     ],
 )
 

@@ -65,9 +65,10 @@ class Forum:
     @contextmanager
     def session(self) -> Iterator[Any]:
         """A database session committed at the end of the block (events are announced)."""
-        from forum_core.db import make_session_factory, open_session
+        from forum_core.db import open_session
+        from forum_core.search import watched_sessions
 
-        session = open_session(make_session_factory(self.engine), self.env.hooks)
+        session = open_session(watched_sessions(self.env, self.engine), self.env.hooks)
         try:
             yield session
             session.commit()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from zope.interface import Interface
 
 if TYPE_CHECKING:
-    from .models import User
+    from .models import ApiToken, User
 
 
 class IUserService(Interface):
@@ -36,6 +36,19 @@ class IUserService(Interface):
 
     def user_for_token(token: str) -> User | None:
         """The member signed in with ``token``, or None if unknown or expired."""
+
+    def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
+        """A new personal API token named ``name``: the stored row and the secret, which is
+        shown to the member once (only its hash is kept)."""
+
+    def api_tokens(user: User) -> list[ApiToken]:
+        """The member's tokens, oldest first."""
+
+    def revoke_api_token(user: User, token_id: int) -> bool:
+        """Delete one of the member's tokens; False if there is no such token of theirs."""
+
+    def user_for_api_token(secret: str) -> User | None:
+        """The member a Bearer token belongs to, or None (unknown, revoked, or banned)."""
 
     def end_session(token: str) -> None:
         """Sign out the browser holding ``token``."""

@@ -85,3 +85,21 @@ class PasswordReset(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class ApiToken(Base):
+    """A personal API token: a member's key for scripts and other clients, sent as
+    ``Authorization: Bearer``. Only its hash is stored; it acts with the member's permissions
+    until it is revoked (deleted)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the first characters, so the member can tell tokens apart
+    hint: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()

@@ -18,7 +18,10 @@ from ..errors import ValidationError
 from ..events import UserRegistered, UserRoleChanged, emit
 from ..i18n import _
 from .interfaces import IUserService
-from .models import ROLES, AuthSession, PasswordReset, User
+from .models import ROLES, ApiToken, AuthSession, PasswordReset, User
+
+TOKEN_PREFIX = "forum_"
+MAX_API_TOKENS = 20
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9]$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -219,6 +222,43 @@ class DatabaseUserService:
             .where(AuthSession.token_hash == hash_token(token),
                    AuthSession.expires_at > utcnow(), User.status != "banned")
         ).first()
+        return None if found is None else found.User
+
+    # -- personal API tokens ---------------------------------------------------------------
+
+    def create_api_token(self, user: User, name: str) -> tuple[ApiToken, str]:
+        """A new token for ``user``; the secret is returned once and only its hash is kept."""
+        name = " ".join(name.split())
+        if not 1 <= len(name) <= 80:
+            raise ValidationError(_("Give the token a name of 1 to 80 characters, such as the "
+                                    "script that will use it."))
+        if len(self.api_tokens(user)) >= MAX_API_TOKENS:
+            raise ValidationError(_("You have ${maximum} tokens already; revoke one first.",
+                                    mapping={"maximum": MAX_API_TOKENS}))
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret),
+                         hint=secret[:len(TOKEN_PREFIX) + 4])
+        self.db.add(token)
+        self.db.flush()
+        return token, secret
+
+    def api_tokens(self, user: User) -> list[ApiToken]:
+        return list(self.db.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                                    .order_by(ApiToken.id)))
+
+    def revoke_api_token(self, user: User, token_id: int) -> bool:
+        """Delete one of ``user``'s tokens; False if they have no token with that id."""
+        token = self.db.scalar(select(ApiToken).where(ApiToken.id == token_id,
+                                                      ApiToken.user_id == user.id))
+        if token is None:
+            return False
+        self.db.delete(token)
+        return True
+
+    def user_for_api_token(self, secret: str) -> User | None:
+        found = self.db.execute(
+            select(ApiToken, User).join(User)
+            .where(ApiToken.token_hash == hash_token(secret), User.status != "banned")).first()
         return None if found is None else found.User
 
     def end_session(self, token: str) -> None:

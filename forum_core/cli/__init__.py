@@ -70,11 +70,13 @@ def _environment(path: Path, resolved: Path, stamp: int | None) -> ForumEnvironm
 
 @contextmanager
 def db_session(env: ForumEnvironment) -> Iterator[Session]:
-    """A session for one command: committed at the end, rolled back on error."""
-    from ..db import make_engine, make_session_factory, open_session
+    """A session for one command: committed at the end, rolled back on error; what it commits
+    reaches the search index as it would from a request."""
+    from ..db import make_engine, open_session
+    from ..search import watched_sessions
 
     engine = make_engine(env.settings["forum.database_url"])
-    session = open_session(make_session_factory(engine), env.hooks)
+    session = open_session(watched_sessions(env, engine), env.hooks)
     try:
         yield session
         session.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -442,6 +443,27 @@ def category_list(config_path: Path) -> None:
 
 @cli.command()
 @config_path_option
+def reindex(config_path: Path) -> None:
+    """Rebuild the search index from the database (after a crash, a restore, or enabling or
+    disabling a plugin with searchable content)."""
+    from ..db import make_engine, make_session_factory
+    from ..search import make_index
+
+    env = environment(config_path)
+    engine = make_engine(env.settings["forum.database_url"])
+    try:
+        index = make_index(env, engine, make_session_factory(engine, write=False))
+        with click.progressbar(length=index.total(), label=translate(_("Indexing")),
+                               file=sys.stderr) as bar:
+            count = index.rebuild(bar.update)
+    finally:
+        engine.dispose()
+    say("Indexed ${count} documents (search backend: ${backend}).", count=count,
+        backend=index.backend.name)
+
+
+@cli.command()
+@config_path_option
 def recook(config_path: Path) -> None:
     """Render every post's Markdown again (after the allowlist or extensions changed)."""
     from sqlalchemy import func, select
@@ -460,7 +482,7 @@ def recook(config_path: Path) -> None:
         total = session.scalar(select(func.count()).select_from(Post)) or 0
         last_id = 0
         with click.progressbar(length=total, label=translate(_("Rendering posts")),
-                               file=click.get_text_stream("stderr")) as bar:
+                               file=sys.stderr) as bar:
             while batch := list(session.scalars(select(Post).where(Post.id > last_id)
                                                 .order_by(Post.id).limit(500))):
                 for post in batch:

@@ -13,6 +13,7 @@ from forum_core.db import Base, UTCDateTime
 from forum_core.moderation import models as _moderation_models  # noqa: F401
 from forum_core.notifications import models as _notification_models  # noqa: F401
 from forum_core.ratelimit import RateLimitHit as _rate_limits  # noqa: F401
+from forum_core.search import models as _search_models  # noqa: F401
 
 # SQLite cannot reflect the lower(username) indexes; autogenerate need not compare them
 warnings.filterwarnings("ignore", message="Skipped unsupported reflection of expression-based")

@@ -1,0 +1,74 @@
+"""Search: the index (Whoosh or PostgreSQL full-text search), its upkeep, and the search page.
+
+The backend is chosen by ``forum.search_backend``. The index follows the database after each
+commit (see :mod:`.service`) and ``forum reindex`` rebuilds it from scratch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import StartupError
+from ..i18n import _
+from .backends import PostgresBackend, SearchBackend, WhooshBackend
+from .documents import PostDocuments, TopicDocuments
+from .service import INDEX_KEY, SearchIndex
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from ..environment import ForumEnvironment
+
+
+def make_index(env: ForumEnvironment, engine: Engine, sessions: sessionmaker[Session],
+               ) -> SearchIndex:
+    """The search index of a forum: its backend and the document types of the core and of
+    every enabled plugin.
+
+    :raises StartupError: for the PostgreSQL backend on a database that is not PostgreSQL.
+    """
+    settings = env.settings
+    types = [TopicDocuments(), PostDocuments()]
+    for found in env.hooks.collect("forum_search_document_types"):
+        types.extend(found)
+    backend: SearchBackend
+    if settings["forum.search_backend"] == "postgresql":
+        if engine.dialect.name != "postgresql":
+            raise StartupError(_(
+                "forum.search_backend = postgresql needs a PostgreSQL database; this forum uses "
+                "${dialect}. Use the whoosh backend or move the forum to PostgreSQL.",
+                mapping={"dialect": engine.dialect.name}))
+        backend = PostgresBackend(engine)
+    else:
+        backend = WhooshBackend(Path(settings["forum.data_dir"]) / "search")
+    index = SearchIndex(backend, types, sessions)
+    if isinstance(backend, WhooshBackend):
+        backend.source = index.all_documents  # what a missing or broken index is rebuilt from
+    return index
+
+
+def watched_sessions(env: ForumEnvironment, engine: Engine) -> sessionmaker[Session]:
+    """A session factory for work outside requests (commands, tests) whose commits reach the
+    search index as a request's would."""
+    from ..db import make_session_factory
+
+    factory = make_session_factory(engine)
+    make_index(env, engine, make_session_factory(engine, write=False)).watch(factory)
+    return factory
+
+
+def includeme(config: Configurator) -> None:
+    registry = config.registry
+    index = make_index(registry.forum, registry["forum.db_engine"],
+                       registry["forum.db_read_sessions"])
+    registry[INDEX_KEY] = index
+    index.watch(registry["forum.db_write_sessions"])
+    config.add_route("search", "/search")
+    config.scan(".views")
+
+
+def search_index(request: Any) -> SearchIndex:
+    return request.registry[INDEX_KEY]

@@ -1,0 +1,356 @@
+"""Where documents are indexed and matched: a Whoosh index on this machine, or PostgreSQL's
+full-text search in the forum's database (for several app processes on several machines).
+
+A backend knows nothing of viewers: it returns the ``(type, key)`` pairs that match an
+:class:`~forum_core.search.query.IndexQuery`, best first, and the search service keeps only
+what the viewer may see. Both backends are fed the same pre-split words (see
+:func:`~forum_core.search.query.words`), so they agree on what matches.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, desc, func, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from .documents import SearchDocument
+from .models import SearchEntry
+from .query import Clause, IndexQuery, words
+
+log = logging.getLogger(__name__)
+
+Hit = tuple[str, int]
+
+
+def batches(documents: Iterable[SearchDocument], size: int = 500,
+            ) -> Iterator[list[SearchDocument]]:
+    """``documents`` in lists of at most ``size``, read lazily."""
+    pending: list[SearchDocument] = []
+    for document in documents:
+        pending.append(document)
+        if len(pending) >= size:
+            yield pending
+            pending = []
+    if pending:
+        yield pending
+
+
+def doc_id(type_: str, key: int) -> str:
+    return f"{type_}:{key}"
+
+
+class SearchBackend:
+    """Interface of a backend. ``ready`` is False while a missing or broken index is rebuilt."""
+
+    name = ""
+
+    def update(self, documents: Sequence[SearchDocument], removed: Iterable[Hit]) -> None:
+        raise NotImplementedError
+
+    def search(self, query: IndexQuery) -> list[Hit]:
+        raise NotImplementedError
+
+    def rebuild(self, documents: Iterable[SearchDocument],
+                progress: Callable[[int], None] = lambda n: None) -> int:
+        """Replace the whole index with ``documents``; returns how many were indexed."""
+        raise NotImplementedError
+
+    def check(self) -> bool:
+        """Whether the index can be used as it is (False: it needs a rebuild)."""
+        return True
+
+    @property
+    def ready(self) -> bool:
+        return True
+
+
+# -- Whoosh -----------------------------------------------------------------------------------
+
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _process_lock(path: Path) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(str(path.resolve()), threading.Lock())
+
+
+def _schema() -> Any:
+    from whoosh.analysis import LowercaseFilter, RegexTokenizer
+    from whoosh.fields import DATETIME, ID, TEXT, Schema
+
+    analyzer = RegexTokenizer(r"\w+") | LowercaseFilter()
+    return Schema(id=ID(unique=True, stored=True), type=ID(stored=True), key=ID(stored=True),
+                  category=ID, author=ID, status=ID, created=DATETIME(sortable=True),
+                  title=TEXT(analyzer=analyzer, field_boost=2.0), body=TEXT(analyzer=analyzer))
+
+
+class WhooshBackend(SearchBackend):
+    """A Whoosh index in ``<data_dir>/search``.
+
+    Writes from the threads of this process queue behind one lock, writers of other processes
+    (``forum reindex``) behind Whoosh's lock file. A missing or unreadable index is detected on
+    first use and rebuilt in a background thread from ``source`` while searches answer with
+    what is already there.
+    """
+
+    name = "whoosh"
+    WRITE_TIMEOUT = 30.0
+
+    def __init__(self, path: Path, source: Callable[[], Iterable[SearchDocument]] | None = None,
+                 ) -> None:
+        self.path = Path(path)
+        self.source = source
+        self.lock = _process_lock(self.path)
+        self._rebuilding: threading.Thread | None = None
+        self._missed: list[tuple[Sequence[SearchDocument], list[Hit]]] = []
+
+    @property
+    def ready(self) -> bool:
+        return self._rebuilding is None or not self._rebuilding.is_alive()
+
+    def _open(self) -> Any:
+        from whoosh import index
+
+        try:
+            if index.exists_in(str(self.path)):
+                ix = index.open_dir(str(self.path))
+                with ix.searcher() as searcher:
+                    searcher.doc_count()
+                return ix
+            log.warning("search index %s is missing; rebuilding it", self.path)
+        except Exception:
+            log.exception("search index %s cannot be read; rebuilding it", self.path)
+        return self._recover()
+
+    def check(self) -> bool:
+        from whoosh import index
+
+        try:
+            ix = index.open_dir(str(self.path))
+            with ix.searcher() as searcher:
+                searcher.doc_count()
+            return True
+        except Exception:
+            return False
+
+    def _create(self) -> Any:
+        from whoosh import index
+
+        if self.path.exists():
+            shutil.rmtree(self.path, ignore_errors=True)
+        self.path.mkdir(parents=True, exist_ok=True)
+        return index.create_in(str(self.path), _schema())
+
+    def _recover(self) -> Any:
+        with self.lock:
+            if self.ready:
+                ix = self._create()
+                if self.source is not None:
+                    self._rebuilding = threading.Thread(
+                        target=self._background_rebuild, name="forum-search-rebuild",
+                        daemon=True)
+                    self._rebuilding.start()
+                return ix
+        from whoosh import index
+
+        return index.open_dir(str(self.path))
+
+    def _background_rebuild(self) -> None:
+        try:
+            assert self.source is not None
+            self._add(self.source(), lambda n: None)
+        except Exception:
+            log.exception("rebuilding the search index %s failed", self.path)
+        with self.lock:
+            missed, self._missed = self._missed, []
+        for documents, removed in missed:
+            self._write(documents, removed)
+
+    def wait(self, timeout: float = 60.0) -> None:
+        """Wait for a background rebuild to finish (tests and the command line use it)."""
+        thread = self._rebuilding
+        if thread is not None:
+            thread.join(timeout)
+
+    @staticmethod
+    def _fields(document: SearchDocument) -> dict[str, Any]:
+        return {"id": doc_id(document.type, document.key), "type": document.type,
+                "key": str(document.key), "category": str(document.category_id or 0),
+                "author": str(document.author_id or ""), "status": document.status or "",
+                "created": document.created_at.replace(tzinfo=None),
+                "title": document.title, "body": document.body}
+
+    def update(self, documents: Sequence[SearchDocument], removed: Iterable[Hit]) -> None:
+        removed = list(removed)
+        if not self.ready:
+            with self.lock:
+                self._missed.append((documents, removed))
+            return
+        self._write(documents, removed)
+
+    def _write(self, documents: Sequence[SearchDocument], removed: list[Hit]) -> None:
+        ix = self._open()
+        with self.lock:
+            writer = ix.writer(timeout=self.WRITE_TIMEOUT, delay=0.05)
+            try:
+                for type_, key in removed:
+                    writer.delete_by_term("id", doc_id(type_, key))
+                for document in documents:
+                    writer.update_document(**self._fields(document))
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+
+    def _add(self, documents: Iterable[SearchDocument], progress: Callable[[int], None]) -> int:
+        total = 0
+        for batch in batches(documents):
+            self._write(batch, [])
+            total += len(batch)
+            progress(len(batch))
+        return total
+
+    def rebuild(self, documents: Iterable[SearchDocument],
+                progress: Callable[[int], None] = lambda n: None) -> int:
+        with self.lock:
+            self._create()
+        return self._add(documents, progress)
+
+    def search(self, query: IndexQuery) -> list[Hit]:
+        from whoosh import query as q
+
+        def field_query(clause: Clause, field: str) -> Any:
+            if clause.prefix:
+                head = [q.Term(field, word) for word in clause.words[:-1]]
+                return q.And([*head, q.Prefix(field, clause.words[-1])]) if head else \
+                    q.Prefix(field, clause.words[-1])
+            if clause.is_phrase:
+                return q.Phrase(field, list(clause.words))
+            return q.Term(field, clause.words[0])
+
+        def clause_query(clause: Clause) -> Any:
+            return q.Or([field_query(clause, "title"), field_query(clause, "body")])
+
+        parts = [clause_query(clause) for clause in query.positive]
+        parts += [q.Not(clause_query(clause)) for clause in query.negative]
+        filters = []
+        if query.types:
+            filters.append(q.Or([q.Term("type", t) for t in query.types]))
+        if query.category_ids is not None:
+            filters.append(q.Or([q.Term("category", str(c)) for c in query.category_ids])
+                           if query.category_ids else q.NullQuery)
+        if query.author_id is not None:
+            filters.append(q.Term("author", str(query.author_id)))
+        if query.status:
+            filters.append(q.Term("status", query.status))
+        if query.since or query.until:
+            filters.append(q.DateRange(
+                "created", query.since and query.since.replace(tzinfo=None),
+                query.until and query.until.replace(tzinfo=None)))
+        ix = self._open()
+        with ix.searcher() as searcher:
+            options: dict[str, Any] = {"limit": query.limit}
+            if filters:
+                options["filter"] = q.And(filters)
+            if query.newest:
+                options.update(sortedby="created", reverse=True)
+            results = searcher.search(q.And(parts), **options)
+            return [(hit["type"], int(hit["key"])) for hit in results]
+
+
+# -- PostgreSQL full-text search --------------------------------------------------------------
+
+#: the expression the GIN index of search_entries is built on (migration core_0007)
+TSVECTOR = func.to_tsvector(literal_column("'simple'::regconfig"), SearchEntry.terms)
+
+
+def _lexeme(word: str) -> str:
+    return "'" + word.replace("'", "''").replace("\\", "\\\\") + "'"
+
+
+def tsquery_text(clauses: Sequence[Clause]) -> str:
+    """A ``to_tsquery`` expression for ``clauses``; every word is quoted, so no input can
+    inject tsquery syntax."""
+    parts = []
+    for clause in clauses:
+        lexemes = [_lexeme(word) for word in clause.words]
+        if clause.prefix:
+            lexemes[-1] += ":*"
+        text = " <-> ".join(lexemes)
+        if len(lexemes) > 1:
+            text = f"({text})"
+        parts.append(f"!{text}" if clause.negated else text)
+    return " & ".join(parts)
+
+
+class PostgresBackend(SearchBackend):
+    """Rows of ``search_entries`` in the forum's PostgreSQL database, matched with a GIN index
+    on ``to_tsvector('simple', terms)``; shared by every app process."""
+
+    name = "postgresql"
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @staticmethod
+    def _row(document: SearchDocument) -> dict[str, Any]:
+        return {"doc_type": document.type, "doc_key": document.key,
+                "category_id": document.category_id or 0, "author_id": document.author_id,
+                "status": document.status or "", "created_at": document.created_at,
+                "terms": " ".join(words(document.title) * 2 + words(document.body))}
+
+    def update(self, documents: Sequence[SearchDocument], removed: Iterable[Hit]) -> None:
+        removed = list(removed)
+        with self.engine.begin() as conn:
+            if removed:
+                conn.execute(delete(SearchEntry).where(or_(*(
+                    and_(SearchEntry.doc_type == t, SearchEntry.doc_key == k)
+                    for t, k in removed))))
+            if documents:
+                stmt = pg_insert(SearchEntry).values([self._row(d) for d in documents])
+                columns = ("category_id", "author_id", "status", "created_at", "terms")
+                conn.execute(stmt.on_conflict_do_update(
+                    index_elements=["doc_type", "doc_key"],
+                    set_={column: stmt.excluded[column] for column in columns}))
+
+    def rebuild(self, documents: Iterable[SearchDocument],
+                progress: Callable[[int], None] = lambda n: None, batch: int = 500) -> int:
+        total = 0
+        with self.engine.begin() as conn:
+            conn.execute(delete(SearchEntry))
+            for pending in batches(documents, batch):
+                conn.execute(pg_insert(SearchEntry).values([self._row(d) for d in pending]))
+                total += len(pending)
+                progress(len(pending))
+        return total
+
+    def search(self, query: IndexQuery) -> list[Hit]:
+        tsquery = func.to_tsquery(literal_column("'simple'::regconfig"),
+                                  tsquery_text(query.clauses))
+        stmt = select(SearchEntry.doc_type, SearchEntry.doc_key).where(TSVECTOR.op("@@")(tsquery))
+        if query.types:
+            stmt = stmt.where(SearchEntry.doc_type.in_(query.types))
+        if query.category_ids is not None:
+            stmt = stmt.where(SearchEntry.category_id.in_(query.category_ids))
+        if query.author_id is not None:
+            stmt = stmt.where(SearchEntry.author_id == query.author_id)
+        if query.status:
+            stmt = stmt.where(SearchEntry.status == query.status)
+        if query.since:
+            stmt = stmt.where(SearchEntry.created_at >= query.since)
+        if query.until:
+            stmt = stmt.where(SearchEntry.created_at <= query.until)
+        if query.newest:
+            stmt = stmt.order_by(SearchEntry.created_at.desc(), SearchEntry.id.desc())
+        else:
+            stmt = stmt.order_by(desc(func.ts_rank(TSVECTOR, tsquery)),
+                                 SearchEntry.created_at.desc())
+        with self.engine.connect() as conn:
+            return [(t, k) for t, k in conn.execute(stmt.limit(query.limit))]

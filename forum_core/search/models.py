@@ -1,0 +1,27 @@
+"""The table behind the PostgreSQL search backend (unused, and empty, with Whoosh)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base
+
+
+class SearchEntry(Base):
+    """One indexed document: filters as columns, the words in ``terms`` (title words twice, so
+    a match in the title ranks higher). Migration core_0007 adds the GIN index PostgreSQL uses."""
+
+    __tablename__ = "search_entries"
+    __table_args__ = (UniqueConstraint("doc_type", "doc_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doc_type: Mapped[str] = mapped_column(String(40))
+    doc_key: Mapped[int]
+    category_id: Mapped[int | None] = mapped_column(default=None, index=True)
+    author_id: Mapped[int | None] = mapped_column(default=None)
+    status: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[dt.datetime]
+    terms: Mapped[str] = mapped_column(Text)

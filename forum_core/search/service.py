@@ -1,0 +1,240 @@
+"""Searching, and keeping the index in step with the database.
+
+:class:`SearchIndex` owns the backend and the document types. Changes are noted while a
+database session flushes and sent to the index only once its transaction has committed, so a
+rolled-back request indexes nothing. :func:`run_search` answers a member's search: the backend
+ranks candidates, then every candidate goes through the visibility choke point (each document
+type's ``results``), and only what the viewer may see is shown or counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+
+from ..errors import ValidationError
+from ..i18n import _
+from ..accounts.models import User
+from ..content.models import Category
+from ..visibility import category_clause
+from .backends import Hit, SearchBackend
+from .documents import DocumentType, SearchDocument, SearchResult, snippet
+from .query import MAX_HITS, IndexQuery, parse_text
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 20
+SORTS = ("relevance", "newest")
+_PENDING = "forum.search_pending"
+INDEX_KEY = "forum.search_index"
+
+
+class SearchIndex:
+    """The backend plus the document types of the core and the enabled plugins."""
+
+    def __init__(self, backend: SearchBackend, types: Iterable[DocumentType],
+                 sessions: sessionmaker[Session]) -> None:
+        self.backend = backend
+        self.types: dict[str, DocumentType] = {t.name: t for t in types}
+        self.sessions = sessions
+
+    def watch(self, factory: sessionmaker[Session]) -> None:
+        """Index what sessions of ``factory`` commit."""
+        factory.configure(info={INDEX_KEY: self})
+
+    def noted(self, session: Session, obj: Any) -> Iterator[Hit]:
+        for type_ in self.types.values():
+            if isinstance(obj, type_.models):
+                for key in type_.changed(session, obj):
+                    yield type_.name, key
+
+    def refresh(self, hits: Iterable[Hit]) -> None:
+        """Re-read these documents from the database and update (or remove) them."""
+        by_type: dict[str, set[int]] = defaultdict(set)
+        for name, key in hits:
+            by_type[name].add(key)
+        documents: list[SearchDocument] = []
+        removed: list[Hit] = []
+        with self.sessions() as session:
+            for name, keys in by_type.items():
+                found = {d.key: d for d in self.types[name].documents(session, sorted(keys))}
+                documents.extend(found.values())
+                removed.extend((name, key) for key in keys if key not in found)
+        self.backend.update(documents, removed)
+
+    def all_documents(self) -> Iterator[SearchDocument]:
+        with self.sessions() as session:
+            for type_ in self.types.values():
+                yield from type_.documents(session)
+
+    def total(self) -> int:
+        with self.sessions() as session:
+            return sum(type_.count(session) for type_ in self.types.values())
+
+    def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
+        return self.backend.rebuild(self.all_documents(), progress)
+
+
+# -- after commit, never after a rollback -----------------------------------------------------
+
+@sa_event.listens_for(Session, "after_flush")
+def _note_changes(session: Session, flush_context: Any) -> None:
+    index = session.info.get(INDEX_KEY)
+    if index is None:
+        return
+    pending = session.info.setdefault(_PENDING, set())
+    with session.no_autoflush:
+        for obj in chain(session.new, session.dirty, session.deleted):
+            pending.update(index.noted(session, obj))
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _send_changes(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    index = session.info.get(INDEX_KEY)
+    if not pending or index is None:
+        return
+    try:
+        index.refresh(pending)
+    except Exception:  # the data is committed; the index catches up with `forum reindex`
+        log.exception("updating the search index failed for %d documents; run `forum "
+                      "reindex` if results look out of date", len(pending))
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _drop_changes(session: Session, previous_transaction: SessionTransaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+# -- a member's search ------------------------------------------------------------------------
+
+FILTERS = ("q", "type", "category", "author", "from", "to", "status", "sort", "page")
+
+
+@dataclass
+class SearchPage:
+    """One page of visible results; ``total`` counts only what the viewer may see."""
+
+    params: dict[str, str]
+    results: list[SearchResult] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    pages: int = 0
+    capped: bool = False
+    rebuilding: bool = False
+    searched: bool = False
+
+
+def _date(value: str, end: bool = False) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(_("Write dates as year-month-day, for example 2026-01-31.")
+                              ) from None
+    moment = dt.datetime.combine(day, dt.time.max if end else dt.time.min)
+    return moment.replace(tzinfo=dt.UTC)
+
+
+def _int(value: str, default: int) -> int:
+    try:
+        return max(1, int(value)) if value else default
+    except ValueError:
+        raise ValidationError(_("The page must be a number.")) from None
+
+
+def clean_params(params: Mapping[str, Any]) -> dict[str, str]:
+    """The search parameters of a query string, each a single stripped string."""
+    cleaned = {}
+    for name in FILTERS:
+        value = params.get(name, "")
+        cleaned[name] = value.strip() if isinstance(value, str) else ""
+    return {name: value for name, value in cleaned.items() if value}
+
+
+def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE) -> SearchPage:
+    """Search as ``request.viewer``.
+
+    :raises ValidationError: for a query or filter that cannot be used, with what to change.
+    """
+    index: SearchIndex = request.registry[INDEX_KEY]
+    page = SearchPage(params=dict(params))
+    if not params.get("q"):
+        return page
+    clauses = parse_text(params["q"])
+    types = tuple(index.types)
+    if params.get("type"):
+        if params["type"] not in index.types:
+            raise ValidationError(_("There is no content type ${type}; choose one of ${types}.",
+                                    mapping={"type": params["type"], "types": ", ".join(types)}))
+        types = (params["type"],)
+    sort = params.get("sort") or "relevance"
+    if sort not in SORTS:
+        raise ValidationError(_("Sort by relevance or newest."))
+    since, until = _date(params.get("from", "")), _date(params.get("to", ""), end=True)
+    if since and until and since > until:
+        raise ValidationError(_("The start date is after the end date."))
+    db = request.db
+    readable = select(Category.id, Category.slug).where(category_clause(request.viewer))
+    categories = {slug: id_ for id_, slug in db.execute(readable)}
+    if params.get("category"):
+        if params["category"] not in categories:
+            # a category the viewer may not read is treated exactly like a missing one
+            raise ValidationError(_("There is no category ${category}.",
+                                    mapping={"category": params["category"]}))
+        category_ids: tuple[int, ...] = (categories[params["category"]],)
+    else:
+        category_ids = (0, *categories.values())  # 0: content outside categories
+    author_id = None
+    if params.get("author"):
+        author_id = db.scalar(select(User.id).where(
+            func.lower(User.username) == params["author"].lower()))
+        if author_id is None:
+            raise ValidationError(_("There is no member ${author}.",
+                                    mapping={"author": params["author"]}))
+    number = _int(params.get("page", ""), 1)
+    query = IndexQuery(clauses, types=types, category_ids=category_ids, author_id=author_id,
+                       since=since, until=until, status=params.get("status") or None,
+                       newest=sort == "newest", limit=MAX_HITS)
+    hits = index.backend.search(query)
+    visible = _visible(request, index, hits)
+    page.searched = True
+    page.rebuilding = not index.backend.ready
+    page.total = len(visible)
+    page.capped = len(visible) >= MAX_HITS
+    page.pages = max(1, -(-page.total // per_page))
+    page.page = min(number, page.pages)
+    page.results = visible[(page.page - 1) * per_page:page.page * per_page]
+    terms = tuple(clauses)
+    for result in page.results:
+        result.snippet = snippet(result.text, terms)
+    page.params.pop("page", None)
+    return page
+
+
+def _visible(request: Any, index: SearchIndex, hits: list[Hit]) -> list[SearchResult]:
+    """The hits the viewer may see, in the backend's order (one query per document type)."""
+    by_type: dict[str, list[int]] = defaultdict(list)
+    for name, key in hits:
+        by_type[name].append(key)
+    found: dict[Hit, SearchResult] = {}
+    for name, keys in by_type.items():
+        type_ = index.types.get(name)
+        if type_ is None:
+            continue  # a disabled plugin's documents stay until the next reindex
+        for key, result in type_.results(request, keys).items():
+            found[(name, key)] = result
+    return [found[hit] for hit in hits if hit in found]
+
+

@@ -1,0 +1,289 @@
+"""Search through the real app, run against both backends: a real Whoosh index on disk and
+PostgreSQL full-text search (``forum.search_backend = postgresql``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select, update
+
+from forum_core.accounts.models import User
+from forum_core.content.models import Category, Post, Topic
+from forum_core.moderation.services import DatabaseModerationService
+from forum_core.search.query import MAX_QUERY_CHARS
+from forum_core.search.service import INDEX_KEY
+from tests.functional.test_discussions import content, make_category, make_topic
+from tests.functional.test_moderation import reply_as
+
+
+@pytest.fixture(params=["whoosh", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def make_board(request, make_forum):
+    def build(**settings):
+        if request.param == "postgresql":
+            settings["forum.search_backend"] = "postgresql"
+            forum = make_forum(postgres=True, **settings)
+        else:
+            forum = make_forum(**settings)
+        for name in ("mira", "nils"):
+            forum.create_user(name)
+        forum.create_user("mod", role="moderator")
+        make_category(forum, "General")
+        make_category(forum, "Support")
+        make_category(forum, "Staff", read_access="moderators", topic_access="moderators",
+                      reply_access="moderators")
+        return forum
+    return build
+
+
+@pytest.fixture
+def board(make_board):
+    return make_board()
+
+
+def titles(page):
+    return [a.text for a in page.html.select(".search-results .listing-title")]
+
+
+def search(forum, **params):
+    return forum.app.get("/search", params=params, status=200)
+
+
+def count_text(page):
+    return page.html.select_one(".search-count").text
+
+
+def test_words_phrases_exclusions_and_prefixes(board):
+    make_topic(board, "mira", "general", "Exporting reports to CSV",
+               "The export button writes a comma separated file.")
+    make_topic(board, "nils", "general", "Import from spreadsheets",
+               "Paste rows from a spreadsheet; the file format is detected.")
+    make_topic(board, "mira", "support", "Separated concerns",
+               "Keep the export logic separate from the views.")
+
+    assert set(titles(search(board, q="file"))) == {"Exporting reports to CSV",
+                                                     "Import from spreadsheets"}
+    assert titles(search(board, q="export file")) == ["Exporting reports to CSV"]
+    assert titles(search(board, q='"comma separated"')) == ["Exporting reports to CSV"]
+    assert titles(search(board, q='"separated comma"')) == []
+    assert titles(search(board, q="export -csv")) == ["Separated concerns"]
+    assert titles(search(board, q='export -"comma separated"')) == ["Separated concerns"]
+    assert set(titles(search(board, q="spread*"))) == {"Import from spreadsheets"}
+    assert set(titles(search(board, q="separat*"))) == {"Exporting reports to CSV",
+                                                         "Separated concerns"}
+    # case and punctuation do not matter
+    assert titles(search(board, q="IMPORT, FROM!")) == ["Import from spreadsheets"]
+    page = search(board, q="comma")
+    assert page.html.select_one(".snippet mark").text == "comma"
+    assert count_text(page) == "1 result"
+
+
+def test_filters_live_in_the_url_and_the_form(board):
+    old = make_topic(board, "mira", "general", "Backup schedule", "Nightly backup at two.")
+    make_topic(board, "nils", "support", "Backup failed", "The backup job failed tonight.")
+    with board.session() as session:
+        session.execute(update(Topic).where(Topic.id == old).values(
+            created_at=dt.datetime(2025, 1, 10, tzinfo=dt.UTC)))
+        session.execute(update(Post).where(Post.topic_id == old).values(
+            created_at=dt.datetime(2025, 1, 10, tzinfo=dt.UTC)))
+    with board.session() as session:  # the index follows changes made through the ORM
+        session.get(Topic, old).title = "Backup schedule"
+    reply_as(board, "mira", old, "Backup moved to three.")
+
+    assert titles(search(board, q="backup", category="support")) == ["Backup failed"]
+    assert set(titles(search(board, q="backup", author="mira"))) == {"Backup schedule"}
+    assert len(titles(search(board, q="backup", author="mira"))) == 2  # topic and reply
+    assert titles(search(board, q="backup", type="post")) == ["Backup schedule"]
+    assert titles(search(board, q="backup", type="topic", to="2025-12-31")) == \
+        ["Backup schedule"]
+    assert titles(search(board, q="backup", type="topic", **{"from": "2026-01-01"})) == \
+        ["Backup failed"]
+    newest = search(board, q="backup", sort="newest", type="topic")
+    assert titles(newest) == ["Backup failed", "Backup schedule"]
+
+    # a shared link shows the same search with its filters filled in
+    form = search(board, q="backup", category="support", author="nils", sort="newest").forms["search-form"]
+    assert form["q"].value == "backup"
+    assert form["category"].value == "support"
+    assert form["author"].value == "nils"
+    assert form["sort"].value == "newest"
+    # and the form makes such links
+    form = board.app.get("/search").forms["search-form"]
+    form["q"] = "backup"
+    form["category"] = "general"
+    result = form.submit()
+    assert "category=general" in result.request.url
+    assert titles(result) == ["Backup schedule", "Backup schedule"]
+
+
+def test_results_and_counts_show_only_what_the_viewer_may_see(board):
+    make_topic(board, "mod", "staff", "Quarterly numbers", "Confidential quarterly figures.")
+    public = make_topic(board, "mira", "general", "Quarterly meetup", "Open quarterly meetup.")
+    hidden = reply_as(board, "nils", public, "Spam about quarterly offers")
+    with board.session() as session:
+        mod = session.scalar(select(User).where(User.username == "mod"))
+        DatabaseModerationService(session).set_post_state(mod, session.get(Post, hidden), "hide")
+
+    for viewer in (None, "mira"):
+        app = board.another_browser()
+        if viewer:
+            app.login(viewer)
+        page = app.app.get("/search", params={"q": "quarterly"})
+        assert titles(page) == ["Quarterly meetup"]
+        assert count_text(page) == "1 result"
+        assert "Confidential" not in page.text and "Spam" not in page.text
+        # naming the hidden category in the URL is answered like a category that does not exist
+        denied = app.app.get("/search", params={"q": "quarterly", "category": "staff"},
+                             status=400)
+        missing = app.app.get("/search", params={"q": "quarterly", "category": "nope"},
+                              status=400)
+        assert "There is no category staff" in denied.text
+        assert "There is no category nope" in missing.text
+    board.login("mod")
+    page = search(board, q="quarterly")
+    assert set(titles(page)) == {"Quarterly numbers", "Quarterly meetup"}
+    assert count_text(page) == "3 results"  # staff see the hidden reply too
+
+
+def test_index_follows_commits_and_ignores_rollbacks(board):
+    topic_id = make_topic(board, "mira", "general", "Gardening", "Tomatoes need sun.")
+    assert titles(search(board, q="tomatoes")) == ["Gardening"]
+
+    with pytest.raises(RuntimeError):
+        with content(board) as (service, session):
+            author = session.get(Topic, topic_id).author
+            service.reply(author, session.get(Topic, topic_id), "Cucumbers love water.")
+            session.flush()
+            raise RuntimeError("the request failed after the reply was written")
+    assert titles(search(board, q="cucumbers")) == []
+
+    with content(board) as (service, session):
+        post = session.scalar(select(Post).where(Post.topic_id == topic_id))
+        service.edit_post(post.author, post, "Peppers need warmth.")
+    assert titles(search(board, q="tomatoes")) == []
+    assert titles(search(board, q="peppers")) == ["Gardening"]
+
+    reply_as(board, "nils", topic_id, "Peppers again")
+    with board.session() as session:
+        mod = session.scalar(select(User).where(User.username == "mod"))
+        target = session.scalar(select(Category).where(Category.slug == "support"))
+        DatabaseModerationService(session).move_topic(mod, session.get(Topic, topic_id), target)
+    assert len(titles(search(board, q="peppers", category="support"))) == 2
+    assert titles(search(board, q="peppers", category="general")) == []
+
+
+HOSTILE = ['"unbalanced', 'unbalanced"', '"', '*', '-', '--', '-*', 'a*', '***word', 'nofield:x',
+           'title:"x', '(((', 'AND OR NOT', "'; DROP TABLE posts; --", "\\", "!!&&||<->",
+           "x" * MAX_QUERY_CHARS, "word " * 40, "%00", "ü*", "日本語"]
+
+
+def test_hostile_queries_get_a_message_or_an_empty_result(board):
+    make_topic(board, "mira", "general", "Word games", "A word about words.")
+    for text in HOSTILE:
+        page = board.app.get("/search", params={"q": text}, expect_errors=True)
+        assert page.status_int in (200, 400), text
+        if page.status_int == 400:
+            assert page.html.select_one(".form-error").text.strip(), text
+    huge = board.app.get("/search", params={"q": "word " * 20_000}, status=400)
+    assert "too long" in huge.html.select_one(".form-error").text
+    for params in ({"q": "word", "from": "yesterday"}, {"q": "word", "sort": "random"},
+                   {"q": "word", "type": "nonsense"}, {"q": "word", "page": "two"},
+                   {"q": "word", "author": "nobody-here"},
+                   {"q": "word", "from": "2026-02-01", "to": "2026-01-01"}):
+        page = board.app.get("/search", params=params, status=400)
+        assert page.html.select_one(".form-error").text.strip()
+    assert titles(search(board, q='word -"')) == ["Word games"]
+
+
+def test_results_are_paginated(board):
+    with content(board) as (service, session):
+        author = session.scalar(select(User).where(User.username == "mira"))
+        category = session.scalar(select(Category).where(Category.slug == "general"))
+        for number in range(45):
+            service.create_topic(author, category, f"Lantern number {number:02d}",
+                                 "Lanterns light the path.")
+    seen = []
+    page = search(board, q="lantern", sort="newest")
+    assert count_text(page) == "45 results"
+    while True:
+        seen += titles(page)
+        if not page.html.select_one("a[rel=next]"):
+            break
+        page = board.app.get(page.html.select_one("a[rel=next]")["href"])
+    assert len(seen) == 45 and len(set(seen)) == 45
+    assert seen[0] == "Lantern number 44"
+    assert "page=3" in board.app.get("/search?q=lantern&page=2").html.select_one(
+        "a[rel=next]")["href"]
+    # a page past the end shows the last one
+    assert len(titles(search(board, q="lantern", page="99"))) == 5
+
+
+def test_concurrent_writers_all_reach_the_index(board):
+    topic_id = make_topic(board, "mira", "general", "Busy thread", "Start")
+    errors = []
+
+    def writer(n):
+        try:
+            for i in range(6):
+                reply_as(board, "nils", topic_id, f"zebra{n}x{i} stripes")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert count_text(search(board, q="stripes")) == "30 results"
+    assert titles(search(board, q="zebra3x5")) == ["Busy thread"]
+
+
+def test_plugin_content_types_and_status_filter(make_forum):
+    from tests.conftest import plugin_entry_points
+
+    forum = make_forum(plugins=("finder",), entry_points=plugin_entry_points())
+    forum.create_user("walrus")
+    forum.create_user("wanda", role="moderator")
+    with forum.session() as session:
+        for user in session.scalars(select(User)):
+            user.bio = f"{user.username} likes winter swimming"
+    page = search(forum, q="swimming")
+    assert set(titles(page)) == {"walrus", "wanda"}
+    assert [o.text for o in page.html.select("#search-type option")][-1] == "Members"
+    assert titles(search(forum, q="swimming", type="member", status="moderator")) == ["wanda"]
+    assert page.html.select_one(".search-results a")["href"].startswith("/u/")
+
+
+def test_reindex_rebuilds_and_a_broken_index_is_rebuilt_by_itself(board, tmp_path, caplog):
+    make_topic(board, "mira", "general", "Lighthouse keeper", "The lamp turns all night.")
+    ini = tmp_path / "forum.ini"
+    lines = "\n".join(f"{key} = {str(value).replace('%', '%%')}"
+                      for key, value in board.settings.items())
+    ini.write_text(f"[app:main]\nuse = egg:forum-core\n{lines}\n")
+    from forum_core.cli import cli
+
+    result = CliRunner().invoke(cli, ["reindex", "--config", str(ini)])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 1 documents" in result.output
+    assert titles(search(board, q="lamp")) == ["Lighthouse keeper"]
+
+    backend = board.app.app.registry[INDEX_KEY].backend
+    if backend.name != "whoosh":
+        return
+    index_dir = Path(board.settings["forum.data_dir"]) / "search"
+    shutil.rmtree(index_dir)
+    page = search(board, q="lamp")  # answered (perhaps incompletely) while rebuilding
+    assert page.status_int == 200
+    backend.wait()
+    assert titles(search(board, q="lamp")) == ["Lighthouse keeper"]
+    for segment in index_dir.iterdir():
+        segment.write_bytes(b"\x00garbage")
+    assert search(board, q="lamp").status_int == 200
+    backend.wait()
+    assert titles(search(board, q="lamp")) == ["Lighthouse keeper"]
+    assert "rebuilding it" in caplog.text
