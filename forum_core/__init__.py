@@ -28,6 +28,7 @@ from .accounts.security import RESTRICTED
 from .environment import ForumEnvironment, load_environment
 from .errors import StartupError
 from .i18n import _, compile_catalogs, translate
+from .webapi import csrf_applies
 
 try:
     __version__ = version("forum-core")
@@ -74,10 +75,11 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.include(".accounts")
     # every view needs at least "view"; content resources decide who has it
     config.set_default_permission("view")
-    # every state-changing request needs the CSRF token (double-submit cookie, no session)
+    # every state-changing request needs the CSRF token (double-submit cookie, no session),
+    # except API requests that carry a Bearer token instead of the browser's cookies
     config.set_csrf_storage_policy(CookieCSRFStoragePolicy(
         cookie_name="forum_csrf", secure=settings["forum.cookie_secure"], httponly=True))
-    config.set_default_csrf_options(require_csrf=True)
+    config.set_default_csrf_options(require_csrf=True, callback=csrf_applies)
     # oversized bodies are refused before any view reads them (inside the error pages)
     config.add_tween("forum_core.tweens.input_guard_tween_factory", over=MAIN)
     # Jinja2 templates, themes, static files and template slots
@@ -92,6 +94,8 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.include(".notifications")
     # the search index, kept in step after each commit, and the search page
     config.include(".search")
+    # the JSON API under /api/v1 and its OpenAPI document (plugins' endpoints included)
+    config.include(".webapi")
     # settled core first, so plugins can override its views and extend its routes
     config.commit()
     for plugin in env.plugins:

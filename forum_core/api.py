@@ -23,6 +23,7 @@ from .plugins import PLUGIN_API_VERSION, Plugin
 from .search.documents import DocumentType, SearchDocument, SearchResult, plain_text
 from .settings import Setting
 from .visibility import Viewer, visible_categories, visible_posts, visible_topics
+from .webapi.endpoints import ApiEndpoint, ApiProblem
 
 __all__ = [
     # declaring a plugin
@@ -59,6 +60,9 @@ __all__ = [
     "SearchDocument",
     "SearchResult",
     "plain_text",
+    # the JSON API: a plugin's own endpoints
+    "ApiEndpoint",
+    "ApiProblem",
     # accounts
     "User",
     "ROLES",

@@ -37,6 +37,7 @@ def input_guard_tween_factory(handler: Callable[[Request], Response], registry: 
             raise InvalidText()
         if request.content_length:
             # reading the body may spool it to a temporary file; close it when done
+            request.environ["forum.original_input"] = request.environ.get("wsgi.input")
             request.add_finished_callback(_close_body)
         if request.content_type == "application/x-www-form-urlencoded" \
                 and not _valid_utf8(request.body):
@@ -53,7 +54,9 @@ def _close_body(request: Request) -> None:
         upload = getattr(value, "file", None)
         if upload is not None:
             upload.close()
-    request.body_file_raw.close()
+    # a copy WebOb made to seek in (perhaps a temporary file); the server closes its own input
+    if request.body_file_raw is not request.environ.get("forum.original_input"):
+        request.body_file_raw.close()
 
 
 class InvalidText(ValueError):

@@ -13,26 +13,37 @@ from pyramid.view import exception_view_config, forbidden_view_config, notfound_
 from .i18n import _
 from .ratelimit import RateLimited
 from .tweens import InvalidText
+from .webapi import unauthenticated
+from .webapi.endpoints import is_api_request, problem_response
 
 log = logging.getLogger(__name__)
 
 
-def error_page(request: Request, status: int, title: str, message: str) -> dict[str, Any]:
-    """Values for error.html with ``status`` set on the response (messages translated)."""
+def error_page(request: Request, status: int, title: str, message: str,
+               headers: dict[str, str] | None = None) -> Any:
+    """Values for error.html with ``status`` set on the response (messages translated); for
+    the JSON API, a problem+json response with the same title and message."""
+    if is_api_request(request):
+        return problem_response(request, status, title, message, headers=headers)
     request.response.status = status
+    request.response.headers.update(headers or {})
     return {"status": status, "title": request.translate(title),
             "message": request.translate(message)}
 
 
 @notfound_view_config(renderer="error.html", append_slash=False)
-def not_found(request: Request) -> dict[str, Any]:
+def not_found(request: Request) -> Any:
     return error_page(request, 404, _("Page not found"), _(
         "This page does not exist, or it is not available to you. If you followed a link, "
         "sign in or register, or contact the administrator."))
 
 
 @forbidden_view_config(renderer="error.html")
-def forbidden(request: Request) -> dict[str, Any]:
+def forbidden(request: Request) -> Any:
+    if is_api_request(request) and request.user is None:
+        problem = unauthenticated(request)
+        return problem_response(request, 401, problem.title, problem.detail,
+                                headers=problem.headers)
     return error_page(request, 403, _("Not available"), _(
         "This content is not available to you. Sign in or register, or contact the "
         "administrator if you think you should have access."))
@@ -40,21 +51,25 @@ def forbidden(request: Request) -> dict[str, Any]:
 
 @exception_view_config(BadCSRFToken, renderer="error.html")
 @exception_view_config(BadCSRFOrigin, renderer="error.html")
-def bad_csrf(request: Request) -> dict[str, Any]:
+def bad_csrf(request: Request) -> Any:
+    if is_api_request(request):
+        return error_page(request, 400, _("CSRF token missing"), _(
+            "A request with the browser's session cookie must send the CSRF token in the "
+            "X-CSRF-Token header. Scripts should use a personal API token instead."))
     return error_page(request, 400, _("The form has expired"), _(
         "The form was sent without a valid security token, perhaps because it was open for "
         "a long time or came from another site. Go back, reload the page and send it again."))
 
 
 @exception_view_config(RateLimited, renderer="error.html")
-def rate_limited(exc: RateLimited, request: Request) -> dict[str, Any]:
-    request.response.headers["Retry-After"] = str(exc.retry_after)
-    return error_page(request, 429, _("Slow down"), exc.message)
+def rate_limited(exc: RateLimited, request: Request) -> Any:
+    return error_page(request, 429, _("Slow down"), exc.message,
+                      headers={"Retry-After": str(exc.retry_after)})
 
 
 @exception_view_config(UnicodeDecodeError, renderer="error.html")
 @exception_view_config(InvalidText, renderer="error.html")
-def bad_encoding(request: Request) -> dict[str, Any]:
+def bad_encoding(request: Request) -> Any:
     return error_page(request, 400, _("The request cannot be handled"), _(
         "The request contains text that is not valid UTF-8. Go back and send it again."))
 
@@ -69,7 +84,7 @@ def http_error(exc: HTTPException, request: Request) -> Any:
 
 
 @exception_view_config(Exception, renderer="error.html")
-def server_error(exc: Exception, request: Request) -> dict[str, Any]:
+def server_error(exc: Exception, request: Request) -> Any:
     log.exception("unhandled error on %s %s", request.method, request.path_qs)
     return error_page(request, 500, _("Something went wrong"), _(
         "The forum could not answer this request. The error has been logged; please try "

@@ -1,6 +1,7 @@
 """Who is asking, and what may they do: Pyramid's security policy for the forum.
 
-A signed-in browser carries a random token in the ``forum_session`` cookie (HttpOnly,
+An API request may instead carry a personal API token (``Authorization: Bearer``), also
+stored hashed. A signed-in browser carries a random token in the ``forum_session`` cookie (HttpOnly,
 SameSite=Lax, Secure when configured). The token's hash is looked up in ``auth_sessions``, so
 sign-ins work across several app processes and can be revoked. Principals are the member's id
 and role plus whatever ``forum_extra_principals`` adds.
@@ -41,6 +42,13 @@ def principals_for(request: Request, user: User | None) -> list[str]:
 
 
 def _request_user(request: Request) -> User | None:
+    from ..webapi import bearer_token
+
+    secret = bearer_token(request)
+    if secret is not None:  # an API token stands for itself: the cookie is not looked at
+        if not secret or len(secret) > 128:
+            return None
+        return request.find_service(IUserService).user_for_api_token(secret)
     token = request.cookies.get(COOKIE_NAME)
     if not token or len(token) > 128:
         return None

@@ -152,6 +152,8 @@ def account_settings(request: Request) -> Any:
         # each language named in itself, as language pickers do
         "locale_names": {code: Locale.parse(code).get_display_name(code).capitalize()
                          for code in locales}}
+    result["tokens"] = users.api_tokens(user)
+    result["new_token"] = None
     if request.method != "POST":
         return result
     action = request.POST.get("action", "")
@@ -181,12 +183,23 @@ def account_settings(request: Request) -> Any:
         elif action == "signout_everywhere":
             users.end_all_sessions(user, except_token=request.cookies.get(COOKIE_NAME))
             result["done"] = _("You were signed out everywhere else.")
+        elif action == "create_token":
+            token, result["new_token"] = users.create_api_token(
+                user, request.POST.get("token_name", "")[:MAX_FIELD])
+            result["done"] = _("Token ${name} created. Copy it now: it is not shown again.",
+                               mapping={"name": token.name})
+        elif action == "revoke_token":
+            raw = request.POST.get("token_id", "")
+            if not (raw.isdigit() and len(raw) < 18 and users.revoke_api_token(user, int(raw))):
+                raise ValidationError(_("That token does not exist (any more)."))
+            result["done"] = _("The token was revoked; programs using it are refused from now on.")
         else:
             raise ValidationError(_("Unknown action."))
     except ValidationError as exc:
         result["error"] = _error(request, exc)
         return result
     result["done"] = request.translate(result["done"])
+    result["tokens"] = users.api_tokens(user)
     return result
 
 

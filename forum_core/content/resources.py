@@ -46,14 +46,17 @@ def _int_param(request: Request, name: str) -> int:
 
 
 class CategoryResource:
-    def __init__(self, request: Request) -> None:
+    def __init__(self, request: Request, category: Category | None = None) -> None:
         self.request = request
-        slug = request.matchdict.get("slug", "")
+        if category is not None:  # a category already found through the choke point
+            self.category: Category = category
+            return
+        slug = (request.matchdict or {}).get("slug", "")
         found = request.db.scalar(
             select(Category).where(Category.slug == slug, category_clause(request.viewer)))
         if found is None:
             raise HTTPNotFound()
-        self.category: Category = found
+        self.category = found
 
     @property
     def __acl__(self) -> list[Any]:

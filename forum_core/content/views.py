@@ -30,7 +30,7 @@ def _form(request: Request, name: str, limit: int = MAX_FORM_FIELD) -> str:
     return value
 
 
-def _count_post(request: Request) -> None:
+def count_post(request: Request) -> None:
     if request.user.role in ("moderator", "admin"):
         return  # staff answering a flood of questions are not slowed down
     hit(request.db, "post", str(request.user.id), request.registry.settings["forum.rate_post"])
@@ -100,7 +100,7 @@ def topic(context: TopicResource, request: Request) -> dict[str, Any]:
 def new_topic(context: CategoryResource, request: Request) -> Any:
     values = {"title": "", "body": ""}
     if request.method == "POST":
-        _count_post(request)
+        count_post(request)
         values = {"title": request.POST.get("title", "")[:1000],
                   "body": request.POST.get("body", "")[:MAX_FORM_FIELD]}
         try:
@@ -121,7 +121,7 @@ def reply(context: TopicResource, request: Request) -> Any:
     if request.method == "GET":
         body = _quote_text(request, context)
     else:
-        _count_post(request)
+        count_post(request)
         body = _form(request, "body")
         try:
             post = request.find_service(IContentService).reply(request.user, context.topic, body)

@@ -13,7 +13,7 @@ from forum_core.db import Base, UTCDateTime
 from forum_core.moderation import models as _moderation_models  # noqa: F401
 from forum_core.notifications import models as _notification_models  # noqa: F401
 from forum_core.ratelimit import RateLimitHit as _rate_limits  # noqa: F401
-from forum_core.search import models as _search_models  # noqa: F401
+from forum_core.search.models import UNMODELLED_INDEXES
 
 # SQLite cannot reflect the lower(username) indexes; autogenerate need not compare them
 warnings.filterwarnings("ignore", message="Skipped unsupported reflection of expression-based")
@@ -27,6 +27,8 @@ other_prefixes: tuple[str, ...] = config.attributes.get("other_prefixes", ())
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
                    compare_to: Any) -> bool:
     """Autogenerate only compares the tables this branch owns."""
+    if type_ == "index" and name in UNMODELLED_INDEXES:
+        return False
     if type_ != "table" or name is None:
         return True
     if branch.table_prefix is not None:

@@ -204,10 +204,15 @@ class WhooshBackend(SearchBackend):
                     writer.delete_by_term("id", doc_id(type_, key))
                 for document in documents:
                     writer.update_document(**self._fields(document))
+                writer.commit()
             except BaseException:
-                writer.cancel()
+                # whatever failed, the lock must not outlive this writer, or every later
+                # write would wait for it in vain
+                try:
+                    writer.cancel()
+                except Exception:
+                    writer.writelock.release()
                 raise
-            writer.commit()
 
     def _add(self, documents: Iterable[SearchDocument], progress: Callable[[int], None]) -> int:
         total = 0

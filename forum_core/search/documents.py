@@ -233,7 +233,8 @@ class PostDocuments(DocumentType):
             rows = session.execute(select(Post, Topic).join(Topic, Post.topic_id == Topic.id)
                                    .where(Post.id.in_(batch), Post.number > 1))
             for post, topic in rows:
-                yield SearchDocument("post", post.id, topic.title, plain_text(post.html),
+                # the topic's title is the topic document's: a reply matches by its own words
+                yield SearchDocument("post", post.id, "", plain_text(post.html),
                                      post.created_at, topic.category_id, post.user_id)
 
     def count(self, session: Session) -> int:

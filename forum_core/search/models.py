@@ -10,6 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..db import Base
 
 
+#: indexes made by migrations that the models cannot describe on every database (autogenerate
+#: leaves them alone)
+UNMODELLED_INDEXES = frozenset({"ix_search_entries_fts"})
+
+
 class SearchEntry(Base):
     """One indexed document: filters as columns, the words in ``terms`` (title words twice, so
     a match in the title ranks higher). Migration core_0007 adds the GIN index PostgreSQL uses."""

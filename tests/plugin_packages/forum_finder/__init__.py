@@ -4,6 +4,8 @@ status (the member's role) members can filter by."""
 from __future__ import annotations
 
 from forum_core.api import (
+    ApiEndpoint,
+    ApiProblem,
     DocumentType,
     Plugin,
     SearchDocument,
@@ -52,3 +54,26 @@ class MemberDocuments(DocumentType):
 @hookimpl
 def forum_search_document_types():
     return [MemberDocuments()]
+
+
+def list_roles(context, request):
+    """Members of one role (a plugin's own API endpoint)."""
+    role = request.GET.get("role", "member")
+    if role not in ("member", "moderator", "admin"):
+        raise ApiProblem(400, _("Invalid role"), _("Ask for member, moderator or admin."))
+    users = request.db.scalars(select(User).where(User.role == role, User.status != "banned")
+                               .order_by(User.username))
+    return {"role": role, "usernames": [user.username for user in users]}
+
+
+@hookimpl
+def forum_register_api_endpoints():
+    return [ApiEndpoint(
+        "finder.roles", "GET", "/finder/roles", list_roles, "Members by role",
+        parameters=({"name": "role", "in": "query", "required": False,
+                     "schema": {"type": "string", "enum": ["member", "moderator", "admin"]}},),
+        response_schema={"type": "object", "required": ["role", "usernames"],
+                         "properties": {"role": {"type": "string"},
+                                        "usernames": {"type": "array",
+                                                      "items": {"type": "string"}}}},
+        tag="finder")]

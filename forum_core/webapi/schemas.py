@@ -1,0 +1,141 @@
+"""JSON Schemas of the core API's resources (OpenAPI 3.1 uses JSON Schema 2020-12), and the
+functions turning models into exactly those shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..search.documents import SearchResult
+
+REF = "#/components/schemas/"
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": REF + name}
+
+
+def obj(required: list[str] | None = None, **properties: Any) -> dict[str, Any]:
+    """An object schema whose listed properties are all required unless ``required`` says."""
+    return {"type": "object", "properties": properties,
+            "required": list(properties) if required is None else required}
+
+
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+BOOLEAN = {"type": "boolean"}
+DATETIME = {"type": "string", "format": "date-time"}
+NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+
+
+def page_of(name: str) -> dict[str, Any]:
+    """A list endpoint's answer: items, and the link to the next page (null on the last)."""
+    return obj(items={"type": "array", "items": ref(name)}, links=ref("Links"))
+
+
+COMPONENTS: dict[str, Any] = {
+    "Problem": obj(
+        required=["type", "title", "status", "detail"],
+        type=STRING, title=STRING, status=INTEGER, detail=STRING, instance=STRING,
+        errors={"type": "array", "items": obj(field=STRING, message=STRING)}),
+    "Links": obj(next={"type": ["string", "null"]}),
+    "UserRef": obj(username=STRING, name=STRING, url=STRING),
+    "User": obj(username=STRING, name=STRING, title=STRING, bio=STRING, role=STRING,
+                joined_at=DATETIME, url=STRING),
+    "Me": obj(username=STRING, name=STRING, email=STRING, role=STRING, locale=STRING,
+              unread_notifications=INTEGER, url=STRING),
+    "Category": obj(slug=STRING, name=STRING, description=STRING,
+                    parent={"type": ["string", "null"]}, topic_count=INTEGER,
+                    post_count=INTEGER, last_post_at=NULLABLE_DATETIME, url=STRING,
+                    can_start_topic=BOOLEAN),
+    "Topic": obj(id=INTEGER, title=STRING, category=STRING, author=ref("UserRef"),
+                 created_at=DATETIME, last_post_at=DATETIME, reply_count=INTEGER,
+                 is_pinned=BOOLEAN, is_locked=BOOLEAN, is_closed=BOOLEAN, url=STRING,
+                 can_reply=BOOLEAN),
+    "Post": obj(id=INTEGER, topic_id=INTEGER, number=INTEGER, author=ref("UserRef"),
+                created_at=DATETIME, edited_at=NULLABLE_DATETIME, body=STRING, html=STRING,
+                state={"type": "string", "enum": ["visible", "hidden", "held", "deleted"]},
+                url=STRING),
+    "SearchResult": obj(type=STRING, id=INTEGER, title=STRING, url=STRING, snippet=STRING,
+                        created_at=DATETIME, author={"oneOf": [ref("UserRef"), {"type": "null"}]},
+                        category={"type": ["string", "null"]}, status=STRING),
+    "SearchPage": obj(items={"type": "array", "items": ref("SearchResult")}, links=ref("Links"),
+                      total=INTEGER, capped=BOOLEAN),
+    "Notification": obj(id=INTEGER, kind={"type": "string", "enum": ["reply", "quote",
+                                                                      "mention"]},
+                        created_at=DATETIME, read=BOOLEAN,
+                        actor={"oneOf": [ref("UserRef"), {"type": "null"}]},
+                        topic_id=INTEGER, post_id=INTEGER, title=STRING, url=STRING),
+    "NewTopic": {**obj(title={"type": "string", "minLength": 1, "maxLength": 1000},
+                       body={"type": "string", "minLength": 1, "maxLength": 100_000}),
+                 "additionalProperties": False},
+    "PostBody": {**obj(body={"type": "string", "minLength": 1, "maxLength": 100_000}),
+                 "additionalProperties": False},
+}
+for _name in ("Category", "Topic", "Post", "Notification"):
+    COMPONENTS[_name + "Page"] = page_of(_name)
+
+
+# -- models to JSON ---------------------------------------------------------------------------
+
+def user_ref(request: Any, user: Any) -> dict[str, Any]:
+    return {"username": user.username, "name": user.name,
+            "url": request.route_url("accounts.profile", username=user.username)}
+
+
+def user_json(request: Any, user: Any) -> dict[str, Any]:
+    return {**user_ref(request, user), "title": user.title or "", "bio": user.bio or "",
+            "role": user.role, "joined_at": user.created_at}
+
+
+def category_json(request: Any, category: Any, can_start: bool) -> dict[str, Any]:
+    return {"slug": category.slug, "name": category.name, "description": category.description,
+            "parent": category.parent.slug if category.parent is not None else None,
+            "topic_count": category.topic_count, "post_count": category.post_count,
+            "last_post_at": category.last_post_at,
+            "url": request.route_url("content.category", slug=category.slug),
+            "can_start_topic": can_start}
+
+
+def topic_json(request: Any, topic: Any, can_reply: bool) -> dict[str, Any]:
+    return {"id": topic.id, "title": topic.title, "category": topic.category.slug,
+            "author": user_ref(request, topic.author), "created_at": topic.created_at,
+            "last_post_at": topic.last_post_at, "reply_count": topic.reply_count,
+            "is_pinned": topic.is_pinned, "is_locked": topic.is_locked,
+            "is_closed": topic.is_closed,
+            "url": request.route_url("content.topic", topic_id=topic.id, slug=topic.slug),
+            "can_reply": can_reply}
+
+
+def post_state(post: Any) -> str:
+    if post.is_deleted:
+        return "deleted"
+    if post.is_hidden:
+        return "hidden"
+    return "held" if post.is_held else "visible"
+
+
+def post_json(request: Any, post: Any, topic: Any) -> dict[str, Any]:
+    url = request.route_url("content.topic", topic_id=topic.id, slug=topic.slug)
+    return {"id": post.id, "topic_id": topic.id, "number": post.number,
+            "author": user_ref(request, post.author), "created_at": post.created_at,
+            "edited_at": post.edited_at, "body": post.source, "html": post.html,
+            "state": post_state(post), "url": f"{url}#post-{post.number}"}
+
+
+def search_result_json(request: Any, result: SearchResult) -> dict[str, Any]:
+    return {"type": result.type, "id": result.key, "title": result.title,
+            "url": request.application_url + result.url if result.url.startswith("/")
+            else result.url,
+            "snippet": str(result.snippet), "created_at": result.created_at,
+            "author": user_ref(request, result.author) if result.author is not None else None,
+            "category": result.category.slug if result.category is not None else None,
+            "status": result.status}
+
+
+def notification_json(request: Any, item: Any) -> dict[str, Any]:
+    topic = item.post.topic
+    return {"id": item.id, "kind": item.kind, "created_at": item.created_at,
+            "read": item.read_at is not None,
+            "actor": user_ref(request, item.actor) if item.actor is not None else None,
+            "topic_id": topic.id, "post_id": item.post_id, "title": topic.title,
+            "url": request.route_url("notifications.open", notification_id=item.id)}
