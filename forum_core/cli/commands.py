@@ -452,7 +452,8 @@ def reindex(config_path: Path) -> None:
     env = environment(config_path)
     engine = make_engine(env.settings["forum.database_url"])
     try:
-        index = make_index(env, engine, make_session_factory(engine, write=False))
+        index = make_index(env, engine, make_session_factory(engine, write=False),
+                           background=False)
         with click.progressbar(length=index.total(), label=translate(_("Indexing")),
                                file=sys.stderr) as bar:
             count = index.rebuild(bar.update)

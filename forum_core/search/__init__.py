@@ -24,9 +24,10 @@ if TYPE_CHECKING:
 
 
 def make_index(env: ForumEnvironment, engine: Engine, sessions: sessionmaker[Session],
-               ) -> SearchIndex:
+               background: bool = True) -> SearchIndex:
     """The search index of a forum: its backend and the document types of the core and of
-    every enabled plugin.
+    every enabled plugin. ``background``: rebuild a missing Whoosh index in a thread (the web
+    application) or at once (commands).
 
     :raises StartupError: for the PostgreSQL backend on a database that is not PostgreSQL.
     """
@@ -43,7 +44,8 @@ def make_index(env: ForumEnvironment, engine: Engine, sessions: sessionmaker[Ses
                 mapping={"dialect": engine.dialect.name}))
         backend = PostgresBackend(engine)
     else:
-        backend = WhooshBackend(Path(settings["forum.data_dir"]) / "search")
+        backend = WhooshBackend(Path(settings["forum.data_dir"]) / "search",
+                                background=background)
     index = SearchIndex(backend, types, sessions)
     if isinstance(backend, WhooshBackend):
         backend.source = index.all_documents  # what a missing or broken index is rebuilt from
@@ -56,7 +58,8 @@ def watched_sessions(env: ForumEnvironment, engine: Engine) -> sessionmaker[Sess
     from ..db import make_session_factory
 
     factory = make_session_factory(engine)
-    make_index(env, engine, make_session_factory(engine, write=False)).watch(factory)
+    make_index(env, engine, make_session_factory(engine, write=False),
+               background=False).watch(factory)
     return factory
 
 

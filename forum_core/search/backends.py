@@ -72,13 +72,13 @@ class SearchBackend:
 
 # -- Whoosh -----------------------------------------------------------------------------------
 
-_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS: dict[str, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
 
 
-def _process_lock(path: Path) -> threading.Lock:
+def _process_lock(path: Path) -> threading.RLock:
     with _LOCKS_GUARD:
-        return _LOCKS.setdefault(str(path.resolve()), threading.Lock())
+        return _LOCKS.setdefault(str(path.resolve()), threading.RLock())
 
 
 def _schema() -> Any:
@@ -96,17 +96,19 @@ class WhooshBackend(SearchBackend):
 
     Writes from the threads of this process queue behind one lock, writers of other processes
     (``forum reindex``) behind Whoosh's lock file. A missing or unreadable index is detected on
-    first use and rebuilt in a background thread from ``source`` while searches answer with
-    what is already there.
+    first use and rebuilt from ``source``: in a background thread in the web application
+    (searches answer with what is already there meanwhile), at once in a command (which
+    would exit before a background thread finished).
     """
 
     name = "whoosh"
     WRITE_TIMEOUT = 30.0
 
     def __init__(self, path: Path, source: Callable[[], Iterable[SearchDocument]] | None = None,
-                 ) -> None:
+                 background: bool = True) -> None:
         self.path = Path(path)
         self.source = source
+        self.background = background
         self.lock = _process_lock(self.path)
         self._rebuilding: threading.Thread | None = None
         self._missed: list[tuple[Sequence[SearchDocument], list[Hit]]] = []
@@ -152,7 +154,9 @@ class WhooshBackend(SearchBackend):
         with self.lock:
             if self.ready:
                 ix = self._create()
-                if self.source is not None:
+                if self.source is not None and not self.background:
+                    self._add(self.source(), lambda n: None)
+                elif self.source is not None:
                     self._rebuilding = threading.Thread(
                         target=self._background_rebuild, name="forum-search-rebuild",
                         daemon=True)

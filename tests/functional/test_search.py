@@ -287,3 +287,46 @@ def test_reindex_rebuilds_and_a_broken_index_is_rebuilt_by_itself(board, tmp_pat
     backend.wait()
     assert titles(search(board, q="lamp")) == ["Lighthouse keeper"]
     assert "rebuilding it" in caplog.text
+
+
+def test_demo_content_made_by_forum_init_is_searchable(run_forum, tmp_path):
+    from whoosh import index
+    from whoosh.query import Every
+
+    result = run_forum("init", "--demo", "--no-input", "--config", "forum.ini")
+    assert result.returncode == 0, result.stderr
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "var" / "forum.sqlite")
+    topics, replies = db.execute("SELECT (SELECT count(*) FROM topics), "
+                                 "(SELECT count(*) FROM posts WHERE number > 1)").fetchone()
+    db.close()
+    ix = index.open_dir(str(tmp_path / "var" / "search"))
+    with ix.searcher() as searcher:
+        found = [hit["type"] for hit in searcher.search(Every(), limit=None)]
+    assert topics > 0 and replies > 0
+    assert sorted(found) == sorted(["topic"] * topics + ["post"] * replies)
+
+
+def test_a_failed_index_write_does_not_keep_the_index_locked(board, monkeypatch, caplog):
+    from forum_core.search.backends import WhooshBackend
+
+    if board.app.app.registry[INDEX_KEY].backend.name != "whoosh":
+        pytest.skip("the lock is the Whoosh index's")
+    make_topic(board, "mira", "general", "Before the failure", "alpha")
+    original = WhooshBackend._fields
+
+    def broken(document):
+        if "beta" in document.body:
+            raise OSError("disk full")
+        return original(document)
+
+    # every backend object of this index (the app's, the test sessions') fails alike
+    monkeypatch.setattr(WhooshBackend, "_fields", staticmethod(broken))
+    monkeypatch.setattr(WhooshBackend, "WRITE_TIMEOUT", 2.0)
+    make_topic(board, "mira", "general", "During the failure", "beta")
+    assert "disk full" in caplog.text
+    monkeypatch.setattr(WhooshBackend, "_fields", staticmethod(original))
+    make_topic(board, "mira", "general", "After the failure", "gamma")
+    assert "LockError" not in caplog.text
+    assert titles(search(board, q="gamma")) == ["After the failure"]
