@@ -45,7 +45,11 @@ class SearchDocument:
 
 @dataclass
 class SearchResult:
-    """A hit the viewer may see, ready for a results page or the JSON API."""
+    """A hit the viewer may see, ready for a results page or the JSON API.
+
+    Give the words to quote from as ``text``, or as cooked ``html`` (turned into text only for
+    the results actually shown).
+    """
 
     type: str
     key: int
@@ -56,6 +60,7 @@ class SearchResult:
     author: Any = None
     category: Any = None
     status: str = ""
+    html: str = ""
     snippet: Markup = Markup("")
 
 
@@ -205,8 +210,8 @@ class TopicDocuments(DocumentType):
                    post_clause(viewer))
             .options(joinedload(Topic.category), joinedload(Post.author)))
         return {topic.id: SearchResult(
-            "topic", topic.id, topic.title, _topic_url(request, topic), plain_text(post.html),
-            topic.created_at, post.author, topic.category) for topic, post in rows}
+            "topic", topic.id, topic.title, _topic_url(request, topic), "", topic.created_at,
+            post.author, topic.category, html=post.html) for topic, post in rows}
 
 
 class PostDocuments(DocumentType):
@@ -246,6 +251,6 @@ class PostDocuments(DocumentType):
             .options(joinedload(Post.topic).joinedload(Topic.category),
                      joinedload(Post.author)))
         return {post.id: SearchResult(
-            "post", post.id, post.topic.title, _topic_url(request, post.topic, post.number),
-            plain_text(post.html), post.created_at, post.author, post.topic.category)
+            "post", post.id, post.topic.title, _topic_url(request, post.topic, post.number), "",
+            post.created_at, post.author, post.topic.category, html=post.html)
             for post in rows}

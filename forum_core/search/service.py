@@ -27,7 +27,7 @@ from ..accounts.models import User
 from ..content.models import Category
 from ..visibility import category_clause
 from .backends import Hit, SearchBackend
-from .documents import DocumentType, SearchDocument, SearchResult, snippet
+from .documents import DocumentType, SearchDocument, SearchResult, plain_text, snippet
 from .query import MAX_HITS, IndexQuery, parse_text
 
 log = logging.getLogger(__name__)
@@ -218,7 +218,7 @@ def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE
     page.results = visible[(page.page - 1) * per_page:page.page * per_page]
     terms = tuple(clauses)
     for result in page.results:
-        result.snippet = snippet(result.text, terms)
+        result.snippet = snippet(result.text or plain_text(result.html), terms)
     page.params.pop("page", None)
     return page
 

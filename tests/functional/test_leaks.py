@@ -9,7 +9,7 @@ answer 403/404 without the title.
 
 from __future__ import annotations
 
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urlencode, urldefrag, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -116,9 +116,23 @@ def test_direct_addresses_of_hidden_content_reveal_nothing(planted, who):
     reply_form = f"{topic_path(forum, hidden['public'])}/reply"
     urls += [f"{reply_form}?quote={post_id}" for post_id in hidden["posts"]]
     urls += ["/c/staff", "/u/mod", "/u/newbie", "/notifications"]
+    # search, on the page and in the API, by word, prefix and phrase
+    for query in ("zebra", "zeb*", '"zebra staff"', "gone", "zebra -hello"):
+        urls += [f"/search?{urlencode({'q': query})}",
+                 f"/search?{urlencode({'q': query, 'sort': 'newest', 'type': 'post'})}",
+                 f"/api/v1/search?{urlencode({'q': query})}"]
+    # the JSON API's addresses of the same things
+    urls += [f"/api/v1/topics/{topic_id}" for topic_id in hidden["topics"]]
+    urls += [f"/api/v1/topics/{topic_id}/posts" for topic_id in hidden["topics"]]
+    urls += [f"/api/v1/posts/{post_id}" for post_id in hidden["posts"]]
+    urls += ["/api/v1/categories", "/api/v1/categories/staff/topics", "/api/v1/users/mod",
+             "/api/v1/categories/general/topics", f"/api/v1/topics/{hidden['public']}/posts",
+             "/api/v1/notifications"]
     for url in urls:
         response = browser.app.get(url, status="*", expect_errors=True)
-        assert response.status_int in (200, 403, 404), url
+        assert response.status_int in (200, 401, 403, 404), url
+        if url.startswith("/search"):
+            assert response.html.select_one(".search-count").text == "0 results", url
         for secret in SECRETS:
             assert secret not in response.text, f"{secret} on {url} for {who}"
 
@@ -135,3 +149,6 @@ def test_the_author_and_staff_do_see_it(planted):
     for secret in ("ZEBRA-STAFF-TITLE", "ZEBRA-DELETED-TITLE", "ZEBRA-HIDDEN-REPLY",
                    "ZEBRA-HELD-TITLE"):
         assert secret in everything, secret
+    found = staff.app.get("/search", params={"q": "zebra"})
+    titles = {a.text for a in found.html.select(".search-results .listing-title")}
+    assert {"ZEBRA-STAFF-TITLE", "ZEBRA-DELETED-TITLE", "ZEBRA-HELD-TITLE"} <= titles

@@ -330,3 +330,27 @@ def test_a_failed_index_write_does_not_keep_the_index_locked(board, monkeypatch,
     make_topic(board, "mira", "general", "After the failure", "gamma")
     assert "LockError" not in caplog.text
     assert titles(search(board, q="gamma")) == ["After the failure"]
+
+
+def test_the_search_page_speaks_the_members_language(board):
+    for number in range(2):
+        make_topic(board, "mira", "general", f"Velo {number}", "Fietsen in de regen.")
+    page = board.app.get("/search", params={"q": "regen"}, headers={"Accept-Language": "ru"})
+    assert count_text(page) == "2 результата"
+    assert page.html.select_one("#search-form button").text == "Поиск"
+    page = board.app.get("/search", params={"q": "regen", "from": "gisteren"},
+                         headers={"Accept-Language": "nl"}, status=400)
+    assert "jaar-maand-dag" in page.html.select_one(".form-error").text
+    problem = board.app.get("/api/v1/search", params={"q": '"'}, status=400,
+                            headers={"Accept-Language": "nl"}).json
+    assert problem["detail"] == "Vul ten minste één woord in om op te zoeken."
+
+
+def test_the_postgresql_backend_on_sqlite_stops_start_up_with_one_line(make_forum):
+    from forum_core.errors import StartupError
+
+    forum = make_forum(**{"forum.search_backend": "postgresql"})
+    with pytest.raises(StartupError) as raised:
+        forum.app
+    assert "needs a PostgreSQL database" in str(raised.value)
+    assert "sqlite" in str(raised.value)

@@ -43,7 +43,13 @@ def test_catalog_is_complete(language):
     for message in catalog:
         if not message.id:
             continue
-        assert message.string, f"{language}: untranslated {message.id!r}"
         assert not message.fuzzy, f"{language}: fuzzy {message.id!r}"
-        assert sorted(PLACEHOLDER.findall(message.string)) == sorted(
-            PLACEHOLDER.findall(message.id)), f"{language}: placeholders of {message.id!r}"
+        if message.pluralizable:  # every plural form of the language, each with the values
+            assert len(message.string) == catalog.num_plurals, f"{language}: {message.id!r}"
+            texts, source = list(message.string), message.id[1]
+        else:
+            texts, source = [message.string], message.id
+        for text in texts:
+            assert text, f"{language}: untranslated {message.id!r}"
+            assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(source)), \
+                f"{language}: placeholders of {message.id!r}"
