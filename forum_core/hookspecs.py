@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from .events import Event
     from .rendering import Allowlist
     from .search.documents import DocumentType
-    from .webapi.endpoints import ApiEndpoint
     from .visibility import Viewer
+    from .webapi.endpoints import ApiEndpoint
 
 PROJECT = "forum"
 

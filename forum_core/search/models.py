@@ -9,7 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
 
-
 #: indexes made by migrations that the models cannot describe on every database (autogenerate
 #: leaves them alone)
 UNMODELLED_INDEXES = frozenset({"ix_search_entries_fts"})

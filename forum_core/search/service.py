@@ -21,10 +21,10 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
-from ..errors import ValidationError
-from ..i18n import _
 from ..accounts.models import User
 from ..content.models import Category
+from ..errors import ValidationError
+from ..i18n import _
 from ..visibility import category_clause
 from .backends import Hit, SearchBackend
 from .documents import DocumentType, SearchDocument, SearchResult, plain_text, snippet

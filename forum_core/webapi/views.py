@@ -4,6 +4,7 @@ as the HTML pages."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from pyramid.request import Request
 
@@ -48,14 +49,8 @@ def page(request: Request, items: list[Any], next_cursor: str | None) -> dict[st
     link = None
     if next_cursor is not None:
         query = {k: v for k, v in request.GET.items() if k != "cursor"}
-        link = request.path_url + "?" + _urlencode({**query, "cursor": next_cursor})
+        link = request.path_url + "?" + urlencode({**query, "cursor": next_cursor})
     return {"items": items, "links": {"next": link}}
-
-
-def _urlencode(query: dict[str, str]) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(query)
 
 
 # -- categories and topics ---------------------------------------------------------------------

@@ -6,8 +6,8 @@ from __future__ import annotations
 import secrets
 
 import pytest
-import whoosh.codec.base
 import schemathesis
+import whoosh.codec.base
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (

@@ -9,7 +9,7 @@ answer 403/404 without the title.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urldefrag, urlsplit
+from urllib.parse import urldefrag, urlencode, urlsplit
 
 import pytest
 from sqlalchemy import select

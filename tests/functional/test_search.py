@@ -106,7 +106,8 @@ def test_filters_live_in_the_url_and_the_form(board):
     assert titles(newest) == ["Backup failed", "Backup schedule"]
 
     # a shared link shows the same search with its filters filled in
-    form = search(board, q="backup", category="support", author="nils", sort="newest").forms["search-form"]
+    shared = search(board, q="backup", category="support", author="nils", sort="newest")
+    form = shared.forms["search-form"]
     assert form["q"].value == "backup"
     assert form["category"].value == "support"
     assert form["author"].value == "nils"
@@ -351,6 +352,6 @@ def test_the_postgresql_backend_on_sqlite_stops_start_up_with_one_line(make_foru
 
     forum = make_forum(**{"forum.search_backend": "postgresql"})
     with pytest.raises(StartupError) as raised:
-        forum.app
+        forum.app.get("/")
     assert "needs a PostgreSQL database" in str(raised.value)
     assert "sqlite" in str(raised.value)

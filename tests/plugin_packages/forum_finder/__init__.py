@@ -3,6 +3,8 @@ status (the member's role) members can filter by."""
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
 from forum_core.api import (
     ApiEndpoint,
     ApiProblem,
@@ -14,7 +16,6 @@ from forum_core.api import (
     _,
     hookimpl,
 )
-from sqlalchemy import func, select
 
 plugin = Plugin(id="finder", description="Searchable member profiles (test plugin).",
                 api_version=1)
