@@ -69,13 +69,15 @@ class DocumentType:
     ``forum_search_document_types``.
 
     :cvar name: the type's name in URLs and the index (``[a-z0-9_]+``), e.g. ``"idea"``.
-    :cvar label: what the search form calls it (a translation string).
+    :cvar label: what the search form calls it (a translation string), e.g. "Ideas".
+    :cvar item_label: what a result is called, e.g. "Idea" (``label`` when empty).
     :cvar statuses: ``(value, label)`` pairs members can filter by, if the content has a status.
     :cvar models: the mapped classes whose changes may touch this type's documents.
     """
 
     name: str = ""
     label: Any = ""
+    item_label: Any = ""
     statuses: tuple[tuple[str, Any], ...] = ()
     models: tuple[type, ...] = ()
 
@@ -178,6 +180,7 @@ class TopicDocuments(DocumentType):
 
     name = "topic"
     label = _("Topics")
+    item_label = _("Topic")
     models = (Topic, Post)
 
     def changed(self, session: Session, obj: Any) -> Iterable[int]:
@@ -219,6 +222,7 @@ class PostDocuments(DocumentType):
 
     name = "post"
     label = _("Replies")
+    item_label = _("Reply")
     models = (Topic, Post)
 
     def changed(self, session: Session, obj: Any) -> Iterable[int]:
