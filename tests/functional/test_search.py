@@ -355,3 +355,46 @@ def test_the_postgresql_backend_on_sqlite_stops_start_up_with_one_line(make_foru
         forum.app.get("/")
     assert "needs a PostgreSQL database" in str(raised.value)
     assert "sqlite" in str(raised.value)
+
+
+WRITER = """
+import sys
+from sqlalchemy import select
+from forum_core.accounts.models import User
+from forum_core.content.models import Category
+from forum_core.content.services import DatabaseContentService
+from forum_core.db import make_engine
+from forum_core.environment import load_environment
+from forum_core.rendering import Cooker
+from forum_core.search import watched_sessions
+
+settings = {"forum.database_url": sys.argv[1], "forum.data_dir": sys.argv[2],
+            "forum.secret": "x" * 32}
+env = load_environment(settings, environ={}, entry_points=[])
+sessions = watched_sessions(env, make_engine(sys.argv[1]))
+for number in range(8):
+    with sessions() as session, session.begin():
+        author = session.scalar(select(User).where(User.username == "mira"))
+        category = session.scalar(select(Category).where(Category.slug == "general"))
+        DatabaseContentService(session, Cooker()).create_topic(
+            author, category, f"Process {sys.argv[3]} topic {number}", "walrus tusks")
+"""
+
+
+def test_writers_in_several_processes_share_the_whoosh_index(board, tmp_path):
+    import subprocess
+    import sys
+
+    if board.settings.get("forum.search_backend") == "postgresql":
+        pytest.skip("PostgreSQL's own locking serves several processes")
+    make_topic(board, "mira", "general", "Walrus intro", "walrus facts")  # creates the index
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER)
+    args = [board.settings["forum.database_url"], board.settings["forum.data_dir"]]
+    processes = [subprocess.Popen([sys.executable, str(script), *args, str(n)],
+                                  stderr=subprocess.PIPE, text=True) for n in range(3)]
+    for process in processes:
+        _, errors = process.communicate(timeout=120)
+        assert process.returncode == 0, errors
+        assert "search index" not in errors, errors  # no failed or skipped index update
+    assert count_text(search(board, q="walrus")) == "25 results"
