@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from openapi_spec_validator import validate
 from sqlalchemy import select, text
 
 from forum_core.accounts.models import ApiToken, User
@@ -227,6 +228,7 @@ def test_openapi_describes_every_served_endpoint_including_plugins(make_forum):
     forum.create_user("wanda", role="moderator")
     doc = forum.app.get("/api/v1/openapi.json").json
     assert doc["openapi"] == "3.1.0"
+    validate(doc)  # against the OpenAPI 3.1 specification's own schema
     mapper = forum.app.app.registry.getUtility(IRoutesMapper)
     served = {route.pattern for route in mapper.get_routes()
               if route.pattern.startswith("/api/v1/") and route.name != "api.openapi"}
