@@ -126,7 +126,10 @@ class WhooshBackend(SearchBackend):
                 with ix.searcher() as searcher:
                     searcher.doc_count()
                 return ix
-            log.warning("search index %s is missing; rebuilding it", self.path)
+            if self.path.exists():
+                log.warning("search index %s is missing; rebuilding it", self.path)
+            else:  # a new forum's first write: nothing was lost
+                log.info("creating the search index %s from the database", self.path)
         except Exception:
             log.exception("search index %s cannot be read; rebuilding it", self.path)
         return self._recover()
