@@ -20,7 +20,8 @@ from .hookspecs import hookimpl
 from .i18n import _
 from .moderation.events import MemberRestricted, PostStateChanged
 from .plugins import PLUGIN_API_VERSION, Plugin
-from .search.documents import DocumentType, SearchDocument, SearchResult, plain_text
+from .rendering import plain_text
+from .search.documents import DocumentType, SearchDocument, SearchResult
 from .settings import Setting
 from .visibility import Viewer, visible_categories, visible_posts, visible_topics
 from .webapi.endpoints import ApiEndpoint, ApiProblem

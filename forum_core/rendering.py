@@ -15,6 +15,7 @@ import threading
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
 import bleach
@@ -380,3 +381,34 @@ class Cooker:
 def _linkify_filter(source: Iterable[Any]) -> LinkifyFilter:
     return LinkifyFilter(source, callbacks=[_nofollow], skip_tags={"pre", "code"},
                          parse_email=False)
+
+
+# -- plain text of cooked HTML (search snippets, meta descriptions) --------------------------
+
+_BLOCKS = frozenset("p div br li ul ol pre blockquote h1 h2 h3 h4 h5 h6 tr td th table hr "
+                    "dd dt".split())
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in _BLOCKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCKS:
+            self.parts.append(" ")
+
+
+def plain_text(html: str) -> str:
+    """The words of cooked HTML, tags removed and whitespace collapsed."""
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    return " ".join("".join(parser.parts).split())

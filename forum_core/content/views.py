@@ -14,6 +14,7 @@ from ..errors import ValidationError
 from ..i18n import _
 from ..pagination import BadCursor
 from ..ratelimit import hit
+from ..rendering import plain_text
 from . import queries
 from .interfaces import IContentService
 from .models import Post
@@ -34,6 +35,14 @@ def count_post(request: Request) -> None:
     if request.user.role in ("moderator", "admin"):
         return  # staff answering a flood of questions are not slowed down
     hit(request.db, "post", str(request.user.id), request.registry.settings["forum.rate_post"])
+
+
+def excerpt(html: str, length: int = 160) -> str:
+    """The start of a post as plain text, cut at a word, for meta descriptions."""
+    text = plain_text(html)
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0] + "…"
 
 
 def topic_url(request: Request, topic: Any, number: int | None = None) -> str:
@@ -89,7 +98,11 @@ def topic(context: TopicResource, request: Request) -> dict[str, Any]:
     if request.user is not None and page.items:
         _remember_reading(request, context.topic, page.items[-1].number)
     can_moderate = bool(request.has_permission("moderate"))
-    return {"topic": context.topic, "page": page, "can_reply": request.has_permission("reply"),
+    canonical = request.route_url("content.topic", topic_id=context.topic.id,
+                                  slug=context.topic.slug,
+                                  _query={"after": raw_after} if raw_after != "0" else {})
+    return {"topic": context.topic, "page": page, "canonical": canonical,
+            "excerpt": excerpt(page.items[0].html) if page.items else context.topic.title, "can_reply": request.has_permission("reply"),
             "can_moderate": can_moderate, "can_flag": request.user is not None,
             "move_targets": queries.categories(request.db, request.viewer) if can_moderate
             else []}

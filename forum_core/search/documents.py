@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
-from html.parser import HTMLParser
 from typing import Any
 
 from markupsafe import Markup
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..content.models import Post, Topic
 from ..i18n import _
+from ..rendering import plain_text
 from ..visibility import post_clause, topic_clause
 from .query import Clause
 
@@ -113,35 +113,6 @@ def chunked_keys(session: Session, column: Any, where: Any = None) -> Iterator[l
             return
         yield keys
         last = keys[-1]
-
-
-_BLOCKS = frozenset("p div br li ul ol pre blockquote h1 h2 h3 h4 h5 h6 tr td th table hr "
-                    "dd dt".split())
-
-
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in _BLOCKS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _BLOCKS:
-            self.parts.append(" ")
-
-
-def plain_text(html: str) -> str:
-    """The words of cooked HTML, tags removed and whitespace collapsed."""
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
-    return " ".join("".join(parser.parts).split())
 
 
 def snippet(text: str, clauses: Sequence[Clause], length: int = SNIPPET_CHARS) -> Markup:
