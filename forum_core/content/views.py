@@ -102,7 +102,8 @@ def topic(context: TopicResource, request: Request) -> dict[str, Any]:
                                   slug=context.topic.slug,
                                   _query={"after": raw_after} if raw_after != "0" else {})
     return {"topic": context.topic, "page": page, "canonical": canonical,
-            "excerpt": excerpt(page.items[0].html) if page.items else context.topic.title, "can_reply": request.has_permission("reply"),
+            "excerpt": excerpt(page.items[0].html) if page.items else context.topic.title,
+            "can_reply": request.has_permission("reply"),
             "can_moderate": can_moderate, "can_flag": request.user is not None,
             "move_targets": queries.categories(request.db, request.viewer) if can_moderate
             else []}
