@@ -85,6 +85,7 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     # Jinja2 templates, themes, static files and template slots
     config.include(".templating")
     config.add_route("core.home", "/")
+    config.add_route("core.language", "/language")
     config.scan(".views")
     # discussions: categories, topics, posts
     config.include(".content")

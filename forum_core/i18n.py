@@ -8,14 +8,18 @@ translation directories.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from babel import Locale
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from pyramid.i18n import Localizer, TranslationString, TranslationStringFactory, make_localizer
 
 if TYPE_CHECKING:
@@ -59,13 +63,21 @@ def compile_catalogs(locale_dir: Path, domain: str = DOMAIN) -> list[Path]:
     return written
 
 
+LOCALE_COOKIE = "forum_locale"
+#: past this age a date is shown as a date, not as "n days ago"
+RELATIVE_UNTIL = dt.timedelta(days=30)
+
+
 def negotiate_locale(request: Request) -> str:
-    """Pyramid locale negotiator: member setting, then Accept-Language, then the default."""
+    """Pyramid locale negotiator: the member's setting, then the language picked with the
+    switcher (a cookie, for visitors too), then Accept-Language, then the default."""
     available = request.registry.settings["forum.available_locales"]
     default = request.registry.settings["forum.default_locale"]
     user = getattr(request, "user", None)
     if user is not None and user.locale in available:
         return user.locale
+    if request.cookies.get(LOCALE_COOKIE) in available:
+        return request.cookies[LOCALE_COOKIE]
     match = request.accept_language.lookup(available, default=default)
     return match if match in available else default
 
@@ -110,6 +122,36 @@ def _translate(request: Request, message: str) -> str:
 
 def _babel_locale(request: Request) -> Locale:
     return Locale.parse(request.locale_name)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def format_ago(moment: dt.datetime, locale: Locale, now: dt.datetime | None = None) -> str:
+    """"3 hours ago" in ``locale``; a date for anything older than :data:`RELATIVE_UNTIL`."""
+    moment = _aware(moment)
+    delta = moment - (now or dt.datetime.now(dt.UTC))
+    if -delta > RELATIVE_UNTIL:
+        return format_date(moment, "medium", locale=locale)
+    if abs(delta) < dt.timedelta(seconds=45):
+        delta = dt.timedelta(seconds=-45)  # "1 minute ago" rather than "0 seconds"
+    return format_timedelta(delta, add_direction=True, locale=locale)
+
+
+def format_moment(moment: dt.datetime, locale: Locale) -> str:
+    """A full date and time in ``locale`` (UTC), for tooltips and histories."""
+    return format_datetime(_aware(moment), "medium", tzinfo=dt.UTC, locale=locale) + " UTC"
+
+
+@lru_cache(maxsize=8)
+def language_names(codes: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """Each language named in itself, as language pickers do ("Nederlands", "Русский")."""
+    return {code: Locale.parse(code).get_display_name(code).capitalize() for code in codes}
+
+
+def format_count(number: int, locale: Locale) -> str:
+    return format_decimal(number, locale=locale)
 
 
 def includeme(config: Configurator) -> None:

@@ -21,7 +21,7 @@ from pyramid.static import QueryStringConstantCacheBuster
 
 from .errors import StartupError
 from .hookspecs import TEMPLATE_SLOTS
-from .i18n import _
+from .i18n import _, format_ago, format_count, format_moment, language_names
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -127,6 +127,12 @@ def add_template_globals(event: BeforeRender) -> None:
     event["static"] = lambda path: theme_static_url(request, path)
     event["css_urls"] = _css_urls(request)
     event["csrf_token"] = get_csrf_token(request)
+    # dates and numbers in the request's language, through Babel
+    locale = request.babel_locale
+    event["ago"] = lambda moment: format_ago(moment, locale)
+    event["moment_text"] = lambda moment: format_moment(moment, locale)
+    event["count"] = lambda number: format_count(number, locale)
+    event["languages"] = language_names(tuple(settings["forum.available_locales"]))
 
 
 def includeme(config: Configurator) -> None:

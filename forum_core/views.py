@@ -1,4 +1,4 @@
-"""The core's own pages: home, and the error pages every route shares."""
+"""The core's own pages: the language switcher, and the error pages every route shares."""
 
 from __future__ import annotations
 
@@ -6,17 +6,44 @@ import logging
 from typing import Any
 
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
-from pyramid.httpexceptions import HTTPException
+from pyramid.httpexceptions import HTTPBadRequest, HTTPException, HTTPSeeOther
+from pyramid.i18n import TranslationString
 from pyramid.request import Request
-from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+from pyramid.view import (
+    exception_view_config,
+    forbidden_view_config,
+    notfound_view_config,
+    view_config,
+)
 
-from .i18n import _
+from .i18n import LOCALE_COOKIE, _
 from .ratelimit import RateLimited
 from .tweens import InvalidText
 from .webapi import unauthenticated
 from .webapi.endpoints import is_api_request, problem_response
 
 log = logging.getLogger(__name__)
+
+
+@view_config(route_name="core.language", request_method="POST")
+def switch_language(request: Request) -> HTTPSeeOther:
+    """Remember the language picked in the footer: in a cookie (visitors too) and, for a
+    signed-in member, in their account. Then back to the page it was picked on."""
+    from .accounts.interfaces import IUserService
+
+    available = request.registry.settings["forum.available_locales"]
+    locale = request.POST.get("locale", "")
+    if locale not in available:
+        raise HTTPBadRequest(_("Choose one of the languages offered."))
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or back.startswith("//") or "\\" in back or len(back) > 2000:
+        back = request.route_path("core.home")
+    response = HTTPSeeOther(back)
+    response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 24 * 3600, httponly=True,
+                        samesite="Lax", secure=request.registry.settings["forum.cookie_secure"])
+    if request.user is not None:
+        request.find_service(IUserService).set_locale(request.user, locale, available)
+    return response
 
 
 def error_page(request: Request, status: int, title: str, message: str,
@@ -78,6 +105,8 @@ def bad_encoding(request: Request) -> Any:
 def http_error(exc: HTTPException, request: Request) -> Any:
     if exc.code is None or exc.code < 400:
         return exc
+    if isinstance(exc.detail, TranslationString):  # raised by the forum with a message
+        return error_page(request, exc.code, _("The request cannot be handled"), exc.detail)
     return error_page(request, exc.code, _("The request cannot be handled"), _(
         "The forum cannot handle this request (${code} ${title}). Go back and try again, or "
         "start from the home page.", mapping={"code": exc.code, "title": exc.title}))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from babel import Locale
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.response import FileResponse
@@ -13,7 +12,7 @@ from pyramid.security import forget, remember
 from pyramid.view import view_config
 
 from ..errors import ValidationError
-from ..i18n import _
+from ..i18n import _, language_names
 from ..mail import Mail, send_after_commit
 from ..ratelimit import hit
 from .avatars import NAME_RE, avatar_dir, remove_avatar, store_avatar
@@ -149,9 +148,7 @@ def account_settings(request: Request) -> Any:
     locales = request.registry.settings["forum.available_locales"]
     result: dict[str, Any] = {
         "error": None, "done": None, "locales": locales,
-        # each language named in itself, as language pickers do
-        "locale_names": {code: Locale.parse(code).get_display_name(code).capitalize()
-                         for code in locales}}
+        "locale_names": language_names(tuple(locales))}
     result["tokens"] = users.api_tokens(user)
     result["new_token"] = None
     if request.method != "POST":
