@@ -70,7 +70,8 @@ def home(request: Request) -> dict[str, Any]:
         if category.parent_id in ids:
             children.setdefault(category.parent_id, []).append(category)
     # a sub-category whose parent the viewer cannot see is listed on its own
-    return {"categories": [c for c in visible if c.parent_id not in ids], "children": children}
+    return {"categories": [c for c in visible if c.parent_id not in ids], "children": children,
+            "latest": queries.latest_topics(request.db, request.viewer, visible)}
 
 
 @view_config(route_name="content.category", context=CategoryResource, permission="view",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from forum_core.accounts.models import User
+from tests.functional.test_discussions import make_category, make_topic
 
 DUTCH_SIGN_IN = "Aanmelden"
 RUSSIAN_SIGN_IN = "Войти"
@@ -123,3 +124,37 @@ def test_unknown_theme_stops_start_up_naming_the_available_ones(make_forum, them
         forum.app  # noqa: B018  (building the app reads the theme)
     assert "Theme 'sunny'" in str(info.value)
     assert "Available themes: default, night." in str(info.value)
+
+
+def test_the_bundled_harbor_theme_overrides_one_block_and_the_colours(make_forum):
+    forum = make_forum(**{"forum.theme": "harbor"})
+    forum.create_user("mira")
+    make_category(forum, "General")
+    home = forum.app.get("/", headers={"Accept-Language": "ru"})
+    hero = home.html.find(id="harbor-hero")
+    assert hero is not None and "Зарегистрироваться" in hero.text  # translated too
+    assert home.html.select("table.categories")  # the rest of the core's home page
+    hrefs = [link["href"] for link in home.html.find_all("link", rel="stylesheet")]
+    assert hrefs[0].startswith("/static/theme/default/forum.css")
+    assert hrefs[1].startswith("/static/theme/harbor/theme.css")
+    css = forum.app.get(hrefs[1]).text
+    assert "--accent" in css and "prefers-color-scheme: dark" in css
+    assert forum.app.get("/c/general").html.find(id="harbor-hero") is None
+
+
+def test_home_shows_each_categorys_latest_visible_topic(forum):
+    forum.create_user("mira")
+    forum.create_user("mod", role="moderator")
+    make_category(forum, "General")
+    make_topic(forum, "mira", "general", "Older news")
+    make_topic(forum, "mira", "general", "Fresh news")
+    home = forum.app.get("/")
+    assert home.html.select_one("table.categories td:last-child a").text == "Fresh news"
+    with forum.session() as session:
+        from forum_core.content.models import Topic
+        from forum_core.moderation.services import DatabaseModerationService
+
+        mod = session.scalar(select(User).where(User.username == "mod"))
+        fresh = session.scalar(select(Topic).where(Topic.title == "Fresh news"))
+        DatabaseModerationService(session).delete_topic(mod, fresh)
+    assert "Fresh news" not in forum.app.get("/").text
