@@ -97,6 +97,8 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.include(".search")
     # the JSON API under /api/v1 and its OpenAPI document (plugins' endpoints included)
     config.include(".webapi")
+    # the administrators' pages: site settings, categories, members and roles, plugins
+    config.include(".admin")
     # settled core first, so plugins can override its views and extend its routes
     config.commit()
     for plugin in env.plugins:

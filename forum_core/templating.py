@@ -122,7 +122,9 @@ def add_template_globals(event: BeforeRender) -> None:
     if request is None:
         return
     settings = request.registry.settings
-    event.setdefault("site_name", settings["forum.site_name"])
+    site = request.site
+    event.setdefault("site_name", site["site_name"] or settings["forum.site_name"])
+    event.setdefault("site", site)
     event["slot"] = lambda name: render_slot(request, name)
     event["static"] = lambda path: theme_static_url(request, path)
     event["css_urls"] = _css_urls(request)

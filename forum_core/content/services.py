@@ -75,23 +75,30 @@ class DatabaseContentService:
 
     # -- categories --------------------------------------------------------------------------
 
-    def create_category(self, name: str, description: str = "", slug: str | None = None,
-                        parent: Category | None = None, read_access: str = "everyone",
-                        topic_access: str = "members", reply_access: str = "members",
-                        position: int | None = None) -> Category:
+    def _check_category(self, name: str, slug: str, levels: tuple[str, ...],
+                        category: Category | None = None) -> tuple[str, str]:
         name = " ".join(name.split())
         if not 1 <= len(name) <= NAME_MAX:
             raise ValidationError(_("A category name has 1 to ${maximum} characters.",
                                     mapping={"maximum": NAME_MAX}))
-        for level in (read_access, topic_access, reply_access):
+        for level in levels:
             if level not in ACCESS_LEVELS:
                 raise ValidationError(_("Unknown access level ${level}; choose one of ${levels}.",
                                         mapping={"level": level,
                                                  "levels": ", ".join(ACCESS_LEVELS)}))
         slug = slugify(slug or name)
-        if self.db.scalar(select(Category.id).where(Category.slug == slug)) is not None:
+        taken = self.db.scalar(select(Category.id).where(Category.slug == slug))
+        if taken is not None and (category is None or taken != category.id):
             raise ValidationError(_("A category with the address ${slug} exists already.",
                                     mapping={"slug": slug}))
+        return name, slug
+
+    def create_category(self, name: str, description: str = "", slug: str | None = None,
+                        parent: Category | None = None, read_access: str = "everyone",
+                        topic_access: str = "members", reply_access: str = "members",
+                        position: int | None = None) -> Category:
+        name, slug = self._check_category(name, slug or "",
+                                          (read_access, topic_access, reply_access))
         if position is None:
             position = (self.db.scalar(select(func.max(Category.position))) or 0) + 1
         category = Category(name=name, slug=slug, description=description.strip(),
@@ -100,6 +107,23 @@ class DatabaseContentService:
         self.db.add(category)
         self.db.flush()  # callers link to the new category by id
         return category
+
+    def update_category(self, category: Category, name: str, description: str, slug: str,
+                        parent: Category | None, read_access: str, topic_access: str,
+                        reply_access: str, position: int) -> None:
+        """Change a category's name, address, place and who may do what in it."""
+        name, slug = self._check_category(name, slug, (read_access, topic_access, reply_access),
+                                          category)
+        ancestor = parent
+        while ancestor is not None:
+            if ancestor.id == category.id:
+                raise ValidationError(_("A category cannot be placed inside itself."))
+            ancestor = ancestor.parent
+        category.name, category.slug = name, slug
+        category.description = description.strip()
+        category.parent = parent
+        category.read_access, category.topic_access = read_access, topic_access
+        category.reply_access, category.position = reply_access, position
 
     # -- topics and posts --------------------------------------------------------------------
 

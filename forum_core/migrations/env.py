@@ -8,6 +8,7 @@ from typing import Any
 from alembic import context
 
 from forum_core.accounts import models as _account_models  # noqa: F401  (registers tables)
+from forum_core.admin import models as _admin_models  # noqa: F401
 from forum_core.content import models as _content_models  # noqa: F401
 from forum_core.db import Base, UTCDateTime
 from forum_core.moderation import models as _moderation_models  # noqa: F401

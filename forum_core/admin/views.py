@@ -1,0 +1,157 @@
+"""Admin pages: forms that work without JavaScript; every change is in the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.request import Request
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from ..accounts.interfaces import IUserService
+from ..accounts.models import ROLES
+from ..content.interfaces import IContentService
+from ..content.models import ACCESS_LEVELS, Category
+from ..errors import ValidationError
+from ..i18n import _
+from .services import SITE_FIELDS, AdminService
+
+MAX_FIELD = 2000
+PERMISSION = "administer"
+
+
+def _refused(request: Request, result: dict[str, Any], exc: ValidationError) -> dict[str, Any]:
+    request.response.status = 400
+    return {**result, "error": request.translate(exc.message)}
+
+
+@view_config(route_name="admin.home", permission=PERMISSION, renderer="admin/home.html")
+def home(request: Request) -> dict[str, Any]:
+    return {}
+
+
+@view_config(route_name="admin.settings", permission=PERMISSION, renderer="admin/settings.html")
+def settings(request: Request) -> Any:
+    result: dict[str, Any] = {"fields": SITE_FIELDS, "values": request.site, "error": None,
+                              "done": request.GET.get("saved") == "1"}
+    if request.method == "POST":
+        values = {f.key: request.POST.get(f.key, "")[:MAX_FIELD] for f in SITE_FIELDS}
+        try:
+            AdminService(request.db).save_site(request.user, values)
+        except ValidationError as exc:
+            return _refused(request, {**result, "values": values}, exc)
+        return HTTPSeeOther(request.route_path("admin.settings", _query={"saved": "1"}))
+    return result
+
+
+def _category_form(request: Request) -> dict[str, Any]:
+    raw_position = request.POST.get("position", "0").strip()
+    return {"name": request.POST.get("name", "")[:MAX_FIELD],
+            "description": request.POST.get("description", "")[:MAX_FIELD],
+            "slug": request.POST.get("slug", "")[:MAX_FIELD],
+            "parent": request.POST.get("parent", ""),
+            "read_access": request.POST.get("read_access", "everyone"),
+            "topic_access": request.POST.get("topic_access", "members"),
+            "reply_access": request.POST.get("reply_access", "members"),
+            "position": int(raw_position) if raw_position.lstrip("-").isdigit()
+            and len(raw_position) < 9 else 0}
+
+
+def _parent(request: Request, slug: str) -> Category | None:
+    if not slug:
+        return None
+    parent = request.db.scalar(select(Category).where(Category.slug == slug))
+    if parent is None:
+        raise ValidationError(_("There is no category ${category}.", mapping={"category": slug}))
+    return parent
+
+
+def _all_categories(request: Request) -> list[Category]:
+    return list(request.db.scalars(select(Category).order_by(Category.position, Category.id)))
+
+
+@view_config(route_name="admin.categories", permission=PERMISSION,
+             renderer="admin/categories.html")
+def categories(request: Request) -> Any:
+    result: dict[str, Any] = {"categories": _all_categories(request), "levels": ACCESS_LEVELS,
+                              "form": None, "error": None}
+    if request.method == "POST":
+        form = _category_form(request)
+        try:
+            created = request.find_service(IContentService).create_category(
+                form["name"], form["description"], form["slug"] or None,
+                _parent(request, form["parent"]), form["read_access"], form["topic_access"],
+                form["reply_access"])
+        except ValidationError as exc:
+            return _refused(request, {**result, "form": form}, exc)
+        return HTTPSeeOther(request.route_path("admin.category", slug=created.slug))
+    return result
+
+
+@view_config(route_name="admin.category", permission=PERMISSION,
+             renderer="admin/category.html")
+def category(request: Request) -> Any:
+    found = request.db.scalar(select(Category).where(
+        Category.slug == request.matchdict["slug"][:200]))
+    if found is None:
+        raise HTTPNotFound()
+    parents = [c for c in _all_categories(request) if c.id != found.id]
+    result: dict[str, Any] = {"category": found, "parents": parents, "levels": ACCESS_LEVELS,
+                              "error": None, "done": request.GET.get("saved") == "1"}
+    if request.method == "POST":
+        form = _category_form(request)
+        try:
+            request.find_service(IContentService).update_category(
+                found, form["name"], form["description"], form["slug"] or form["name"],
+                _parent(request, form["parent"]), form["read_access"], form["topic_access"],
+                form["reply_access"], form["position"])
+        except ValidationError as exc:
+            return _refused(request, result, exc)
+        return HTTPSeeOther(request.route_path("admin.category", slug=found.slug,
+                                               _query={"saved": "1"}))
+    return result
+
+
+@view_config(route_name="admin.members", permission=PERMISSION, renderer="admin/members.html")
+def members(request: Request) -> dict[str, Any]:
+    query = request.GET.get("q", "").strip()[:100]
+    raw = request.GET.get("after", "")
+    after = int(raw) if raw.isdigit() and len(raw) < 18 else None
+    found = AdminService(request.db).members(query, after, limit=51)
+    more = len(found) > 50
+    found = found[:50]
+    return {"members": found, "query": query, "roles": ROLES,
+            "next": found[-1].id if more else None}
+
+
+@view_config(route_name="admin.role", permission=PERMISSION, request_method="POST",
+             renderer="error.html")
+def change_role(request: Request) -> Any:
+    from ..views import error_page
+
+    member = request.find_service(IUserService).get_by_username(
+        request.matchdict["username"][:40])
+    if member is None:
+        raise HTTPNotFound()
+    try:
+        AdminService(request.db).set_role(request.user, member, request.POST.get("role", ""))
+    except ValidationError as exc:
+        return error_page(request, 400, _("The role was not changed"), exc.message)
+    return HTTPSeeOther(request.route_path("admin.members", _query={"q": member.username}))
+
+
+@view_config(route_name="admin.plugins", permission=PERMISSION, renderer="admin/plugins.html")
+def plugins(request: Request) -> dict[str, Any]:
+    """Installed plugins, read-only: enabling one is a change to forum.ini and a restart."""
+    env = request.registry.forum
+    enabled = {plugin.id: plugin for plugin in env.plugins}
+    rows = []
+    for plugin_id, entry_point in env.installed.items():
+        loaded = enabled.get(plugin_id)
+        dist = getattr(entry_point, "dist", None)  # disabled plugins are never imported
+        rows.append({"id": plugin_id, "enabled": loaded is not None,
+                     "description": loaded.info.description if loaded else "",
+                     "version": loaded.version if loaded else (dist.version if dist else ""),
+                     "requires": loaded.info.requires if loaded else ()})
+    return {"plugins": rows, "failures": list(env.hooks.failures)[-20:]}
