@@ -57,6 +57,9 @@ class Theme:
         return self.path / "static"
 
 
+CORE_STATIC = Path(__file__).resolve().parent / "static"
+
+
 def theme_chain(settings: dict[str, Any]) -> list[Theme]:
     """The active theme, then the default theme it falls back to."""
     themes_dir = Path(settings["forum.themes_dir"])
@@ -125,6 +128,9 @@ def add_template_globals(event: BeforeRender) -> None:
     site = request.site
     event.setdefault("site_name", site["site_name"] or settings["forum.site_name"])
     event.setdefault("site", site)
+    version = "?v=" + settings.get("forum.version", "0")
+    event["core_script"] = request.static_path(str(CORE_STATIC / "forum.js")) + version
+    event["core_icon"] = request.static_path(str(CORE_STATIC / "favicon.svg")) + version
     event["slot"] = lambda name: render_slot(request, name)
     event["static"] = lambda path: theme_static_url(request, path)
     event["css_urls"] = _css_urls(request)
@@ -163,5 +169,6 @@ def includeme(config: Configurator) -> None:
             config.add_static_view(f"static/theme/{theme.name}", str(theme.static),
                                    cache_max_age=3600)
             config.add_cache_buster(str(theme.static), buster)
-    config.add_static_view("static/core", "forum_core:static", cache_max_age=3600)
+    # by path, not asset spec: pkg_resources cannot read an editable install's package
+    config.add_static_view("static/core", str(CORE_STATIC), cache_max_age=3600)
     config.scan(".templating")

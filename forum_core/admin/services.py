@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..accounts.services import DatabaseUserService
+from ..db import starts_with
 from ..errors import ValidationError
 from ..i18n import _
 from ..moderation.services import DatabaseModerationService
@@ -89,10 +90,8 @@ class AdminService:
         """Members by id, those whose username or e-mail starts with ``query``."""
         statement = select(User).order_by(User.id).limit(limit)
         if query:
-            prefix = query.lower().replace("\\", "").replace("%", "").replace("_", "\\_") + "%"
-            statement = statement.where(
-                func.lower(User.username).like(prefix, escape="\\")
-                | func.lower(User.email).like(prefix, escape="\\"))
+            statement = statement.where(starts_with(User.username, query)
+                                        | starts_with(User.email, query))
         if after_id is not None:
             statement = statement.where(User.id > after_id)
         return list(self.db.scalars(statement))

@@ -35,4 +35,5 @@ def includeme(config: Configurator) -> None:
     config.add_route("content.reply", "/t/{topic_id}/{slug}/reply", factory=TopicResource)
     config.add_route("content.edit", "/p/{post_id}/edit", factory=PostResource)
     config.add_route("content.history", "/p/{post_id}/history", factory=PostResource)
+    config.add_route("content.preview", "/preview")
     config.scan(".views")

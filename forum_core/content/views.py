@@ -10,6 +10,7 @@ from pyramid.request import Request
 from pyramid.view import view_config
 from sqlalchemy.exc import OperationalError
 
+from ..accounts.interfaces import IUserService
 from ..errors import ValidationError
 from ..i18n import _
 from ..pagination import BadCursor
@@ -179,3 +180,17 @@ def edit(context: PostResource, request: Request) -> Any:
 def history(context: PostResource, request: Request) -> dict[str, Any]:
     return {"post": context.post,
             "revisions": request.find_service(IContentService).revisions(context.post)}
+
+
+@view_config(route_name="content.preview", request_method="POST", permission="account",
+             renderer="json")
+def preview(request: Request) -> dict[str, Any]:
+    """The HTML a text will have once posted, for the editor's live preview. Nothing is saved;
+    the text goes through the same pipeline (Markdown, sanitizer, limits) as a post."""
+    try:
+        cooked = request.registry["forum.cooker"].cook(
+            _form(request, "body"), mention_url=request.find_service(IUserService).mention_url)
+    except ValidationError as exc:
+        request.response.status = 400
+        return {"error": request.translate(exc.message)}
+    return {"html": cooked.html}

@@ -7,11 +7,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from pyramid.request import Request
+from sqlalchemy import select
 
 from ..content import queries
 from ..content.interfaces import IContentService
 from ..content.resources import CategoryResource, PostResource, TopicResource
 from ..content.views import count_post
+from ..db import starts_with
 from ..errors import ValidationError
 from ..i18n import _
 from ..moderation.services import DatabaseModerationService
@@ -28,6 +30,7 @@ from .schemas import (
     search_result_json,
     topic_json,
     user_json,
+    user_ref,
 )
 
 CURSOR = {"name": "cursor", "in": "query", "required": False,
@@ -138,6 +141,19 @@ def read_user(context: Any, request: Request) -> dict[str, Any]:
     return user_json(request, member)
 
 
+def find_users(context: Any, request: Request) -> dict[str, Any]:
+    """Members whose username starts with ``prefix`` (mention completion in the editor)."""
+    from ..accounts.models import User
+
+    prefix = request.GET.get("prefix", "").strip().lower()[:30]
+    if not prefix:
+        raise ApiProblem(400, _("Invalid request"), _("Give the first letters of a username."))
+    found = request.db.scalars(
+        select(User).where(starts_with(User.username, prefix), User.status != "banned")
+        .order_by(User.username).limit(8))
+    return page(request, [user_ref(request, user) for user in found], None)
+
+
 def me(context: Any, request: Request) -> dict[str, Any]:
     user = request.user
     unread = DatabaseNotificationService(request.db).unread_count(request.viewer)
@@ -225,6 +241,12 @@ CORE_ENDPOINTS = [
     ApiEndpoint("posts.delete", "DELETE", "/posts/{post_id}", delete_post, "Delete a post",
                 factory=PostResource, permission="delete", status=204, signed_in=True,
                 tag="discussions"),
+    ApiEndpoint("users.find", "GET", "/users", find_users,
+                "Members whose username starts with the given letters",
+                parameters=({"name": "prefix", "in": "query", "required": True,
+                             "description": "The first letters of a username.",
+                             "schema": {"type": "string", "maxLength": 30}},),
+                response_schema=ref("UserRefPage"), tag="members"),
     ApiEndpoint("users.read", "GET", "/users/{username}", read_user,
                 "A member's public profile", response_schema=ref("User"), tag="members"),
     ApiEndpoint("users.me", "GET", "/me", me, "The signed-in member", permission="account",
