@@ -12,7 +12,9 @@ from markupsafe import Markup, escape
 from .accounts.interfaces import IUserService
 from .accounts.models import ROLES, User
 from .content.events import PostCreated, PostEdited, TopicCreated
+from .content.interfaces import IContentService
 from .content.models import Category, Post, Topic
+from .content.services import slugify
 from .db import Base, UTCDateTime, utcnow
 from .errors import ForumError, StartupError, ValidationError
 from .events import Event, UserRegistered, UserRoleChanged, emit
@@ -47,6 +49,8 @@ __all__ = [
     "Category",
     "Topic",
     "Post",
+    "IContentService",
+    "slugify",
     "Viewer",
     "visible_categories",
     "visible_topics",

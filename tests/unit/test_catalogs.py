@@ -26,19 +26,29 @@ def ids(catalog) -> set:
     return {m.id for m in catalog if m.id}
 
 
-def test_template_is_current(tmp_path):
+#: the core's catalogs and each bundled plugin's: (package to extract from, its locale folder)
+CATALOGS = [("forum_core", CORE_LOCALE_DIR)] + [
+    (str(package.relative_to(CHECKOUT_DIR)), package / "locale")
+    for package in sorted(CHECKOUT_DIR.glob("plugins/*/forum_*"))
+    if (package / "__init__.py").is_file()]
+
+
+@pytest.mark.parametrize("source, locale_dir", CATALOGS, ids=[c[0] for c in CATALOGS])
+def test_template_is_current(tmp_path, source, locale_dir):
     fresh = tmp_path / "fresh.pot"
     result = subprocess.run(
-        ["make", "-s", "pot", f"POT={fresh}", f"BIN={Path(sys.executable).parent}"],
+        ["make", "-s", "pot", f"POT={fresh}", f"SRC={source}",
+         f"BIN={Path(sys.executable).parent}"],
         cwd=CHECKOUT_DIR, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert ids(read(fresh)) == ids(read(CORE_LOCALE_DIR / "forum.pot")), "run: make catalogs"
+    assert ids(read(fresh)) == ids(read(locale_dir / "forum.pot")), "run: make catalogs"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_catalog_is_complete(language):
-    template = read(CORE_LOCALE_DIR / "forum.pot")
-    catalog = read(CORE_LOCALE_DIR / language / "LC_MESSAGES" / "forum.po")
+@pytest.mark.parametrize("source, locale_dir", CATALOGS, ids=[c[0] for c in CATALOGS])
+def test_catalog_is_complete(source, locale_dir, language):
+    template = read(locale_dir / "forum.pot")
+    catalog = read(locale_dir / language / "LC_MESSAGES" / "forum.po")
     assert ids(catalog) == ids(template), "run: make catalogs"
     for message in catalog:
         if not message.id:

@@ -1,0 +1,97 @@
+"""Closed groups: members-only spaces inside the forum.
+
+A group has members (owners manage them) and spaces: categories of its own whose topics only
+its members (and administrators) see. It shows how a plugin protects content with nothing but
+the core's public hooks: members get a ``group:<id>`` principal, and the visibility filter
+hides the spaces of every other group from every listing, page, search, feed and API answer.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from forum_core.api import Category, Markup, Plugin, _, escape, hookimpl
+
+from . import models  # noqa: F401  (registers the plugin's tables)
+from .models import Membership, Space
+
+plugin = Plugin(
+    id="groups",
+    description="Closed groups: members-only spaces, invitations and join requests.",
+    api_version=1,
+)
+
+PRINCIPAL = "group:"
+
+
+def group_ids(principals) -> list[int]:
+    return [int(p[len(PRINCIPAL):]) for p in principals if p.startswith(PRINCIPAL)]
+
+
+@hookimpl
+def forum_extra_principals(request, user):
+    """Every group a member belongs to, as ``group:<id>`` (read anew on each request, so a
+    removed member loses access at once)."""
+    if user is None:
+        return []
+    ids = request.db.scalars(select(Membership.group_id).where(Membership.user_id == user.id))
+    return [f"{PRINCIPAL}{group_id}" for group_id in ids]
+
+
+@hookimpl
+def forum_visibility_filter(viewer, model):
+    """Hide the spaces of groups the viewer is not in (administrators see everything).
+
+    Topics and posts are visible only in readable categories, so filtering categories hides
+    everything inside them too.
+    """
+    if model is not Category or "role:admin" in viewer.principals:
+        return None
+    others = select(Space.category_id)
+    mine = group_ids(viewer.principals)
+    if mine:
+        others = others.where(Space.group_id.not_in(mine))
+    return Category.id.not_in(others)
+
+
+@hookimpl
+def forum_demo_data(session, admin):
+    """A partners' group (by invitation) with a members-only space, owned by the admin, with
+    the demo member bob in it."""
+    from forum_core.api import User
+
+    from .services import GroupService
+
+    service = GroupService(session)
+    group = service.create_group(admin, "Product partners",
+                                 "Resellers and integrators: early news and price lists.",
+                                 "invite")
+    lounge = Category(slug="partner-lounge", name="Partner lounge",
+                      description="Only members of Product partners read this.",
+                      read_access="members", topic_access="members", reply_access="members",
+                      position=90)
+    session.add(lounge)
+    session.flush()
+    session.add(Space(category_id=lounge.id, group_id=group.id))
+    bob = session.scalar(select(User).where(User.username == "bob"))
+    if bob is not None:
+        service.add_member(group, bob)
+    service.create_group(admin, "Beta testers", "Try new versions before everyone else.",
+                         "request")
+
+
+@hookimpl
+def forum_tpl_nav(request):
+    label = request.translate(_("Groups"))
+    return Markup('<li><a class="nav-groups" href="{}">{}</a></li>').format(
+        request.route_path("groups.index"), escape(label))
+
+
+def includeme(config):
+    """Pages under /groups."""
+    config.add_route("groups.index", "/")
+    config.add_route("groups.new", "/new")
+    config.add_route("groups.invite", "/invite/{token}")
+    config.add_route("groups.group", "/{slug}")
+    config.add_route("groups.manage", "/{slug}/manage")
+    config.scan(".views")

@@ -1,0 +1,196 @@
+"""What happens to groups: creating them and their spaces, joining, requests, invitations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import delete, func, select
+
+from forum_core.api import User, ValidationError, _, slugify, utcnow
+
+from .models import KINDS, Group, Invitation, JoinRequest, Membership, Space
+
+RESERVED = {"new", "invite", "api"}
+INVITE_DAYS = 7
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class GroupService:
+    def __init__(self, session, content=None):
+        self.db = session
+        self.content = content  # the core's IContentService, to create a space's category
+
+    # -- looking up ------------------------------------------------------------------------
+
+    def membership(self, group: Group, user: User | None) -> Membership | None:
+        if user is None:
+            return None
+        return self.db.scalar(select(Membership).where(Membership.group_id == group.id,
+                                                       Membership.user_id == user.id))
+
+    def can_manage(self, group: Group, user: User | None, principals) -> bool:
+        """Owners of the group, and the forum's moderators and administrators."""
+        if user is None:
+            return False
+        if "role:admin" in principals or "role:moderator" in principals:
+            return True
+        membership = self.membership(group, user)
+        return membership is not None and membership.role == "owner"
+
+    def group_ids(self, user: User | None) -> list[int]:
+        if user is None:
+            return []
+        return list(self.db.scalars(select(Membership.group_id)
+                                    .where(Membership.user_id == user.id)))
+
+    def listed(self, user: User | None, is_admin: bool) -> list[Group]:
+        """Groups a person may know about: all but hidden ones, plus hidden ones they are in."""
+        query = select(Group).order_by(Group.name)
+        if not is_admin:
+            query = query.where((Group.kind != "hidden") | Group.id.in_(self.group_ids(user)))
+        return list(self.db.scalars(query))
+
+    def members(self, group: Group) -> list[Membership]:
+        return list(self.db.scalars(select(Membership).where(Membership.group_id == group.id)
+                                    .order_by(Membership.role.desc(), Membership.id)))
+
+    def requests(self, group: Group) -> list[JoinRequest]:
+        return list(self.db.scalars(select(JoinRequest).where(JoinRequest.group_id == group.id)
+                                    .order_by(JoinRequest.id)))
+
+    def spaces(self, group: Group) -> list[Space]:
+        return list(self.db.scalars(select(Space).where(Space.group_id == group.id)))
+
+    def pending_invitation(self, group: Group, user: User | None) -> Invitation | None:
+        if user is None:
+            return None
+        return self.db.scalar(select(Invitation).where(
+            Invitation.group_id == group.id, Invitation.user_id == user.id,
+            Invitation.expires_at > utcnow()))
+
+    # -- changes ---------------------------------------------------------------------------
+
+    def create_group(self, owner: User, name: str, description: str, kind: str) -> Group:
+        name = " ".join(name.split())
+        if not 2 <= len(name) <= 80:
+            raise ValidationError(_("A group name has 2 to 80 characters."))
+        if kind not in KINDS:
+            raise ValidationError(_("Choose what kind of group it is."))
+        slug = slugify(name)
+        if slug in RESERVED or self.db.scalar(select(Group.id).where(Group.slug == slug)):
+            raise ValidationError(_("A group with the address ${slug} exists already.",
+                                    mapping={"slug": slug}))
+        group = Group(slug=slug, name=name, description=description.strip()[:2000], kind=kind)
+        self.db.add(group)
+        self.db.flush()
+        self.db.add(Membership(group_id=group.id, user_id=owner.id, role="owner"))
+        return group
+
+    def add_space(self, group: Group, name: str, description: str = ""):
+        """A category of the group's own: only its members (and administrators) see it."""
+        category = self.content.create_category(name, description, read_access="members",
+                                                topic_access="members",
+                                                reply_access="members")
+        self.db.add(Space(category_id=category.id, group_id=group.id))
+        self.db.flush()
+        return category
+
+    def add_member(self, group: Group, user: User, role: str = "member") -> Membership:
+        found = self.membership(group, user)
+        if found is not None:
+            return found
+        membership = Membership(group_id=group.id, user_id=user.id, role=role)
+        self.db.add(membership)
+        self.db.execute(delete(JoinRequest).where(JoinRequest.group_id == group.id,
+                                                  JoinRequest.user_id == user.id))
+        self.db.execute(delete(Invitation).where(Invitation.group_id == group.id,
+                                                 Invitation.user_id == user.id))
+        self.db.flush()
+        return membership
+
+    def join(self, group: Group, user: User, message: str = "") -> str:
+        """Join an open group, ask to join one on request; returns "joined" or "requested"."""
+        if self.membership(group, user) is not None:
+            return "joined"
+        if self.pending_invitation(group, user) is not None or group.kind == "open":
+            self.add_member(group, user)
+            return "joined"
+        if group.kind == "request":
+            if self.db.scalar(select(JoinRequest.id).where(JoinRequest.group_id == group.id,
+                                                           JoinRequest.user_id == user.id)):
+                return "requested"
+            self.db.add(JoinRequest(group_id=group.id, user_id=user.id,
+                                    message=" ".join(message.split())[:500]))
+            return "requested"
+        raise ValidationError(_("This group is by invitation only."))
+
+    def leave(self, group: Group, user: User) -> None:
+        membership = self.membership(group, user)
+        if membership is None:
+            return
+        if membership.role == "owner" and self._owners(group) <= 1:
+            raise ValidationError(_("You are the group's only owner; make someone else an "
+                                    "owner first."))
+        self.db.delete(membership)
+
+    def _owners(self, group: Group) -> int:
+        return self.db.scalar(select(func.count()).where(Membership.group_id == group.id,
+                                                         Membership.role == "owner")) or 0
+
+    def set_role(self, group: Group, user: User, role: str) -> None:
+        membership = self.membership(group, user)
+        if membership is None or role not in ("owner", "member"):
+            raise ValidationError(_("That member is not in the group."))
+        if membership.role == "owner" and role == "member" and self._owners(group) <= 1:
+            raise ValidationError(_("The group needs at least one owner."))
+        membership.role = role
+
+    def remove(self, group: Group, user: User) -> None:
+        membership = self.membership(group, user)
+        if membership is None:
+            raise ValidationError(_("That member is not in the group."))
+        if membership.role == "owner" and self._owners(group) <= 1:
+            raise ValidationError(_("The group needs at least one owner."))
+        self.db.delete(membership)
+
+    def decide(self, group: Group, request_id: int, approve: bool) -> None:
+        found = self.db.scalar(select(JoinRequest).where(JoinRequest.id == request_id,
+                                                         JoinRequest.group_id == group.id))
+        if found is None:
+            raise ValidationError(_("That request does not exist (any more)."))
+        user = found.user
+        self.db.delete(found)
+        if approve:
+            self.add_member(group, user)
+
+    def invite(self, group: Group, inviter: User, user: User) -> Invitation:
+        if self.membership(group, user) is not None:
+            raise ValidationError(_("${name} is a member already.", mapping={"name": user.name}))
+        invitation = self.pending_invitation(group, user)
+        if invitation is None:
+            invitation = Invitation(group_id=group.id, user_id=user.id,
+                                    invited_by_id=inviter.id,
+                                    expires_at=utcnow() + dt.timedelta(days=INVITE_DAYS))
+            self.db.add(invitation)
+        return invitation
+
+    def invitation_link(self, group: Group, inviter: User, days: int = INVITE_DAYS) -> str:
+        """A new invitation link's token (only its hash is stored)."""
+        if not 1 <= days <= 90:
+            raise ValidationError(_("A link is valid for 1 to 90 days."))
+        token = secrets.token_urlsafe(24)
+        self.db.add(Invitation(group_id=group.id, token_hash=token_hash(token),
+                               invited_by_id=inviter.id,
+                               expires_at=utcnow() + dt.timedelta(days=days)))
+        return token
+
+    def for_token(self, token: str) -> Invitation | None:
+        if not token or len(token) > 100:
+            return None
+        return self.db.scalar(select(Invitation).where(
+            Invitation.token_hash == token_hash(token), Invitation.expires_at > utcnow()))
