@@ -81,6 +81,13 @@ def forum_demo_data(session, admin):
 
 
 @hookimpl
+def forum_register_api_endpoints():
+    from .api import ENDPOINTS
+
+    return ENDPOINTS
+
+
+@hookimpl
 def forum_tpl_nav(request):
     label = request.translate(_("Groups"))
     return Markup('<li><a class="nav-groups" href="{}">{}</a></li>').format(

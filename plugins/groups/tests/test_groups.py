@@ -238,3 +238,27 @@ def test_demo_data_makes_a_partners_group(tmp_path):
     db.close()
     assert groups == {"product-partners": "invite", "beta-testers": "request"}
     assert spaces == 1
+
+
+def test_the_json_api_lists_joins_and_hides_like_the_pages(board):
+    open_slug, _ = new_group(board, "Open house", "open")
+    hidden_slug, _ = new_group(board, "Board room", "hidden")
+    mira = browser_for(board, "mira")
+    form = mira.app.get("/account").forms["create-token-form"]
+    form["token_name"] = "script"
+    token = form.submit().html.select_one("#new-token")["value"]
+    headers = {"Authorization": f"Bearer {token}"}
+    listed = board.app.get("/api/v1/groups", headers=headers).json["items"]
+    assert [g["slug"] for g in listed] == [open_slug]
+    board.app.get(f"/api/v1/groups/{hidden_slug}", headers=headers, status=404)
+    assert board.app.post(f"/api/v1/groups/{open_slug}/membership",
+                          headers=headers).json == {"state": "joined"}
+    assert board.app.get(f"/api/v1/groups/{open_slug}", headers=headers).json["is_member"]
+    board.app.delete(f"/api/v1/groups/{open_slug}/membership", headers=headers, status=204)
+    refused = board.another_browser().app.post(f"/api/v1/groups/{open_slug}/membership",
+                                               status="*")
+    assert refused.status_int in (400, 401)  # no token: CSRF or sign-in refuses it
+    assert refused.content_type == "application/problem+json"
+    doc = board.app.get("/api/v1/openapi.json").json
+    assert {"/api/v1/groups", "/api/v1/groups/{slug}",
+            "/api/v1/groups/{slug}/membership"} <= set(doc["paths"])
