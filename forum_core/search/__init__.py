@@ -7,7 +7,7 @@ commit (see :mod:`.service`) and ``forum reindex`` rebuilds it from scratch.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import StartupError
 from ..i18n import _
@@ -72,6 +72,3 @@ def includeme(config: Configurator) -> None:
     config.add_route("search", "/search")
     config.scan(".views")
 
-
-def search_index(request: Any) -> SearchIndex:
-    return request.registry[INDEX_KEY]

@@ -61,9 +61,6 @@ class SearchBackend:
         """Replace the whole index with ``documents``; returns how many were indexed."""
         raise NotImplementedError
 
-    def check(self) -> bool:
-        """Whether the index can be used as it is (False: it needs a rebuild)."""
-        return True
 
     @property
     def ready(self) -> bool:
@@ -134,16 +131,6 @@ class WhooshBackend(SearchBackend):
             log.exception("search index %s cannot be read; rebuilding it", self.path)
         return self._recover()
 
-    def check(self) -> bool:
-        from whoosh import index
-
-        try:
-            ix = index.open_dir(str(self.path))
-            with ix.searcher() as searcher:
-                searcher.doc_count()
-            return True
-        except Exception:
-            return False
 
     def _create(self) -> Any:
         from whoosh import index

@@ -22,7 +22,6 @@ from ..i18n import _
 
 API_PREFIX = "/api/v1"
 PROBLEM_TYPE = "application/problem+json"
-MAX_JSON_DEPTH = 20
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class ApiEndpoint:
     :param method: ``GET``, ``POST``, ``PATCH``, ``PUT`` or ``DELETE``.
     :param path: under ``/api/v1``, with ``{placeholders}`` (e.g. ``/ideas/{idea_id}``).
     :param view: ``view(context, request)`` returning the response body (JSON-serialisable);
-        ``request.json_body`` is already checked against ``request_schema``.
+        ``request.api_data`` holds the body, already checked against ``request_schema``.
     :param summary: one line for the OpenAPI document.
     :param factory: a route factory giving the context (and its ACL), e.g. to 404 hidden
         content; endpoints sharing a path must share it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from forum_core.api import ApiEndpoint, ApiProblem, ValidationError, _
 
-from .views import _is_admin, _service, _visible_group
+from .views import _is_admin, _service, _visible_group, my_groups
 
 GROUP = {"type": "object", "required": ["slug", "name", "description", "kind", "is_member", "url"],
          "properties": {"slug": {"type": "string"}, "name": {"type": "string"},
@@ -26,16 +26,14 @@ def _json(request, group, mine):
 
 
 def list_groups(context, request):
-    service = _service(request)
-    mine = set(service.group_ids(request.user))
+    mine = my_groups(request)
     return {"items": [_json(request, g, mine)
-                      for g in service.listed(request.user, _is_admin(request))],
+                      for g in _service(request).listed(list(mine), _is_admin(request))],
             "links": {"next": None}}
 
 
 def read_group(context, request):
-    service = _service(request)
-    return _json(request, _visible_group(request, service), set(service.group_ids(request.user)))
+    return _json(request, _visible_group(request, _service(request)), my_groups(request))
 
 
 def join(context, request):

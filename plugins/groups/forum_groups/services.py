@@ -42,17 +42,12 @@ class GroupService:
         membership = self.membership(group, user)
         return membership is not None and membership.role == "owner"
 
-    def group_ids(self, user: User | None) -> list[int]:
-        if user is None:
-            return []
-        return list(self.db.scalars(select(Membership.group_id)
-                                    .where(Membership.user_id == user.id)))
-
-    def listed(self, user: User | None, is_admin: bool) -> list[Group]:
-        """Groups a person may know about: all but hidden ones, plus hidden ones they are in."""
+    def listed(self, mine: list[int], is_admin: bool) -> list[Group]:
+        """Groups a person may know about: all but hidden ones, plus hidden ones they are in
+        (``mine``, the ids of their groups)."""
         query = select(Group).order_by(Group.name)
         if not is_admin:
-            query = query.where((Group.kind != "hidden") | Group.id.in_(self.group_ids(user)))
+            query = query.where((Group.kind != "hidden") | Group.id.in_(mine))
         return list(self.db.scalars(query))
 
     def members(self, group: Group) -> list[Membership]:

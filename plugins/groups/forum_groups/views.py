@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from forum_core.api import IContentService, IUserService, User, ValidationError, _
 
+from . import group_ids
 from .models import Group
 from .services import GroupService
 
@@ -16,6 +17,11 @@ MAX_FIELD = 2000
 
 def _service(request) -> GroupService:
     return GroupService(request.db, request.find_service(IContentService))
+
+
+def my_groups(request) -> set[int]:
+    """The ids of the caller's groups, from the principals the request already has."""
+    return set(group_ids(request.principals))
 
 
 def _is_admin(request) -> bool:
@@ -45,9 +51,9 @@ def _kind_labels(request):
 @view_config(route_name="groups.index", renderer="groups/index.html")
 def index(request):
     service = _service(request)
-    mine = set(service.group_ids(request.user))
+    mine = my_groups(request)
     can_create = "role:admin" in request.principals or "role:moderator" in request.principals
-    return {"groups": service.listed(request.user, _is_admin(request)), "mine": mine,
+    return {"groups": service.listed(list(mine), _is_admin(request)), "mine": mine,
             "kinds": _kind_labels(request), "can_create": can_create}
 
 
@@ -91,10 +97,11 @@ def group_page(request):
             request.response.status = 400
             error = exc.message
         membership = service.membership(group, request.user)
-    spaces = service.spaces(group) if membership or _is_admin(request) else []
+    insider = membership is not None or _is_admin(request)
+    members = service.members(group)
     return {"group": group, "membership": membership, "kinds": _kind_labels(request),
-            "members": service.members(group) if membership or _is_admin(request) else [],
-            "member_count": len(service.members(group)), "spaces": spaces,
+            "members": members if insider else [], "member_count": len(members),
+            "spaces": service.spaces(group) if insider else [],
             "invited": service.pending_invitation(group, request.user) is not None,
             "requested": request.user is not None and any(
                 r.user_id == request.user.id for r in service.requests(group)),
