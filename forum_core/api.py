@@ -20,10 +20,13 @@ from .errors import ForumError, StartupError, ValidationError
 from .events import Event, UserRegistered, UserRoleChanged, emit
 from .hookspecs import hookimpl
 from .i18n import _
+from .mail import send_mail
 from .moderation.events import MemberRestricted, PostStateChanged
+from .notifications.services import notify
 from .plugins import PLUGIN_API_VERSION, Plugin
 from .rendering import plain_text
 from .search.documents import DocumentType, SearchDocument, SearchResult
+from .search.service import find_similar
 from .settings import Setting
 from .visibility import Viewer, visible_categories, visible_posts, visible_topics
 from .webapi.endpoints import ApiEndpoint, ApiProblem
@@ -65,9 +68,13 @@ __all__ = [
     "SearchDocument",
     "SearchResult",
     "plain_text",
+    "find_similar",
     # the JSON API: a plugin's own endpoints
     "ApiEndpoint",
     "ApiProblem",
+    # telling members: in-app notifications, e-mail in the recipient's language
+    "notify",
+    "send_mail",
     # accounts
     "User",
     "ROLES",

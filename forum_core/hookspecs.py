@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from .accounts.models import User
+    from .content.models import Category, Topic
     from .events import Event
     from .rendering import Allowlist
     from .search.documents import DocumentType
@@ -266,5 +267,45 @@ def forum_tpl_footer(request: Request) -> str | None:
     """
 
 
+@hookspec
+def forum_tpl_category(request: Request, category: Category) -> str | None:
+    """Add HTML to a category's page, under its title and description.
+
+    For example, links to the plugin's own view of the category.
+
+    :param request: The current request.
+    :param category: The category shown; the viewer may read it.
+    :return: Markup, or None. Returned HTML is not escaped.
+
+    Called from: ``forum_core/templates/content/category.html``.
+    """
+
+
+@hookspec
+def forum_tpl_topic(request: Request, topic: Topic) -> str | None:
+    """Add HTML to a topic's page, under its title (e.g. an idea's votes and status).
+
+    :param request: The current request.
+    :param topic: The topic shown; the viewer may read it.
+    :return: Markup, or None. Returned HTML is not escaped.
+
+    Called from: ``forum_core/templates/content/topic.html``.
+    """
+
+
+@hookspec
+def forum_tpl_error_help(request: Request) -> str | None:
+    """Add advice to the "not available" and "page not found" pages (403 and 404).
+
+    For example, how to get access to content the plugin protects.
+
+    :param request: The current request.
+    :return: Markup of one or more ``<p>``, or None. Returned HTML is not escaped. The same
+        advice must appear whatever the address was, or it would tell visitors what exists.
+
+    Called from: ``forum_core/templates/error.html``.
+    """
+
+
 #: Names of the template slots: ``{{ slot("nav") }}`` calls ``forum_tpl_nav``.
-TEMPLATE_SLOTS = ("nav", "home", "footer")
+TEMPLATE_SLOTS = ("nav", "home", "footer", "category", "topic", "error_help")

@@ -13,7 +13,7 @@ import logging
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_timedelta
@@ -21,6 +21,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from pyramid.i18n import Localizer, TranslationString, TranslationStringFactory, make_localizer
+from pyramid.interfaces import ITranslationDirectories
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -86,6 +87,20 @@ def localizer_for(locale_name: str) -> Localizer:
     """A localizer outside a request (the command line), over the core's catalogs."""
     compile_catalogs(CORE_LOCALE_DIR)
     return make_localizer(locale_name, [str(CORE_LOCALE_DIR)])
+
+
+def localizer_of(registry: Any, locale_name: str | None) -> Localizer:
+    """A localizer over the core's and every plugin's catalogs, for text that goes to someone
+    other than the requester (an e-mail in the recipient's language); ``None`` or a language
+    the forum does not offer means the default."""
+    settings = registry.settings
+    if locale_name not in settings["forum.available_locales"]:
+        locale_name = settings["forum.default_locale"]
+    cache = registry.setdefault("forum.localizers", {})
+    if locale_name not in cache:
+        directories = registry.queryUtility(ITranslationDirectories) or []
+        cache[locale_name] = make_localizer(locale_name, directories)
+    return cache[locale_name]
 
 
 def render(message: str, localizer: Localizer | None = None) -> str:

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from zope.interface import Interface, implementer
 
+from .i18n import localizer_of, render
+
 if TYPE_CHECKING:
     from pyramid.config import Configurator
     from pyramid.request import Request
@@ -116,6 +118,17 @@ def send_after_commit(request: Request, mail: Mail) -> None:
             log.exception("could not send e-mail %r to %s", mail.subject, mail.to)
 
     request.tm.get().addAfterCommitHook(deliver)
+
+
+def send_mail(request: Request, to: str, subject: str, body: str,
+              locale_name: str | None = None) -> None:
+    """E-mail ``to`` once the request commits. ``subject`` and ``body`` may be translation
+    strings: they are written in ``locale_name`` (the recipient's language, e.g.
+    ``user.locale``), or in the request's language when it is None."""
+    localizer = request.localizer if locale_name is None else localizer_of(request.registry,
+                                                                           locale_name)
+    send_after_commit(request, Mail(to=to, subject=render(subject, localizer),
+                                    body=render(body, localizer)))
 
 
 def includeme(config: Configurator) -> None:

@@ -84,14 +84,16 @@ def avatar_hue(username: str) -> int:
     return sum(ord(char) * (index + 1) for index, char in enumerate(username)) % 360
 
 
-def render_slot(request: Request, name: str) -> Markup:
-    """HTML of template slot ``name``: every plugin's ``forum_tpl_<name>`` result, joined.
+def render_slot(request: Request, name: str, **context: Any) -> Markup:
+    """HTML of template slot ``name``: every plugin's ``forum_tpl_<name>`` result, joined
+    (``context`` holds the slot's other arguments, e.g. ``topic``).
 
     A plugin that fails is logged and left out; the page still renders.
     """
     if name not in TEMPLATE_SLOTS:
         raise ValueError(f"unknown template slot {name!r}")
-    parts = request.registry.forum.hooks.collect(f"forum_tpl_{name}", request=request)
+    parts = request.registry.forum.hooks.collect(f"forum_tpl_{name}", request=request,
+                                                **context)
     return Markup("\n").join(Markup(part) for part in parts)
 
 
@@ -131,7 +133,7 @@ def add_template_globals(event: BeforeRender) -> None:
     version = "?v=" + settings.get("forum.version", "0")
     event["core_script"] = request.static_path(str(CORE_STATIC / "forum.js")) + version
     event["core_icon"] = request.static_path(str(CORE_STATIC / "favicon.svg")) + version
-    event["slot"] = lambda name: render_slot(request, name)
+    event["slot"] = lambda name, **context: render_slot(request, name, **context)
     event["static"] = lambda path: theme_static_url(request, path)
     event["css_urls"] = _css_urls(request)
     event["csrf_token"] = get_csrf_token(request)

@@ -1,4 +1,6 @@
-"""In-app notifications: replies to your topics, quotes of your posts, @mentions."""
+"""In-app notifications: replies to your topics, quotes of your posts, @mentions, and what
+plugins tell members about (announcements to their groups, status changes of ideas they
+voted for)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from ..accounts.models import User
 from ..content.models import Post
 from ..db import Base, utcnow
 
-KINDS = ("mention", "quote", "reply")
+#: what a notification is about; each kind has its sentence in notifications/list.html
+KINDS = ("mention", "quote", "reply", "announcement", "status")
 
 
 class Notification(Base):

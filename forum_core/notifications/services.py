@@ -16,7 +16,7 @@ from ..accounts.models import User
 from ..content.models import Post, Topic
 from ..db import utcnow
 from ..visibility import Viewer, post_clause
-from .models import Notification
+from .models import KINDS, Notification
 
 PER_PAGE = 30
 
@@ -45,6 +45,18 @@ class DatabaseNotificationService:
         for user_id, kind in recipients.items():
             self.db.add(Notification(user_id=user_id, kind=kind, actor_id=post.user_id,
                                      post_id=post.id))
+
+    def notify(self, user_ids: Iterable[int], post: Post, kind: str,
+               actor_id: int | None = None) -> int:
+        """Tell each of ``user_ids`` (once each, never the actor) about ``post``; returns how
+        many were told. Whoever may no longer see the post will not see the notification."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown notification kind {kind!r}")
+        recipients = set(user_ids) - {actor_id}
+        for user_id in sorted(recipients):
+            self.db.add(Notification(user_id=user_id, kind=kind, actor_id=actor_id,
+                                     post_id=post.id))
+        return len(recipients)
 
     def _visible(self, viewer: Viewer) -> Select[tuple[Notification]]:
         return (select(Notification).join(Post, Notification.post_id == Post.id)
@@ -75,3 +87,14 @@ class DatabaseNotificationService:
         self.db.execute(update(Notification).where(
             Notification.user_id == viewer.user_id, Notification.read_at.is_(None))
             .values(read_at=utcnow()))
+
+
+def notify(session: Session, user_ids: Iterable[int], post: Post, kind: str,
+           actor: User | None = None) -> int:
+    """Notify members about ``post`` (a plugin's announcement, a status change...).
+
+    :param kind: one of :data:`~forum_core.notifications.models.KINDS`.
+    :return: how many members were notified (never the actor; each member once).
+    """
+    return DatabaseNotificationService(session).notify(user_ids, post, kind,
+                                                       actor.id if actor else None)

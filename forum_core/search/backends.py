@@ -238,6 +238,8 @@ class WhooshBackend(SearchBackend):
             return q.Or([field_query(clause, "title"), field_query(clause, "body")])
 
         parts = [clause_query(clause) for clause in query.positive]
+        if query.any_clause:
+            parts = [q.Or(parts)]
         parts += [q.Not(clause_query(clause)) for clause in query.negative]
         filters = []
         if query.types:
@@ -274,10 +276,10 @@ def _lexeme(word: str) -> str:
     return "'" + word.replace("'", "''").replace("\\", "\\\\") + "'"
 
 
-def tsquery_text(clauses: Sequence[Clause]) -> str:
-    """A ``to_tsquery`` expression for ``clauses``; every word is quoted, so no input can
-    inject tsquery syntax."""
-    parts = []
+def tsquery_text(clauses: Sequence[Clause], any_clause: bool = False) -> str:
+    """A ``to_tsquery`` expression for ``clauses`` (all of them, or with ``any_clause`` any
+    of the positive ones); every word is quoted, so no input can inject tsquery syntax."""
+    parts, wanted = [], []
     for clause in clauses:
         lexemes = [_lexeme(word) for word in clause.words]
         if clause.prefix:
@@ -285,7 +287,10 @@ def tsquery_text(clauses: Sequence[Clause]) -> str:
         text = " <-> ".join(lexemes)
         if len(lexemes) > 1:
             text = f"({text})"
-        parts.append(f"!{text}" if clause.negated else text)
+        (parts if clause.negated or not any_clause else wanted).append(
+            f"!{text}" if clause.negated else text)
+    if wanted:
+        parts.insert(0, "(" + " | ".join(wanted) + ")")
     return " & ".join(parts)
 
 
@@ -332,7 +337,7 @@ class PostgresBackend(SearchBackend):
 
     def search(self, query: IndexQuery) -> list[Hit]:
         tsquery = func.to_tsquery(literal_column("'simple'::regconfig"),
-                                  tsquery_text(query.clauses))
+                                  tsquery_text(query.clauses, query.any_clause))
         stmt = select(SearchEntry.doc_type, SearchEntry.doc_key).where(TSVECTOR.op("@@")(tsquery))
         if query.types:
             stmt = stmt.where(SearchEntry.doc_type.in_(query.types))

@@ -58,6 +58,9 @@ class IndexQuery:
     status: str | None = None
     newest: bool = False
     limit: int = MAX_HITS
+    #: match documents with any of the positive clauses, best first (similar-content
+    #: suggestions), instead of all of them (a member's search)
+    any_clause: bool = False
 
     @property
     def positive(self) -> tuple[Clause, ...]:

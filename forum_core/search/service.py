@@ -28,7 +28,7 @@ from ..i18n import _
 from ..visibility import category_clause
 from .backends import Hit, SearchBackend
 from .documents import DocumentType, SearchDocument, SearchResult, plain_text, snippet
-from .query import MAX_HITS, IndexQuery, parse_text
+from .query import MAX_CLAUSES, MAX_HITS, Clause, IndexQuery, parse_text, words
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +221,33 @@ def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE
         result.snippet = snippet(result.text or plain_text(result.html), terms)
     page.params.pop("page", None)
     return page
+
+
+#: words shorter than this say little about whether two texts are alike
+SIMILAR_MIN_LENGTH = 3
+
+
+def find_similar(request: Any, text: str, types: Iterable[str] = (), limit: int = 5,
+                 exclude: Iterable[tuple[str, int]] = ()) -> list[SearchResult]:
+    """Up to ``limit`` documents the viewer may see that share the most words with ``text``
+    (a new topic's or idea's title, to point at possible duplicates), best first.
+
+    :param types: document type names to look in (all types when empty; unknown ones are
+        ignored).
+    :param exclude: ``(type, key)`` pairs to leave out, e.g. the document being edited.
+    """
+    terms = list(dict.fromkeys(w for w in words(text[:1000]) if len(w) >= SIMILAR_MIN_LENGTH))
+    index: SearchIndex = request.registry[INDEX_KEY]
+    wanted = tuple(t for t in types if t in index.types) if types else tuple(index.types)
+    if not terms or not wanted:
+        return []
+    readable = request.db.scalars(select(Category.id).where(category_clause(request.viewer)))
+    query = IndexQuery(tuple(Clause((word,)) for word in terms[:MAX_CLAUSES]), types=wanted,
+                       category_ids=(0, *readable), any_clause=True, limit=limit * 4)
+    skip = set(exclude)
+    found = [result for result in _visible(request, index, index.backend.search(query))
+             if (result.type, result.key) not in skip]
+    return found[:limit]
 
 
 def _visible(request: Any, index: SearchIndex, hits: list[Hit]) -> list[SearchResult]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..notifications.models import KINDS as NOTIFICATION_KINDS
 from ..search.documents import SearchResult
 
 REF = "#/components/schemas/"
@@ -60,8 +61,7 @@ COMPONENTS: dict[str, Any] = {
                         category={"type": ["string", "null"]}, status=STRING),
     "SearchPage": obj(items={"type": "array", "items": ref("SearchResult")}, links=ref("Links"),
                       total=INTEGER, capped=BOOLEAN),
-    "Notification": obj(id=INTEGER, kind={"type": "string", "enum": ["reply", "quote",
-                                                                      "mention"]},
+    "Notification": obj(id=INTEGER, kind={"type": "string", "enum": list(NOTIFICATION_KINDS)},
                         created_at=DATETIME, read=BOOLEAN,
                         actor={"oneOf": [ref("UserRef"), {"type": "null"}]},
                         topic_id=INTEGER, post_id=INTEGER, title=STRING, url=STRING),
