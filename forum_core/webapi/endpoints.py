@@ -139,7 +139,7 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 class SchemaChecker:
     """Checks a JSON value against the JSON Schema subset the API's request bodies use
     (type, properties, required, additionalProperties, minLength, maxLength, enum, minimum,
-    maximum, items, $ref to components), with translatable messages."""
+    maximum, items, minItems, maxItems, $ref to components), with translatable messages."""
 
     components: Mapping[str, Any] = field(default_factory=dict)
 
@@ -183,6 +183,13 @@ class SchemaChecker:
                 elif schema.get("additionalProperties") is False:
                     found.append({"field": f"{where}.{key}".lstrip("."),
                                   "message": _("is not a known field")})
+        if isinstance(value, list):
+            if len(value) < schema.get("minItems", 0):
+                return [{"field": name, "message": _("must have at least ${minimum} items",
+                                                     mapping={"minimum": schema["minItems"]})}]
+            if "maxItems" in schema and len(value) > schema["maxItems"]:
+                return [{"field": name, "message": _("must have at most ${maximum} items",
+                                                     mapping={"maximum": schema["maxItems"]})}]
         if isinstance(value, list) and "items" in schema:
             for number, item in enumerate(value):
                 found += self.errors(item, schema["items"], f"{where}[{number}]")

@@ -71,7 +71,7 @@ COMPONENTS: dict[str, Any] = {
     "PostBody": {**obj(body={"type": "string", "minLength": 1, "maxLength": 100_000}),
                  "additionalProperties": False},
 }
-for _name in ("Category", "Topic", "Post", "Notification", "UserRef"):
+for _name in ("Category", "Topic", "Post", "Notification", "UserRef", "SearchResult"):
     COMPONENTS[_name + "Page"] = page_of(_name)
 
 

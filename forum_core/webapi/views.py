@@ -20,7 +20,7 @@ from ..moderation.services import DatabaseModerationService
 from ..notifications.services import PER_PAGE as NOTIFICATIONS_PER_PAGE
 from ..notifications.services import DatabaseNotificationService
 from ..pagination import BadCursor
-from ..search.service import FILTERS, clean_params, run_search
+from ..search.service import FILTERS, clean_params, find_similar, run_search
 from .endpoints import ApiEndpoint, ApiProblem
 from .schemas import (
     category_json,
@@ -32,6 +32,9 @@ from .schemas import (
     user_json,
     user_ref,
 )
+
+#: possible duplicates offered while a title is typed
+SIMILAR_LIMIT = 5
 
 CURSOR = {"name": "cursor", "in": "query", "required": False,
           "description": "Where the page starts: the `next` link of the previous page.",
@@ -180,6 +183,16 @@ def search(context: Any, request: Request) -> dict[str, Any]:
                    next_cursor), "total": found.total, "capped": found.capped}
 
 
+def similar(context: Any, request: Request) -> dict[str, Any]:
+    """What the caller may see that shares words with ``text`` (e.g. a new topic's title)."""
+    text = request.GET.get("text", "")
+    if len(text) > 1000:
+        raise ApiProblem(400, _("Invalid request"), _("The text is too long."))
+    types = [t for t in request.GET.getall("type") if t][:10]
+    found = find_similar(request, text, types=types, limit=SIMILAR_LIMIT)
+    return {"items": [search_result_json(request, r) for r in found], "links": {"next": None}}
+
+
 def notifications(context: Any, request: Request) -> dict[str, Any]:
     raw = request.GET.get("cursor", "")
     if raw and (not raw.isdigit() or len(raw) > 18):
@@ -254,6 +267,16 @@ CORE_ENDPOINTS = [
     ApiEndpoint("search", "GET", "/search", search,
                 "Search what the caller may see", parameters=_search_parameters(),
                 response_schema=ref("SearchPage"), tag="search"),
+    ApiEndpoint("search.similar", "GET", "/similar", similar,
+                "Possible duplicates: what shares the most words with a text",
+                parameters=({"name": "text", "in": "query", "required": True,
+                             "description": "A title or sentence, e.g. of a new topic.",
+                             "schema": {"type": "string", "maxLength": 1000}},
+                            {"name": "type", "in": "query", "required": False,
+                             "description": "Document types to look in (all by default).",
+                             "schema": {"type": "array", "items": {"type": "string"}},
+                             "style": "form", "explode": True}),
+                response_schema=ref("SearchResultPage"), tag="search"),
     ApiEndpoint("notifications.list", "GET", "/notifications", notifications,
                 "The caller's notifications, newest first", permission="account",
                 parameters=(CURSOR,), response_schema=ref("NotificationPage"), signed_in=True,

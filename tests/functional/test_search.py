@@ -403,3 +403,24 @@ def test_writers_in_several_processes_share_the_whoosh_index(whoosh_board, tmp_p
         assert process.returncode == 0, errors
         assert "search index" not in errors, errors  # no failed or skipped index update
     assert count_text(search(board, q="walrus")) == "25 results"
+
+
+def test_similar_content_is_offered_for_a_new_title_and_respects_visibility(board):
+    make_topic(board, "mira", "general", "Dark mode for the editor", "Please add a dark theme.")
+    make_topic(board, "nils", "general", "Export invoices as PDF", "Accounting needs PDFs.")
+    make_topic(board, "mod", "staff", "Dark mode budget", "Confidential: staff only.")
+
+    def similar(app, text, **params):
+        answer = app.get("/api/v1/similar", params={"text": text, **params}, status=200)
+        return [item["title"] for item in answer.json["items"]]
+
+    # any shared word counts (a member's search needs all of them); the best match comes first
+    assert similar(board.app, "A dark editor please") == ["Dark mode for the editor"]
+    assert similar(board.app, "pdf export of invoices") == ["Export invoices as PDF"]
+    assert similar(board.app, "of a to") == []  # nothing but short words: nothing to compare
+    assert similar(board.app, "dark editor", type="post") == []
+    board.login("mod")
+    assert set(similar(board.app, "dark mode")) == {"Dark mode for the editor",
+                                                    "Dark mode budget"}
+    too_long = board.app.get("/api/v1/similar", params={"text": "x" * 1001}, status=400)
+    assert too_long.json["detail"] == "The text is too long."
