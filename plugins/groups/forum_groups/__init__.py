@@ -94,11 +94,24 @@ def forum_tpl_nav(request):
         request.route_path("groups.index"), escape(label))
 
 
+@hookimpl
+def forum_tpl_error_help(request):
+    """The same advice on every "not available" page: naming the group would tell outsiders
+    what a hidden group's space holds."""
+    text = request.translate(_(
+        "If the link leads into a group's space, ask the group's owner to invite you, or "
+        "join the group if it is open."))
+    label = request.translate(_("See the groups"))
+    return Markup('<p class="groups-help">{} <a href="{}">{}</a></p>').format(
+        escape(text), request.route_path("groups.index"), escape(label))
+
+
 def includeme(config):
     """Pages under /groups."""
     config.add_route("groups.index", "/")
     config.add_route("groups.new", "/new")
     config.add_route("groups.invite", "/invite/{token}")
+    config.add_route("groups.announce", "/announce")
     config.add_route("groups.group", "/{slug}")
     config.add_route("groups.manage", "/{slug}/manage")
     config.scan(".views")

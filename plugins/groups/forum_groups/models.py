@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum_core.api import Base, Category, User, utcnow
@@ -36,6 +36,8 @@ class Membership(Base):
         ForeignKey("groups_groups.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(10), default="member")
+    #: the member asked to get the group's announcements by e-mail too
+    email_announcements: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     group: Mapped[Group] = relationship()
@@ -72,7 +74,8 @@ class JoinRequest(Base):
 
 class Invitation(Base):
     """An invitation: to one member (``user_id``), or a link anyone holding it may use until
-    it expires (only the hash of its token is stored)."""
+    it expires (only the hash of its token is stored). A link sent by e-mail to someone who
+    has no account yet keeps the address (``email``) so the owners see who was invited."""
 
     __tablename__ = "groups_invitations"
 
@@ -82,9 +85,11 @@ class Invitation(Base):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), default=None, index=True)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
     invited_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
 
     group: Mapped[Group] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])

@@ -1,19 +1,23 @@
-"""What happens to groups: creating them and their spaces, joining, requests, invitations."""
+"""What happens to groups: creating them and their spaces, joining, requests, invitations,
+and announcements to one or more groups."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 
 from sqlalchemy import delete, func, select
 
-from forum_core.api import User, ValidationError, _, slugify, utcnow
+from forum_core.api import Category, Post, Topic, User, ValidationError, _, notify, slugify, utcnow
 
 from .models import KINDS, Group, Invitation, JoinRequest, Membership, Space
 
-RESERVED = {"new", "invite", "api"}
+RESERVED = {"new", "invite", "announce", "api"}
 INVITE_DAYS = 7
+#: a deliberately loose check: the address is proven by the mail reaching it
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def token_hash(token: str) -> str:
@@ -59,7 +63,26 @@ class GroupService:
                                     .order_by(JoinRequest.id)))
 
     def spaces(self, group: Group) -> list[Space]:
-        return list(self.db.scalars(select(Space).where(Space.group_id == group.id)))
+        return list(self.db.scalars(select(Space).join(Category)
+                                    .where(Space.group_id == group.id)
+                                    .order_by(Category.position, Category.id)))
+
+    def invitations(self, group: Group) -> list[Invitation]:
+        """Invitations not yet used or expired: to members, to e-mail addresses, links."""
+        return list(self.db.scalars(select(Invitation).where(
+            Invitation.group_id == group.id, Invitation.expires_at > utcnow())
+            .order_by(Invitation.id)))
+
+    def announceable(self, user: User | None, principals) -> list[Group]:
+        """The groups ``user`` may send announcements to: every group for administrators,
+        the groups they own for everyone else."""
+        if user is None:
+            return []
+        query = select(Group).order_by(Group.name)
+        if "role:admin" not in principals:
+            query = query.join(Membership).where(Membership.user_id == user.id,
+                                                 Membership.role == "owner")
+        return list(self.db.scalars(query))
 
     def pending_invitation(self, group: Group, user: User | None) -> Invitation | None:
         if user is None:
@@ -174,15 +197,78 @@ class GroupService:
             self.db.add(invitation)
         return invitation
 
-    def invitation_link(self, group: Group, inviter: User, days: int = INVITE_DAYS) -> str:
-        """A new invitation link's token (only its hash is stored)."""
+    def invitation_link(self, group: Group, inviter: User, days: int = INVITE_DAYS,
+                        email: str | None = None) -> str:
+        """A new invitation link's token (only its hash is stored); ``email`` is the address
+        it is sent to, for someone who has no account yet."""
         if not 1 <= days <= 90:
             raise ValidationError(_("A link is valid for 1 to 90 days."))
+        if email is not None:
+            email = email.strip().lower()
+            if len(email) > 254 or not EMAIL.match(email):
+                raise ValidationError(_("${email} is not an e-mail address.",
+                                        mapping={"email": email[:254]}))
         token = secrets.token_urlsafe(24)
-        self.db.add(Invitation(group_id=group.id, token_hash=token_hash(token),
+        self.db.add(Invitation(group_id=group.id, token_hash=token_hash(token), email=email,
                                invited_by_id=inviter.id,
                                expires_at=utcnow() + dt.timedelta(days=days)))
         return token
+
+    def revoke(self, group: Group, invitation_id: int) -> None:
+        found = self.db.scalar(select(Invitation).where(Invitation.id == invitation_id,
+                                                        Invitation.group_id == group.id))
+        if found is None:
+            raise ValidationError(_("That invitation does not exist (any more)."))
+        self.db.delete(found)
+
+    def set_email_announcements(self, group: Group, user: User, wanted: bool) -> None:
+        membership = self.membership(group, user)
+        if membership is None:
+            raise ValidationError(_("Only members get a group's announcements."))
+        membership.email_announcements = wanted
+
+    # -- announcements ---------------------------------------------------------------------
+
+    def announce(self, author: User, groups: list[Group], title: str, body: str,
+                 ) -> list[tuple[Group, Topic]]:
+        """Post the same announcement as a pinned topic in the first space of each group,
+        and notify each group's members (each member once per topic)."""
+        if not groups:
+            raise ValidationError(_("Choose at least one group."))
+        spaces = {}
+        for group in groups:
+            found = self.spaces(group)
+            if not found:
+                raise ValidationError(_("${name} has no space to post in yet.",
+                                        mapping={"name": group.name}))
+            spaces[group.id] = found[0].category
+        posted = []
+        for group in groups:
+            topic = self.content.create_topic(author, spaces[group.id], title, body)
+            topic.is_pinned = True
+            first = self.db.scalar(select(Post).where(Post.topic_id == topic.id,
+                                                      Post.number == 1))
+            notify(self.db, self.member_ids(group), first, "announcement", actor=author)
+            posted.append((group, topic))
+        return posted
+
+    def member_ids(self, group: Group) -> list[int]:
+        return list(self.db.scalars(select(Membership.user_id)
+                                    .where(Membership.group_id == group.id)))
+
+    def email_recipients(self, groups: list[Group], author: User) -> list[tuple[User, Group]]:
+        """Members of ``groups`` who want announcements by e-mail, each once (with one of
+        their groups among ``groups``), never the author or a banned member."""
+        by_id = {group.id: group for group in groups}
+        rows = self.db.execute(
+            select(User, Membership.group_id).join(Membership, Membership.user_id == User.id)
+            .where(Membership.group_id.in_(by_id), Membership.email_announcements.is_(True),
+                   User.id != author.id, User.status != "banned")
+            .order_by(User.id, Membership.group_id))
+        chosen: dict[int, tuple[User, Group]] = {}
+        for user, group_id in rows:
+            chosen.setdefault(user.id, (user, by_id[group_id]))
+        return list(chosen.values())
 
     def for_token(self, token: str) -> Invitation | None:
         if not token or len(token) > 100:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from forum_core.api import IContentService, IUserService, User, ValidationError, _
+from forum_core.api import IContentService, IUserService, ValidationError, _
 
 from . import group_ids
+from .messages import invite_by_mail, mail_announcement
 from .models import Group
 from .services import GroupService
 
@@ -54,7 +55,8 @@ def index(request):
     mine = my_groups(request)
     can_create = "role:admin" in request.principals or "role:moderator" in request.principals
     return {"groups": service.listed(list(mine), _is_admin(request)), "mine": mine,
-            "kinds": _kind_labels(request), "can_create": can_create}
+            "kinds": _kind_labels(request), "can_create": can_create,
+            "can_announce": bool(service.announceable(request.user, request.principals))}
 
 
 @view_config(route_name="groups.new", permission="moderate", renderer="groups/new.html")
@@ -91,6 +93,11 @@ def group_page(request):
             elif action == "leave":
                 service.leave(group, request.user)
                 notice = _("You left the group.")
+            elif action in ("email_on", "email_off"):
+                service.set_email_announcements(group, request.user, action == "email_on")
+                notice = _("You will get this group's announcements by e-mail.") \
+                    if action == "email_on" else _("You will no longer get this group's "
+                                                   "announcements by e-mail.")
             else:
                 raise ValidationError(_("Unknown action."))
         except ValidationError as exc:
@@ -110,6 +117,41 @@ def group_page(request):
             "notice": request.translate(notice) if notice else None}
 
 
+def _manage_action(request, service: GroupService, group: Group, action: str):
+    """Carry out one action of the manage page; returns (notice, invitation link or None)."""
+    name = request.POST.get("username", "").strip()[:254]
+    if action == "invite":
+        if not name:
+            raise ValidationError(_("Enter a username or an e-mail address."))
+        return invite_by_mail(request, service, group, name), None
+    if action == "link":
+        token = service.invitation_link(group, request.user)
+        return _("Share this link; it works for 7 days."), request.route_url("groups.invite",
+                                                                             token=token)
+    if action == "space":
+        category = service.add_space(group, request.POST.get("name", "")[:MAX_FIELD],
+                                     request.POST.get("description", "")[:MAX_FIELD])
+        return _("The space ${name} was created.", mapping={"name": category.name}), None
+    raw = request.POST.get("request_id", "") or request.POST.get("invitation_id", "")
+    number = int(raw) if raw.isdigit() and len(raw) < 18 else 0
+    if action in ("approve", "decline"):
+        service.decide(group, number, action == "approve")
+        return _("Done."), None
+    if action == "revoke":
+        service.revoke(group, number)
+        return _("The invitation was withdrawn."), None
+    if action not in ("owner", "member", "remove"):
+        raise ValidationError(_("Unknown action."))
+    target = request.find_service(IUserService).get_by_username(name) if name else None
+    if target is None:
+        raise ValidationError(_("There is no member ${author}.", mapping={"author": name}))
+    if action == "remove":
+        service.remove(group, target)
+        return _("${name} was removed from the group.", mapping={"name": target.name}), None
+    service.set_role(group, target, action)
+    return _("Done."), None
+
+
 @view_config(route_name="groups.manage", renderer="groups/manage.html")
 def manage(request):
     service = _service(request)
@@ -118,48 +160,42 @@ def manage(request):
         raise HTTPForbidden()
     error = notice = link = None
     if request.method == "POST":
-        action = request.POST.get("action", "")
-        users = request.find_service(IUserService)
         try:
-            target = None
-            if request.POST.get("username"):
-                name = request.POST["username"].strip()[:200]
-                target = users.get_by_username(name) or request.db.scalar(
-                    select(User).where(func.lower(User.email) == name.lower()))
-                if target is None:
-                    raise ValidationError(_("There is no member ${author}.",
-                                            mapping={"author": name}))
-            if action == "invite" and target is not None:
-                service.invite(group, request.user, target)
-                notice = _("${name} is invited; they accept on the group's page.",
-                           mapping={"name": target.name})
-            elif action == "link":
-                token = service.invitation_link(group, request.user)
-                link = request.route_url("groups.invite", token=token)
-                notice = _("Share this link; it works for 7 days.")
-            elif action in ("approve", "decline"):
-                raw = request.POST.get("request_id", "")
-                service.decide(group, int(raw) if raw.isdigit() else 0, action == "approve")
-                notice = _("Done.")
-            elif action in ("owner", "member") and target is not None:
-                service.set_role(group, target, action)
-                notice = _("Done.")
-            elif action == "remove" and target is not None:
-                service.remove(group, target)
-                notice = _("${name} was removed from the group.", mapping={"name": target.name})
-            elif action == "space":
-                category = service.add_space(group, request.POST.get("name", "")[:MAX_FIELD],
-                                             request.POST.get("description", "")[:MAX_FIELD])
-                notice = _("The space ${name} was created.", mapping={"name": category.name})
-            else:
-                raise ValidationError(_("Unknown action."))
+            notice, link = _manage_action(request, service, group, request.POST.get("action", ""))
         except ValidationError as exc:
             request.response.status = 400
             error = exc.message
     return {"group": group, "members": service.members(group), "requests": service.requests(group),
             "spaces": service.spaces(group), "kinds": _kind_labels(request), "link": link,
+            "invitations": service.invitations(group),
+            "can_announce": bool(service.announceable(request.user, request.principals)),
             "error": request.translate(error) if error else None,
             "notice": request.translate(notice) if notice else None}
+
+
+@view_config(route_name="groups.announce", renderer="groups/announce.html")
+def announce(request):
+    """Send one announcement to one or more groups: a pinned topic in each group's first
+    space, a notification to every member, an e-mail to those who asked for one."""
+    service = _service(request)
+    groups = service.announceable(request.user, request.principals)
+    if not groups:
+        raise HTTPForbidden()
+    values = {"title": "", "body": "", "chosen": set()}
+    if request.method == "POST":
+        chosen = set(request.POST.getall("group"))
+        values = {"title": request.POST.get("title", "")[:MAX_FIELD],
+                  "body": request.POST.get("body", "")[:100_000], "chosen": chosen}
+        targets = [group for group in groups if group.slug in chosen]
+        try:
+            posted = service.announce(request.user, targets, values["title"], values["body"])
+        except ValidationError as exc:
+            request.response.status = 400
+            return {"groups": groups, "error": request.translate(exc.message), "posted": [],
+                    **values}
+        mailed = mail_announcement(request, service, targets, posted)
+        return {"groups": groups, "error": None, "posted": posted, "mailed": mailed, **values}
+    return {"groups": groups, "error": None, "posted": [], **values}
 
 
 @view_config(route_name="groups.invite", renderer="groups/invite.html")

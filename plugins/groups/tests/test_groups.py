@@ -262,3 +262,206 @@ def test_the_json_api_lists_joins_and_hides_like_the_pages(board):
     doc = board.app.get("/api/v1/openapi.json").json
     assert {"/api/v1/groups", "/api/v1/groups/{slug}",
             "/api/v1/groups/{slug}/membership"} <= set(doc["paths"])
+
+
+def outbox(forum):
+    from tests.functional.test_accounts import outbox as read_outbox
+
+    return read_outbox(forum)
+
+
+def mail_text(message) -> str:
+    return message.get_payload(decode=True).decode("utf-8")
+
+
+def test_announcements_reach_the_chosen_groups_and_nobody_else(board):
+    partners, partners_space = new_group(board, "Partners", "invite")
+    testers, testers_space = new_group(board, "Testers", "open")
+    other, _ = new_group(board, "Other", "open")
+    owner = browser_for(board, "owner")
+    for who, slug in (("mira", partners), ("nils", testers), ("mira", testers)):
+        if slug == partners:
+            post_form(owner, f"/groups/{slug}/manage", action="invite", username=who)
+        post_form(browser_for(board, who), f"/groups/{slug}", action="join")
+    post_form(browser_for(board, "outsider"), f"/groups/{other}", action="join")
+    # mira wants the e-mails of both groups (and gets one message), in Dutch; nils does not
+    mira = browser_for(board, "mira")
+    for slug in (partners, testers):
+        page = post_form(mira, f"/groups/{slug}", action="email_on")
+        assert "by e-mail" in page.html.select_one(".notice").text
+    with board.session() as session:
+        session.scalar(select(User).where(User.username == "mira")).locale = "nl"
+    before = len(outbox(board))
+
+    # a plain member may not announce; an owner only to the groups they own
+    assert browser_for(board, "nils").app.get("/groups/announce", status="*").status_int == 403
+    form = owner.app.get("/groups/announce").forms["announce-form"]
+    assert {box._value for box in form.fields["group"]} == {partners, testers, other}
+    missing = post_form(owner, "/groups/announce", title="Price list 2027", body="See below.")
+    assert missing.status_int == 400 and "at least one group" in missing.text
+    sent = owner.app.post("/groups/announce", [
+        ("csrf_token", csrf(owner)), ("group", partners), ("group", testers),
+        ("title", "Price list 2027"), ("body", "The new prices apply from January.")])
+    assert "posted to 2 groups" in sent.text and "1 member will get it" in sent.text
+
+    # a pinned topic in each group's space, seen by its members only
+    for space in (partners_space, testers_space):
+        listing = browser_for(board, "boss").app.get(f"/c/{space}")
+        assert "Price list 2027" in listing.html.select_one("tr.pinned").text
+    for who, expected in (("mira", 2), ("nils", 1), ("outsider", 0)):
+        browser = browser_for(board, who)
+        notices = browser.app.get("/notifications").html.select(".notifications li")
+        texts = [li.text for li in notices if "Price list 2027" in li.text]
+        assert len(texts) == expected, who
+        found = browser.app.get("/search", params={"q": "prices january"})
+        assert len(titles_in(found)) == expected
+    assert "posted an announcement" in browser_for(board, "nils").app.get("/notifications").text
+
+    mails = outbox(board)[before:]
+    assert [m["To"] for m in mails] == ["mira@example.com"]
+    assert "Price list 2027" in mails[0]["Subject"]
+    body = mail_text(mails[0])
+    assert "aankondiging" in body and "/t/" in body  # in mira's language, with the link
+
+    # a group without a space cannot get announcements: nothing is posted anywhere
+    empty = browser_for(board, "boss")
+    form = empty.app.get("/groups/new").forms["group-form"]
+    form["name"], form["kind"] = "No space yet", "open"
+    form.submit()
+    refused = empty.app.post("/groups/announce", [
+        ("csrf_token", csrf(empty)), ("group", partners), ("group", "no-space-yet"),
+        ("title", "Second"), ("body", "Text")], status=400)
+    assert "No space yet has no space" in refused.text
+    with board.session() as session:
+        assert session.scalar(select(Topic).where(Topic.title == "Second")) is None
+
+
+def titles_in(page):
+    return [a.text for a in page.html.select(".search-results .listing-title")]
+
+
+def test_invitations_by_email_reach_people_without_an_account(board):
+    slug, space = new_group(board, "Partners", "invite")
+    owner = browser_for(board, "owner")
+    sent = post_form(owner, f"/groups/{slug}/manage", action="invite",
+                     username="New.Partner@Example.org")
+    assert "sent to new.partner@example.org" in sent.html.select_one(".notice").text
+    member = post_form(owner, f"/groups/{slug}/manage", action="invite", username="nils")
+    assert "told by e-mail" in member.text
+    bad = post_form(owner, f"/groups/{slug}/manage", action="invite", username="not an address")
+    assert bad.status_int == 400 and "There is no member not an address" in bad.text
+    mails = {m["To"]: mail_text(m) for m in outbox(board)}
+    assert f"/groups/{slug}" in mails["nils@example.com"]
+    link = next(word for word in mails["new.partner@example.org"].split()
+                if "/groups/invite/" in word)
+    listed = owner.app.get(f"/groups/{slug}/manage").html.select_one(".invitations").text
+    assert "new.partner@example.org" in listed and "nils" in listed.lower()
+
+    # the newcomer registers, opens the link again and is in
+    newcomer = board.another_browser()
+    page = newcomer.app.get(link)
+    assert "Create an account" in page.text and page.html.select_one("#accept-form") is None
+    form = newcomer.app.get("/register").forms["register-form"]
+    form["username"], form["email"] = "newbie", "new.partner@example.org"
+    form["password"] = form["password_again"] = "correct horse battery"
+    form.submit().follow()
+    newcomer.app.get(link).forms["accept-form"].submit().follow()
+    assert "Partners space" in newcomer.app.get("/").text
+
+    # an owner can withdraw an invitation: the link stops working
+    again = post_form(owner, f"/groups/{slug}/manage", action="invite",
+                      username="late@example.org")
+    assert again.status_int == 200
+    manage = owner.app.get(f"/groups/{slug}/manage")
+    revoke = [f for f in manage.forms.values() if f.fields.get("action")
+              and f["action"].value == "revoke"]
+    late_link = next(word for word in mail_text(outbox(board)[-1]).split()
+                     if "/groups/invite/" in word)
+    for form in revoke:
+        form.submit()
+    assert "not valid" in board.another_browser().app.get(late_link).text
+
+
+def test_not_available_pages_say_whom_to_ask_without_naming_the_group(board, planted):
+    outsider = browser_for(board, "outsider")
+    denied = outsider.app.get(f"/t/{planted['topic']}", status=404)
+    missing = outsider.app.get("/t/999999", status=404)
+    for page in (denied, missing):
+        help_text = page.html.select_one(".groups-help").text
+        assert "ask the group's owner" in help_text
+        assert "Inner circle" not in page.text
+    assert denied.html.select_one(".error-page").text == missing.html.select_one(
+        ".error-page").text
+    anonymous = board.another_browser().app.get(f"/t/{planted['topic']}", status=404)
+    assert "Sign in" in anonymous.text
+    assert "ask the group's owner" in anonymous.html.select_one(".groups-help").text
+
+
+def api_client(forum, username):
+    browser = browser_for(forum, username)
+    form = browser.app.get("/account").forms["create-token-form"]
+    form["token_name"] = "script"
+    token = form.submit().html.select_one("#new-token")["value"]
+    app = forum.another_browser().app
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def call(method, url, status=None, **body):
+        kwargs = {"headers": headers, "status": status or "*"}
+        if method == "get" or method == "delete":
+            return getattr(app, method)(url, **kwargs)
+        return getattr(app, method + "_json")(url, body, **kwargs)
+    return call
+
+
+def test_groups_are_managed_through_the_json_api(board):
+    mod, owner, mira = api_client(board, "mod"), api_client(board, "owner"), None
+    created = mod("post", "/api/v1/groups", name="API team", kind="request")
+    assert created.status_int == 201 and created.json["slug"] == "api-team"
+    assert mod("post", "/api/v1/groups", name="x", kind="request").status_int == 422
+    assert mod("post", "/api/v1/groups", name="Bad", kind="secret").status_int == 422
+    slug = "api-team"
+    space = mod("post", f"/api/v1/groups/{slug}/spaces", name="API lounge")
+    assert space.status_int == 201 and space.json["name"] == "API lounge"
+
+    mira = api_client(board, "mira")
+    assert mira("post", f"/api/v1/groups/{slug}/membership").json == {"state": "requested"}
+    assert mira("get", f"/api/v1/groups/{slug}/members").status_int == 403
+    assert mira("get", f"/api/v1/groups/{slug}/requests").status_int == 403
+    waiting = mod("get", f"/api/v1/groups/{slug}/requests").json["items"]
+    assert [r["username"] for r in waiting] == ["mira"]
+    assert mod("post", f"/api/v1/groups/{slug}/requests/{waiting[0]['id']}",
+               decision="approve").status_int == 204
+    assert mod("post", f"/api/v1/groups/{slug}/requests/999", decision="approve"
+               ).status_int == 404
+    members = mira("get", f"/api/v1/groups/{slug}/members").json["items"]
+    assert {m["username"]: m["role"] for m in members} == {"mod": "owner", "mira": "member"}
+
+    made = mod("patch", f"/api/v1/groups/{slug}/members/mira", role="owner")
+    assert made.json["role"] == "owner"
+    assert mod("patch", f"/api/v1/groups/{slug}/members/nobody", role="owner"
+               ).status_int == 404
+    invited = mira("post", f"/api/v1/groups/{slug}/invitations", to="nils")
+    assert invited.status_int == 201 and "nils" in invited.json["detail"].lower()
+    link = mira("post", f"/api/v1/groups/{slug}/invitation-links", days=3)
+    assert "/groups/invite/" in link.json["url"]
+    assert mira("post", f"/api/v1/groups/{slug}/invitation-links", days=91).status_int == 422
+
+    assert mira("patch", f"/api/v1/groups/{slug}/membership",
+                email_announcements=True).json["email_announcements"] is True
+    before = len(outbox(board))
+    announced = mod("post", "/api/v1/announcements", groups=[slug], title="Release day",
+                    body="Version 2 is out.")
+    assert announced.status_int == 201 and announced.json["emailed"] == 1
+    assert [m["To"] for m in outbox(board)[before:]] == ["mira@example.com"]
+    refused = owner("post", "/api/v1/announcements", groups=[slug], title="x", body="y")
+    assert refused.status_int == 422 and slug in refused.json["detail"]
+    assert mod("post", "/api/v1/announcements", groups=[], title="x", body="y"
+               ).status_int == 422
+
+    assert mod("delete", f"/api/v1/groups/{slug}/members/mira").status_int == 204
+    mira_sees = mira("get", "/api/v1/search?q=release").json["total"]
+    assert mira_sees == 0
+    doc = board.app.get("/api/v1/openapi.json").json
+    assert {"/api/v1/announcements", "/api/v1/groups/{slug}/members/{username}",
+            "/api/v1/groups/{slug}/invitations", "/api/v1/groups/{slug}/requests/{request_id}"
+            } <= set(doc["paths"])
