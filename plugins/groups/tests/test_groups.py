@@ -156,7 +156,8 @@ def surface_urls(planted):
                  f"/api/v1/posts/{post}"]
     for query in ("secret", "secret*", '"secret group"', "group -public"):
         urls += [f"/search?{urlencode({'q': query})}",
-                 f"/api/v1/search?{urlencode({'q': query})}"]
+                 f"/api/v1/search?{urlencode({'q': query})}",
+                 f"/api/v1/similar?{urlencode({'text': query})}"]
     return urls
 
 
