@@ -366,8 +366,11 @@ def plugin_revision(config_path: Path, plugin_id: str, message: str, autogenerat
     try:
         with engine.begin() as connection:
             cfg = alembic_config(branch, connection, prefixes)
+            # a plugin's first revision starts its own branch, labelled with its id
+            first = not any(branch.versions_dir.glob("*.py"))
             script = command.revision(cfg, message=message, autogenerate=autogenerate,
-                                      head=f"{branch.name}@head",
+                                      head="base" if first else f"{branch.name}@head",
+                                      branch_label=branch.name if first else None,
                                       version_path=str(branch.versions_dir))
     finally:
         engine.dispose()

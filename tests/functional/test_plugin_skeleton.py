@@ -70,6 +70,30 @@ class Tag(Base):
 """
 
 
+def test_a_plugins_first_revision_starts_its_own_branch(run_forum, tmp_path):
+    """A plugin written without the skeleton's first migration gets one from 'revision'."""
+    run_forum("plugin", "new", "notes", "--directory", str(tmp_path))
+    plugin_dir = tmp_path / "forum-notes"
+    versions = plugin_dir / "forum_notes" / "migrations" / "versions"
+    for old in versions.glob("*.py"):
+        old.unlink()
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--no-build-isolation", "--disable-pip-version-check", "--target",
+                    str(site), str(plugin_dir)], check=True, capture_output=True, timeout=300)
+    env = {"PYTHONPATH": f"{plugin_dir}:{site}"}
+    assert run_forum("init", "--no-input", "--plugins", "notes", env=env).returncode == 0
+    revision = run_forum("plugin", "revision", "notes", "-m", "first", "--autogenerate",
+                         env=env)
+    assert revision.returncode == 0, revision.stderr
+    (written,) = versions.glob("*.py")
+    text = written.read_text()
+    assert "branch_labels = ('notes',)" in text and "down_revision = None" in text
+    assert "op.create_table('notes_notes'" in text
+    migrated = run_forum("migrate", env=env)
+    assert migrated.returncode == 0 and "Migrating notes..." in migrated.stdout
+
+
 @pytest.mark.parametrize("bad_id", ["Notes", "1notes", "core", "no-dash", "x"])
 def test_plugin_ids_are_checked(run_forum, tmp_path, bad_id):
     result = run_forum("plugin", "new", bad_id, "--directory", str(tmp_path))
