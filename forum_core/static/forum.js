@@ -2,7 +2,9 @@
  *
  * - live preview of the Markdown being written (the server's own renderer, POST /preview);
  * - replying on a topic page without reloading it (the JSON API, with the form's CSRF token);
- * - completing @mentions from the first letters of a username (GET /api/v1/users).
+ * - completing @mentions from the first letters of a username (GET /api/v1/users);
+ * - while a new topic's title is typed, showing topics that may already answer it
+ *   (GET /api/v1/similar).
  *
  * Plain browser JavaScript, no build step. Texts come translated from data-* attributes.
  */
@@ -227,12 +229,52 @@
     textarea.addEventListener("blur", function () { setTimeout(close, 150); });
   }
 
+  function setUpSimilar(form) {
+    var title = form.querySelector("input[name=title]");
+    if (!title) { return; }
+    var box = document.createElement("section");
+    box.className = "similar";
+    box.setAttribute("aria-live", "polite");
+    box.hidden = true;
+    title.insertAdjacentElement("afterend", box);
+    var lookUp = debounce(function () {
+      var text = title.value.trim();
+      if (text.length < 8) { box.hidden = true; return; }
+      var url = "/api/v1/similar?type=" + encodeURIComponent(form.dataset.similarType || "topic") +
+        "&text=" + encodeURIComponent(text);
+      fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (response) { return response.ok ? response.json() : {items: []}; })
+        .then(function (answer) {
+          box.textContent = "";
+          box.hidden = answer.items.length === 0;
+          if (box.hidden) { return; }
+          var heading = document.createElement("p");
+          heading.textContent = form.dataset.similarLabel;
+          var list = document.createElement("ul");
+          answer.items.forEach(function (item) {
+            var link = document.createElement("a");
+            link.href = item.url;
+            link.target = "_blank";
+            link.textContent = item.title;
+            var entry = document.createElement("li");
+            entry.appendChild(link);
+            list.appendChild(entry);
+          });
+          box.appendChild(heading);
+          box.appendChild(list);
+        })
+        .catch(function () { box.hidden = true; });
+    }, 400);
+    title.addEventListener("input", lookUp);
+  }
+
   document.querySelectorAll("form[data-editor]").forEach(function (form) {
     var textarea = form.querySelector("textarea[name=body]");
     if (!textarea || !window.fetch) { return; }
     document.documentElement.classList.add("js");
     setUpPreview(form, textarea);
     setUpMentions(textarea);
+    if (form.dataset.similarLabel !== undefined) { setUpSimilar(form); }
     if (form.dataset.inlineReply !== undefined) { setUpInlineReply(form, textarea); }
   });
 })();

@@ -51,3 +51,21 @@ def test_preview_mentions_and_reply_without_reload(live_forum, page):
     expect(page.locator("#reply-form .form-error")).to_be_visible()
     expect(editor).not_to_have_value("")
     assert page.evaluate("window.sameDocument") is True
+
+
+def test_a_new_topic_title_shows_topics_that_may_answer_it(live_forum, page):
+    make_category(live_forum.forum, "General")
+    make_category(live_forum.forum, "Staff", read_access="moderators",
+                  topic_access="moderators", reply_access="moderators")
+    for name in ("mira", "nils"):
+        live_forum.create_user(name)
+    live_forum.create_user("mod", role="moderator")
+    make_topic(live_forum.forum, "nils", "general", "Printing invoices as PDF", "How?")
+    make_topic(live_forum.forum, "mod", "staff", "Invoices audit", "Staff only.")
+    sign_in(page, live_forum.url, "mira")
+    page.goto(f"{live_forum.url}/c/general/new")
+    page.fill("#title", "Cannot print my invoices")
+    box = page.locator(".similar")
+    expect(box.locator("a")).to_have_text(["Printing invoices as PDF"])  # not the staff topic
+    page.fill("#title", "Something else entirely")
+    expect(box).to_be_hidden()
