@@ -1,0 +1,171 @@
+"""Machine-readable views of the discussions: Atom feeds, the sitemap and robots.txt.
+
+Feeds show what the requester may see (a feed reader is usually anonymous); the sitemap and
+robots.txt are public documents, so they always list what an anonymous visitor may see, even
+when an administrator opens them. Both go through the visibility choke point like every page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import view_config
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..db import utcnow
+from ..i18n import _
+from ..rendering import plain_text
+from ..visibility import Viewer, category_clause, post_clause, topic_clause
+from .models import Category, Post, Topic
+
+ATOM = "http://www.w3.org/2005/Atom"
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+FEED_ITEMS = 30
+#: one sitemap file holds at most 50,000 addresses (sitemaps.org)
+SITEMAP_LIMIT = 50_000
+
+
+def _stamp(moment: dt.datetime | None) -> str:
+    moment = moment or utcnow()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _xml(root: ET.Element, content_type: str, request: Request) -> Response:
+    body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    response = Response(body, content_type=content_type, charset="utf-8")
+    # what a member sees in a feed is theirs: shared caches keep only anonymous answers
+    response.cache_control.private = request.user is not None
+    response.cache_control.max_age = 300
+    return response
+
+
+def _site_name(request: Request) -> str:
+    return request.site["site_name"] or request.registry.settings["forum.site_name"]
+
+
+def atom_feed(request: Request, title: str, page_url: str, entries: list[dict[str, Any]],
+              ) -> Response:
+    """An Atom 1.0 document; each entry has title, url, id, author, updated, text."""
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = title
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = page_url
+    ET.SubElement(feed, f"{{{ATOM}}}link", href=page_url, rel="alternate")
+    ET.SubElement(feed, f"{{{ATOM}}}link", href=request.url, rel="self")
+    newest = max((entry["updated"] for entry in entries), default=None)
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = _stamp(newest)
+    for item in entries:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = item["title"]
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = item["url"]
+        ET.SubElement(entry, f"{{{ATOM}}}link", href=item["url"], rel="alternate")
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = _stamp(item["updated"])
+        author = ET.SubElement(entry, f"{{{ATOM}}}author")
+        ET.SubElement(author, f"{{{ATOM}}}name").text = item["author"]
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = item["text"]
+    return _xml(feed, "application/atom+xml", request)
+
+
+def _topic_entries(request: Request, topics: list[Topic]) -> list[dict[str, Any]]:
+    """One entry per topic, its opening post as the summary (if the viewer may see it)."""
+    ids = [topic.id for topic in topics]
+    openers = {post.topic_id: post for post in request.db.scalars(
+        select(Post).where(Post.topic_id.in_(ids), Post.number == 1,
+                           post_clause(request.viewer)))} if ids else {}
+    return [{"title": topic.title, "author": topic.author.name, "updated": topic.created_at,
+             "url": request.route_url("content.topic", topic_id=topic.id, slug=topic.slug),
+             "text": plain_text(openers[topic.id].html) if topic.id in openers else ""}
+            for topic in topics]
+
+
+def _latest(request: Request, category: Category | None = None) -> list[Topic]:
+    query = (select(Topic).where(topic_clause(request.viewer))
+             .options(joinedload(Topic.author))
+             .order_by(Topic.created_at.desc(), Topic.id.desc()).limit(FEED_ITEMS))
+    if category is not None:
+        query = query.where(Topic.category_id == category.id)
+    return list(request.db.scalars(query))
+
+
+@view_config(route_name="content.feed_latest")
+def latest_feed(request: Request) -> Response:
+    """The newest topics of every category the requester may read."""
+    title = request.translate(_("Latest topics on ${site}", mapping={
+        "site": _site_name(request)}))
+    return atom_feed(request, title, request.route_url("core.home"),
+                     _topic_entries(request, _latest(request)))
+
+
+@view_config(route_name="content.feed_category", permission="view")
+def category_feed(context: Any, request: Request) -> Response:
+    category = context.category
+    title = request.translate(_("New topics in ${category}", mapping={
+        "category": category.name}))
+    return atom_feed(request, title, request.route_url("content.category", slug=category.slug),
+                     _topic_entries(request, _latest(request, category)))
+
+
+@view_config(route_name="content.feed_topic", permission="view")
+def topic_feed(context: Any, request: Request) -> Response:
+    """The newest posts of a topic."""
+    topic = context.topic
+    posts = list(request.db.scalars(
+        select(Post).where(Post.topic_id == topic.id, post_clause(request.viewer))
+        .options(joinedload(Post.author))
+        .order_by(Post.number.desc()).limit(FEED_ITEMS)))
+    page = request.route_url("content.topic", topic_id=topic.id, slug=topic.slug)
+    entries = [{"title": request.translate(_("${name} in ${topic}", mapping={
+                    "name": post.author.name, "topic": topic.title})),
+                "author": post.author.name, "updated": post.edited_at or post.created_at,
+                "url": f"{page}#post-{post.number}", "text": plain_text(post.html)}
+               for post in posts]
+    return atom_feed(request, topic.title, page, entries)
+
+
+def public_viewer(request: Request) -> Viewer:
+    """An anonymous visitor, whoever is asking."""
+    return Viewer(None, frozenset(), request.registry.forum.hooks)
+
+
+@view_config(route_name="content.sitemap")
+def sitemap(request: Request) -> Response:
+    """Every page an anonymous visitor (a search engine) may read."""
+    viewer = public_viewer(request)
+    ET.register_namespace("", SITEMAP)
+    urlset = ET.Element(f"{{{SITEMAP}}}urlset")
+
+    def add(url: str, modified: dt.datetime | None = None) -> None:
+        entry = ET.SubElement(urlset, f"{{{SITEMAP}}}url")
+        ET.SubElement(entry, f"{{{SITEMAP}}}loc").text = url
+        if modified is not None:
+            ET.SubElement(entry, f"{{{SITEMAP}}}lastmod").text = _stamp(modified)
+
+    add(request.route_url("core.home"))
+    for slug, modified in request.db.execute(
+            select(Category.slug, Category.last_post_at).where(category_clause(viewer))
+            .order_by(Category.position, Category.id)):
+        add(request.route_url("content.category", slug=slug), modified)
+    room = SITEMAP_LIMIT - len(urlset)
+    for topic_id, slug, modified in request.db.execute(
+            select(Topic.id, Topic.slug, Topic.last_post_at).where(topic_clause(viewer))
+            .order_by(Topic.last_post_at.desc(), Topic.id.desc()).limit(room)):
+        add(request.route_url("content.topic", topic_id=topic_id, slug=slug), modified)
+    response = _xml(urlset, "application/xml", request)
+    response.cache_control.private = False
+    return response
+
+
+@view_config(route_name="content.robots")
+def robots(request: Request) -> Response:
+    """Crawlers may read the discussions, not the pages made for one member."""
+    lines = ["User-agent: *", "Disallow: /account", "Disallow: /admin", "Disallow: /search",
+             "Disallow: /notifications", "Disallow: /api/",
+             f"Sitemap: {request.route_url('content.sitemap')}", ""]
+    return Response("\n".join(lines), content_type="text/plain", charset="utf-8")
