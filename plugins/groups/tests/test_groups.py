@@ -150,7 +150,8 @@ def surface_urls(planted):
             "/", "/u/owner", "/u/mira", "/notifications",
             f"/api/v1/topics/{topic}", f"/api/v1/topics/{topic}/posts",
             f"/api/v1/categories/{space}/topics", "/api/v1/categories", "/api/v1/users/owner",
-            "/api/v1/notifications"]
+            "/api/v1/notifications", "/latest.atom", f"/c/{space}/feed.atom",
+            f"/t/{topic}/feed.atom", "/sitemap.xml"]
     for post in planted["posts"]:
         urls += [f"/p/{post}/edit", f"/p/{post}/history", f"/p/{post}/flag",
                  f"/api/v1/posts/{post}"]
@@ -172,6 +173,7 @@ def test_nothing_leaks_to_non_members(board, planted, who):
     for url, text in pages.items():
         for secret in SECRETS:
             assert secret not in text, f"{secret} leaks on {url} to {who}"
+    assert "secret" not in pages["/sitemap.xml"].lower()  # not even the topic's slug
     space_page = browser.app.get(f"/c/{planted['space']}", status=404)
     assert "not available" in space_page.text
 
@@ -180,6 +182,9 @@ def test_nothing_leaks_to_non_members(board, planted, who):
 def test_members_and_admins_see_the_space_everywhere(board, planted, who):
     browser = browser_for(board, who)
     assert "Inner circle space" in browser.app.get("/").text
+    assert "SECRET-GROUP-TITLE" in browser.app.get("/latest.atom").text
+    assert "SECRET-GROUP-REPLY" in browser.app.get(f"/t/{planted['topic']}/feed.atom").text
+    assert "secret" not in browser.app.get("/sitemap.xml").text.lower()  # public, for all
     assert "SECRET-GROUP-TITLE" in browser.app.get(f"/c/{planted['space']}").text
     assert "SECRET-GROUP-REPLY" in browser.app.get(f"/t/{planted['topic']}").text
     found = browser.app.get("/search", params={"q": "secret"})
