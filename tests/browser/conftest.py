@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,19 +54,35 @@ class LiveForum:
 
 
 @pytest.fixture
-def live_forum(make_forum: Any) -> Iterator[LiveForum]:
+def make_live_forum(make_forum: Any) -> Iterator[Callable[..., LiveForum]]:
+    """Serve a forum over real HTTP with waitress: ``make_live_forum(plugins=[...],
+    prepare=callable)``; ``prepare(forum)`` runs before the server starts."""
     from waitress.server import create_server
 
     from forum_core import make_config
 
-    forum = make_forum()
-    app = make_config(forum.settings, forum.env).make_wsgi_app()
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="live-forum", daemon=True)
-    thread.start()
-    yield LiveForum(forum, f"http://127.0.0.1:{server.effective_port}")
-    server.close()
-    thread.join(timeout=5)
+    servers = []
+
+    def make(prepare: Callable[[Any], None] | None = None, **options: Any) -> LiveForum:
+        forum = make_forum(**options)
+        if prepare is not None:
+            prepare(forum)
+        app = make_config(forum.settings, forum.env).make_wsgi_app()
+        server = create_server(app, host="127.0.0.1", port=0, threads=4)
+        thread = threading.Thread(target=server.run, name="live-forum", daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        return LiveForum(forum, f"http://127.0.0.1:{server.effective_port}")
+
+    yield make
+    for server, thread in servers:
+        server.close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_forum(make_live_forum: Callable[..., LiveForum]) -> LiveForum:
+    return make_live_forum()
 
 
 def _new_page(chromium: Any, request: pytest.FixtureRequest, label: str, **options: Any,
