@@ -234,6 +234,20 @@ def forum_extra_css_urls(request: Request) -> list[str]:
 
 
 @hookspec
+def forum_extra_script_urls(request: Request) -> list[str]:
+    """Add scripts to every page, loaded with ``defer`` after the core's own.
+
+    Pages must work without them: a script only improves a page. No inline scripts: the
+    site may be served with a Content-Security-Policy that allows only script files.
+
+    :param request: The current request.
+    :return: A list of URLs, usually of the plugin's ``static/`` files.
+
+    Called from: ``forum_core/templates/base.html``.
+    """
+
+
+@hookspec
 def forum_tpl_nav(request: Request) -> str | None:
     """Add HTML to the main navigation bar of every page.
 

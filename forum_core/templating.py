@@ -121,6 +121,14 @@ def _css_urls(request: Request) -> list[str]:
     return urls
 
 
+def _script_urls(request: Request) -> list[str]:
+    urls: list[str] = []
+    for extra in request.registry.forum.hooks.collect("forum_extra_script_urls",
+                                                      request=request):
+        urls.extend(extra)
+    return urls
+
+
 @subscriber(BeforeRender)
 def add_template_globals(event: BeforeRender) -> None:
     request = event.get("request")
@@ -136,6 +144,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event["slot"] = lambda name, **context: render_slot(request, name, **context)
     event["static"] = lambda path: theme_static_url(request, path)
     event["css_urls"] = _css_urls(request)
+    event["script_urls"] = _script_urls(request)
     event["csrf_token"] = get_csrf_token(request)
     # dates and numbers in the request's language, through Babel
     locale = request.babel_locale
