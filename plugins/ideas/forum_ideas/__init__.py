@@ -1,0 +1,119 @@
+"""Idea boards: members submit ideas, vote for them and discuss them; staff set their status.
+
+An administrator turns a category into an idea board (``/ideas/boards``). Each idea is a core
+topic of that category (replies are its comments) with a row holding its status and votes, so
+everything the core does for topics (visibility, closed groups, moderation, search, feeds)
+applies to ideas as it is. The plugin adds the board pages, the roadmap, voting, statuses,
+merging of duplicates, a searchable "idea" document type and JSON API endpoints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyramid.authorization import Deny, Everyone
+from pyramid.renderers import render
+
+from forum_core.api import Markup, Plugin, _, escape, hookimpl
+
+from . import models  # noqa: F401  (registers the plugin's tables)
+from .models import Idea, IdeaBoard
+
+plugin = Plugin(
+    id="ideas",
+    description="Idea boards: submit ideas, vote for them, follow their status on a roadmap.",
+    api_version=1,
+)
+
+#: served by the core under /static/plugins/ideas (by path: an editable install has no
+#: package resources to read)
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _board_of(request, category_id: int) -> IdeaBoard | None:
+    return request.db.get(IdeaBoard, category_id)
+
+
+@hookimpl
+def forum_extra_acl(request, resource):
+    """On an idea board, topics are started through the plugin's own form (which makes them
+    ideas and shows similar ones first), so the core's "new topic" is refused there."""
+    category = getattr(resource, "category", None)
+    if category is None or getattr(resource, "topic", None) is not None:
+        return []
+    if _board_of(request, category.id) is None:
+        return []
+    return [(Deny, Everyone, "start_topic")]
+
+
+@hookimpl
+def forum_search_document_types():
+    from .search import IdeaDocuments
+
+    return [IdeaDocuments()]
+
+
+@hookimpl
+def forum_register_api_endpoints():
+    from .api import ENDPOINTS
+
+    return ENDPOINTS
+
+
+@hookimpl
+def forum_extra_script_urls(request):
+    return [request.static_path(str(STATIC / "ideas.js"))]
+
+
+@hookimpl
+def forum_extra_css_urls(request):
+    return [request.static_path(str(STATIC / "ideas.css"))]
+
+
+@hookimpl
+def forum_tpl_nav(request):
+    label = request.translate(_("Ideas"))
+    return Markup('<li><a class="nav-ideas" href="{}">{}</a></li>').format(
+        request.route_path("ideas.index"), escape(label))
+
+
+@hookimpl
+def forum_tpl_category(request, category):
+    """Links to the board, its roadmap and the new-idea form on a board's category page."""
+    board = _board_of(request, category.id)
+    if board is None:
+        return None
+    return Markup(render("ideas/_category_links.html", {"category": category}, request))
+
+
+@hookimpl
+def forum_tpl_topic(request, topic):
+    """An idea's status, note, votes and voting buttons (and the staff's forms)."""
+    board = _board_of(request, topic.category_id)
+    idea = request.db.get(Idea, topic.id)
+    if board is None or idea is None:
+        return None
+    from .views import topic_box
+
+    return Markup(render("ideas/_idea_box.html", topic_box(request, topic, idea, board),
+                         request))
+
+
+@hookimpl
+def forum_demo_data(session, admin):
+    from .demo import create_demo_ideas
+
+    create_demo_ideas(session, admin)
+
+
+def includeme(config):
+    """Pages under /ideas; the static routes come before the board's ``/{slug}``."""
+    config.add_route("ideas.index", "/")
+    config.add_route("ideas.boards", "/boards")
+    config.add_route("ideas.vote", "/i/{topic_id}/vote")
+    config.add_route("ideas.status", "/i/{topic_id}/status")
+    config.add_route("ideas.merge", "/i/{topic_id}/merge")
+    config.add_route("ideas.board", "/{slug}")
+    config.add_route("ideas.new", "/{slug}/new")
+    config.add_route("ideas.roadmap", "/{slug}/roadmap")
+    config.scan(".views")

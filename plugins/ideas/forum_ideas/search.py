@@ -1,0 +1,76 @@
+"""Ideas in the search index: document type "idea", filterable by status."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from forum_core.api import (
+    DocumentType,
+    Post,
+    SearchDocument,
+    SearchResult,
+    Topic,
+    _,
+    plain_text,
+    visible_posts,
+)
+
+from .models import STATUS_LABELS, Idea
+
+
+class IdeaDocuments(DocumentType):
+    """An idea: its title and description (the topic's first post), with its status."""
+
+    name = "idea"
+    label = _("Ideas")
+    item_label = _("Idea")
+    models = (Idea, Topic, Post)
+
+    statuses = tuple(STATUS_LABELS.items())
+
+    def changed(self, session, obj):
+        # called while the session flushes: no queries; keys that are not ideas are ignored
+        if isinstance(obj, Idea):
+            return (obj.topic_id,)
+        if isinstance(obj, Topic):
+            return (obj.id,)
+        if isinstance(obj, Post) and obj.number == 1:
+            return (obj.topic_id,)
+        return ()
+
+    def documents(self, session, keys=None):
+        last = 0
+        while True:
+            query = (select(Idea, Topic, Post).join(Topic, Topic.id == Idea.topic_id)
+                     .join(Post, (Post.topic_id == Topic.id) & (Post.number == 1))
+                     .order_by(Idea.topic_id))
+            if keys is not None:
+                query = query.where(Idea.topic_id.in_(list(keys)))
+            else:
+                query = query.where(Idea.topic_id > last).limit(500)
+            rows = session.execute(query).all()
+            for idea, topic, post in rows:
+                yield SearchDocument("idea", topic.id, topic.title, plain_text(post.html),
+                                     topic.created_at, topic.category_id, topic.user_id,
+                                     status=idea.status)
+            if keys is not None or not rows:
+                return
+            last = rows[-1][0].topic_id
+
+    def count(self, session):
+        return session.scalar(select(func.count()).select_from(Idea)) or 0
+
+    def results(self, request, keys):
+        # the opening post through the visibility choke point: its topic must be visible too
+        rows = request.db.execute(
+            visible_posts(request.viewer).add_columns(Idea)
+            .join(Idea, Idea.topic_id == Post.topic_id)
+            .where(Post.number == 1, Post.topic_id.in_(list(keys)))
+            .options(joinedload(Post.topic).joinedload(Topic.category),
+                     joinedload(Post.author)))
+        return {post.topic_id: SearchResult(
+            "idea", post.topic_id, post.topic.title,
+            request.route_path("content.topic", topic_id=post.topic_id, slug=post.topic.slug),
+            "", post.topic.created_at, post.author, post.topic.category, status=idea.status,
+            html=post.html) for post, idea in rows}

@@ -1,0 +1,649 @@
+"""The ideas plugin against a real forum: boards, submitting, voting, budgets, statuses,
+the roadmap, similar ideas, merging, exact counts under concurrency, the JSON API, search, and
+closed groups (fixtures from forum_core.testing, helpers from the core's tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+
+import pytest
+from forum_ideas.models import Idea, IdeaBoard, Vote
+from forum_ideas.services import IdeaService
+from sqlalchemy import func, select
+
+from forum_core.api import Category, Topic, User, utcnow
+from tests.functional.test_discussions import make_category
+
+BACKENDS = [pytest.param(False, id="sqlite"),
+            pytest.param(True, id="postgresql", marks=pytest.mark.postgres)]
+
+
+def csrf(browser):
+    return browser.app.get("/account").forms["create-token-form"]["csrf_token"].value
+
+
+def post_form(browser, url, **fields):
+    return browser.app.post(url, {**fields, "csrf_token": csrf(browser)}, status="*")
+
+
+def browser_for(forum, username=None):
+    browser = forum.another_browser()
+    if username:
+        browser.login(username)
+    return browser
+
+
+def category_id(forum, slug):
+    with forum.session() as session:
+        return session.scalar(select(Category.id).where(Category.slug == slug))
+
+
+def enable_board(forum, slug="ideas", budget=0, downvotes=False, admin="boss"):
+    fields = {"category_id": category_id(forum, slug), "enabled": "on",
+              "vote_budget": str(budget)}
+    if downvotes:
+        fields["downvotes"] = "on"
+    page = post_form(browser_for(forum, admin), "/ideas/boards", **fields)
+    assert page.status_int == 200, page.text
+    return page
+
+
+def submit(browser, slug, title, body="Please add this."):
+    """Submit an idea through the form, confirming when similar ideas are shown."""
+    form = browser.app.get(f"/ideas/{slug}/new").forms["idea-form"]
+    form["title"], form["body"] = title, body
+    response = form.submit(status="*")
+    if response.status_int == 200 and response.html.select_one("input[name=confirm]"):
+        response = response.forms["idea-form"].submit(status="*")
+    assert response.status_int == 303, response.text
+    return int(response.location.split("/t/")[1].split("/")[0])
+
+
+def vote(browser, topic_id, action="up"):
+    return post_form(browser, f"/ideas/i/{topic_id}/vote", action=action)
+
+
+def votes_of(forum, topic_id):
+    with forum.session() as session:
+        idea = session.get(Idea, topic_id)
+        rows = session.scalar(select(func.coalesce(func.sum(Vote.value), 0))
+                              .where(Vote.idea_id == topic_id))
+        return idea.votes, rows
+
+
+@pytest.fixture
+def board(make_forum):
+    forum = make_forum(plugins=["ideas"])
+    for name in ("mira", "nils", "olga", "petra"):
+        forum.create_user(name)
+    forum.create_user("boss", role="admin")
+    forum.create_user("mod", role="moderator")
+    make_category(forum, "Ideas")
+    make_category(forum, "General")
+    enable_board(forum)
+    return forum
+
+
+def test_only_admins_manage_boards_and_bad_settings_are_explained(board):
+    for who, expected in ((None, 403), ("mira", 403), ("mod", 403), ("boss", 200)):
+        status = browser_for(board, who).app.get("/ideas/boards", status="*").status_int
+        assert status in ((403, 404) if expected == 403 else (200,)), who
+    boss = browser_for(board, "boss")
+    refused = post_form(boss, "/ideas/boards", category_id=category_id(board, "general"),
+                        enabled="on", vote_budget="lots")
+    assert refused.status_int == 400 and "vote budget is a number" in refused.text
+    missing = post_form(boss, "/ideas/boards", category_id="999999", enabled="on")
+    assert missing.status_int == 400 and "Choose a category" in missing.text
+    assert "General is an idea board" in enable_board(board, "general", budget=3).text
+    with board.session() as session:
+        assert session.get(IdeaBoard, category_id(board, "general")).vote_budget == 3
+    off = post_form(boss, "/ideas/boards", category_id=category_id(board, "general"))
+    assert "no longer an idea board" in off.text
+    with board.session() as session:
+        assert session.get(IdeaBoard, category_id(board, "general")) is None
+
+
+def test_a_board_category_links_to_the_plugin_and_refuses_plain_topics(board):
+    mira = browser_for(board, "mira")
+    page = mira.app.get("/c/ideas")
+    links = {a["href"] for a in page.html.select(".idea-board-links a")}
+    assert links == {"/ideas/ideas/new", "/ideas/ideas", "/ideas/ideas/roadmap"}
+    assert page.html.select_one("a[href='/c/ideas/new']") is None
+    assert mira.app.get("/c/ideas/new", status="*").status_int in (403, 404)
+    assert browser_for(board).app.get("/ideas/ideas/new", status="*").status_int == 403
+    assert mira.app.get("/c/general").html.select_one(".idea-board-links") is None
+
+
+def test_submit_vote_take_back_and_comment(board):
+    mira, nils = browser_for(board, "mira"), browser_for(board, "nils")
+    idea = submit(mira, "ideas", "Dark mode for the dashboard", "It is too bright.")
+    assert "Dark mode for the dashboard" in nils.app.get("/ideas/ideas").text
+    assert vote(nils, idea).status_int == 303
+    assert vote(nils, idea).status_int == 303  # a second vote changes nothing
+    assert votes_of(board, idea) == (1, 1)
+    page = nils.app.get(f"/t/{idea}")
+    assert page.html.select_one(".idea-score").text == "1"
+    assert page.html.select_one("button[value=remove]") is not None
+    down = vote(nils, idea, "down")
+    assert down.status_int == 400 and "no votes against" in down.text
+    assert vote(nils, idea, "remove").status_int == 303
+    assert votes_of(board, idea) == (0, 0)
+    assert vote(nils, idea, "sideways").status_int == 400
+    assert browser_for(board).app.post(f"/ideas/i/{idea}/vote", {"action": "up"},
+                                       status="*").status_int in (400, 403)
+    assert vote(nils, 999999).status_int == 404
+    topic = nils.app.get(f"/t/{idea}")
+    form = [f for f in topic.forms.values() if f.action.endswith("/reply")][0]
+    form["body"] = "Yes please, my eyes hurt."
+    assert form.submit().status_int == 303
+    assert "my eyes hurt" in mira.app.get(f"/t/{idea}").text
+
+
+def test_forged_and_suspended_votes_are_refused(board):
+    idea = submit(browser_for(board, "mira"), "ideas", "Calendar sync")
+    nils = browser_for(board, "nils")
+    forged = nils.app.post(f"/ideas/i/{idea}/vote", {"action": "up"}, status="*")
+    assert forged.status_int == 400  # no CSRF token
+    with board.session() as session:
+        session.scalar(select(User).where(User.username == "nils")).status = "suspended"
+    assert vote(nils, idea).status_int == 403
+    assert votes_of(board, idea) == (0, 0)
+    assert nils.app.get(f"/t/{idea}").html.select_one("button[value=up]") is None
+
+
+def test_down_votes_where_the_board_allows_them(board):
+    enable_board(board, downvotes=True)
+    idea = submit(browser_for(board, "mira"), "ideas", "Remove the sidebar")
+    for name in ("nils", "olga"):
+        vote(browser_for(board, name), idea, "down")
+    vote(browser_for(board, "petra"), idea, "up")
+    assert votes_of(board, idea) == (-1, -1)
+    vote(browser_for(board, "olga"), idea, "up")  # turns round: -1 becomes +1
+    assert votes_of(board, idea) == (1, 1)
+
+
+def test_the_vote_budget_returns_votes_of_closed_ideas(board):
+    enable_board(board, budget=2)
+    mira, nils = browser_for(board, "mira"), browser_for(board, "nils")
+    ideas = [submit(mira, "ideas", title) for title in
+             ("Export as PDF", "Keyboard shortcuts", "Calendar sync")]
+    vote(nils, ideas[0])
+    vote(nils, ideas[1])
+    refused = vote(nils, ideas[2])
+    assert refused.status_int == 400 and "used all 2 of your votes" in refused.text
+    assert "You have used 2 of your 2 votes" in nils.app.get(f"/t/{ideas[2]}").text
+    post_form(browser_for(board, "mod"), f"/ideas/i/{ideas[0]}/status", status="done")
+    assert vote(nils, ideas[2]).status_int == 303  # the done idea gave its vote back
+    closed = vote(browser_for(board, "olga"), ideas[0])
+    assert closed.status_int == 400 and "closed" in closed.text
+    assert votes_of(board, ideas[0]) == (1, 1)
+
+
+def test_staff_set_a_status_with_a_note_and_voters_are_notified(board):
+    mira = browser_for(board, "mira")
+    idea = submit(mira, "ideas", "Single sign-on")
+    for name in ("nils", "olga"):
+        vote(browser_for(board, name), idea)
+    assert post_form(mira, f"/ideas/i/{idea}/status", status="planned").status_int == 403
+    mod = browser_for(board, "mod")
+    bad = post_form(mod, f"/ideas/i/{idea}/status", status="someday")
+    assert bad.status_int == 400 and "Choose one of the statuses" in bad.text
+    done = post_form(mod, f"/ideas/i/{idea}/status", status="planned",
+                     note="Coming in the spring release.")
+    assert done.status_int == 303
+    page = browser_for(board).app.get(f"/t/{idea}")
+    assert page.html.select_one(".idea-status .badge").text == "Planned"
+    assert page.html.select_one(".idea-note").text == "Coming in the spring release."
+    for name, told in (("nils", True), ("olga", True), ("petra", False)):
+        inbox = browser_for(board, name).app.get("/notifications").text
+        assert ("Single sign-on" in inbox) is told, name
+    assert page.html.select_one("#status-form") is None  # staff only
+    assert mod.app.get(f"/t/{idea}").html.select_one("#status-form") is not None
+
+
+def make_ideas(forum, count, slug="ideas", author="mira"):
+    """``count`` ideas made through the service (quicker than the form for listings)."""
+    from forum_core.content.services import DatabaseContentService
+    from forum_core.rendering import Cooker
+
+    with forum.session() as session:
+        user = session.scalar(select(User).where(User.username == author))
+        category = session.scalar(select(Category).where(Category.slug == slug))
+        service = IdeaService(session, DatabaseContentService(session, Cooker()))
+        return [service.submit(user, category, f"Idea number {n}", "Text").id
+                for n in range(count)]
+
+
+def add_votes(forum, topic_id, count, days_ago=0):
+    with forum.session() as session:
+        for n in range(count):
+            name = f"voter{topic_id}x{days_ago}x{n}"
+            session.add(User(username=name, email=f"{name}@example.com", password_hash="x"))
+        session.flush()
+        users = session.scalars(select(User.id).where(User.username.like(
+            f"voter{topic_id}x{days_ago}x%")))
+        when = utcnow() - dt.timedelta(days=days_ago)
+        for user_id in users:
+            session.add(Vote(idea_id=topic_id, user_id=user_id, value=1, created_at=when))
+        session.get(Idea, topic_id).votes += count
+
+
+def titles(page):
+    return [a.text for a in page.html.select(".idea-list .listing-title")]
+
+
+def test_board_sorts_filters_and_pages(board):
+    old, recent, fresh = make_ideas(board, 3)
+    add_votes(board, old, 5, days_ago=30)   # trending score 5
+    add_votes(board, recent, 3, days_ago=1)  # trending score 9
+    visitor = browser_for(board)
+    by_votes = titles(visitor.app.get("/ideas/ideas"))
+    assert by_votes == ["Idea number 0", "Idea number 1", "Idea number 2"]
+    assert titles(visitor.app.get("/ideas/ideas?sort=trending")) == [
+        "Idea number 1", "Idea number 0", "Idea number 2"]
+    assert titles(visitor.app.get("/ideas/ideas?sort=newest")) == [
+        "Idea number 2", "Idea number 1", "Idea number 0"]
+    post_form(browser_for(board, "mod"), f"/ideas/i/{recent}/status", status="planned")
+    assert titles(visitor.app.get("/ideas/ideas?status=planned")) == ["Idea number 1"]
+    for bad in ("sort=best", "status=maybe", "after=x", "after=1_2_3"):
+        page = visitor.app.get(f"/ideas/ideas?{bad}", status="*")
+        assert page.status_int == 400 and page.html.select_one(".form-error"), bad
+    make_ideas(board, 22)
+    seen, url = [], "/ideas/ideas?sort=newest"
+    while url:
+        page = visitor.app.get(url)
+        seen += titles(page)
+        found = page.html.select_one("a[rel=next]")
+        url = found["href"] if found else None
+    assert len(seen) == 25 and len(set(zip(seen, range(25), strict=True))) == 25
+    assert visitor.app.get("/ideas/nothing-here", status=404)
+
+
+def test_listing_query_counts_do_not_grow(board):
+    from sqlalchemy import event, update
+
+    make_ideas(board, 3)
+    visitor = browser_for(board, "nils")
+    engine = visitor.app.app.registry["forum.db_engine"]
+    urls = ("/ideas/ideas", "/ideas/ideas/roadmap", "/api/v1/ideas/boards/ideas/ideas",
+            "/api/v1/ideas/boards/ideas/roadmap")
+    counts = {url: [] for url in urls}
+    current = []
+
+    def count(*args):
+        current[-1] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for more in (0, 15):
+            make_ideas(board, more, author="olga" if more else "mira")
+            with board.session() as session:
+                session.execute(update(Idea).values(status="planned"))
+            for url in urls:
+                current.append(0)
+                assert visitor.app.get(url).status_int == 200
+                counts[url].append(current[-1])
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    for url, found in counts.items():
+        assert found[0] == found[1], (url, found)
+
+
+def test_roadmap_groups_ideas_by_status(board):
+    ideas = make_ideas(board, 4)
+    mod = browser_for(board, "mod")
+    for topic_id, status in zip(ideas, ("planned", "in_progress", "done", "declined"),
+                                strict=True):
+        post_form(mod, f"/ideas/i/{topic_id}/status", status=status)
+    page = browser_for(board).app.get("/ideas/ideas/roadmap")
+    column = {section["id"]: [a.text for a in section.select("li a")]
+              for section in page.html.select(".roadmap-column")}
+    assert column == {"roadmap-under_review": [], "roadmap-planned": ["Idea number 0"],
+                      "roadmap-in_progress": ["Idea number 1"],
+                      "roadmap-done": ["Idea number 2"]}
+
+
+def test_similar_ideas_are_suggested_before_submitting(board):
+    mira, nils = browser_for(board, "mira"), browser_for(board, "nils")
+    existing = submit(mira, "ideas", "Dark mode for the dashboard")
+    form = nils.app.get("/ideas/ideas/new").forms["idea-form"]
+    form["title"], form["body"] = "A dark dashboard theme", "Night owls need it."
+    shown = form.submit()
+    assert shown.status_int == 200  # nothing created yet: suggestions and a confirmation
+    assert [a["href"] for a in shown.html.select("#idea-suggestions a")] == [
+        f"/t/{existing}/dark-mode-for-the-dashboard"]
+    created = shown.forms["idea-form"].submit()
+    assert created.status_int == 303
+    # the script's JSON suggestions, from the API
+    found = nils.app.get("/api/v1/ideas/boards/ideas/similar",
+                         params={"title": "dashboard dark"}).json["items"]
+    assert {item["id"] for item in found} >= {existing}
+    assert all(item["status"] == "new" for item in found)
+    # an invalid title is explained, not a crash
+    form = nils.app.get("/ideas/ideas/new").forms["idea-form"]
+    form["title"], form["body"] = "x", "too short"
+    refused = form.submit(status="*")
+    assert refused.status_int == 400 and "A title has" in refused.text
+
+
+def test_the_page_loads_the_plugin_script_without_inline_code(board):
+    page = browser_for(board, "mira").app.get("/ideas/ideas/new")
+    scripts = page.html.select("script")
+    assert all(script.get("src") for script in scripts)
+    src = [s["src"] for s in scripts if "ideas.js" in s["src"]]
+    assert src and "ideas/boards/ideas/similar" in page.html.select_one(
+        "#idea-form")["data-similar-url"]
+    assert "fetch(" in browser_for(board).app.get(src[0]).text
+
+
+def test_merging_moves_votes_without_counting_anyone_twice(board):
+    mira = browser_for(board, "mira")
+    duplicate, target = make_ideas(board, 2)
+    for name, ideas in (("nils", (duplicate, target)), ("olga", (duplicate,)),
+                        ("petra", (target,))):
+        for topic_id in ideas:
+            vote(browser_for(board, name), topic_id)
+    assert post_form(mira, f"/ideas/i/{duplicate}/merge", into=str(target)).status_int == 403
+    mod = browser_for(board, "mod")
+    bad = post_form(mod, f"/ideas/i/{duplicate}/merge", into="nonsense")
+    assert bad.status_int == 400 and "no idea with that number" in bad.text
+    itself = post_form(mod, f"/ideas/i/{duplicate}/merge", into=str(duplicate))
+    assert itself.status_int == 400 and "into itself" in itself.text
+    merged = post_form(mod, f"/ideas/i/{duplicate}/merge", into=f"http://x/t/{target}/slug",
+                       note="Same request.")
+    assert merged.status_int == 303
+    assert votes_of(board, target) == (3, 3)
+    assert votes_of(board, duplicate) == (0, 0)
+    page = browser_for(board).app.get(f"/t/{duplicate}")
+    assert page.html.select_one(".merged-into")["href"].startswith(f"/t/{target}/")
+    assert page.html.select_one(".idea-status .badge").text == "Merged"
+    closed = vote(browser_for(board, "petra"), duplicate)
+    assert closed.status_int == 400 and "closed" in closed.text
+    assert "Idea number 0" in browser_for(board, "olga").app.get("/notifications").text
+
+
+@pytest.mark.parametrize("postgres", BACKENDS)
+def test_concurrent_votes_keep_counts_exact(make_forum, postgres):
+    from forum_core.content.services import DatabaseContentService
+    from forum_core.db import make_session_factory, open_session
+    from forum_core.rendering import Cooker
+
+    forum = make_forum(plugins=["ideas"], postgres=postgres)
+    threads, rounds = 8, 6
+    for n in range(threads):
+        forum.create_user(f"voter{n}")
+    with forum.session() as session:
+        content = DatabaseContentService(session, Cooker())
+        category = content.create_category("Ideas")
+        service = IdeaService(session, content)
+        service.configure_board(category, True)
+        author = session.scalar(select(User).where(User.username == "voter0"))
+        ideas = [service.submit(author, category, f"Busy idea {n}", "Go").id for n in range(3)]
+    sessions = make_session_factory(forum.engine, write=True)
+    errors, start = [], threading.Barrier(threads)
+
+    def worker(index):
+        try:
+            start.wait()
+            for n in range(rounds):
+                for topic_id in ideas:
+                    session = open_session(sessions)
+                    try:
+                        service = IdeaService(session)
+                        user = session.scalar(select(User).where(
+                            User.username == f"voter{index}"))
+                        idea = session.get(Idea, topic_id)
+                        board = session.get(IdeaBoard, session.get(Topic, topic_id)
+                                            .category_id)
+                        # everyone votes each round; odd threads take it back on odd rounds
+                        if index % 2 and n % 2:
+                            service.unvote(idea, user)
+                        else:
+                            service.vote(idea, board, user, 1)
+                        session.commit()
+                    finally:
+                        session.close()
+        except BaseException as exc:  # reported below with the thread's failure
+            errors.append(exc)
+
+    workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join(timeout=120)
+    assert not errors, errors[:3]
+    for topic_id in ideas:
+        counted, rows = votes_of(forum, topic_id)
+        assert counted == rows, topic_id
+        # even threads end with a vote; odd threads' last round (n=5) took it back
+        assert counted == threads // 2, topic_id
+
+
+def api_token(forum, username):
+    browser = browser_for(forum, username)
+    form = browser.app.get("/account").forms["create-token-form"]
+    form["token_name"] = "script"
+    token = form.submit().html.select_one("#new-token")["value"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_json_api_reads_votes_and_sets_statuses(board):
+    ideas = make_ideas(board, 3)
+    nils, mod, mira = api_token(board, "nils"), api_token(board, "mod"), api_token(board, "mira")
+    app = board.app
+    idea = app.put_json(f"/api/v1/ideas/{ideas[1]}/vote", {"value": 1}, headers=nils).json
+    assert (idea["votes"], idea["my_vote"], idea["status"]) == (1, 1, "new")
+    listed = app.get("/api/v1/ideas/boards/ideas/ideas", headers=nils).json
+    assert [i["id"] for i in listed["items"]][0] == ideas[1]
+    assert listed["items"][0]["my_vote"] == 1 and listed["links"]["next"] is None
+    refused = app.put_json(f"/api/v1/ideas/{ideas[1]}/vote", {"value": -1}, headers=nils,
+                           status=422)
+    assert "no votes against" in refused.json["detail"]
+    assert app.put_json(f"/api/v1/ideas/{ideas[1]}/vote", {"value": 5}, headers=nils,
+                        status=422).content_type == "application/problem+json"
+    forbidden = app.put_json(f"/api/v1/ideas/{ideas[1]}/status", {"status": "planned"},
+                             headers=mira, status=403)
+    assert forbidden.content_type == "application/problem+json"
+    planned = app.put_json(f"/api/v1/ideas/{ideas[1]}/status",
+                           {"status": "planned", "note": "Soon."}, headers=mod).json
+    assert (planned["status"], planned["status_note"]) == ("planned", "Soon.")
+    only = app.get("/api/v1/ideas/boards/ideas/ideas?status=planned").json["items"]
+    assert [i["id"] for i in only] == [ideas[1]]
+    roadmap = app.get("/api/v1/ideas/boards/ideas/roadmap").json["columns"]
+    assert {c["status"]: [i["id"] for i in c["items"]] for c in roadmap}["planned"] == [ideas[1]]
+    back = app.delete(f"/api/v1/ideas/{ideas[1]}/vote", headers=nils).json
+    assert (back["votes"], back["my_vote"]) == (0, 0)
+    merged = app.post_json(f"/api/v1/ideas/{ideas[0]}/merge", {"into": ideas[2]},
+                           headers=mod).json
+    assert merged["id"] == ideas[2]
+    assert app.get(f"/api/v1/ideas/{ideas[0]}").json["merged_into"] == ideas[2]
+    assert app.get("/api/v1/ideas/999999", status=404).content_type == \
+        "application/problem+json"
+    assert app.get("/api/v1/ideas/boards/ideas/ideas?sort=best", status=400)
+    assert app.get("/api/v1/ideas/boards/ideas/ideas?cursor=zz", status=400)
+    assert app.put_json(f"/api/v1/ideas/{ideas[2]}/vote", {"value": 1}, status="*"
+                        ).status_int in (400, 401)
+    doc = app.get("/api/v1/openapi.json").json
+    assert {"/api/v1/ideas/boards/{slug}/ideas", "/api/v1/ideas/boards/{slug}/roadmap",
+            "/api/v1/ideas/{idea_id}", "/api/v1/ideas/{idea_id}/vote",
+            "/api/v1/ideas/{idea_id}/status"} <= set(doc["paths"])
+    assert doc["paths"]["/api/v1/ideas/{idea_id}/vote"]["put"]["tags"] == ["ideas"]
+
+
+def test_ideas_are_searchable_by_status(board):
+    first, second = make_ideas(board, 2)
+    post_form(browser_for(board, "mod"), f"/ideas/i/{second}/status", status="planned")
+    page = browser_for(board).app.get("/search", params={"q": "idea", "type": "idea",
+                                                         "status": "planned"})
+    found = [a["href"] for a in page.html.select("a") if a.get("href", "").startswith("/t/")]
+    assert any(href.startswith(f"/t/{second}/") for href in found)
+    assert not any(href.startswith(f"/t/{first}/") for href in found)
+    api = browser_for(board).app.get("/api/v1/search", params={
+        "q": "idea", "type": "idea", "status": "new"}).json
+    assert api["total"] == 1
+
+
+@pytest.fixture
+def group_board(make_forum):
+    """An idea board inside a closed group's space, with one idea by a member."""
+    from plugins.groups.tests.test_groups import new_group
+
+    forum = make_forum(plugins=["ideas", "groups"])
+    for name in ("owner", "mira", "outsider"):
+        forum.create_user(name)
+    forum.create_user("boss", role="admin")
+    forum.create_user("mod", role="moderator")
+    make_category(forum, "General")
+    _slug, space = new_group(forum, "Inner circle", "invite")
+    enable_board(forum, space)
+    idea = submit(browser_for(forum, "owner"), space, "SECRET-IDEA-TITLE",
+                  "SECRET-IDEA-BODY")
+    with forum.session() as session:
+        session.add(Vote(idea_id=idea, user_id=session.scalar(
+            select(User.id).where(User.username == "owner"))))
+        session.get(Idea, idea).votes = 1
+    return forum, space, idea
+
+
+@pytest.mark.parametrize("who", [None, "outsider", "mod"])
+def test_a_group_board_is_invisible_to_non_members(group_board, who):
+    forum, space, idea = group_board
+    browser = browser_for(forum, who)
+    urls = ["/ideas/", f"/ideas/{space}", f"/ideas/{space}/roadmap", f"/ideas/{space}/new",
+            f"/t/{idea}", f"/api/v1/ideas/{idea}", f"/api/v1/ideas/boards/{space}/ideas",
+            f"/api/v1/ideas/boards/{space}/roadmap",
+            f"/api/v1/ideas/boards/{space}/similar?title=secret+idea+title",
+            "/search?q=secret&type=idea", "/api/v1/search?q=secret&type=idea",
+            "/search?q=secret"]
+    for url in urls:
+        response = browser.app.get(url, status="*")
+        assert response.status_int in (200, 403, 404), url
+        assert "SECRET-IDEA" not in response.text, url
+    for url in urls[1:6]:
+        assert browser.app.get(url, status="*").status_int in (403, 404), url
+    if who:
+        assert vote(browser, idea).status_int == 404
+        assert post_form(browser, f"/ideas/i/{idea}/status",
+                         status="planned").status_int in (403, 404)
+
+
+@pytest.mark.parametrize("who", ["owner", "boss"])
+def test_group_members_see_their_board(group_board, who):
+    forum, space, idea = group_board
+    browser = browser_for(forum, who)
+    assert "SECRET-IDEA-TITLE" in browser.app.get(f"/ideas/{space}").text
+    assert browser.app.get(f"/api/v1/ideas/{idea}").json["votes"] == 1
+    assert "SECRET-IDEA-TITLE" in browser.app.get(
+        "/search", params={"q": "secret", "type": "idea"}).text
+
+
+@pytest.mark.parametrize("language", ["nl", "ru"])
+def test_idea_pages_are_translated(board, language):
+    from babel.messages.pofile import read_po
+    from forum_ideas import __file__ as package_file
+
+    idea = submit(browser_for(board, "mira"), "ideas", "Vraagje")
+    locale = Path(package_file).parent / "locale"
+    with open(locale / language / "LC_MESSAGES" / "forum.po", "rb") as handle:
+        english = {m.id for m in read_po(handle) if m.id and not m.pluralizable
+                   and "%(" not in m.id and "${" not in m.id and m.string != m.id}
+    with board.session() as session:
+        session.scalar(select(User).where(User.username == "mod")).locale = language
+        # the category's name is the members' text, not the plugin's
+        session.scalar(select(Category).where(Category.slug == "ideas")).name = "Wensen"
+    mod = browser_for(board, "mod")
+    seen = set()
+    for url in ("/ideas/", "/ideas/ideas", "/ideas/ideas/roadmap", "/ideas/ideas/new",
+                f"/t/{idea}", "/c/ideas"):
+        page = mod.app.get(url)
+        texts = {" ".join(t.split()) for t in page.html.find_all(string=True)}
+        assert not texts & english, (url, texts & english)
+        seen |= texts
+    assert seen & {"Ideeën", "Идеи"}
+
+
+@pytest.mark.parametrize("postgres", BACKENDS)
+def test_models_match_the_migration(make_forum, postgres):
+    """Autogenerate finds nothing to do for the plugin's tables."""
+    import warnings
+
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from forum_core.api import Base
+
+    forum = make_forum(plugins=["ideas"], postgres=postgres)
+
+    def ours(obj, name, type_, reflected, compare_to):
+        table = obj if type_ == "table" else getattr(obj, "table", None)
+        return table is not None and table.name.startswith("ideas_")
+
+    with forum.engine.connect() as conn, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*expression-based index")
+        context = MigrationContext.configure(conn, opts={"include_object": ours,
+                                                         "compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_demo_data_makes_an_ideas_board(tmp_path):
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("FORUM_")}
+    result = subprocess.run([str(Path(sys.executable).with_name("forum")),
+                             "init", "--demo", "--no-input", "--config", "forum.ini",
+                             "--plugins", "ideas"], cwd=tmp_path, env=environ,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    db = sqlite3.connect(tmp_path / "var" / "forum.sqlite")
+    statuses = dict(db.execute("SELECT t.title, i.status FROM ideas_ideas i "
+                               "JOIN topics t ON t.id = i.topic_id").fetchall())
+    exact = db.execute("SELECT count(*) FROM ideas_ideas i WHERE i.votes != (SELECT "
+                       "count(*) FROM ideas_votes v WHERE v.idea_id = i.topic_id)").fetchone()
+    boards = db.execute("SELECT count(*) FROM ideas_boards").fetchone()[0]
+    db.close()
+    assert boards == 1 and exact == (0,)
+    assert statuses["Dark mode for the dashboard"] == "planned"
+    assert {"new", "under_review", "planned", "in_progress", "done"} <= set(statuses.values())
+
+
+def test_the_ideas_api_keeps_to_its_openapi_document(board, monkeypatch):
+    """Generated requests (bounded) against the ideas endpoints: no 5xx, and every answer as
+    the OpenAPI document describes it."""
+    import secrets
+
+    import schemathesis
+    import whoosh.codec.base
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    # as in the core's schema test: Hypothesis reseeds random, which names Whoosh segments
+    monkeypatch.setattr(whoosh.codec.base, "random_name",
+                        lambda size=28: secrets.token_hex(size)[:size])
+    ideas = make_ideas(board, 3)
+    vote(browser_for(board, "nils"), ideas[0])
+    auth = api_token(board, "mod")
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", board.app.app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    operations = [op for op in operations if op.definition.raw.get("tags") == ["ideas"]]
+    assert len(operations) == 8
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance,
+              response_schema_conformance]
+    for operation in operations:
+        @given(case=operation.as_strategy())
+        @settings(max_examples=25, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        def check(case):
+            for headers in (auth, {}):
+                case.call_and_validate(headers=headers, checks=checks)
+
+        check()
