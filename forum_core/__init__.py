@@ -22,8 +22,9 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Everyon
 from pyramid.config import Configurator
 from pyramid.csrf import CookieCSRFStoragePolicy
 from pyramid.router import Router
-from pyramid.tweens import MAIN
+from pyramid.tweens import INGRESS, MAIN
 
+from . import pagecache  # noqa: F401  (every session in every process bumps its generation)
 from .accounts.security import RESTRICTED
 from .environment import ForumEnvironment, load_environment
 from .errors import StartupError
@@ -82,6 +83,10 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.set_default_csrf_options(require_csrf=True, callback=csrf_applies)
     # oversized bodies are refused before any view reads them (inside the error pages)
     config.add_tween("forum_core.tweens.input_guard_tween_factory", over=MAIN)
+    # anonymous visitors' pages from memory, while nothing they could see has changed
+    config.add_tween("forum_core.pagecache.page_cache_tween_factory", under=INGRESS)
+    if settings["forum.count_queries"]:
+        config.add_tween("forum_core.tweens.query_count_tween_factory", over=MAIN)
     # Jinja2 templates, themes, static files and template slots
     config.include(".templating")
     config.add_route("core.home", "/")

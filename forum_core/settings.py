@@ -172,6 +172,15 @@ CORE_SETTINGS = SettingsGroup(
                 _("Search index: whoosh (files in <data_dir>/search, one machine) or postgresql "
                   "(full-text search in the forum's PostgreSQL database, for several machines)."),
                 choices=("whoosh", "postgresql")),
+        Setting("page_cache_entries", "int", 1000,
+                _("Pages kept in memory for visitors who are not signed in (0: no cache)."),
+                minimum=0),
+        Setting("page_cache_seconds", "int", 60,
+                _("Longest time a cached page is served, in seconds; any change to what "
+                  "visitors see makes cached pages stale at once."), minimum=1),
+        Setting("count_queries", "bool", False,
+                _("Add the header X-Forum-Queries (SQL statements run for the request) to "
+                  "every response, for benchmarks and profiling.")),
     ],
 )
 

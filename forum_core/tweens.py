@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
@@ -61,3 +62,27 @@ def _close_body(request: Request) -> None:
 
 class InvalidText(ValueError):
     """A query or form holds bytes that are not UTF-8 text."""
+
+
+_queries = threading.local()
+
+
+def _count_statement(*args: Any) -> None:
+    _queries.count = getattr(_queries, "count", 0) + 1
+
+
+def query_count_tween_factory(handler: Callable[[Request], Response], registry: Registry,
+                              ) -> Callable[[Request], Any]:
+    """``X-Forum-Queries``: how many SQL statements the request ran (``forum.count_queries``).
+    Counted per thread, as waitress answers each request in one thread."""
+    from sqlalchemy import event
+
+    event.listen(registry["forum.db_engine"], "before_cursor_execute", _count_statement)
+
+    def query_count_tween(request: Request) -> Response:
+        _queries.count = 0
+        response = handler(request)
+        response.headers["X-Forum-Queries"] = str(_queries.count)
+        return response
+
+    return query_count_tween

@@ -19,6 +19,7 @@ class SearchEntry(Base):
     a match in the title ranks higher). Migration core_0007 adds the GIN index PostgreSQL uses."""
 
     __tablename__ = "search_entries"
+    page_cache_neutral = True  # never shown to anonymous visitors
     __table_args__ = (UniqueConstraint("doc_type", "doc_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

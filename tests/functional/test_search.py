@@ -312,7 +312,8 @@ def test_demo_content_made_by_forum_init_is_searchable(run_forum, tmp_path):
     with ix.searcher() as searcher:
         found = [hit["type"] for hit in searcher.search(Every(), limit=None)]
     assert topics > 0 and replies > 0
-    assert sorted(found) == sorted(["topic"] * topics + ["post"] * replies)
+    core = [kind for kind in found if kind in ("topic", "post")]  # plugins add their own
+    assert sorted(core) == sorted(["topic"] * topics + ["post"] * replies)
 
 
 def test_a_failed_index_write_does_not_keep_the_index_locked(whoosh_board, monkeypatch,

@@ -1,0 +1,142 @@
+"""The anonymous page cache: fast answers for visitors, never older than the last write, never
+anything a visitor may not see, and each visitor's own CSRF token."""
+
+from __future__ import annotations
+
+import time
+
+import webtest
+from sqlalchemy import select
+
+from forum_core import make_config
+from forum_core.accounts.models import User
+from forum_core.content.models import Category, Post
+from forum_core.moderation.services import DatabaseModerationService
+from tests.functional.test_discussions import make_category, make_topic
+from tests.functional.test_moderation import reply_as
+
+CACHE = "X-Forum-Cache"
+
+
+def visitor(forum):
+    return forum.another_browser().app
+
+
+def test_visitors_get_cached_pages_with_their_own_csrf_token(forum):
+    forum.create_user("mira")
+    make_category(forum, "General")
+    topic = make_topic(forum, "mira", "general", "Garden tips", "Plant in spring.")
+    first, second = visitor(forum), visitor(forum)
+    miss = first.get(f"/t/{topic}")
+    hit = second.get(f"/t/{topic}")
+    assert (miss.headers[CACHE], hit.headers[CACHE]) == ("miss", "hit")
+    assert "Garden tips" in hit.text
+    tokens = [page.forms["language-form"]["csrf_token"].value for page in (miss, hit)]
+    assert tokens[0] != tokens[1] and all(len(t) >= 32 for t in tokens)
+    assert "\x00" not in hit.text
+    assert second.cookies["forum_csrf"] == tokens[1]  # the hit set the second visitor's cookie
+    # ...and that token works: the cached page's form can be sent
+    form = hit.forms["language-form"]
+    form["locale"] = "nl"
+    assert form.submit().status_int == 303
+    again = second.get(f"/t/{topic}")
+    assert again.forms["language-form"]["csrf_token"].value == tokens[1]
+
+
+def test_no_page_is_older_than_the_last_write(forum):
+    forum.create_user("mira")
+    forum.create_user("mod", role="moderator")
+    make_category(forum, "General")
+    topic = make_topic(forum, "mira", "general", "Garden tips", "Plant in spring.")
+    app = visitor(forum)
+    app.get(f"/t/{topic}")
+    assert app.get(f"/t/{topic}").headers[CACHE] == "hit"
+
+    post = reply_as(forum, "mira", topic, "Water in the evening.")
+    page = app.get(f"/t/{topic}")
+    assert page.headers[CACHE] == "miss" and "Water in the evening" in page.text
+
+    # a moderator hides it: gone from the next anonymous answer, listing counts too
+    app.get("/c/general")
+    with forum.session() as session:
+        mod = session.scalar(select(User).where(User.username == "mod"))
+        DatabaseModerationService(session).set_post_state(mod, session.get(Post, post), "hide")
+    assert "Water in the evening" not in app.get(f"/t/{topic}").text
+
+    # the category is closed to visitors: its pages disappear at once
+    with forum.session() as session:
+        session.scalar(select(Category)).read_access = "members"
+    app.get(f"/t/{topic}", status=404)
+    app.get("/c/general", status=404)
+    assert "Garden tips" not in app.get("/").text
+
+
+def test_another_process_writing_makes_this_process_pages_stale(forum):
+    """Two apps on one database (as two server processes): each has its own cache, the
+    generation in the database tells both when a page is stale."""
+    forum.create_user("mira")
+    make_category(forum, "General")
+    topic = make_topic(forum, "mira", "general", "Garden tips", "Plant in spring.")
+    other = webtest.TestApp(make_config(forum.settings, forum.env).make_wsgi_app())
+    reader = visitor(forum)
+    reader.get(f"/t/{topic}")
+    assert reader.get(f"/t/{topic}").headers[CACHE] == "hit"
+    other.get("/login")
+    form = other.get("/login").forms[0]
+    form["login"], form["password"] = "mira", "correct horse battery"
+    form.submit()
+    page = other.get(f"/t/{topic}")
+    reply = page.forms["reply-form"]
+    reply["body"] = "Posted through the other process."
+    reply.submit()
+    assert "Posted through the other process" in reader.get(f"/t/{topic}").text
+    other.app.registry["forum.db_engine"].dispose()
+
+
+def test_signed_in_members_are_never_served_or_stored(forum):
+    forum.create_user("mira")
+    make_category(forum, "General")
+    forum.login("mira")
+    page = forum.app.get("/")
+    assert CACHE not in page.headers and "mira" in page.html.select_one(".nav-user").text
+    app = visitor(forum)
+    anonymous = app.get("/")
+    assert anonymous.headers[CACHE] == "miss" and anonymous.html.select_one(".nav-user") is None
+    # API tokens are not visitors either
+    assert CACHE not in app.get("/api/v1/categories",
+                                headers={"Authorization": "Bearer nope"}, status=401).headers
+
+
+def test_each_language_has_its_own_entry(forum):
+    make_category(forum, "General")
+    app = visitor(forum)
+    english = app.get("/", headers={"Accept-Language": "en"})
+    dutch = app.get("/", headers={"Accept-Language": "nl"})
+    assert english.html.html["lang"] == "en" and dutch.html.html["lang"] == "nl"
+    assert app.get("/", headers={"Accept-Language": "nl"}).headers[CACHE] == "hit"
+
+
+def test_entries_expire_and_the_cache_can_be_turned_off(make_forum):
+    short = make_forum(**{"forum.page_cache_seconds": "1"})
+    app = visitor(short)
+    app.get("/")
+    assert app.get("/").headers[CACHE] == "hit"
+    time.sleep(1.1)
+    assert app.get("/").headers[CACHE] == "miss"  # "3 minutes ago" does not stay forever
+
+    off = make_forum(**{"forum.page_cache_entries": "0", "forum.count_queries": "true"})
+    page = visitor(off).get("/")
+    assert CACHE not in page.headers
+    assert int(page.headers["X-Forum-Queries"]) >= 1
+
+
+def test_search_answers_are_not_cached(forum):
+    """They come from the index, which is updated after the commit, not from the database."""
+    forum.create_user("mira")
+    make_category(forum, "General")
+    make_topic(forum, "mira", "general", "Garden tips", "Plant in spring.")
+    app = visitor(forum)
+    for url in ("/search?q=garden", "/api/v1/search?q=garden", "/api/v1/similar?text=garden"):
+        app.get(url)
+        assert CACHE not in app.get(url).headers, url
+    assert app.get("/").headers[CACHE] == "miss"
