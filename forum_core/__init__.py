@@ -83,6 +83,8 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.set_default_csrf_options(require_csrf=True, callback=csrf_applies)
     # oversized bodies are refused before any view reads them (inside the error pages)
     config.add_tween("forum_core.tweens.input_guard_tween_factory", over=MAIN)
+    # CSP, nosniff, framing and referrer rules on every response
+    config.include(".headers")
     # anonymous visitors' pages from memory, while nothing they could see has changed
     config.add_tween("forum_core.pagecache.page_cache_tween_factory", under=INGRESS)
     if settings["forum.count_queries"]:
