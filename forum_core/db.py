@@ -8,6 +8,8 @@ error. Code never calls ``commit()`` itself.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -104,9 +106,61 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, **kwargs)
+    queue = WriteQueue()
     event.listen(engine, "connect", _sqlite_on_connect)
-    event.listen(engine, "begin", _sqlite_on_begin)
+    event.listen(engine, "begin", functools.partial(_sqlite_on_begin, queue))
+    event.listen(engine, "commit", lambda connection: queue.leave(connection.info))
+    event.listen(engine, "rollback", lambda connection: queue.leave(connection.info))
+    # a connection given back to the pool mid-transaction is rolled back without the events
+    event.listen(engine.pool, "reset", queue.on_reset)
+    event.listen(engine.pool, "invalidate", queue.on_invalidate)
     return engine
+
+
+class WriteQueue:
+    """Writers of one SQLite database in this process take turns on a lock.
+
+    SQLite lets one transaction write at a time; the others poll its busy handler, and under
+    a steady stream of writers some pollers keep losing until their timeout expires, so a
+    vote or a reply would fail although the forum is merely busy. Waiting on a lock instead
+    serves writers roughly in order. Other processes still meet SQLite's own busy timeout.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+    def enter(self, info: dict[str, Any]) -> None:
+        if not self.lock.acquire(timeout=WRITE_QUEUE_TIMEOUT_S):
+            raise DatabaseBusy()
+        info[_WRITING] = True
+
+    def leave(self, info: dict[str, Any]) -> None:
+        if info.pop(_WRITING, False):
+            self.lock.release()
+
+    def on_reset(self, dbapi_connection: Any, connection_record: Any, reset_state: Any) -> None:
+        self.leave(connection_record.info)
+
+    def on_invalidate(self, dbapi_connection: Any, connection_record: Any,
+                      exception: Any) -> None:
+        self.leave(connection_record.info)
+
+
+class DatabaseBusy(Exception):
+    """The database stayed busy with other writes for too long (answered 503)."""
+
+
+def _busy(exc: DatabaseBusy, request: Request) -> Any:
+    from .views import error_page
+
+    return error_page(request, 503, _("The forum is busy"), _(
+        "Too many changes are being saved at this moment. Nothing of yours was saved; try "
+        "again in a few seconds."), headers={"Retry-After": "5"})
+
+
+_WRITING = "forum.writing"
+#: how long a write waits for its turn before the member is asked to try again
+WRITE_QUEUE_TIMEOUT_S = 60
 
 
 def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
@@ -123,13 +177,19 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_on_begin(connection: Any) -> None:
+def _sqlite_on_begin(queue: WriteQueue, connection: Any) -> None:
     # A transaction that is going to write takes SQLite's write lock when it begins. With a
     # deferred BEGIN, a transaction that read first and then writes while another one holds
     # the lock fails at once with SQLITE_BUSY (busy_timeout cannot help a read snapshot that
     # has become stale), so concurrent posters would see errors instead of waiting their turn.
     immediate = connection.get_execution_options().get(WRITE_INTENT)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if immediate:
+        queue.enter(connection.info)
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    except Exception:
+        queue.leave(connection.info)
+        raise
 
 
 #: Execution option marking connections of sessions that will write (see _sqlite_on_begin).
@@ -169,5 +229,8 @@ def includeme(config: Configurator) -> None:
     config.registry["forum.db_write_sessions"] = make_session_factory(engine, write=True)
     # one transaction per request, committed or aborted by pyramid_tm
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
+    # pyramid_tm would look the member up outside the error views; the views do it anyway
+    settings.setdefault("tm.annotate_user", False)
     config.include("pyramid_tm")
+    config.add_exception_view(_busy, context=DatabaseBusy, renderer="error.html")
     config.add_request_method(_request_db, "db", reify=True)

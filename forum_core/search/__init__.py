@@ -6,6 +6,7 @@ commit (see :mod:`.service`) and ``forum reindex`` rebuilds it from scratch.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,8 @@ from ..i18n import _
 from .backends import PostgresBackend, SearchBackend, WhooshBackend
 from .documents import PostDocuments, TopicDocuments
 from .service import INDEX_KEY, SearchIndex
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -69,6 +72,14 @@ def includeme(config: Configurator) -> None:
                        registry["forum.db_read_sessions"])
     registry[INDEX_KEY] = index
     index.watch(registry["forum.db_write_sessions"])
+    try:
+        replayed = index.replay_queue(registry["forum.db_write_sessions"])
+    except Exception:  # e.g. a database not migrated yet: 'forum serve' says so itself
+        log.exception("could not replay the search index queue")
+    else:
+        if replayed:
+            log.warning("indexed %d documents that a stopped process had not indexed yet",
+                        replayed)
     config.add_route("search", "/search")
     config.scan(".views")
 

@@ -10,8 +10,10 @@ what the viewer may see. Both backends are fed the same pre-split words (see
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -71,6 +73,8 @@ class SearchBackend:
 
 _LOCKS: dict[str, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
+#: indexes this process is rebuilding now
+_BUILDING: set[str] = set()
 
 
 def _process_lock(path: Path) -> threading.RLock:
@@ -100,6 +104,7 @@ class WhooshBackend(SearchBackend):
 
     name = "whoosh"
     WRITE_TIMEOUT = 30.0
+    OPEN_ATTEMPTS = 4
 
     def __init__(self, path: Path, source: Callable[[], Iterable[SearchDocument]] | None = None,
                  background: bool = True) -> None:
@@ -117,20 +122,55 @@ class WhooshBackend(SearchBackend):
     def _open(self) -> Any:
         from whoosh import index
 
-        try:
-            if index.exists_in(str(self.path)):
+        for attempt in range(self.OPEN_ATTEMPTS):
+            try:
+                if not index.exists_in(str(self.path)):
+                    if self.path.exists():
+                        log.warning("search index %s is missing; rebuilding it", self.path)
+                    else:  # a new forum's first write: nothing was lost
+                        log.info("creating the search index %s from the database", self.path)
+                    break
+                if self._interrupted():
+                    log.warning("rebuilding the search index %s was interrupted; rebuilding "
+                                "it again", self.path)
+                    break
                 ix = index.open_dir(str(self.path))
                 with ix.searcher() as searcher:
                     searcher.doc_count()
                 return ix
-            if self.path.exists():
-                log.warning("search index %s is missing; rebuilding it", self.path)
-            else:  # a new forum's first write: nothing was lost
-                log.info("creating the search index %s from the database", self.path)
-        except Exception:
-            log.exception("search index %s cannot be read; rebuilding it", self.path)
+            except Exception:
+                # a writer in another thread or process may have just replaced the files
+                # being read: look again before calling the index broken
+                if attempt + 1 < self.OPEN_ATTEMPTS:
+                    time.sleep(0.05 * (attempt + 1))
+                    continue
+                log.exception("search index %s cannot be read; rebuilding it", self.path)
         return self._recover()
 
+    # a rebuild in progress leaves a marker holding its process id, so one that was killed
+    # half-way is noticed (its index is readable, but incomplete)
+    MARKER = "REBUILDING"
+
+    def _interrupted(self) -> bool:
+        try:
+            pid = int((self.path / self.MARKER).read_text().strip() or 0)
+        except (OSError, ValueError):
+            return False
+        if pid == os.getpid():
+            with _LOCKS_GUARD:  # rebuilding in this process right now, or a thread that died
+                return str(self.path.resolve()) not in _BUILDING
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False
+        return False  # another process is still rebuilding it
+
+    def _finished(self) -> None:
+        (self.path / self.MARKER).unlink(missing_ok=True)
+        with _LOCKS_GUARD:
+            _BUILDING.discard(str(self.path.resolve()))
 
     def _create(self) -> Any:
         from whoosh import index
@@ -138,6 +178,9 @@ class WhooshBackend(SearchBackend):
         if self.path.exists():
             shutil.rmtree(self.path, ignore_errors=True)
         self.path.mkdir(parents=True, exist_ok=True)
+        (self.path / self.MARKER).write_text(str(os.getpid()))
+        with _LOCKS_GUARD:
+            _BUILDING.add(str(self.path.resolve()))
         return index.create_in(str(self.path), _schema())
 
     def _recover(self) -> Any:
@@ -146,11 +189,14 @@ class WhooshBackend(SearchBackend):
                 ix = self._create()
                 if self.source is not None and not self.background:
                     self._add(self.source(), lambda n: None)
+                    self._finished()
                 elif self.source is not None:
                     self._rebuilding = threading.Thread(
                         target=self._background_rebuild, name="forum-search-rebuild",
                         daemon=True)
                     self._rebuilding.start()
+                else:
+                    self._finished()
                 return ix
         from whoosh import index
 
@@ -162,10 +208,14 @@ class WhooshBackend(SearchBackend):
             self._add(self.source(), lambda n: None)
         except Exception:
             log.exception("rebuilding the search index %s failed", self.path)
+            with _LOCKS_GUARD:  # the marker stays: the next use rebuilds it again
+                _BUILDING.discard(str(self.path.resolve()))
+            return
         with self.lock:
             missed, self._missed = self._missed, []
         for documents, removed in missed:
             self._write(documents, removed)
+        self._finished()
 
     def wait(self, timeout: float = 60.0) -> None:
         """Wait for a background rebuild to finish (tests and the command line use it)."""
@@ -220,7 +270,9 @@ class WhooshBackend(SearchBackend):
                 progress: Callable[[int], None] = lambda n: None) -> int:
         with self.lock:
             self._create()
-        return self._add(documents, progress)
+        count = self._add(documents, progress)
+        self._finished()
+        return count
 
     def search(self, query: IndexQuery) -> list[Hit]:
         from whoosh import query as q

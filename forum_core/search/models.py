@@ -30,3 +30,16 @@ class SearchEntry(Base):
     status: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[dt.datetime]
     terms: Mapped[str] = mapped_column(Text)
+
+
+class SearchQueue(Base):
+    """Index work promised by a committed transaction: the documents it changed, written in
+    that same transaction. A row is deleted once the index has them; rows left by a process
+    that was killed before its index write are replayed when the forum starts again."""
+
+    __tablename__ = "search_queue"
+    page_cache_neutral = True  # never shown to anonymous visitors
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the documents as "type:key" items separated by spaces
+    hits: Mapped[str] = mapped_column(Text)

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from ..accounts.models import User
@@ -29,6 +30,7 @@ from ..pagecache import do_not_cache
 from ..visibility import category_clause
 from .backends import Hit, SearchBackend
 from .documents import DocumentType, SearchDocument, SearchResult, plain_text, snippet
+from .models import SearchQueue
 from .query import MAX_CLAUSES, MAX_HITS, Clause, IndexQuery, parse_text, words
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,8 @@ class SearchIndex:
         self.backend = backend
         self.types: dict[str, DocumentType] = {t.name: t for t in types}
         self.sessions = sessions
+        self._done: set[int] = set()
+        self._done_lock = threading.Lock()
 
     def watch(self, factory: sessionmaker[Session]) -> None:
         """Index what sessions of ``factory`` commit."""
@@ -82,39 +86,103 @@ class SearchIndex:
             return sum(type_.count(session) for type_ in self.types.values())
 
     def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
-        return self.backend.rebuild(self.all_documents(), progress)
+        count = self.backend.rebuild(self.all_documents(), progress)
+        self.clear_queue()  # the whole index is new: nothing queued is missing from it
+        return count
+
+    # the queue of promised index work (see _note_changes)
+
+    def mark_done(self, ids: Iterable[int]) -> None:
+        with self._done_lock:
+            self._done.update(ids)
+
+    def take_done(self) -> list[int]:
+        with self._done_lock:
+            done, self._done = sorted(self._done), set()
+        return done
+
+    def replay_queue(self, writes: sessionmaker[Session]) -> int:
+        """Index what committed transactions queued but no index write confirmed (a process
+        was killed in between); returns how many documents. Run when the forum starts."""
+        with self.sessions() as session:
+            rows = list(session.execute(select(SearchQueue.id, SearchQueue.hits)))
+        if not rows:
+            return 0
+        hits = set().union(*(decode_hits(text) for _, text in rows))
+        self.refresh(hit for hit in hits if hit[0] in self.types)
+        with writes() as session, session.begin():
+            session.execute(delete(SearchQueue).where(
+                SearchQueue.id.in_([row_id for row_id, _ in rows])))
+        return len(hits)
+
+    def clear_queue(self) -> None:
+        with self.sessions.kw["bind"].begin() as connection:
+            connection.execute(delete(SearchQueue))
 
 
-# -- after commit, never after a rollback -----------------------------------------------------
+# -- after commit, never after a rollback; replayed after a crash -----------------------------
+
+_QUEUED = "forum.search_queued"
+
+
+def encode_hits(hits: Iterable[Hit]) -> str:
+    return " ".join(f"{name}:{key}" for name, key in sorted(hits))
+
+
+def decode_hits(text: str) -> set[Hit]:
+    found = set()
+    for item in text.split():
+        name, _, key = item.rpartition(":")
+        if name and key.isdigit():
+            found.add((name, int(key)))
+    return found
+
 
 @sa_event.listens_for(Session, "after_flush")
 def _note_changes(session: Session, flush_context: Any) -> None:
+    """Note the documents this flush touches, and queue them in the same transaction, so a
+    process killed between the commit and the index write leaves the work to be replayed."""
     index = session.info.get(INDEX_KEY)
     if index is None:
         return
     pending = session.info.setdefault(_PENDING, set())
+    hits: set[Hit] = set()
     with session.no_autoflush:
         for obj in chain(session.new, session.dirty, session.deleted):
-            pending.update(index.noted(session, obj))
+            hits.update(index.noted(session, obj))
+    hits -= pending
+    connection = session.connection()
+    done = index.take_done()
+    if done:  # rows whose documents the index already has go with this transaction
+        connection.execute(delete(SearchQueue).where(SearchQueue.id.in_(done)))
+    if hits:
+        pending.update(hits)
+        row = connection.execute(insert(SearchQueue).values(hits=encode_hits(hits)))
+        session.info.setdefault(_QUEUED, []).append(row.inserted_primary_key[0])
 
 
 @sa_event.listens_for(Session, "after_commit")
 def _send_changes(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
+    queued = session.info.pop(_QUEUED, [])
     index = session.info.get(INDEX_KEY)
     if not pending or index is None:
         return
     try:
         index.refresh(pending)
-    except Exception:  # the data is committed; the index catches up with `forum reindex`
-        log.exception("updating the search index failed for %d documents; run `forum "
-                      "reindex` if results look out of date", len(pending))
+    except Exception:  # the data is committed; the queue replays it when the forum restarts
+        log.exception("updating the search index failed for %d documents; they are indexed "
+                      "when the forum starts again (or run `forum reindex`)", len(pending))
+        return
+    if index.backend.ready:  # not while a rebuild holds them in memory only
+        index.mark_done(queued)
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")
 def _drop_changes(session: Session, previous_transaction: SessionTransaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_QUEUED, None)
 
 
 # -- a member's search ------------------------------------------------------------------------

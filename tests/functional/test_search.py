@@ -295,6 +295,20 @@ def test_a_missing_or_broken_whoosh_index_is_rebuilt_by_itself(whoosh_board, cap
     assert titles(search(board, q="lamp")) == ["Lighthouse keeper"]
     assert "rebuilding it" in caplog.text
 
+    # a rebuild killed half-way leaves a readable but incomplete index, and its marker
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    backend.rebuild([])
+    (index_dir / backend.MARKER).write_text(dead)
+    assert search(board, q="lamp").status_int == 200
+    backend.wait()
+    assert titles(search(board, q="lamp")) == ["Lighthouse keeper"]
+    assert "was interrupted" in caplog.text
+    assert not (index_dir / backend.MARKER).exists()
+
 
 def test_demo_content_made_by_forum_init_is_searchable(run_forum, tmp_path):
     from whoosh import index
@@ -425,3 +439,59 @@ def test_similar_content_is_offered_for_a_new_title_and_respects_visibility(boar
                                                     "Dark mode budget"}
     too_long = board.app.get("/api/v1/similar", params={"text": "x" * 1001}, status=400)
     assert too_long.json["detail"] == "The text is too long."
+
+
+KILLED_AFTER_COMMIT = """
+import os, sys
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+from forum_core.accounts.models import User
+from forum_core.content.models import Topic
+from forum_core.content.services import DatabaseContentService
+from forum_core.db import make_engine
+from forum_core.environment import load_environment
+from forum_core.rendering import Cooker
+from forum_core.search import watched_sessions
+
+env = load_environment(dict(arg.split("=", 1) for arg in sys.argv[1:]))
+engine = make_engine(env.settings["forum.database_url"])
+# the process dies right after its commit, before the search index hears of it
+event.listen(Session, "after_commit", lambda session: os._exit(0), insert=True)
+with watched_sessions(env, engine)() as session:
+    author = session.scalar(select(User).where(User.username == "mira"))
+    topic = session.scalar(select(Topic))
+    DatabaseContentService(session, Cooker()).reply(author, topic, "Quokka sighting")
+    session.commit()
+raise SystemExit("not reached")
+"""
+
+
+def test_a_process_killed_between_commit_and_index_write_is_caught_up(board, tmp_path):
+    import subprocess
+    import sys
+
+    import webtest
+
+    from forum_core import make_config
+    from forum_core.search.models import SearchQueue
+
+    make_topic(board, "mira", "general", "Wildlife", "What did you see?")
+    board.app.get("/")  # a server that is running while the other process dies
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_AFTER_COMMIT)
+    args = [f"{key}={value}" for key, value in board.settings.items()]
+    done = subprocess.run([sys.executable, str(script), *args], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0 and "not reached" not in done.stderr, done.stderr
+    with board.session() as session:
+        reply = session.scalar(select(Post).where(Post.source == "Quokka sighting"))
+        promised = " ".join(row.hits for row in session.scalars(select(SearchQueue)))
+        assert f"post:{reply.id}" in promised.split()  # the work it left for later
+    assert titles(search(board, q="quokka")) == []  # this app's index never heard of it
+
+    restarted = webtest.TestApp(make_config(board.settings, board.env).make_wsgi_app())
+    page = restarted.get("/search", params={"q": "quokka"})
+    assert titles(page) == ["Wildlife"]
+    with board.session() as session:
+        assert list(session.scalars(select(SearchQueue))) == []
+    restarted.app.registry["forum.db_engine"].dispose()
