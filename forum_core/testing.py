@@ -90,6 +90,47 @@ class Forum:
         form["login"], form["password"] = username, password
         return form.submit().follow()
 
+    def browser(self, username: str | None = None) -> Forum:
+        """Another browser, signed in as ``username`` (anonymous for None)."""
+        browser = self.another_browser()
+        if username:
+            browser.login(username)
+        return browser
+
+    def csrf_token(self) -> str:
+        """This browser's CSRF token (double-submit: the value of its cookie)."""
+        if "forum_csrf" not in self.app.cookies:
+            self.app.get("/")  # the first page sets the token's cookie
+        return self.app.cookies["forum_csrf"]
+
+    def post_form(self, url: str, **fields: Any) -> Any:
+        """POST a form as this browser, with its CSRF token; any status is returned."""
+        return self.app.post(url, {**fields, "csrf_token": self.csrf_token()}, status="*")
+
+
+def run_together(count: int, work: Callable[[int], None], timeout: float = 300,
+                 ) -> list[BaseException]:
+    """Run ``work(index)`` in ``count`` threads that start at the same moment (for tests of
+    concurrent writers); returns the exceptions the threads raised."""
+    import threading
+
+    errors: list[BaseException] = []
+    start = threading.Barrier(count)
+
+    def run(index: int) -> None:
+        try:
+            start.wait()
+            work(index)
+        except BaseException as exc:  # handed to the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return errors
+
 
 def postgres_url() -> str | None:
     return os.environ.get(POSTGRES_ENV) or None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
@@ -12,6 +10,7 @@ from forum_core.content.models import Category, Post, Topic
 from forum_core.content.services import DatabaseContentService
 from forum_core.db import make_session_factory, open_session
 from forum_core.rendering import Cooker
+from forum_core.testing import run_together
 
 THREADS, REPLIES = 8, 15
 COOKER = Cooker()
@@ -21,27 +20,17 @@ def run_in_threads(forum, work) -> None:
     """THREADS threads start together; each calls ``work(session, thread, n)`` REPLIES times,
     every call in its own committed transaction. Any thread's failure fails the test."""
     sessions = make_session_factory(forum.engine, write=True)
-    errors: list[BaseException] = []
-    start = threading.Barrier(THREADS)
 
     def worker(index: int) -> None:
-        try:
-            start.wait()
-            for n in range(REPLIES):
-                session = open_session(sessions)
-                try:
-                    work(session, index, n)
-                    session.commit()
-                finally:
-                    session.close()
-        except BaseException as exc:  # reported below with the thread's failure
-            errors.append(exc)
+        for n in range(REPLIES):
+            session = open_session(sessions)
+            try:
+                work(session, index, n)
+                session.commit()
+            finally:
+                session.close()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = run_together(THREADS, worker, timeout=120)
     assert not errors, errors[:3]
 
 

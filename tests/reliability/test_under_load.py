@@ -11,31 +11,12 @@ import pytest
 from sqlalchemy import func, select
 
 from forum_core.content.models import Category, Post, Topic
+from forum_core.testing import run_together
 from tests.functional.test_discussions import make_category, make_topic
 from tests.reliability.conftest import DATABASES, api_tokens, call
 
 pytestmark = pytest.mark.slow
 THREADS, EACH = 20, 25
-
-
-def in_threads(count: int, work) -> list[BaseException]:
-    """Run ``work(index)`` in ``count`` threads started together; their exceptions."""
-    errors: list[BaseException] = []
-    start = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        try:
-            start.wait()
-            work(index)
-        except BaseException as exc:  # reported by the caller
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    return errors
 
 
 @pytest.mark.parametrize("postgres", DATABASES)
@@ -54,7 +35,7 @@ def test_twenty_threads_replying_to_one_topic(make_forum, serve, postgres):
             assert status == 201, answer
             acknowledged.append(answer["id"])
 
-    assert in_threads(THREADS, reply) == []
+    assert run_together(THREADS, reply) == []
     total = THREADS * EACH
     assert len(set(acknowledged)) == total
     with forum.session() as session:
@@ -97,7 +78,7 @@ def test_twenty_threads_voting_for_one_idea(make_forum, serve, postgres):
         assert call(f"{server.url}/api/v1/ideas/{idea}/vote", "PUT", {"value": 1},
                     first)[0] == 200
 
-    assert in_threads(THREADS, vote) == []
+    assert run_together(THREADS, vote) == []
     total = THREADS * EACH
     with forum.session() as session:
         assert session.get(Idea, idea).votes == total

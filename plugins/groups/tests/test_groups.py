@@ -18,21 +18,6 @@ from tests.functional.test_moderation import reply_as
 SECRETS = ("SECRET-GROUP-TITLE", "SECRET-GROUP-BODY", "SECRET-GROUP-REPLY")
 
 
-def csrf(browser):
-    return browser.app.get("/account").forms["create-token-form"]["csrf_token"].value
-
-
-def post_form(browser, url, **fields):
-    return browser.app.post(url, {**fields, "csrf_token": csrf(browser)}, status="*")
-
-
-def browser_for(forum, username=None):
-    browser = forum.another_browser()
-    if username:
-        browser.login(username)
-    return browser
-
-
 @pytest.fixture
 def board(make_forum):
     forum = make_forum(plugins=["groups"])
@@ -46,13 +31,13 @@ def board(make_forum):
 
 def new_group(forum, name, kind, owner="owner"):
     """A group made through the pages by the moderator, handed to ``owner``."""
-    mod = browser_for(forum, "mod")
+    mod = forum.browser("mod")
     page = mod.app.get("/groups/new")
     form = page.forms["group-form"]
     form["name"], form["kind"] = name, kind
     manage = form.submit().follow()
     slug = manage.request.path.split("/")[2]
-    post_form(mod, f"/groups/{slug}/manage", action="space", name=f"{name} space")
+    mod.post_form(f"/groups/{slug}/manage", action="space", name=f"{name} space")
     with forum.session() as session:
         group = session.scalar(select(Group).where(Group.slug == slug))
         moderator = session.scalar(select(User).where(User.username == "mod"))
@@ -71,19 +56,19 @@ def test_the_four_kinds_of_group(board):
     request_slug, _ = new_group(board, "Beta testers", "request")
     invite_slug, _ = new_group(board, "Partners", "invite")
     hidden_slug, _ = new_group(board, "Board room", "hidden")
-    mira = browser_for(board, "mira")
+    mira = board.browser("mira")
     listing = mira.app.get("/groups/")
     listed = {li["id"] for li in listing.html.select(".group-list li")}
     assert listed == {f"group-{s}" for s in (open_slug, request_slug, invite_slug)}
     mira.app.get(f"/groups/{hidden_slug}", status=404)  # hidden: not even its name
 
-    assert "You joined" in post_form(mira, f"/groups/{open_slug}", action="join").text
-    asked = post_form(mira, f"/groups/{request_slug}", action="join", message="I test a lot")
+    assert "You joined" in mira.post_form(f"/groups/{open_slug}", action="join").text
+    asked = mira.post_form(f"/groups/{request_slug}", action="join", message="I test a lot")
     assert "sent to the group's owners" in asked.html.select_one(".notice").text
-    refused = post_form(mira, f"/groups/{invite_slug}", action="join")
+    refused = mira.post_form(f"/groups/{invite_slug}", action="join")
     assert refused.status_int == 400 and "invitation only" in refused.text
 
-    owner = browser_for(board, "owner")
+    owner = board.browser("owner")
     manage = owner.app.get(f"/groups/{request_slug}/manage")
     assert "I test a lot" in manage.html.select_one("#request-mira").text
     manage.html.select_one("#request-mira")
@@ -93,44 +78,44 @@ def test_the_four_kinds_of_group(board):
     assert "Leave the group" in mira.app.get(f"/groups/{request_slug}").text
 
     # invitations: by username (accepted on the group page) and by link (expiring)
-    post_form(owner, f"/groups/{hidden_slug}/manage", action="invite", username="mira")
+    owner.post_form(f"/groups/{hidden_slug}/manage", action="invite", username="mira")
     invited = mira.app.get(f"/groups/{hidden_slug}")
     assert "You are invited" in invited.text
     invited.forms["membership-form"].submit()
     assert "Leave the group" in mira.app.get(f"/groups/{hidden_slug}").text
-    made = post_form(owner, f"/groups/{invite_slug}/manage", action="link")
+    made = owner.post_form(f"/groups/{invite_slug}/manage", action="link")
     link = made.html.select_one("#invite-link")["value"]
-    nils = browser_for(board, "nils")
+    nils = board.browser("nils")
     nils.app.get(link).forms["accept-form"].submit().follow()
     assert "Leave the group" in nils.app.get(f"/groups/{invite_slug}").text
     with board.session() as session:
         for invitation in session.scalars(select(Invitation)):
             invitation.expires_at = invitation.expires_at.replace(year=2000)
-    expired = browser_for(board, "outsider").app.get(link)
+    expired = board.browser("outsider").app.get(link)
     assert "not valid" in expired.text and expired.html.select_one("#accept-form") is None
 
     # the last owner cannot leave or be demoted; members can leave
-    refused = post_form(owner, f"/groups/{open_slug}", action="leave")
+    refused = owner.post_form(f"/groups/{open_slug}", action="leave")
     assert refused.status_int == 400 and "only owner" in refused.text
-    assert "You left" in post_form(mira, f"/groups/{open_slug}", action="leave").text
+    assert "You left" in mira.post_form(f"/groups/{open_slug}", action="leave").text
 
 
 def test_only_owners_and_staff_manage(board):
     slug, _ = new_group(board, "Team", "open")
-    post_form(browser_for(board, "mira"), f"/groups/{slug}", action="join")
+    board.browser("mira").post_form(f"/groups/{slug}", action="join")
     for who, expected in ((None, 403), ("mira", 403), ("owner", 200), ("mod", 200),
                           ("boss", 200)):
-        browser = browser_for(board, who)
+        browser = board.browser(who)
         assert browser.app.get(f"/groups/{slug}/manage", status="*").status_int == expected
-    assert browser_for(board, "mira").app.get("/groups/new", status="*").status_int in (403, 404)
+    assert board.browser("mira").app.get("/groups/new", status="*").status_int in (403, 404)
 
 
 @pytest.fixture
 def planted(board):
     slug, space = new_group(board, "Inner circle", "invite")
-    owner = browser_for(board, "owner")
-    post_form(owner, f"/groups/{slug}/manage", action="invite", username="mira")
-    browser_for(board, "mira").app.get(f"/groups/{slug}").forms["membership-form"].submit()
+    owner = board.browser("owner")
+    owner.post_form(f"/groups/{slug}/manage", action="invite", username="mira")
+    board.browser("mira").app.get(f"/groups/{slug}").forms["membership-form"].submit()
     topic = make_topic(board, "owner", space, "SECRET-GROUP-TITLE",
                        "SECRET-GROUP-BODY for @mira and @outsider")
     reply = reply_as(board, "mira", topic, "SECRET-GROUP-REPLY")
@@ -164,7 +149,7 @@ def surface_urls(planted):
 
 @pytest.mark.parametrize("who", [None, "outsider", "nils"])
 def test_nothing_leaks_to_non_members(board, planted, who):
-    browser = browser_for(board, who)
+    browser = board.browser(who)
     pages = crawl(browser, limit=120)
     for url in surface_urls(planted):
         response = browser.app.get(url, status="*", expect_errors=True)
@@ -180,7 +165,7 @@ def test_nothing_leaks_to_non_members(board, planted, who):
 
 @pytest.mark.parametrize("who", ["mira", "owner", "boss"])
 def test_members_and_admins_see_the_space_everywhere(board, planted, who):
-    browser = browser_for(board, who)
+    browser = board.browser(who)
     assert "Inner circle space" in browser.app.get("/").text
     assert "SECRET-GROUP-TITLE" in browser.app.get("/latest.atom").text
     assert "SECRET-GROUP-REPLY" in browser.app.get(f"/t/{planted['topic']}/feed.atom").text
@@ -194,10 +179,10 @@ def test_members_and_admins_see_the_space_everywhere(board, planted, who):
 
 
 def test_removal_takes_effect_on_the_next_request(board, planted):
-    mira = browser_for(board, "mira")
+    mira = board.browser("mira")
     assert "SECRET-GROUP-TITLE" in mira.app.get("/search", params={"q": "secret"}).text
     assert "SECRET-GROUP-TITLE" in mira.app.get("/notifications").text  # the mention
-    post_form(browser_for(board, "owner"), f"/groups/{planted['group']}/manage",
+    board.browser("owner").post_form(f"/groups/{planted['group']}/manage",
               action="remove", username="mira")
     assert "SECRET-GROUP-TITLE" not in mira.app.get("/search", params={"q": "secret"}).text
     mira.app.get(f"/t/{planted['topic']}", status=404)
@@ -215,7 +200,7 @@ def test_group_pages_are_translated(board, language):
     with open(locale / language / "LC_MESSAGES" / "forum.po", "rb") as handle:
         english = {m.id for m in read_po(handle) if m.id and not m.pluralizable
                    and "%(" not in m.id and "${" not in m.id and m.string != m.id}
-    owner = browser_for(board, "owner")
+    owner = board.browser("owner")
     with board.session() as session:
         session.scalar(select(User).where(User.username == "owner")).locale = language
     for url in ("/groups/", f"/groups/{slug}", f"/groups/{slug}/manage"):
@@ -249,7 +234,7 @@ def test_demo_data_makes_a_partners_group(tmp_path):
 def test_the_json_api_lists_joins_and_hides_like_the_pages(board):
     open_slug, _ = new_group(board, "Open house", "open")
     hidden_slug, _ = new_group(board, "Board room", "hidden")
-    mira = browser_for(board, "mira")
+    mira = board.browser("mira")
     form = mira.app.get("/account").forms["create-token-form"]
     form["token_name"] = "script"
     token = form.submit().html.select_one("#new-token")["value"]
@@ -284,44 +269,44 @@ def test_announcements_reach_the_chosen_groups_and_nobody_else(board):
     partners, partners_space = new_group(board, "Partners", "invite")
     testers, testers_space = new_group(board, "Testers", "open")
     other, _ = new_group(board, "Other", "open")
-    owner = browser_for(board, "owner")
+    owner = board.browser("owner")
     for who, slug in (("mira", partners), ("nils", testers), ("mira", testers)):
         if slug == partners:
-            post_form(owner, f"/groups/{slug}/manage", action="invite", username=who)
-        post_form(browser_for(board, who), f"/groups/{slug}", action="join")
-    post_form(browser_for(board, "outsider"), f"/groups/{other}", action="join")
+            owner.post_form(f"/groups/{slug}/manage", action="invite", username=who)
+        board.browser(who).post_form(f"/groups/{slug}", action="join")
+    board.browser("outsider").post_form(f"/groups/{other}", action="join")
     # mira wants the e-mails of both groups (and gets one message), in Dutch; nils does not
-    mira = browser_for(board, "mira")
+    mira = board.browser("mira")
     for slug in (partners, testers):
-        page = post_form(mira, f"/groups/{slug}", action="email_on")
+        page = mira.post_form(f"/groups/{slug}", action="email_on")
         assert "by e-mail" in page.html.select_one(".notice").text
     with board.session() as session:
         session.scalar(select(User).where(User.username == "mira")).locale = "nl"
     before = len(outbox(board))
 
     # a plain member may not announce; an owner only to the groups they own
-    assert browser_for(board, "nils").app.get("/groups/announce", status="*").status_int == 403
+    assert board.browser("nils").app.get("/groups/announce", status="*").status_int == 403
     form = owner.app.get("/groups/announce").forms["announce-form"]
     assert {box._value for box in form.fields["group"]} == {partners, testers, other}
-    missing = post_form(owner, "/groups/announce", title="Price list 2027", body="See below.")
+    missing = owner.post_form("/groups/announce", title="Price list 2027", body="See below.")
     assert missing.status_int == 400 and "at least one group" in missing.text
     sent = owner.app.post("/groups/announce", [
-        ("csrf_token", csrf(owner)), ("group", partners), ("group", testers),
+        ("csrf_token", owner.csrf_token()), ("group", partners), ("group", testers),
         ("title", "Price list 2027"), ("body", "The new prices apply from January.")])
     assert "posted to 2 groups" in sent.text and "1 member will get it" in sent.text
 
     # a pinned topic in each group's space, seen by its members only
     for space in (partners_space, testers_space):
-        listing = browser_for(board, "boss").app.get(f"/c/{space}")
+        listing = board.browser("boss").app.get(f"/c/{space}")
         assert "Price list 2027" in listing.html.select_one("tr.pinned").text
     for who, expected in (("mira", 2), ("nils", 1), ("outsider", 0)):
-        browser = browser_for(board, who)
+        browser = board.browser(who)
         notices = browser.app.get("/notifications").html.select(".notifications li")
         texts = [li.text for li in notices if "Price list 2027" in li.text]
         assert len(texts) == expected, who
         found = browser.app.get("/search", params={"q": "prices january"})
         assert len(titles_in(found)) == expected
-    assert "posted an announcement" in browser_for(board, "nils").app.get("/notifications").text
+    assert "posted an announcement" in board.browser("nils").app.get("/notifications").text
 
     mails = outbox(board)[before:]
     assert [m["To"] for m in mails] == ["mira@example.com"]
@@ -330,12 +315,12 @@ def test_announcements_reach_the_chosen_groups_and_nobody_else(board):
     assert "aankondiging" in body and "/t/" in body  # in mira's language, with the link
 
     # a group without a space cannot get announcements: nothing is posted anywhere
-    empty = browser_for(board, "boss")
+    empty = board.browser("boss")
     form = empty.app.get("/groups/new").forms["group-form"]
     form["name"], form["kind"] = "No space yet", "open"
     form.submit()
     refused = empty.app.post("/groups/announce", [
-        ("csrf_token", csrf(empty)), ("group", partners), ("group", "no-space-yet"),
+        ("csrf_token", empty.csrf_token()), ("group", partners), ("group", "no-space-yet"),
         ("title", "Second"), ("body", "Text")], status=400)
     assert "No space yet has no space" in refused.text
     with board.session() as session:
@@ -348,13 +333,13 @@ def titles_in(page):
 
 def test_invitations_by_email_reach_people_without_an_account(board):
     slug, space = new_group(board, "Partners", "invite")
-    owner = browser_for(board, "owner")
-    sent = post_form(owner, f"/groups/{slug}/manage", action="invite",
+    owner = board.browser("owner")
+    sent = owner.post_form(f"/groups/{slug}/manage", action="invite",
                      username="New.Partner@Example.org")
     assert "sent to new.partner@example.org" in sent.html.select_one(".notice").text
-    member = post_form(owner, f"/groups/{slug}/manage", action="invite", username="nils")
+    member = owner.post_form(f"/groups/{slug}/manage", action="invite", username="nils")
     assert "told by e-mail" in member.text
-    bad = post_form(owner, f"/groups/{slug}/manage", action="invite", username="not an address")
+    bad = owner.post_form(f"/groups/{slug}/manage", action="invite", username="not an address")
     assert bad.status_int == 400 and "There is no member not an address" in bad.text
     mails = {m["To"]: mail_text(m) for m in outbox(board)}
     assert f"/groups/{slug}" in mails["nils@example.com"]
@@ -375,7 +360,7 @@ def test_invitations_by_email_reach_people_without_an_account(board):
     assert "Partners space" in newcomer.app.get("/").text
 
     # an owner can withdraw an invitation: the link stops working
-    again = post_form(owner, f"/groups/{slug}/manage", action="invite",
+    again = owner.post_form(f"/groups/{slug}/manage", action="invite",
                       username="late@example.org")
     assert again.status_int == 200
     manage = owner.app.get(f"/groups/{slug}/manage")
@@ -389,7 +374,7 @@ def test_invitations_by_email_reach_people_without_an_account(board):
 
 
 def test_not_available_pages_say_whom_to_ask_without_naming_the_group(board, planted):
-    outsider = browser_for(board, "outsider")
+    outsider = board.browser("outsider")
     denied = outsider.app.get(f"/t/{planted['topic']}", status=404)
     missing = outsider.app.get("/t/999999", status=404)
     for page in (denied, missing):
@@ -404,7 +389,7 @@ def test_not_available_pages_say_whom_to_ask_without_naming_the_group(board, pla
 
 
 def api_client(forum, username):
-    browser = browser_for(forum, username)
+    browser = forum.browser(username)
     form = browser.app.get("/account").forms["create-token-form"]
     form["token_name"] = "script"
     token = form.submit().html.select_one("#new-token")["value"]

@@ -5,7 +5,6 @@ closed groups (fixtures from forum_core.testing, helpers from the core's tests).
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from pathlib import Path
 
 import pytest
@@ -20,21 +19,6 @@ BACKENDS = [pytest.param(False, id="sqlite"),
             pytest.param(True, id="postgresql", marks=pytest.mark.postgres)]
 
 
-def csrf(browser):
-    return browser.app.get("/account").forms["create-token-form"]["csrf_token"].value
-
-
-def post_form(browser, url, **fields):
-    return browser.app.post(url, {**fields, "csrf_token": csrf(browser)}, status="*")
-
-
-def browser_for(forum, username=None):
-    browser = forum.another_browser()
-    if username:
-        browser.login(username)
-    return browser
-
-
 def category_id(forum, slug):
     with forum.session() as session:
         return session.scalar(select(Category.id).where(Category.slug == slug))
@@ -45,7 +29,7 @@ def enable_board(forum, slug="ideas", budget=0, downvotes=False, admin="boss"):
               "vote_budget": str(budget)}
     if downvotes:
         fields["downvotes"] = "on"
-    page = post_form(browser_for(forum, admin), "/ideas/boards", **fields)
+    page = forum.browser(admin).post_form("/ideas/boards", **fields)
     assert page.status_int == 200, page.text
     return page
 
@@ -62,7 +46,7 @@ def submit(browser, slug, title, body="Please add this."):
 
 
 def vote(browser, topic_id, action="up"):
-    return post_form(browser, f"/ideas/i/{topic_id}/vote", action=action)
+    return browser.post_form(f"/ideas/i/{topic_id}/vote", action=action)
 
 
 def votes_of(forum, topic_id):
@@ -88,36 +72,36 @@ def board(make_forum):
 
 def test_only_admins_manage_boards_and_bad_settings_are_explained(board):
     for who, expected in ((None, 403), ("mira", 403), ("mod", 403), ("boss", 200)):
-        status = browser_for(board, who).app.get("/ideas/boards", status="*").status_int
+        status = board.browser(who).app.get("/ideas/boards", status="*").status_int
         assert status in ((403, 404) if expected == 403 else (200,)), who
-    boss = browser_for(board, "boss")
-    refused = post_form(boss, "/ideas/boards", category_id=category_id(board, "general"),
+    boss = board.browser("boss")
+    refused = boss.post_form("/ideas/boards", category_id=category_id(board, "general"),
                         enabled="on", vote_budget="lots")
     assert refused.status_int == 400 and "vote budget is a number" in refused.text
-    missing = post_form(boss, "/ideas/boards", category_id="999999", enabled="on")
+    missing = boss.post_form("/ideas/boards", category_id="999999", enabled="on")
     assert missing.status_int == 400 and "Choose a category" in missing.text
     assert "General is an idea board" in enable_board(board, "general", budget=3).text
     with board.session() as session:
         assert session.get(IdeaBoard, category_id(board, "general")).vote_budget == 3
-    off = post_form(boss, "/ideas/boards", category_id=category_id(board, "general"))
+    off = boss.post_form("/ideas/boards", category_id=category_id(board, "general"))
     assert "no longer an idea board" in off.text
     with board.session() as session:
         assert session.get(IdeaBoard, category_id(board, "general")) is None
 
 
 def test_a_board_category_links_to_the_plugin_and_refuses_plain_topics(board):
-    mira = browser_for(board, "mira")
+    mira = board.browser("mira")
     page = mira.app.get("/c/ideas")
     links = {a["href"] for a in page.html.select(".idea-board-links a")}
     assert links == {"/ideas/ideas/new", "/ideas/ideas", "/ideas/ideas/roadmap"}
     assert page.html.select_one("a[href='/c/ideas/new']") is None
     assert mira.app.get("/c/ideas/new", status="*").status_int in (403, 404)
-    assert browser_for(board).app.get("/ideas/ideas/new", status="*").status_int == 403
+    assert board.browser().app.get("/ideas/ideas/new", status="*").status_int == 403
     assert mira.app.get("/c/general").html.select_one(".idea-board-links") is None
 
 
 def test_submit_vote_take_back_and_comment(board):
-    mira, nils = browser_for(board, "mira"), browser_for(board, "nils")
+    mira, nils = board.browser("mira"), board.browser("nils")
     idea = submit(mira, "ideas", "Dark mode for the dashboard", "It is too bright.")
     assert "Dark mode for the dashboard" in nils.app.get("/ideas/ideas").text
     assert vote(nils, idea).status_int == 303
@@ -131,7 +115,7 @@ def test_submit_vote_take_back_and_comment(board):
     assert vote(nils, idea, "remove").status_int == 303
     assert votes_of(board, idea) == (0, 0)
     assert vote(nils, idea, "sideways").status_int == 400
-    assert browser_for(board).app.post(f"/ideas/i/{idea}/vote", {"action": "up"},
+    assert board.browser().app.post(f"/ideas/i/{idea}/vote", {"action": "up"},
                                        status="*").status_int in (400, 403)
     assert vote(nils, 999999).status_int == 404
     topic = nils.app.get(f"/t/{idea}")
@@ -142,8 +126,8 @@ def test_submit_vote_take_back_and_comment(board):
 
 
 def test_forged_and_suspended_votes_are_refused(board):
-    idea = submit(browser_for(board, "mira"), "ideas", "Calendar sync")
-    nils = browser_for(board, "nils")
+    idea = submit(board.browser("mira"), "ideas", "Calendar sync")
+    nils = board.browser("nils")
     forged = nils.app.post(f"/ideas/i/{idea}/vote", {"action": "up"}, status="*")
     assert forged.status_int == 400  # no CSRF token
     with board.session() as session:
@@ -155,18 +139,18 @@ def test_forged_and_suspended_votes_are_refused(board):
 
 def test_down_votes_where_the_board_allows_them(board):
     enable_board(board, downvotes=True)
-    idea = submit(browser_for(board, "mira"), "ideas", "Remove the sidebar")
+    idea = submit(board.browser("mira"), "ideas", "Remove the sidebar")
     for name in ("nils", "olga"):
-        vote(browser_for(board, name), idea, "down")
-    vote(browser_for(board, "petra"), idea, "up")
+        vote(board.browser(name), idea, "down")
+    vote(board.browser("petra"), idea, "up")
     assert votes_of(board, idea) == (-1, -1)
-    vote(browser_for(board, "olga"), idea, "up")  # turns round: -1 becomes +1
+    vote(board.browser("olga"), idea, "up")  # turns round: -1 becomes +1
     assert votes_of(board, idea) == (1, 1)
 
 
 def test_the_vote_budget_returns_votes_of_closed_ideas(board):
     enable_board(board, budget=2)
-    mira, nils = browser_for(board, "mira"), browser_for(board, "nils")
+    mira, nils = board.browser("mira"), board.browser("nils")
     ideas = [submit(mira, "ideas", title) for title in
              ("Export as PDF", "Keyboard shortcuts", "Calendar sync")]
     vote(nils, ideas[0])
@@ -174,30 +158,30 @@ def test_the_vote_budget_returns_votes_of_closed_ideas(board):
     refused = vote(nils, ideas[2])
     assert refused.status_int == 400 and "used all 2 of your votes" in refused.text
     assert "You have used 2 of your 2 votes" in nils.app.get(f"/t/{ideas[2]}").text
-    post_form(browser_for(board, "mod"), f"/ideas/i/{ideas[0]}/status", status="done")
+    board.browser("mod").post_form(f"/ideas/i/{ideas[0]}/status", status="done")
     assert vote(nils, ideas[2]).status_int == 303  # the done idea gave its vote back
-    closed = vote(browser_for(board, "olga"), ideas[0])
+    closed = vote(board.browser("olga"), ideas[0])
     assert closed.status_int == 400 and "closed" in closed.text
     assert votes_of(board, ideas[0]) == (1, 1)
 
 
 def test_staff_set_a_status_with_a_note_and_voters_are_notified(board):
-    mira = browser_for(board, "mira")
+    mira = board.browser("mira")
     idea = submit(mira, "ideas", "Single sign-on")
     for name in ("nils", "olga"):
-        vote(browser_for(board, name), idea)
-    assert post_form(mira, f"/ideas/i/{idea}/status", status="planned").status_int == 403
-    mod = browser_for(board, "mod")
-    bad = post_form(mod, f"/ideas/i/{idea}/status", status="someday")
+        vote(board.browser(name), idea)
+    assert mira.post_form(f"/ideas/i/{idea}/status", status="planned").status_int == 403
+    mod = board.browser("mod")
+    bad = mod.post_form(f"/ideas/i/{idea}/status", status="someday")
     assert bad.status_int == 400 and "Choose one of the statuses" in bad.text
-    done = post_form(mod, f"/ideas/i/{idea}/status", status="planned",
+    done = mod.post_form(f"/ideas/i/{idea}/status", status="planned",
                      note="Coming in the spring release.")
     assert done.status_int == 303
-    page = browser_for(board).app.get(f"/t/{idea}")
+    page = board.browser().app.get(f"/t/{idea}")
     assert page.html.select_one(".idea-status .badge").text == "Planned"
     assert page.html.select_one(".idea-note").text == "Coming in the spring release."
     for name, told in (("nils", True), ("olga", True), ("petra", False)):
-        inbox = browser_for(board, name).app.get("/notifications").text
+        inbox = board.browser(name).app.get("/notifications").text
         assert ("Single sign-on" in inbox) is told, name
     assert page.html.select_one("#status-form") is None  # staff only
     assert mod.app.get(f"/t/{idea}").html.select_one("#status-form") is not None
@@ -238,14 +222,14 @@ def test_board_sorts_filters_and_pages(board):
     old, recent, fresh = make_ideas(board, 3)
     add_votes(board, old, 5, days_ago=30)   # trending score 5
     add_votes(board, recent, 3, days_ago=1)  # trending score 9
-    visitor = browser_for(board)
+    visitor = board.browser()
     by_votes = titles(visitor.app.get("/ideas/ideas"))
     assert by_votes == ["Idea number 0", "Idea number 1", "Idea number 2"]
     assert titles(visitor.app.get("/ideas/ideas?sort=trending")) == [
         "Idea number 1", "Idea number 0", "Idea number 2"]
     assert titles(visitor.app.get("/ideas/ideas?sort=newest")) == [
         "Idea number 2", "Idea number 1", "Idea number 0"]
-    post_form(browser_for(board, "mod"), f"/ideas/i/{recent}/status", status="planned")
+    board.browser("mod").post_form(f"/ideas/i/{recent}/status", status="planned")
     assert titles(visitor.app.get("/ideas/ideas?status=planned")) == ["Idea number 1"]
     for bad in ("sort=best", "status=maybe", "after=x", "after=1_2_3"):
         page = visitor.app.get(f"/ideas/ideas?{bad}", status="*")
@@ -265,7 +249,7 @@ def test_listing_query_counts_do_not_grow(board):
     from sqlalchemy import event, update
 
     make_ideas(board, 3)
-    visitor = browser_for(board, "nils")
+    visitor = board.browser("nils")
     engine = visitor.app.app.registry["forum.db_engine"]
     urls = ("/ideas/ideas", "/ideas/ideas/roadmap", "/api/v1/ideas/boards/ideas/ideas",
             "/api/v1/ideas/boards/ideas/roadmap")
@@ -293,11 +277,11 @@ def test_listing_query_counts_do_not_grow(board):
 
 def test_roadmap_groups_ideas_by_status(board):
     ideas = make_ideas(board, 4)
-    mod = browser_for(board, "mod")
+    mod = board.browser("mod")
     for topic_id, status in zip(ideas, ("planned", "in_progress", "done", "declined"),
                                 strict=True):
-        post_form(mod, f"/ideas/i/{topic_id}/status", status=status)
-    page = browser_for(board).app.get("/ideas/ideas/roadmap")
+        mod.post_form(f"/ideas/i/{topic_id}/status", status=status)
+    page = board.browser().app.get("/ideas/ideas/roadmap")
     column = {section["id"]: [a.text for a in section.select("li a")]
               for section in page.html.select(".roadmap-column")}
     assert column == {"roadmap-under_review": [], "roadmap-planned": ["Idea number 0"],
@@ -306,7 +290,7 @@ def test_roadmap_groups_ideas_by_status(board):
 
 
 def test_similar_ideas_are_suggested_before_submitting(board):
-    mira, nils = browser_for(board, "mira"), browser_for(board, "nils")
+    mira, nils = board.browser("mira"), board.browser("nils")
     existing = submit(mira, "ideas", "Dark mode for the dashboard")
     form = nils.app.get("/ideas/ideas/new").forms["idea-form"]
     form["title"], form["body"] = "A dark dashboard theme", "Night owls need it."
@@ -329,39 +313,39 @@ def test_similar_ideas_are_suggested_before_submitting(board):
 
 
 def test_the_page_loads_the_plugin_script_without_inline_code(board):
-    page = browser_for(board, "mira").app.get("/ideas/ideas/new")
+    page = board.browser("mira").app.get("/ideas/ideas/new")
     scripts = page.html.select("script")
     assert all(script.get("src") for script in scripts)
     src = [s["src"] for s in scripts if "ideas.js" in s["src"]]
     assert src and "ideas/boards/ideas/similar" in page.html.select_one(
         "#idea-form")["data-similar-url"]
-    assert "fetch(" in browser_for(board).app.get(src[0]).text
+    assert "fetch(" in board.browser().app.get(src[0]).text
 
 
 def test_merging_moves_votes_without_counting_anyone_twice(board):
-    mira = browser_for(board, "mira")
+    mira = board.browser("mira")
     duplicate, target = make_ideas(board, 2)
     for name, ideas in (("nils", (duplicate, target)), ("olga", (duplicate,)),
                         ("petra", (target,))):
         for topic_id in ideas:
-            vote(browser_for(board, name), topic_id)
-    assert post_form(mira, f"/ideas/i/{duplicate}/merge", into=str(target)).status_int == 403
-    mod = browser_for(board, "mod")
-    bad = post_form(mod, f"/ideas/i/{duplicate}/merge", into="nonsense")
+            vote(board.browser(name), topic_id)
+    assert mira.post_form(f"/ideas/i/{duplicate}/merge", into=str(target)).status_int == 403
+    mod = board.browser("mod")
+    bad = mod.post_form(f"/ideas/i/{duplicate}/merge", into="nonsense")
     assert bad.status_int == 400 and "no idea with that number" in bad.text
-    itself = post_form(mod, f"/ideas/i/{duplicate}/merge", into=str(duplicate))
+    itself = mod.post_form(f"/ideas/i/{duplicate}/merge", into=str(duplicate))
     assert itself.status_int == 400 and "into itself" in itself.text
-    merged = post_form(mod, f"/ideas/i/{duplicate}/merge", into=f"http://x/t/{target}/slug",
+    merged = mod.post_form(f"/ideas/i/{duplicate}/merge", into=f"http://x/t/{target}/slug",
                        note="Same request.")
     assert merged.status_int == 303
     assert votes_of(board, target) == (3, 3)
     assert votes_of(board, duplicate) == (0, 0)
-    page = browser_for(board).app.get(f"/t/{duplicate}")
+    page = board.browser().app.get(f"/t/{duplicate}")
     assert page.html.select_one(".merged-into")["href"].startswith(f"/t/{target}/")
     assert page.html.select_one(".idea-status .badge").text == "Merged"
-    closed = vote(browser_for(board, "petra"), duplicate)
+    closed = vote(board.browser("petra"), duplicate)
     assert closed.status_int == 400 and "closed" in closed.text
-    assert "Idea number 0" in browser_for(board, "olga").app.get("/notifications").text
+    assert "Idea number 0" in board.browser("olga").app.get("/notifications").text
 
 
 @pytest.mark.parametrize("postgres", BACKENDS)
@@ -369,6 +353,7 @@ def test_concurrent_votes_keep_counts_exact(make_forum, postgres):
     from forum_core.content.services import DatabaseContentService
     from forum_core.db import make_session_factory, open_session
     from forum_core.rendering import Cooker
+    from forum_core.testing import run_together
 
     forum = make_forum(plugins=["ideas"], postgres=postgres)
     threads, rounds = 8, 6
@@ -382,37 +367,28 @@ def test_concurrent_votes_keep_counts_exact(make_forum, postgres):
         author = session.scalar(select(User).where(User.username == "voter0"))
         ideas = [service.submit(author, category, f"Busy idea {n}", "Go").id for n in range(3)]
     sessions = make_session_factory(forum.engine, write=True)
-    errors, start = [], threading.Barrier(threads)
 
     def worker(index):
-        try:
-            start.wait()
-            for n in range(rounds):
-                for topic_id in ideas:
-                    session = open_session(sessions)
-                    try:
-                        service = IdeaService(session)
-                        user = session.scalar(select(User).where(
-                            User.username == f"voter{index}"))
-                        idea = session.get(Idea, topic_id)
-                        board = session.get(IdeaBoard, session.get(Topic, topic_id)
-                                            .category_id)
-                        # everyone votes each round; odd threads take it back on odd rounds
-                        if index % 2 and n % 2:
-                            service.unvote(idea, user)
-                        else:
-                            service.vote(idea, board, user, 1)
-                        session.commit()
-                    finally:
-                        session.close()
-        except BaseException as exc:  # reported below with the thread's failure
-            errors.append(exc)
+        for n in range(rounds):
+            for topic_id in ideas:
+                session = open_session(sessions)
+                try:
+                    service = IdeaService(session)
+                    user = session.scalar(select(User).where(
+                        User.username == f"voter{index}"))
+                    idea = session.get(Idea, topic_id)
+                    board = session.get(IdeaBoard, session.get(Topic, topic_id)
+                                        .category_id)
+                    # everyone votes each round; odd threads take it back on odd rounds
+                    if index % 2 and n % 2:
+                        service.unvote(idea, user)
+                    else:
+                        service.vote(idea, board, user, 1)
+                    session.commit()
+                finally:
+                    session.close()
 
-    workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join(timeout=120)
+    errors = run_together(threads, worker, timeout=120)
     assert not errors, errors[:3]
     for topic_id in ideas:
         counted, rows = votes_of(forum, topic_id)
@@ -422,7 +398,7 @@ def test_concurrent_votes_keep_counts_exact(make_forum, postgres):
 
 
 def api_token(forum, username):
-    browser = browser_for(forum, username)
+    browser = forum.browser(username)
     form = browser.app.get("/account").forms["create-token-form"]
     form["token_name"] = "script"
     token = form.submit().html.select_one("#new-token")["value"]
@@ -474,13 +450,13 @@ def test_the_json_api_reads_votes_and_sets_statuses(board):
 
 def test_ideas_are_searchable_by_status(board):
     first, second = make_ideas(board, 2)
-    post_form(browser_for(board, "mod"), f"/ideas/i/{second}/status", status="planned")
-    page = browser_for(board).app.get("/search", params={"q": "idea", "type": "idea",
+    board.browser("mod").post_form(f"/ideas/i/{second}/status", status="planned")
+    page = board.browser().app.get("/search", params={"q": "idea", "type": "idea",
                                                          "status": "planned"})
     found = [a["href"] for a in page.html.select("a") if a.get("href", "").startswith("/t/")]
     assert any(href.startswith(f"/t/{second}/") for href in found)
     assert not any(href.startswith(f"/t/{first}/") for href in found)
-    api = browser_for(board).app.get("/api/v1/search", params={
+    api = board.browser().app.get("/api/v1/search", params={
         "q": "idea", "type": "idea", "status": "new"}).json
     assert api["total"] == 1
 
@@ -498,7 +474,7 @@ def group_board(make_forum):
     make_category(forum, "General")
     _slug, space = new_group(forum, "Inner circle", "invite")
     enable_board(forum, space)
-    idea = submit(browser_for(forum, "owner"), space, "SECRET-IDEA-TITLE",
+    idea = submit(forum.browser("owner"), space, "SECRET-IDEA-TITLE",
                   "SECRET-IDEA-BODY")
     with forum.session() as session:
         session.add(Vote(idea_id=idea, user_id=session.scalar(
@@ -510,7 +486,7 @@ def group_board(make_forum):
 @pytest.mark.parametrize("who", [None, "outsider", "mod"])
 def test_a_group_board_is_invisible_to_non_members(group_board, who):
     forum, space, idea = group_board
-    browser = browser_for(forum, who)
+    browser = forum.browser(who)
     urls = ["/ideas/", f"/ideas/{space}", f"/ideas/{space}/roadmap", f"/ideas/{space}/new",
             f"/t/{idea}", f"/api/v1/ideas/{idea}", f"/api/v1/ideas/boards/{space}/ideas",
             f"/api/v1/ideas/boards/{space}/roadmap",
@@ -525,14 +501,14 @@ def test_a_group_board_is_invisible_to_non_members(group_board, who):
         assert browser.app.get(url, status="*").status_int in (403, 404), url
     if who:
         assert vote(browser, idea).status_int == 404
-        assert post_form(browser, f"/ideas/i/{idea}/status",
+        assert browser.post_form(f"/ideas/i/{idea}/status",
                          status="planned").status_int in (403, 404)
 
 
 @pytest.mark.parametrize("who", ["owner", "boss"])
 def test_group_members_see_their_board(group_board, who):
     forum, space, idea = group_board
-    browser = browser_for(forum, who)
+    browser = forum.browser(who)
     assert "SECRET-IDEA-TITLE" in browser.app.get(f"/ideas/{space}").text
     assert browser.app.get(f"/api/v1/ideas/{idea}").json["votes"] == 1
     assert "SECRET-IDEA-TITLE" in browser.app.get(
@@ -544,7 +520,7 @@ def test_idea_pages_are_translated(board, language):
     from babel.messages.pofile import read_po
     from forum_ideas import __file__ as package_file
 
-    idea = submit(browser_for(board, "mira"), "ideas", "Vraagje")
+    idea = submit(board.browser("mira"), "ideas", "Vraagje")
     locale = Path(package_file).parent / "locale"
     with open(locale / language / "LC_MESSAGES" / "forum.po", "rb") as handle:
         english = {m.id for m in read_po(handle) if m.id and not m.pluralizable
@@ -553,7 +529,7 @@ def test_idea_pages_are_translated(board, language):
         session.scalar(select(User).where(User.username == "mod")).locale = language
         # the category's name is the members' text, not the plugin's
         session.scalar(select(Category).where(Category.slug == "ideas")).name = "Wensen"
-    mod = browser_for(board, "mod")
+    mod = board.browser("mod")
     seen = set()
     for url in ("/ideas/", "/ideas/ideas", "/ideas/ideas/roadmap", "/ideas/ideas/new",
                 f"/t/{idea}", "/c/ideas"):
@@ -630,7 +606,7 @@ def test_the_ideas_api_keeps_to_its_openapi_document(board, monkeypatch):
     monkeypatch.setattr(whoosh.codec.base, "random_name",
                         lambda size=28: secrets.token_hex(size)[:size])
     ideas = make_ideas(board, 3)
-    vote(browser_for(board, "nils"), ideas[0])
+    vote(board.browser("nils"), ideas[0])
     auth = api_token(board, "mod")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", board.app.app)
     operations = [result.ok() for result in schema.get_all_operations()]
