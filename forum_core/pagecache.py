@@ -160,9 +160,13 @@ def page_cache_tween_factory(handler: Callable[[Request], Response], registry: R
     def page_cache_tween(request: Request) -> Response:
         if not is_anonymous_read(request):
             return handler(request)
+        try:
+            address = request.path_qs
+        except UnicodeDecodeError:  # the error views answer that, not the cache
+            return handler(request)
         with engine.connect() as connection:
             generation = connection.scalar(select(PageCacheState.generation)) or 0
-        key = (request.host_url, request.path_qs, negotiate_locale(request))
+        key = (request.host_url, address, negotiate_locale(request))
         entry = cache.get(key, generation)
         if entry is not None:
             body = entry.body

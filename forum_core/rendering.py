@@ -15,6 +15,7 @@ import threading
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
@@ -315,9 +316,19 @@ class _ForumMarkdown(Extension):
 # -------------------------------------------------------------------------------------------------
 
 
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+
+
+def _inside_forum(href: str) -> bool:
+    """Whether a browser reads ``href`` as a path on this site: entities decoded, tabs and
+    line breaks dropped, and a backslash read as a slash ("/&#9;/x", "/\\x" are other hosts)."""
+    url = re.sub(r"[\t\n\r]", "", unescape(href)).strip(_C0_AND_SPACE)
+    return url.startswith("/") and url[1:2] not in ("/", "\\")
+
+
 def _nofollow(attrs: dict[Any, str], new: bool = False) -> dict[Any, str] | None:
     href = attrs.get((None, "href"), "")
-    if href.startswith("/") and not href.startswith("//"):
+    if _inside_forum(href):
         return attrs  # links inside the forum (mentions) stay followable
     attrs[(None, "rel")] = "nofollow ugc"
     return attrs

@@ -25,6 +25,22 @@ def _valid_utf8(encoded: bytes) -> bool:
     return True
 
 
+def _multipart_text_is_utf8(request: Request) -> bool:
+    """Whether every field of a multipart form that is not a file is UTF-8 text."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode("latin-1")
+    message = BytesParser(policy=HTTP).parsebytes(head + request.body)
+    for part in message.iter_parts():
+        if part.get_filename() is None:
+            try:
+                (part.get_payload(decode=True) or b"").decode("utf-8")
+            except UnicodeDecodeError:
+                return False
+    return True
+
+
 def input_guard_tween_factory(handler: Callable[[Request], Response], registry: Registry,
                              ) -> Callable[[Request], Any]:
     """Refuse request bodies over ``forum.max_body_bytes`` before anything reads them, and
@@ -42,6 +58,8 @@ def input_guard_tween_factory(handler: Callable[[Request], Response], registry: 
             request.add_finished_callback(_close_body)
         if request.content_type == "application/x-www-form-urlencoded" \
                 and not _valid_utf8(request.body):
+            raise InvalidText()
+        if request.content_type == "multipart/form-data" and not _multipart_text_is_utf8(request):
             raise InvalidText()
         return handler(request)
 

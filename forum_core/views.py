@@ -97,8 +97,24 @@ def rate_limited(exc: RateLimited, request: Request) -> Any:
 @exception_view_config(UnicodeDecodeError, renderer="error.html")
 @exception_view_config(InvalidText, renderer="error.html")
 def bad_encoding(request: Request) -> Any:
+    _readable_path(request)
     return error_page(request, 400, _("The request cannot be handled"), _(
         "The request contains text that is not valid UTF-8. Go back and send it again."))
+
+
+def _readable_path(request: Request) -> None:
+    """Let the error page read a path that is not UTF-8: its bad bytes become U+FFFD.
+
+    WSGI gives the path as bytes in a latin-1 string; WebOb decodes it as UTF-8 each time
+    ``request.path`` is read, so the API check and the page's own links would fail again.
+    """
+    for key in ("SCRIPT_NAME", "PATH_INFO"):
+        raw = request.environ.get(key, "").encode("latin-1", "replace")
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            readable = raw.decode("utf-8", "replace").encode("utf-8")
+            request.environ[key] = readable.decode("latin-1")
 
 
 @exception_view_config(HTTPException, renderer="error.html")
