@@ -19,6 +19,7 @@ each time it is served.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyramid.interfaces import ICSRFStoragePolicy
 from pyramid.response import Response
-from sqlalchemy import BigInteger, event, select, update
+from sqlalchemy import BigInteger, Engine, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .accounts.security import COOKIE_NAME
@@ -136,6 +137,38 @@ def do_not_cache(request: Any) -> None:
     request.environ[UNCACHEABLE] = True
 
 
+def generation_reader(engine: Engine) -> Callable[[], int]:
+    """A function answering the current generation, as cheaply as the database allows.
+
+    On SQLite a connection of its own asks ``PRAGMA data_version``, which changes whenever
+    another connection (of any process) has committed; the generation row is read again only
+    then, so a visitor's cached page costs no query while nothing is written. Elsewhere the
+    row is read each time (one indexed query).
+    """
+    def from_database() -> int:
+        with engine.connect() as connection:
+            return connection.scalar(select(PageCacheState.generation)) or 0
+
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return from_database
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True,
+                                 check_same_thread=False)
+    lock = threading.Lock()
+    seen: list[Any] = [None, 0]  # data_version, generation
+
+    def from_sqlite() -> int:
+        with lock:
+            version = connection.execute("PRAGMA data_version").fetchone()[0]
+            if version != seen[0]:
+                row = connection.execute(
+                    "SELECT generation FROM page_cache_state").fetchone()
+                seen[:] = [version, row[0] if row else 0]
+            return seen[1]
+
+    return from_sqlite
+
+
 def is_anonymous_read(request: Request) -> bool:
     return (request.method in ("GET", "HEAD") and COOKIE_NAME not in request.cookies
             and "Authorization" not in request.headers)
@@ -154,7 +187,7 @@ def page_cache_tween_factory(handler: Callable[[Request], Response], registry: R
     if settings["forum.page_cache_entries"] == 0:
         return handler
     cache = PageCache(settings["forum.page_cache_entries"], settings["forum.page_cache_seconds"])
-    engine = registry["forum.db_engine"]
+    current_generation = generation_reader(registry["forum.db_engine"])
     csrf = registry.getUtility(ICSRFStoragePolicy)
 
     def page_cache_tween(request: Request) -> Response:
@@ -164,8 +197,7 @@ def page_cache_tween_factory(handler: Callable[[Request], Response], registry: R
             address = request.path_qs
         except UnicodeDecodeError:  # the error views answer that, not the cache
             return handler(request)
-        with engine.connect() as connection:
-            generation = connection.scalar(select(PageCacheState.generation)) or 0
+        generation = current_generation()
         key = (request.host_url, address, negotiate_locale(request))
         entry = cache.get(key, generation)
         if entry is not None:
