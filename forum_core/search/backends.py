@@ -299,6 +299,8 @@ class WhooshBackend(SearchBackend):
         if query.category_ids is not None:
             filters.append(q.Or([q.Term("category", str(c)) for c in query.category_ids])
                            if query.category_ids else q.NullQuery)
+        mask = q.Or([q.Term("category", str(c)) for c in query.hidden_category_ids]) \
+            if query.hidden_category_ids else None
         if query.author_id is not None:
             filters.append(q.Term("author", str(query.author_id)))
         if query.status:
@@ -312,6 +314,8 @@ class WhooshBackend(SearchBackend):
             options: dict[str, Any] = {"limit": query.limit}
             if filters:
                 options["filter"] = q.And(filters)
+            if mask is not None:
+                options["mask"] = mask
             if query.newest:
                 options.update(sortedby="created", reverse=True)
             results = searcher.search(q.And(parts), **options)
@@ -395,6 +399,8 @@ class PostgresBackend(SearchBackend):
             stmt = stmt.where(SearchEntry.doc_type.in_(query.types))
         if query.category_ids is not None:
             stmt = stmt.where(SearchEntry.category_id.in_(query.category_ids))
+        if query.hidden_category_ids:
+            stmt = stmt.where(SearchEntry.category_id.not_in(query.hidden_category_ids))
         if query.author_id is not None:
             stmt = stmt.where(SearchEntry.author_id == query.author_id)
         if query.status:

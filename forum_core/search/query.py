@@ -52,6 +52,9 @@ class IndexQuery:
     clauses: tuple[Clause, ...]
     types: tuple[str, ...] = ()
     category_ids: tuple[int, ...] | None = None
+    #: categories to leave out (the viewer may read all others): cheaper than listing the
+    #: many readable ones when only a few are closed
+    hidden_category_ids: tuple[int, ...] = ()
     author_id: int | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None

@@ -243,11 +243,12 @@ def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE
     if not params.get("q"):
         return page
     clauses = parse_text(params["q"])
-    types = tuple(index.types)
+    types: tuple[str, ...] = ()  # all of them: no filter to compute
     if params.get("type"):
         if params["type"] not in index.types:
             raise ValidationError(_("There is no content type ${type}; choose one of ${types}.",
-                                    mapping={"type": params["type"], "types": ", ".join(types)}))
+                                    mapping={"type": params["type"],
+                                             "types": ", ".join(index.types)}))
         types = (params["type"],)
     sort = params.get("sort") or "relevance"
     if sort not in SORTS:
@@ -258,14 +259,18 @@ def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE
     db = request.db
     readable = select(Category.id, Category.slug).where(category_clause(request.viewer))
     categories = {slug: id_ for id_, slug in db.execute(readable)}
+    hidden: tuple[int, ...] = ()
     if params.get("category"):
         if params["category"] not in categories:
             # a category the viewer may not read is treated exactly like a missing one
             raise ValidationError(_("There is no category ${category}.",
                                     mapping={"category": params["category"]}))
-        category_ids: tuple[int, ...] = (categories[params["category"]],)
+        category_ids: tuple[int, ...] | None = (categories[params["category"]],)
     else:
-        category_ids = (0, *categories.values())  # 0: content outside categories
+        # every category but the few closed to the viewer (hits are checked again anyway)
+        category_ids = None
+        hidden = tuple(db.scalars(select(Category.id).where(
+            Category.id.not_in(list(categories.values()) or [0]))))
     author_id = None
     if params.get("author"):
         author_id = db.scalar(select(User.id).where(
@@ -274,7 +279,8 @@ def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE
             raise ValidationError(_("There is no member ${author}.",
                                     mapping={"author": params["author"]}))
     number = _int(params.get("page", ""), 1)
-    query = IndexQuery(clauses, types=types, category_ids=category_ids, author_id=author_id,
+    query = IndexQuery(clauses, types=types, category_ids=category_ids,
+                       hidden_category_ids=hidden, author_id=author_id,
                        since=since, until=until, status=params.get("status") or None,
                        newest=sort == "newest", limit=MAX_HITS)
     hits = index.backend.search(query)
