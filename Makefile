@@ -7,11 +7,12 @@ CONFIG ?= forum.ini
 PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: install run serve test pot catalogs clean help
+.PHONY: install run serve test bench pot catalogs clean help
 
 help:
 	@echo "make run       set up a virtual environment, a demo forum, and serve it"
 	@echo "make test      set up and run every test"
+	@echo "make bench     run the benchmark suite (BENCH_ARGS=\"--quick\" for a short run; see bench/README.md)"
 	@echo "make catalogs  extract translatable strings and update the nl and ru catalogs"
 	@echo "make clean     remove the virtual environment (keeps forum.ini and var/)"
 
@@ -35,6 +36,10 @@ serve: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Needs wrk (apt-get install -y wrk) and, for the PostgreSQL rows, a server on 127.0.0.1:5432.
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # The message template; tests/unit/test_catalogs.py runs this target to check it is current.
 POT ?= locale/forum.pot

@@ -1,0 +1,322 @@
+"""Fill a freshly migrated forum database with a realistic data set, fast.
+
+    .venv/bin/python bench/generate.py --config F [--topics 10000] [--posts 200000] [--seed 1]
+
+Users, categories, topics and posts go straight into the database with SQLAlchemy Core
+``executemany`` in big batches inside one transaction; every counter the forum keeps
+(``topic.reply_count``/``post_number_seq``/``last_post_at``/``last_post_user_id``,
+``category.topic_count``/``post_count``/``last_post_at``/``last_topic_id``) is computed so the
+data looks exactly as if members had posted it. Markdown bodies are rendered by the forum's own
+renderer (``forum_core.rendering.Cooker``), for a pool of a few hundred distinct bodies that the
+posts reuse. Two real accounts are made through ``DatabaseUserService.create_user`` (argon2);
+every other member shares the member's password hash.
+
+The search index is not built here: run ``forum reindex`` afterwards (bench/run.py does, and
+times it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, func, insert, select, text
+
+BENCH_PASSWORD = "bench-password-1"
+MEMBER = "bench_member"
+ADMIN = "bench_admin"
+#: the topic the benchmark loads: exactly this many posts, one full topic page
+TOPIC_POSTS = 20
+
+WORDS = """
+the be to of and a in that have it for not on with he as you do at this but his by from they we
+say her she or an will my one all would there their what so up out if about who get which go me
+when make can like time no just him know take people into year your good some could them see
+other than then now look only come its over think also back after use two how our work first
+well way even new want because any these give day most us is are was were been has had did
+account billing export import report dashboard server client api token webhook plugin theme
+database backup restore upgrade migrate install configure setting password login session cookie
+email notification search index query filter sort page category topic reply post member group
+moderator admin permission role invite request vote idea status release version bug fix error
+timeout crash slow fast memory cpu disk network proxy nginx waitress python pyramid sqlalchemy
+sqlite postgresql whoosh markdown jinja template render cache header latency throughput load
+test benchmark deploy docker linux windows macos browser mobile android iphone keyboard screen
+printer invoice payment subscription plan trial discount customer partner support ticket
+feature roadmap feedback question answer solution workaround issue problem thanks hello please
+help sorry great awesome strange weird broken working tried again since yesterday today week
+month translation russian dutch english french german spanish locale language unicode emoji
+upload avatar image attachment file folder path link url redirect https certificate domain
+schedule calendar meeting event conference community forum discussion thread archive spam
+""".split()
+
+TECH = ["client.export(rows=20000)", "SELECT * FROM topics WHERE id = 1;",
+        "pip install forum-core", "forum reindex --config forum.ini",
+        "def handler(request):\n    return {'ok': True}",
+        "curl -H 'Authorization: Bearer fk_x' https://example.com/api/v1/me"]
+
+
+def sentence(rng: random.Random, lo: int = 5, hi: int = 18) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(lo, hi))]
+    if rng.random() < 0.15:
+        words[rng.randrange(len(words))] = f"**{rng.choice(WORDS)}**"
+    if rng.random() < 0.08:
+        words[rng.randrange(len(words))] = f"`{rng.choice(WORDS)}()`"
+    if rng.random() < 0.05:
+        words.append(f"[docs](https://example.com/{rng.choice(WORDS)})")
+    return " ".join(words).capitalize() + rng.choice(".....?!")
+
+
+def paragraph(rng: random.Random) -> str:
+    return " ".join(sentence(rng) for _ in range(rng.randint(1, 5)))
+
+
+def markdown_body(rng: random.Random) -> str:
+    """A post body of a realistic length: median about 300 characters, a long tail to ~5 KB,
+    with the usual Markdown: paragraphs, lists, quotes, code blocks, links, emphasis."""
+    target = min(6000, max(20, int(rng.lognormvariate(math.log(300), 0.9))))
+    parts: list[str] = []
+    size = 0
+    while size < target:
+        roll = rng.random()
+        if roll < 0.65 or not parts:
+            block = paragraph(rng) if target > 80 else sentence(rng, 2, 8)
+        elif roll < 0.78:
+            block = "\n".join(f"- {sentence(rng, 2, 8)}" for _ in range(rng.randint(2, 5)))
+        elif roll < 0.86:
+            block = "> " + sentence(rng)
+        elif roll < 0.94:
+            block = f"```\n{rng.choice(TECH)}\n```"
+        else:
+            block = "1. " + sentence(rng, 3, 8) + "\n2. " + sentence(rng, 3, 8)
+        parts.append(block)
+        size += len(block) + 2
+    return "\n\n".join(parts)
+
+
+def title(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9))).capitalize()[:120]
+
+
+def slugify(text_: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text_.lower()).split())[:80]
+
+
+def post_counts(rng: random.Random, topics: int, posts: int) -> list[int]:
+    """Posts per topic: a long-tailed spread summing to ``posts`` (at least one each)."""
+    weights = [rng.paretovariate(1.6) for _ in range(topics)]
+    spare = posts - topics
+    total = sum(weights)
+    counts = [1 + int(w / total * spare) for w in weights]
+    for i in rng.choices(range(topics), k=posts - sum(counts)):
+        counts[i] += 1
+    return counts
+
+
+def _sqlite_fast(dbapi_connection: Any, record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=OFF")  # during generation only
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    cursor.execute("PRAGMA cache_size=-200000")
+    cursor.close()
+
+
+def generate(config_path: Path, topics: int, posts: int, seed: int = 1,
+             n_categories: int = 12, n_users: int | None = None,
+             log: Any = print) -> dict[str, Any]:
+    """Fill the (migrated, empty of content) forum of ``config_path``; returns facts the
+    benchmark needs (ids, cursors, credentials) and timings."""
+    from forum_core.accounts.models import User
+    from forum_core.accounts.services import DatabaseUserService
+    from forum_core.cli import db_session, environment
+    from forum_core.content.models import Category, Post, Topic
+    from forum_core.db import normalize_url
+    from forum_core.pagination import encode_cursor
+    from forum_core.rendering import Cooker
+
+    started = time.perf_counter()
+    posts = max(posts, topics)
+    rng = random.Random(seed)
+    n_users = n_users or max(50, min(20000, topics // 5))
+    env = environment(config_path)
+    url = normalize_url(env.settings["forum.database_url"])
+
+    # two real accounts through the service (argon2), the rest share the member's hash
+    with db_session(env) as session:
+        users = DatabaseUserService(session)
+        member = users.get_by_username(MEMBER) or users.create_user(
+            MEMBER, "member@bench.example", BENCH_PASSWORD, role="member")
+        admin = users.get_by_username(ADMIN) or users.create_user(
+            ADMIN, "admin@bench.example", BENCH_PASSWORD, role="admin")
+        shared_hash, member_id, admin_id = member.password_hash, member.id, admin.id
+        if session.scalar(select(func.count()).select_from(Post)):
+            raise SystemExit("the database holds posts already; generate into a new one")
+
+    cooker = Cooker()
+    t0 = time.perf_counter()
+    pool = []
+    for _ in range(400):
+        source = markdown_body(rng)
+        pool.append((source, cooker.cook(source).html))
+    render_s = time.perf_counter() - t0
+
+    engine = create_engine(url)
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        event.listen(engine, "connect", _sqlite_fast)
+    utc = dt.UTC
+    now = dt.datetime.now(utc).replace(microsecond=0)
+    start = now - dt.timedelta(days=730)
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        if sqlite:
+            conn.exec_driver_sql("BEGIN")
+        first_user = (conn.scalar(select(func.max(User.id))) or 0) + 1
+        user_rows = [{"id": first_user + i, "username": f"member{i:05d}",
+                      "email": f"member{i:05d}@bench.example", "password_hash": shared_hash,
+                      "role": "member", "display_name": f"Member {i}", "is_demo": False,
+                      "created_at": start + dt.timedelta(minutes=i), "status": "active",
+                      "title": "", "bio": "", "avatar": ""} for i in range(n_users)]
+        conn.execute(insert(User), user_rows)
+        user_ids = [r["id"] for r in user_rows] + [member_id, admin_id]
+
+        cat_weights = [rng.paretovariate(1.2) for _ in range(n_categories)]
+        cat_weights[0] = max(cat_weights) * 1.5  # "general": the big one, with a deep listing
+        cat_rows = []
+        for i in range(n_categories):
+            name = "General" if i == 0 else f"{title(rng).split()[0]} {i}"
+            cat_rows.append({"id": i + 1, "slug": "general" if i == 0 else f"cat-{i}",
+                             "name": name, "description": sentence(rng), "position": i,
+                             "parent_id": None, "read_access": "everyone",
+                             "topic_access": "members", "reply_access": "members",
+                             "topic_count": 0, "post_count": 0, "last_post_at": None,
+                             "last_topic_id": None, "created_at": start})
+
+        counts = post_counts(rng, topics, posts)
+        # the benchmark's topic: in the big category, exactly TOPIC_POSTS posts
+        bench_topic = topics // 2 + 1
+        if topics >= 2 and posts >= topics + TOPIC_POSTS:
+            diff = counts[bench_topic - 1] - TOPIC_POSTS
+            counts[bench_topic - 1] = TOPIC_POSTS
+            donor = max(range(topics), key=counts.__getitem__)
+            counts[donor] += diff
+            if counts[donor] < 1:  # pragma: no cover - tiny data sets
+                counts[donor], counts[bench_topic - 1] = 1, TOPIC_POSTS - (1 - counts[donor])
+        span = (now - start).total_seconds()
+        topic_rows, post_batch = [], []
+        post_id = 0
+        inserted_posts = 0
+        batch_size = 20000
+        for t in range(topics):
+            tid = t + 1
+            cat = 0 if tid == bench_topic else rng.choices(range(n_categories), cat_weights)[0]
+            created = start + dt.timedelta(seconds=span * t / topics)
+            author = rng.choice(user_ids)
+            ttitle = title(rng)
+            when, last_user = created, author
+            for number in range(1, counts[t] + 1):
+                post_id += 1
+                user = author if number == 1 else rng.choice(user_ids)
+                if number > 1:
+                    when = when + dt.timedelta(minutes=rng.randint(1, 600))
+                    when = min(when, now)
+                source, html = pool[rng.randrange(len(pool))]
+                post_batch.append({"id": post_id, "topic_id": tid, "user_id": user,
+                                   "number": number, "source": source, "html": html,
+                                   "created_at": when, "edited_at": None, "edit_count": 0,
+                                   "is_deleted": False, "is_hidden": False,
+                                   "is_held": False})
+                last_user = user
+            topic_rows.append({"id": tid, "category_id": cat + 1, "user_id": author,
+                               "title": ttitle, "slug": slugify(ttitle), "created_at": created,
+                               "last_post_at": when, "last_post_user_id": last_user,
+                               "post_number_seq": counts[t], "reply_count": counts[t] - 1,
+                               "is_pinned": tid <= 2, "is_locked": False, "is_closed": False,
+                               "is_deleted": False, "is_held": False})
+            c = cat_rows[cat]
+            c["topic_count"] += 1
+            c["post_count"] += counts[t]
+            if c["last_post_at"] is None or when >= c["last_post_at"]:
+                c["last_post_at"], c["last_topic_id"] = when, tid
+            if len(post_batch) >= batch_size:
+                if inserted_posts == 0:
+                    conn.execute(insert(Category), cat_rows)  # counters fixed below
+                flush_topics = [r for r in topic_rows if "_done" not in r]
+                conn.execute(insert(Topic), [{k: v for k, v in r.items()} for r in flush_topics])
+                for r in flush_topics:
+                    r["_done"] = True
+                conn.execute(insert(Post), post_batch)
+                inserted_posts += len(post_batch)
+                post_batch = []
+                log(f"  {inserted_posts:,} posts...", file=sys.stderr)
+        if inserted_posts == 0:
+            conn.execute(insert(Category), cat_rows)
+        rest = [{k: v for k, v in r.items() if k != "_done"} for r in topic_rows
+                if "_done" not in r]
+        if rest:
+            conn.execute(insert(Topic), rest)
+        if post_batch:
+            conn.execute(insert(Post), post_batch)
+        for c in cat_rows:
+            conn.execute(Category.__table__.update().where(Category.id == c["id"]).values(
+                topic_count=c["topic_count"], post_count=c["post_count"],
+                last_post_at=c["last_post_at"], last_topic_id=c["last_topic_id"]))
+        if not sqlite:
+            for table, column in (("users", "id"), ("categories", "id"), ("topics", "id"),
+                                  ("posts", "id")):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', "
+                                  f"'{column}'), (SELECT max({column}) FROM {table}))"))
+    insert_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+        # the cursor of a deep page of the big category's listing (about 90% of the way)
+        per_page = 30
+        general = cat_rows[0]["topic_count"]
+        pages = max(1, math.ceil(general / per_page))
+        deep_page = max(1, int(pages * 0.9))
+        deep_cursor = None
+        if deep_page > 1:
+            row = conn.execute(
+                select(Topic.is_pinned, Topic.last_post_at, Topic.id)
+                .where(Topic.category_id == 1)
+                .order_by(Topic.is_pinned.desc(), Topic.last_post_at.desc(), Topic.id.desc())
+                .offset((deep_page - 1) * per_page - 1).limit(1)).one()
+            deep_cursor = encode_cursor([row.is_pinned, row.last_post_at, row.id])
+    engine.dispose()
+    facts = {"topics": topics, "posts": post_id, "users": n_users + 2,
+             "categories": n_categories, "bench_topic": bench_topic,
+             "bench_topic_slug": slugify(next(r["title"] for r in topic_rows
+                                               if r["id"] == bench_topic)),
+             "big_category": "general", "big_category_topics": general,
+             "deep_page": deep_page, "deep_cursor": deep_cursor,
+             "member": MEMBER, "admin": ADMIN, "password": BENCH_PASSWORD,
+             "render_pool_s": round(render_s, 2), "insert_s": round(insert_s, 2),
+             "analyze_s": round(time.perf_counter() - t0, 2),
+             "total_s": round(time.perf_counter() - started, 2)}
+    return facts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, required=True)
+    parser.add_argument("--topics", type=int, default=10_000)
+    parser.add_argument("--posts", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    facts = generate(args.config, args.topics, args.posts, args.seed,
+                     log=lambda *a, **k: print(*a, **k))
+    print(json.dumps(facts, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,775 @@
+"""The forum's benchmark suite: ``make bench`` (or ``.venv/bin/python bench/run.py [options]``).
+
+Generates a data set (bench/generate.py), builds the search index with ``forum reindex``,
+serves it with ``forum serve --host 127.0.0.1 --port P --threads 8`` (the README's production
+command), loads it with wrk from a second process, and prints one table (also written to
+bench/results/<timestamp>.md). See bench/README.md for what each number means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import http.cookiejar
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BIN = ROOT / ".venv" / "bin"
+PYTHON = BIN / "python"
+FORUM = BIN / "forum"
+DATA = HERE / "data"
+RESULTS = HERE / "results"
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+sys.path.insert(0, str(HERE))
+import generate  # noqa: E402
+
+
+def log(*args: Any) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}]", *args, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -------------------------------------------------------------------------------------------------
+# servers
+# -------------------------------------------------------------------------------------------------
+
+
+class Server:
+    """A server process on 127.0.0.1:port; ``pid`` is the process that runs waitress (``forum
+    serve`` calls waitress.serve in its own process, and the console script is the Python
+    process itself, so Popen's pid is the right one)."""
+
+    def __init__(self, name: str, argv: list[str], port: int, logfile: Path) -> None:
+        self.name, self.port = name, port
+        self.logfile = logfile
+        self.out = open(logfile, "ab")
+        self.proc = subprocess.Popen(argv, stdout=self.out, stderr=subprocess.STDOUT,
+                                     cwd=ROOT, start_new_session=True)
+        self.base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{name} exited at start-up; see {logfile}")
+            try:
+                with urllib.request.urlopen(self.base + "/", timeout=5) as r:
+                    r.read()
+                return
+            except urllib.error.HTTPError:
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{name} did not answer within 120 s; see {logfile}")
+
+    def peak_rss_mb(self) -> float | None:
+        try:
+            status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        except OSError:
+            return None
+        found = re.search(r"VmHWM:\s+(\d+) kB", status)
+        return int(found.group(1)) / 1024 if found else None
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.out.close()
+
+
+def forum_server(name: str, config: Path, logs: Path) -> Server:
+    port = free_port()
+    return Server(name, [str(FORUM), "serve", "--config", str(config), "--host", "127.0.0.1",
+                         "--port", str(port), "--threads", "8"], port, logs / f"{name}.log")
+
+
+def baseline_server(kind: str, logs: Path) -> Server:
+    port = free_port()
+    return Server(kind, [str(PYTHON), str(HERE / "apps.py"), kind, "--host", "127.0.0.1",
+                         "--port", str(port), "--threads", "8"], port, logs / f"{kind}.log")
+
+
+# -------------------------------------------------------------------------------------------------
+# load
+# -------------------------------------------------------------------------------------------------
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text: str) -> float:
+    found = re.match(r"([\d.]+)(us|ms|s|m)$", text.strip())
+    if not found:
+        raise ValueError(text)
+    return float(found.group(1)) * UNITS[found.group(2)]
+
+
+@dataclass
+class Row:
+    name: str
+    rps: float | None = None
+    p50: float | None = None
+    p99: float | None = None
+    queries: str = "n/a"
+    rss: float | None = None
+    errors: int = 0
+    status: int | None = None
+    group: str = ""
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def wrk(url: str, seconds: float, connections: int, headers: list[str] | None = None,
+        threads: int = 2) -> dict[str, Any]:
+    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, int(seconds))}s", "--latency",
+            "--timeout", "10s"]
+    for h in headers or []:
+        argv += ["-H", h]
+    out = subprocess.run(argv + [url], capture_output=True, text=True, timeout=seconds + 60)
+    text = out.stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    p50 = re.search(r"\n\s+50%\s+(\S+)", text)
+    p99 = re.search(r"\n\s+99%\s+(\S+)", text)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    if not rps:
+        raise RuntimeError(f"wrk failed: {out.stderr or text}")
+    done = re.search(r"(\d+) requests in", text)
+    none = done is not None and int(done.group(1)) == 0  # every request timed out
+    return {"rps": float(rps.group(1)), "p50": _ms(p50.group(1)) if p50 and not none else None,
+            "p99": _ms(p99.group(1)) if p99 and not none else None,
+            "errors": (int(non2xx.group(1)) if non2xx else 0)
+            + (sum(int(x) for x in sock.groups()) if sock else 0)}
+
+
+def probe(url: str, headers: dict[str, str] | None = None) -> tuple[int, str | None]:
+    """Status and X-Forum-Queries of one request (None when the header is absent)."""
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            r.read()
+            return r.status, r.headers.get("X-Forum-Queries")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("X-Forum-Queries")
+
+
+def measure(name: str, server: Server, path: str, args: argparse.Namespace,
+            cookie: str | None = None, group: str = "", connections: int | None = None) -> Row:
+    url = server.base + path
+    headers = {"Cookie": cookie} if cookie else {}
+    for _ in range(5):  # warm up (templates compiled, caches filled)
+        status, queries = probe(url, headers)
+    result = wrk(url, args.duration, connections or args.connections,
+                 [f"Cookie: {cookie}"] if cookie else None)
+    row = Row(name, result["rps"], result["p50"], result["p99"], queries or "n/a",
+              errors=result["errors"], status=status, group=group)
+    log(f"{name:<42} {row.rps:8.2f} req/s  p50 {fmt(row.p50, '7.1f')} ms  "
+        f"p99 {fmt(row.p99, '7.1f')} ms  q={row.queries} status={status} errors={row.errors}")
+    drain(server)
+    return row
+
+
+def drain(server: Server, limit: float = 180) -> None:
+    """Wait until the server is idle (under 5% of a CPU over half a second): slow pages go on
+    being served after wrk stops, and must not slow the next load down."""
+    def cpu() -> float:
+        try:
+            fields = Path(f"/proc/{server.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    deadline = time.time() + limit
+    last = cpu()
+    while time.time() < deadline:
+        time.sleep(0.5)
+        now = cpu()
+        if now - last < 0.025:
+            return
+        last = now
+    log(f"{server.name} still busy after {limit:.0f} s")
+
+
+def sign_in(base: str, login: str, password: str) -> str:
+    """Sign in through the real form (GET /login for the CSRF cookie and token, POST it);
+    returns the Cookie header value for wrk."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(base + "/login", timeout=30) as r:
+        page = r.read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    if not token:
+        raise RuntimeError("no csrf_token on the login page")
+    body = urllib.parse.urlencode({"csrf_token": token.group(1), "next": "/", "login": login,
+                                   "password": password}).encode()
+    with opener.open(urllib.request.Request(base + "/login", data=body), timeout=30) as r:
+        page = r.read().decode()
+    if "logout" not in page:
+        raise RuntimeError("sign-in failed (no sign-out button on the page after it)")
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+# -------------------------------------------------------------------------------------------------
+# data sets
+# -------------------------------------------------------------------------------------------------
+
+
+def sh(argv: list[str], logfile: Path | None = None, env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    out = open(logfile, "ab") if logfile else subprocess.DEVNULL
+    try:
+        done = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+                              env={**os.environ, **(env or {})})
+    finally:
+        if logfile:
+            out.close()
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(argv)} failed (exit {done.returncode}); see {logfile}")
+    return time.perf_counter() - started
+
+
+def known_settings() -> str:
+    return subprocess.run([str(FORUM), "settings"], capture_output=True, text=True,
+                          cwd=ROOT).stdout
+
+
+def bundled_plugins() -> list[str]:
+    """Plugins `forum plugins` lists that are bundled (a directory under plugins/)."""
+    out = subprocess.run([str(FORUM), "plugins", "--config", "/nonexistent/forum.ini"],
+                         capture_output=True, text=True, cwd=ROOT).stdout
+    listed = [line.split()[0] for line in out.splitlines() if line and not line[0].isspace()
+              and len(line.split()) > 2 and line.split()[2] in ("installed", "enabled")]
+    bundled = {p.name for p in (ROOT / "plugins").iterdir() if p.is_dir()}
+    return [p for p in listed if p in bundled]
+
+
+def extra_settings(search_backend: str | None) -> str:
+    lines = ["", "# added by bench/run.py",
+             "# the posting benchmark posts as one member: no flood limit",
+             "forum.rate_post = 0/60"]
+    if "forum.count_queries" in known_settings():
+        lines.append("forum.count_queries = true")
+    if search_backend:
+        lines.append(f"forum.search_backend = {search_backend}")
+    return "\n".join(lines) + "\n"
+
+
+def add_settings(config: Path, extra: str) -> None:
+    text = config.read_text()
+    head, sep, tail = text.partition("\n[server:main]")
+    config.write_text(head.rstrip("\n") + "\n" + extra + "\n" + sep.lstrip("\n") + tail)
+
+
+def make_dataset(where: Path, database_url: str | None, plugins: list[str], topics: int,
+                 posts: int, index: str, logs: Path, search_backend: str | None = None
+                 ) -> dict[str, Any]:
+    """A forum in ``where`` (config forum.ini, data in where/var) with generated content.
+    ``index``: "reindex" (forum reindex, timed) or "empty" (an empty Whoosh index, so the
+    server does not rebuild it in the background while it is measured)."""
+    where.mkdir(parents=True, exist_ok=True)
+    config = where / "forum.ini"
+    argv = [str(FORUM), "init", "--config", str(config), "--no-input",
+            "--plugins", " ".join(plugins) or "none", "--admin-password", "bench-admin-pass-1"]
+    if not plugins:
+        argv[argv.index("--plugins") + 1] = ""
+    if database_url:
+        argv += ["--database", database_url]
+    init_s = sh(argv, logs / "init.log")
+    add_settings(config, extra_settings(search_backend))
+    log(f"generating {topics:,} topics / {posts:,} posts in {where}")
+    facts = generate.generate(config, topics, posts, log=lambda *a, **k: None)
+    facts["init_s"] = round(init_s, 2)
+    log(f"generated in {facts['total_s']} s (insert {facts['insert_s']} s)")
+    if index == "reindex":
+        log("forum reindex ...")
+        facts["reindex_s"] = round(sh([str(FORUM), "reindex", "--config", str(config)],
+                                      logs / "reindex.log"), 1)
+        log(f"reindexed in {facts['reindex_s']} s")
+    else:
+        code = ("import sys; from pathlib import Path; "
+                "from forum_core.search.backends import WhooshBackend; "
+                "b = WhooshBackend(Path(sys.argv[1]), background=False); b.rebuild([])")
+        sh([str(PYTHON), "-c", code, str(where / "var" / "search")], logs / "reindex.log")
+        facts["reindex_s"] = None
+    (where / "facts.json").write_text(json.dumps(facts, indent=2, default=str))
+    return facts
+
+
+def cached_sqlite(args: argparse.Namespace, topics: int, posts: int, plugins: list[str],
+                  index: str, logs: Path) -> tuple[Path, dict[str, Any]]:
+    """A pristine SQLite data set in bench/data/<key>/ (made once, reused unless --fresh),
+    copied to bench/data/run-<key>/ for each run since the posting benchmark writes to it."""
+    key = f"sqlite-{topics}t-{posts}p-{'-'.join(plugins) or 'core'}-{index}"
+    pristine = DATA / key
+    if args.fresh or not (pristine / "facts.json").exists():
+        shutil.rmtree(pristine, ignore_errors=True)
+        make_dataset(pristine, None, plugins, topics, posts, index, logs)
+    else:
+        log(f"reusing the data set {pristine} (--fresh to make it again)")
+    work = DATA / f"run-{key}"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(pristine, work)
+    # the code may have gained migrations since the data set was made
+    sh([str(FORUM), "migrate", "--config", str(work / "forum.ini")], logs / "migrate.log")
+    facts = json.loads((work / "facts.json").read_text())
+    return work / "forum.ini", facts
+
+
+# -------------------------------------------------------------------------------------------------
+# special measurements
+# -------------------------------------------------------------------------------------------------
+
+def search_latency(base: str, n: int, rng: random.Random, budget: float = 60
+                   ) -> dict[str, float]:
+    """p50/p99 of ``n`` varied searches, one after another on one keep-alive connection
+    (stops early after ``budget`` seconds)."""
+    words = generate.WORDS
+    parsed = urllib.parse.urlparse(base)
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+    times, bad = [], 0
+    stop_at = time.perf_counter() + budget
+    for i in range(n):
+        if time.perf_counter() > stop_at:
+            break
+        k = rng.choice((1, 1, 2, 2, 3))
+        q = " ".join(rng.choice(words[60:]) for _ in range(k))
+        if i % 7 == 3:
+            q = f'"{q}"'
+        started = time.perf_counter()
+        conn.request("GET", "/search?" + urllib.parse.urlencode({"q": q}))
+        resp = conn.getresponse()
+        resp.read()
+        times.append((time.perf_counter() - started) * 1000)
+        bad += resp.status != 200
+    conn.close()
+    times.sort()
+    return {"n": len(times), "p50": statistics.median(times),
+            "p99": times[min(len(times) - 1, int(len(times) * 0.99))], "errors": bad}
+
+
+def make_token(config: Path, username: str) -> str:
+    code = ("import sys; from pathlib import Path; "
+            "from forum_core.cli import db_session, environment; "
+            "from forum_core.accounts.services import DatabaseUserService as S\n"
+            "with db_session(environment(Path(sys.argv[1]))) as s:\n"
+            "    u = S(s); m = u.get_by_username(sys.argv[2]); "
+            "print(u.create_api_token(m, 'bench')[1])")
+    out = subprocess.run([str(PYTHON), "-c", code, str(config), username], capture_output=True,
+                         text=True, cwd=ROOT)
+    if out.returncode:
+        raise RuntimeError(out.stderr)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def posting_rate(base: str, token: str, topic_ids: list[int], threads: int, seconds: float
+                 ) -> dict[str, float]:
+    """``threads`` clients posting replies through the JSON API for ``seconds``."""
+    parsed = urllib.parse.urlparse(base)
+    ok, failed, times = [0], [0], []
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+    rng = random.Random(7)
+    bodies = [generate.markdown_body(rng) for _ in range(50)]
+
+    def worker(n: int) -> None:
+        conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+        i = 0
+        while time.perf_counter() < stop_at:
+            tid = topic_ids[(n + i) % len(topic_ids)]
+            body = json.dumps({"body": bodies[(n * 7 + i) % len(bodies)]})
+            started = time.perf_counter()
+            try:
+                conn.request("POST", f"/api/v1/topics/{tid}/posts", body=body, headers={
+                    "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+                resp = conn.getresponse()
+                resp.read()
+                good = resp.status in (200, 201)
+            except OSError:
+                good = False
+                conn.close()
+                conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+            with lock:
+                if good:
+                    ok[0] += 1
+                    times.append((time.perf_counter() - started) * 1000)
+                else:
+                    failed[0] += 1
+            i += 1
+        conn.close()
+
+    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    started = time.perf_counter()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    elapsed = time.perf_counter() - started
+    times.sort()
+    return {"rate": ok[0] / elapsed, "ok": ok[0], "failed": failed[0],
+            "p50": statistics.median(times) if times else float("nan"),
+            "p99": times[min(len(times) - 1, int(len(times) * 0.99))] if times else float("nan")}
+
+
+# -------------------------------------------------------------------------------------------------
+# the suite
+# -------------------------------------------------------------------------------------------------
+
+def forum_pages(facts: dict[str, Any]) -> list[tuple[str, str]]:
+    t = facts["bench_topic"]
+    deep = f"/c/general?after={facts['deep_cursor']}" if facts.get("deep_cursor") \
+        else "/c/general"
+    return [("home", "/"), ("category p1", "/c/general"),
+            (f"category p{facts.get('deep_page', 1)} (deep)", deep),
+            ("topic (20 posts)", f"/t/{t}/{facts['bench_topic_slug']}"),
+            ("search", "/search?q=database+backup"),
+            ("topic JSON", f"/api/v1/topics/{t}/posts")]
+
+
+def load_forum(label: str, server: Server, facts: dict[str, Any], args: argparse.Namespace,
+               which: tuple[str, ...] | None = None, signed_in: bool = True,
+               signed_which: tuple[str, ...] | None = None) -> tuple[list[Row], str | None]:
+    rows = []
+    pages = [(n, p) for n, p in forum_pages(facts)
+             if which is None or any(n.startswith(w) for w in which)]
+    def conns(name: str) -> int | None:
+        # a search takes seconds at 200,000 posts: 16 connections would only queue requests
+        # that time out (wrk gives up after 10 s) and keep the server busy after wrk stops
+        return min(args.search_connections, args.connections) if name == "search" else None
+
+    pages = [(f"{n} ({conns(n)} conns)" if conns(n) else n, p) for n, p in pages]
+    for name, path in pages:
+        rows.append(measure(f"{label} {name}, anon", server, path, args, group=label,
+                            connections=conns(name.split(" (")[0])))
+    cookie = None
+    if signed_in:
+        cookie = sign_in(server.base, facts["member"], facts["password"])
+        for name, path in pages:
+            if signed_which is None or any(name.startswith(w) for w in signed_which):
+                rows.append(measure(f"{label} {name}, signed in", server, path, args,
+                                    cookie=cookie, group=label,
+                                    connections=conns(name.split(" (")[0])))
+    return rows, cookie
+
+
+def fmt(value: float | None, spec: str = ".0f") -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    return "n/a" if not a or not b else f"{a / b:.2f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="The forum's benchmark suite.")
+    parser.add_argument("--quick", action="store_true",
+                        help="small data (500 topics, 10,000 posts), 3-second loads")
+    parser.add_argument("--topics", type=int, default=10_000)
+    parser.add_argument("--posts", type=int, default=200_000)
+    parser.add_argument("--small-posts", type=int, default=10_000,
+                        help="posts of the small data set the topic page is compared against")
+    parser.add_argument("--million", action="store_true",
+                        help="also a 1,000,000-post data set for the topic page (slow)")
+    parser.add_argument("--duration", type=float, default=8, help="seconds per wrk load")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--search-connections", type=int, default=2,
+                        help="wrk connections for the search rows")
+    parser.add_argument("--post-threads", type=int, default=4)
+    parser.add_argument("--post-seconds", type=float, default=10)
+    parser.add_argument("--searches", type=int, default=300)
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--fresh", action="store_true", help="regenerate cached data sets")
+    args = parser.parse_args()
+    if args.quick:
+        args.topics, args.posts, args.small_posts = 500, 10_000, 2_000
+        args.duration, args.post_seconds, args.searches = 3, 3, 100
+    # stop servers and drop the PostgreSQL database when stopped (finally blocks run)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
+    if not shutil.which("wrk"):
+        print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
+        return 2
+
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    logs = DATA / "logs" / stamp
+    logs.mkdir(parents=True, exist_ok=True)
+    suite_started = time.perf_counter()
+    rows: list[Row] = []
+    notes: list[str] = []
+    facts_main: dict[str, Any] = {}
+    by: dict[str, Row] = {}
+    extra: dict[str, Any] = {}
+    plugins = bundled_plugins()
+    log(f"bundled plugins enabled: {plugins or 'none'}; logs in {logs}")
+    rng = random.Random(11)
+
+    # 1. the stack's limits
+    for kind, label in (("hello", "baseline: Pyramid hello world"),
+                        ("template", "baseline: Pyramid + Jinja2, 20-item loop")):
+        server = baseline_server(kind, logs)
+        try:
+            row = measure(label, server, "/", args, group="baseline")
+        finally:
+            row.rss = server.peak_rss_mb()
+            server.stop()
+        rows.append(row)
+        by[kind] = row
+
+    # 2. SQLite, default size, all bundled plugins
+    config, facts = cached_sqlite(args, args.topics, args.posts, plugins, "reindex", logs)
+    facts_main = facts
+    server = forum_server("forum-sqlite", config, logs)
+    try:
+        got, _cookie = load_forum("SQLite", server, facts, args)
+        rss_reads = server.peak_rss_mb()
+        for r in got:
+            r.rss = rss_reads
+        rows += got
+        extra["search"] = search_latency(server.base, args.searches, rng)
+        log(f"search latency: {extra['search']}")
+        token = make_token(config, facts["member"])
+        topic_ids = list(range(max(3, facts["topics"] - 200), facts["topics"] + 1))
+        extra["posting"] = posting_rate(server.base, token, topic_ids, args.post_threads,
+                                        args.post_seconds)
+        log(f"posting: {extra['posting']}")
+        extra["rss_after_posting"] = server.peak_rss_mb()
+    finally:
+        server.stop()
+
+    # 3. core only: the same data (same generator, same seed) in a database migrated without
+    # plugins (a plugin's migrations cannot be switched off in a database that has them), with
+    # a copy of the search index built above
+    core, _core_facts = cached_sqlite(args, args.topics, args.posts, [], "empty", logs)
+    shutil.rmtree(core.parent / "var" / "search", ignore_errors=True)
+    pristine = DATA / config.parent.name.removeprefix("run-")
+    shutil.copytree(pristine / "var" / "search", core.parent / "var" / "search")
+    server = forum_server("forum-sqlite-core", core, logs)
+    try:
+        got, _ = load_forum("SQLite core only", server, facts, args,
+                            which=("home", "category p1", "topic (20"),
+                            signed_which=("topic (20",))
+        rss = server.peak_rss_mb()
+        for r in got:
+            r.rss = rss
+        rows += got
+    finally:
+        server.stop()
+
+    # 4. the topic page on a small data set (and optionally 1M posts)
+    sizes = [("small", max(50, args.small_posts // 20), args.small_posts)]
+    if args.million:
+        sizes.append(("1M", 50_000, 1_000_000))
+    for label, t, p in sizes:
+        cfg, f = cached_sqlite(args, t, p, plugins, "empty", logs)
+        server = forum_server(f"forum-sqlite-{label}", cfg, logs)
+        try:
+            got, _ = load_forum(f"SQLite {p:,} posts", server, f, args, which=("topic (20",))
+            rss = server.peak_rss_mb()
+            for r in got:
+                r.rss = rss
+            rows += got
+        finally:
+            server.stop()
+        extra[f"gen_{label}"] = f
+
+    # 5. PostgreSQL
+    if not args.no_postgres:
+        dbname = f"bench_{os.getpid()}"
+        try:
+            import sqlalchemy as sa
+            admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as c:
+                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{dbname}"'))
+                c.execute(sa.text(f'CREATE DATABASE "{dbname}"'))
+            where = DATA / "run-postgresql"
+            shutil.rmtree(where, ignore_errors=True)
+            try:
+                pg_facts = make_dataset(
+                    where, f"postgresql://postgres@127.0.0.1:5432/{dbname}", plugins,
+                    args.topics, args.posts, "reindex", logs, search_backend="postgresql")
+                extra["gen_pg"] = pg_facts
+                server = forum_server("forum-postgresql", where / "forum.ini", logs)
+                try:
+                    got, _ = load_forum("PostgreSQL", server, pg_facts, args,
+                                        which=("home", "category", "topic", "search"),
+                                        signed_which=("topic (20",))
+                    rss = server.peak_rss_mb()
+                    for r in got:
+                        r.rss = rss
+                    rows += got
+                    extra["search_pg"] = search_latency(server.base, args.searches, rng)
+                    log(f"search latency (PostgreSQL): {extra['search_pg']}")
+                    token = make_token(where / "forum.ini", pg_facts["member"])
+                    topic_ids = list(range(max(3, pg_facts["topics"] - 200),
+                                           pg_facts["topics"] + 1))
+                    extra["posting_pg"] = posting_rate(server.base, token, topic_ids,
+                                                       args.post_threads, args.post_seconds)
+                    log(f"posting (PostgreSQL): {extra['posting_pg']}")
+                finally:
+                    server.stop()
+            finally:
+                with admin.connect() as c:
+                    c.execute(sa.text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
+                admin.dispose()
+        except Exception as exc:  # report, do not lose the rest of the suite
+            notes.append(f"PostgreSQL part failed: {exc!r}")
+            log(f"PostgreSQL part failed: {exc!r}")
+
+    report = render(rows, by, facts_main, extra, notes, args, plugins,
+                    time.perf_counter() - suite_started)
+    out = RESULTS / f"{stamp}.md"
+    out.write_text(report)
+    (RESULTS / f"{stamp}.json").write_text(json.dumps(
+        {"rows": [r.__dict__ for r in rows], "extra": extra, "facts": facts_main,
+         "notes": notes, "args": vars(args)}, indent=2, default=str))
+    print(report)
+    print(f"(written to {out.relative_to(ROOT)})")
+    return 0
+
+
+def render(rows: list[Row], by: dict[str, Row], facts: dict[str, Any], extra: dict[str, Any],
+           notes: list[str], args: argparse.Namespace, plugins: list[str],
+           elapsed: float) -> str:
+    hello, tpl = by["hello"].rps, by["template"].rps
+    find = {r.name: r for r in rows}
+
+    def get(name: str) -> Row | None:
+        return find.get(name)
+
+    lines = [f"# Forum benchmark {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", "",
+             f"Data: {facts.get('topics', 0):,} topics, {facts.get('posts', 0):,} posts, "
+             f"{facts.get('users', 0):,} members, {facts.get('categories', 0)} categories; "
+             f"plugins: {' '.join(plugins) or 'none'}; wrk {args.connections} connections, "
+             f"{args.duration:g} s per row; waitress threads=8; {os.cpu_count()} CPUs.", "",
+             "| scenario | req/s | p50 ms | p99 ms | x hello | x template | SQL q/req "
+             "| peak RSS MB | errors |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        status = "" if r.status in (200, None) else f" (HTTP {r.status})"
+        rps = fmt(r.rps, ".0f" if (r.rps or 0) >= 10 else ".2f")
+        lines.append(f"| {r.name} | {rps} | {fmt(r.p50, '.1f')} | {fmt(r.p99, '.1f')} | "
+                     f"{ratio(r.rps, hello)} | {ratio(r.rps, tpl)} | {r.queries} | "
+                     f"{fmt(r.rss, '.0f')} | {r.errors}{status} |")
+    lines.append("")
+    lines.append("## Other measurements")
+    lines.append("")
+    g = facts
+    lines.append(f"- Generation (SQLite, {g.get('posts', 0):,} posts): {g.get('total_s')} s "
+                 f"(Markdown pool {g.get('render_pool_s')} s, inserts {g.get('insert_s')} s, "
+                 f"ANALYZE {g.get('analyze_s')} s); forum init {g.get('init_s')} s; "
+                 f"`forum reindex` (Whoosh): {g.get('reindex_s')} s.")
+    if "gen_pg" in extra:
+        p = extra["gen_pg"]
+        lines.append(f"- Generation (PostgreSQL): {p.get('total_s')} s (inserts "
+                     f"{p.get('insert_s')} s); `forum reindex` (search_backend = postgresql): "
+                     f"{p.get('reindex_s')} s.")
+    for key, label in (("search", "SQLite + Whoosh"), ("search_pg", "PostgreSQL full text")):
+        if key in extra:
+            s = extra[key]
+            lines.append(f"- Search latency, {label}, {g.get('posts', 0):,} posts: p50 "
+                         f"{s['p50']:.1f} ms, p99 {s['p99']:.1f} ms over {s['n']} varied queries "
+                         f"one at a time ({s['errors']} errors).")
+    for key, label in (("posting", "SQLite + Whoosh"), ("posting_pg", "PostgreSQL")):
+        if key in extra:
+            s = extra[key]
+            lines.append(f"- Sustained posting, {label}: {s['rate']:.1f} replies/s "
+                         f"({args.post_threads} clients, {args.post_seconds:g} s, JSON API with a "
+                         f"token, indexed as they are made; {s['ok']} ok, {s['failed']} failed; "
+                         f"p50 {s['p50']:.0f} ms, p99 {s['p99']:.0f} ms).")
+    if extra.get("rss_after_posting"):
+        lines.append(f"- Peak RSS of the SQLite server after the posting run too: "
+                     f"{extra['rss_after_posting']:.0f} MB.")
+    if all(r.queries == "n/a" for r in rows if r.group != "baseline"):
+        lines.append("- SQL queries per request: n/a (the running core has no "
+                     "`forum.count_queries` setting / `X-Forum-Queries` header yet).")
+
+    # targets
+    checks: list[tuple[str, bool | None, str]] = []
+    try:
+        signed = get("SQLite topic (20 posts), signed in")
+        if signed:
+            checks.append(("topic signed in >= 25% of the template page req/s, p99 < 100 ms",
+                           signed.rps >= 0.25 * tpl and signed.p99 < 100,
+                           f"{signed.rps / tpl:.0%} of template, p99 {signed.p99:.1f} ms"))
+        for page in ("home", "category p1", "topic (20 posts)"):
+            r = get(f"SQLite {page}, anon")
+            if r:
+                checks.append((f"{page} anonymous >= 50% of hello world req/s",
+                               r.rps >= 0.5 * hello,
+                               f"{r.rps / hello:.0%}"))
+        p1 = get("SQLite category p1, anon")
+        deep = next((r for r in rows if r.name.startswith("SQLite category p")
+                     and "(deep), anon" in r.name), None)
+        if p1 and deep:
+            checks.append(("deep listing page within 1.2x of page 1 latency (p50)",
+                           deep.p50 <= 1.2 * p1.p50, f"{deep.p50 / p1.p50:.2f}x "
+                           f"(p99 {deep.p99 / p1.p99:.2f}x)"))
+        big = get("SQLite topic (20 posts), anon")
+        small = next((r for r in rows if r.name.startswith("SQLite ") and "posts topic" in r.name
+                      and "anon" in r.name and "1,000,000" not in r.name), None)
+        million = get("SQLite 1,000,000 posts topic (20 posts), anon")
+        if million and small:
+            checks.append(("topic page latency at 1M posts within 1.5x of 10k",
+                           million.p50 <= 1.5 * small.p50, f"{million.p50 / small.p50:.2f}x (p50)"))
+        elif big and small:
+            checks.append((f"topic page latency at 1M posts within 1.5x of 10k (not run; "
+                           f"{facts.get('posts', 0):,} vs {small.name.split()[1]} instead, "
+                           f"--million "
+                           f"for 1M)", None, f"{big.p50 / small.p50:.2f}x (p50)"))
+        if "search" in extra:
+            s = extra["search"]
+            checks.append((f"search p50 < 20 ms and p99 < 100 ms at "
+                           f"{facts.get('posts', 0):,} posts",
+                           s["p50"] < 20 and s["p99"] < 100,
+                           f"p50 {s['p50']:.1f} ms, p99 {s['p99']:.1f} ms"))
+        costs = []
+        for page in ("home", "category p1", "topic (20 posts)"):
+            a, c = get(f"SQLite {page}, anon"), get(f"SQLite core only {page}, anon")
+            if a and c:
+                costs.append((page, 1 - a.rps / c.rps))
+        if costs:
+            worst = max(cost for _, cost in costs)
+            checks.append(("all plugins cost <= 15% throughput vs core only", worst <= 0.15,
+                           ", ".join(f"{p} {c:+.0%}" for p, c in costs)))
+        if signed and signed.rss:
+            checks.append((f"peak RSS of one server < 150 MB (all plugins, "
+                           f"{facts.get('posts', 0):,} "
+                           f"posts)", signed.rss < 150, f"{signed.rss:.0f} MB"))
+    except (TypeError, ZeroDivisionError) as exc:  # a load with no completed request
+        checks.append((f"some targets could not be evaluated ({exc})", None, ""))
+    lines += ["", "## Targets", ""]
+    for what, ok, detail in checks:
+        verdict = "not measured" if ok is None else ("met" if ok else "MISSED")
+        lines.append(f"- {verdict}: {what} ({detail})")
+    if notes:
+        lines += ["", "## Problems", ""] + [f"- {n}" for n in notes]
+    lines += ["", f"Suite run time: {elapsed / 60:.1f} min.", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
