@@ -291,8 +291,9 @@ def test_a_missing_or_broken_whoosh_index_is_rebuilt_by_itself(whoosh_board, cap
     for segment in index_dir.iterdir():
         segment.write_bytes(b"\x00garbage")
     assert search(board, q="lamp").status_int == 200
+    make_topic(board, "mira", "general", "Lamp oil", "Where to buy it?")  # opens the index
     backend.wait()
-    assert titles(search(board, q="lamp")) == ["Lighthouse keeper"]
+    assert sorted(titles(search(board, q="lamp"))) == ["Lamp oil", "Lighthouse keeper"]
     assert "rebuilding it" in caplog.text
 
     # a rebuild killed half-way leaves a readable but incomplete index, and its marker
@@ -303,9 +304,10 @@ def test_a_missing_or_broken_whoosh_index_is_rebuilt_by_itself(whoosh_board, cap
                           capture_output=True, text=True, check=True).stdout.strip()
     backend.rebuild([])
     (index_dir / backend.MARKER).write_text(dead)
-    assert search(board, q="lamp").status_int == 200
+    make_topic(board, "mira", "general", "Lamp wick", "Cotton?")  # opens the index
     backend.wait()
-    assert titles(search(board, q="lamp")) == ["Lighthouse keeper"]
+    assert sorted(titles(search(board, q="lamp"))) == ["Lamp oil", "Lamp wick",
+                                                       "Lighthouse keeper"]
     assert "was interrupted" in caplog.text
     assert not (index_dir / backend.MARKER).exists()
 
