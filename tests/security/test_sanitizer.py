@@ -45,7 +45,10 @@ FORUM = "https://forum.example/t/1/a-topic"
 def leaves_the_forum(href: str) -> bool:
     """Whether a browser on a forum page follows ``href`` to another site (or scheme)."""
     url = URL_NOISE.sub("", href).strip("".join(map(chr, range(0x21)))).replace("\\", "/")
-    target = urlsplit(urljoin(FORUM, url))
+    try:
+        target = urlsplit(urljoin(FORUM, url))
+    except ValueError:  # e.g. "//[": no browser follows it to this forum either
+        return True
     return (target.scheme, target.netloc) != ("https", "forum.example")
 
 

@@ -18,7 +18,6 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from forum_core.rendering import Cooker
-from tests.browser.conftest import chromium, make_live_forum  # noqa: F401  (fixtures)
 from tests.functional.test_discussions import make_category
 from tests.security.corpus import BIO, DISPLAY_NAME, MEMBER_TITLE, TITLES, load_corpus
 
@@ -132,7 +131,7 @@ def _post_everything(forum, payloads: list[str]) -> dict:
 
 
 @pytest.fixture
-def page(chromium):  # noqa: F811
+def page(chromium):
     """A tab that ignores the forum's Content-Security-Policy: the sanitizer alone must stop
     every payload (the policy is a second line of defence, not the first)."""
     context = chromium.new_context(bypass_csp=True)
@@ -142,7 +141,7 @@ def page(chromium):  # noqa: F811
     context.close()
 
 
-def test_no_hostile_post_title_or_profile_runs_in_a_real_browser(make_live_forum, page):  # noqa: F811
+def test_no_hostile_post_title_or_profile_runs_in_a_real_browser(make_live_forum, page):
     started = time.monotonic()
     payloads = load_corpus()
     assert len(payloads) >= 100
