@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..pagination import Page, after, decode_cursor, encode_cursor
@@ -81,15 +81,21 @@ def unread_state(db: Session, viewer: Viewer, topic_ids: list[int]) -> dict[int,
     reads = dict(db.execute(
         select(TopicRead.topic_id, TopicRead.last_read_number)
         .where(TopicRead.user_id == viewer.user_id, TopicRead.topic_id.in_(topic_ids))).all())
-    newest = dict(db.execute(
-        select(Post.topic_id, func.max(Post.number))
-        .where(post_clause(viewer), Post.topic_id.in_(topic_ids))
-        .group_by(Post.topic_id)).all())
+    # only topics with posts numbered after the marker can be unread; of those, ask whether
+    # one of those later posts is visible (an index range per topic, not every post)
+    numbered = dict(db.execute(select(Topic.id, Topic.post_number_seq)
+                               .where(Topic.id.in_(list(reads)))).all()) if reads else {}
+    candidates = [t for t, last in reads.items() if numbered.get(t, 0) > last]
+    unread: set[int] = set()
+    if candidates:
+        later = or_(*(and_(Post.topic_id == t, Post.number > reads[t]) for t in candidates))
+        unread = set(db.scalars(select(Post.topic_id).where(later, post_clause(viewer))
+                                .distinct()))
     state: dict[int, int | None] = {}
     for topic_id in topic_ids:
         if topic_id not in reads:
             state[topic_id] = None
-        elif newest.get(topic_id, 0) > reads[topic_id]:
+        elif topic_id in unread:
             state[topic_id] = reads[topic_id]
     return state
 

@@ -11,6 +11,7 @@ from sqlalchemy import event, select
 from forum_core.accounts.models import User
 from forum_core.content.models import Category, Post, PostRevision, Topic
 from forum_core.content.services import DatabaseContentService
+from forum_core.moderation.services import DatabaseModerationService
 from forum_core.rendering import Cooker
 
 
@@ -155,6 +156,16 @@ def test_unread_markers(board):
     row = board.app.get("/c/general").html.find("a", string="Release notes").find_parent("tr")
     unread = row.find(class_="badge-unread")
     assert unread is not None and "after=1" in unread["href"]
+
+    # a later reply that mira may not see (hidden by a moderator) is not "unread" for her
+    board.app.get(topic_path(board, topic_id))
+    with content(board) as (service, session):
+        mod = session.scalar(select(User).where(User.username == "mod"))
+        hidden = service.reply(mod, session.get(Topic, topic_id), "Spam")
+        session.flush()
+        DatabaseModerationService(session).set_post_state(mod, hidden, "hide")
+    row = board.app.get("/c/general").html.find("a", string="Release notes").find_parent("tr")
+    assert row.find(class_="badge-unread") is None
 
 
 def test_bad_input_gets_a_clear_400(board):
