@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +116,9 @@ class WhooshBackend(SearchBackend):
         self.lock = _process_lock(self.path)
         self._rebuilding: threading.Thread | None = None
         self._missed: list[tuple[Sequence[SearchDocument], list[Hit]]] = []
-        self._local = threading.local()
+        self._pool: queue.LifoQueue[tuple[Any, int]] = queue.LifoQueue()
+        self._pool_lock = threading.Lock()
+        self._opened = 0
         self._epoch = 0  # a new index (rebuilt) makes every thread open a new searcher
 
     @property
@@ -242,21 +246,45 @@ class WhooshBackend(SearchBackend):
             return
         self._write(documents, removed)
 
-    def _searcher(self) -> Any:
-        """This thread's searcher of the index's latest version. Opening one reads every
-        segment's term dictionary (a third of a second at 200,000 posts, and memory each
-        time), so each thread keeps its own until the index changes."""
-        local = self._local
-        searcher = getattr(local, "searcher", None)
-        if searcher is not None and local.epoch == self._epoch:
+    #: searchers kept open, shared by all threads: each holds about 400 MB at 200,000 posts,
+    #: and a second one did not make searches faster on two cores (the GIL)
+    SEARCHERS = 1
+
+    @contextmanager
+    def _searcher(self) -> Iterator[Any]:
+        """A searcher of the index's latest version, borrowed from a small pool. Opening one
+        reads every segment's term dictionary (a third of a second at 200,000 posts), so
+        they are kept until the index changes."""
+        with self._pool_lock:
+            if self._pool.empty() and self._opened < self.SEARCHERS:
+                self._opened += 1
+                item = None
+            else:
+                item = ...  # wait for one below, outside the lock
+        if item is ...:
+            item = self._pool.get()
+        try:
+            searcher = self._fresh(item)
+        except BaseException:
+            with self._pool_lock:
+                self._opened -= 1
+            raise
+        try:
+            yield searcher
+        finally:
+            self._pool.put((searcher, self._epoch))
+
+    def _fresh(self, item: tuple[Any, int] | None) -> Any:
+        if item is not None:
+            searcher, epoch = item
             try:
-                if searcher._ix.latest_generation() == searcher.reader().generation():
+                if epoch == self._epoch and \
+                        searcher._ix.latest_generation() == searcher.reader().generation():
                     return searcher
             except Exception:  # files replaced under it: open the index anew
                 log.info("reopening the search index %s", self.path, exc_info=True)
             searcher.close()
-        local.searcher, local.epoch = self._open().searcher(), self._epoch
-        return local.searcher
+        return self._open().searcher()
 
     def _write(self, documents: Sequence[SearchDocument], removed: list[Hit]) -> None:
         ix = self._open()
@@ -346,8 +374,9 @@ class WhooshBackend(SearchBackend):
             options["mask"] = mask
         if query.newest:
             options.update(sortedby="created", reverse=True)
-        results = self._searcher().search(q.And(parts), **options)
-        return [(hit["type"], int(hit["key"])) for hit in results]
+        with self._searcher() as searcher:
+            results = searcher.search(q.And(parts), **options)
+            return [(hit["type"], int(hit["key"])) for hit in results]
 
 
 # -- PostgreSQL full-text search --------------------------------------------------------------
