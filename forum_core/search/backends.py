@@ -70,6 +70,9 @@ class SearchBackend:
     def ready(self) -> bool:
         return True
 
+    def wait(self, timeout: float = 60.0) -> None:
+        """Wait for a rebuild in progress (if any) to finish, at most ``timeout`` seconds."""
+
 
 # -- Whoosh -----------------------------------------------------------------------------------
 
@@ -118,6 +121,7 @@ class WhooshBackend(SearchBackend):
         self._missed: list[tuple[Sequence[SearchDocument], list[Hit]]] = []
         self._pool: queue.LifoQueue[tuple[Any, int]] = queue.LifoQueue()
         self._pool_lock = threading.Lock()
+        self._state = threading.Lock()  # guards _missed and the end of a rebuild
         self._opened = 0
         self._epoch = 0  # a new index (rebuilt) makes every thread open a new searcher
 
@@ -218,10 +222,14 @@ class WhooshBackend(SearchBackend):
             with _LOCKS_GUARD:  # the marker stays: the next use rebuilds it again
                 _BUILDING.discard(str(self.path.resolve()))
             return
-        with self.lock:
-            missed, self._missed = self._missed, []
-        for documents, removed in missed:
-            self._write(documents, removed)
+        while True:  # what was written meanwhile; "ready" flips only once none is left
+            with self._state:
+                missed, self._missed = self._missed, []
+                if not missed:
+                    self._rebuilding = None
+                    break
+            for documents, removed in missed:
+                self._write(documents, removed)
         self._finished()
 
     def wait(self, timeout: float = 60.0) -> None:
@@ -240,10 +248,10 @@ class WhooshBackend(SearchBackend):
 
     def update(self, documents: Sequence[SearchDocument], removed: Iterable[Hit]) -> None:
         removed = list(removed)
-        if not self.ready:
-            with self.lock:
+        with self._state:  # (not self.lock: a rebuild holds that until it is done)
+            if not self.ready:
                 self._missed.append((documents, removed))
-            return
+                return
         self._write(documents, removed)
 
     #: searchers kept open, shared by all threads: each holds about 400 MB at 200,000 posts,
@@ -315,7 +323,9 @@ class WhooshBackend(SearchBackend):
             try:
                 for batch in batches(documents):
                     for document in batch:
-                        writer.add_document(**self._fields(document))
+                        # replaces a copy a write made just before the rebuild began (cheap:
+                        # the new index holds little else)
+                        writer.update_document(**self._fields(document))
                     total += len(batch)
                     progress(len(batch))
                 writer.commit()

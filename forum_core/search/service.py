@@ -242,6 +242,8 @@ def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE
     page = SearchPage(params=dict(params))
     if not params.get("q"):
         return page
+    if not index.backend.ready:
+        index.backend.wait(REBUILD_WAIT)
     clauses = parse_text(params["q"])
     types: tuple[str, ...] = ()  # all of them: no filter to compute
     if params.get("type"):
@@ -299,6 +301,10 @@ def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE
     return page
 
 
+#: how long a search waits for a rebuild in progress (a small forum's takes less) before it
+#: answers from what the index has so far
+REBUILD_WAIT = 2.0
+
 #: words shorter than this say little about whether two texts are alike
 SIMILAR_MIN_LENGTH = 3
 
@@ -315,6 +321,8 @@ def find_similar(request: Any, text: str, types: Iterable[str] = (), limit: int 
     do_not_cache(request)
     terms = list(dict.fromkeys(w for w in words(text[:1000]) if len(w) >= SIMILAR_MIN_LENGTH))
     index: SearchIndex = request.registry[INDEX_KEY]
+    if not index.backend.ready:
+        index.backend.wait(REBUILD_WAIT)
     wanted = tuple(t for t in types if t in index.types) if types else tuple(index.types)
     if not terms or not wanted:
         return []
