@@ -73,13 +73,17 @@ def db_session(env: ForumEnvironment) -> Iterator[Session]:
     """A session for one command: committed at the end, rolled back on error; what it commits
     reaches the search index as it would from a request."""
     from ..db import make_engine, open_session
-    from ..search import watched_sessions
+    from ..search import INDEX_KEY, watched_sessions
 
     engine = make_engine(env.settings["forum.database_url"])
-    session = open_session(watched_sessions(env, engine), env.hooks)
+    sessions = watched_sessions(env, engine)
+    session = open_session(sessions, env.hooks)
     try:
         yield session
         session.commit()
+        index = session.info.get(INDEX_KEY)
+        if index is not None:
+            index.forget_done(sessions)
     except BaseException:
         session.rollback()
         raise

@@ -115,6 +115,14 @@ class SearchIndex:
                 SearchQueue.id.in_([row_id for row_id, _ in rows])))
         return len(hits)
 
+    def forget_done(self, writes: sessionmaker[Session]) -> None:
+        """Delete the queue rows whose documents the index has (a command does this when it
+        ends, as it has no later write to carry the deletion)."""
+        done = self.take_done()
+        if done:
+            with writes() as session, session.begin():
+                session.execute(delete(SearchQueue).where(SearchQueue.id.in_(done)))
+
     def clear_queue(self) -> None:
         with self.sessions.kw["bind"].begin() as connection:
             connection.execute(delete(SearchQueue))
