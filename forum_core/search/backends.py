@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import shutil
 import threading
 import time
@@ -119,11 +118,10 @@ class WhooshBackend(SearchBackend):
         self.lock = _process_lock(self.path)
         self._rebuilding: threading.Thread | None = None
         self._missed: list[tuple[Sequence[SearchDocument], list[Hit]]] = []
-        self._pool: queue.LifoQueue[tuple[Any, int]] = queue.LifoQueue()
-        self._pool_lock = threading.Lock()
+        self._shared: tuple[Any, int] | None = None  # (searcher, epoch it was opened at)
+        self._search_lock = threading.Lock()
         self._state = threading.Lock()  # guards _missed and the end of a rebuild
-        self._opened = 0
-        self._epoch = 0  # a new index (rebuilt) makes every thread open a new searcher
+        self._epoch = 0  # a new (rebuilt) index makes the shared searcher open anew
 
     @property
     def ready(self) -> bool:
@@ -254,45 +252,29 @@ class WhooshBackend(SearchBackend):
                 return
         self._write(documents, removed)
 
-    #: searchers kept open, shared by all threads: each holds about 400 MB at 200,000 posts,
-    #: and a second one did not make searches faster on two cores (the GIL)
-    SEARCHERS = 1
-
     @contextmanager
     def _searcher(self) -> Iterator[Any]:
-        """A searcher of the index's latest version, borrowed from a small pool. Opening one
-        reads every segment's term dictionary (a third of a second at 200,000 posts), so
-        they are kept until the index changes."""
-        with self._pool_lock:
-            if self._pool.empty() and self._opened < self.SEARCHERS:
-                self._opened += 1
-                item = None
-            else:
-                item = ...  # wait for one below, outside the lock
-        if item is ...:
-            item = self._pool.get()
-        try:
-            searcher = self._fresh(item)
-        except BaseException:
-            with self._pool_lock:
-                self._opened -= 1
-            raise
-        try:
-            yield searcher
-        finally:
-            self._pool.put((searcher, self._epoch))
+        """The one searcher of the index's latest version, shared by all threads in turn.
 
-    def _fresh(self, item: tuple[Any, int] | None) -> Any:
-        if item is not None:
-            searcher, epoch = item
+        Opening a searcher reads every segment's term dictionary (a third of a second and
+        about 400 MB at 200,000 posts), so it is kept until the index changes; a second one
+        did not make searches faster on two cores (the GIL) and doubled the memory.
+        """
+        with self._search_lock:
+            self._shared = self._fresh(self._shared)
+            yield self._shared[0]
+
+    def _fresh(self, kept: tuple[Any, int] | None) -> tuple[Any, int]:
+        if kept is not None:
+            searcher, epoch = kept
             try:
                 if epoch == self._epoch and \
                         searcher._ix.latest_generation() == searcher.reader().generation():
-                    return searcher
+                    return kept
             except Exception:  # files replaced under it: open the index anew
                 log.info("reopening the search index %s", self.path, exc_info=True)
             searcher.close()
-        return self._open().searcher()
+        return self._open().searcher(), self._epoch
 
     def _write(self, documents: Sequence[SearchDocument], removed: list[Hit]) -> None:
         ix = self._open()

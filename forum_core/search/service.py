@@ -240,6 +240,21 @@ def clean_params(params: Mapping[str, Any]) -> dict[str, str]:
     return {name: value for name, value in cleaned.items() if value}
 
 
+def _category_scope(request: Any) -> tuple[dict[str, int], tuple[int, ...]]:
+    """The categories the viewer may read (by slug) and the ids of those they may not: the
+    index leaves out the few closed ones, cheaper than listing every readable one (each hit
+    is checked again by its document type anyway)."""
+    readable: dict[str, int] = {}
+    hidden = []
+    for id_, slug, visible in request.db.execute(
+            select(Category.id, Category.slug, category_clause(request.viewer))):
+        if visible:
+            readable[slug] = id_
+        else:
+            hidden.append(id_)
+    return readable, tuple(hidden)
+
+
 def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE) -> SearchPage:
     """Search as ``request.viewer``.
 
@@ -267,20 +282,16 @@ def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE
     if since and until and since > until:
         raise ValidationError(_("The start date is after the end date."))
     db = request.db
-    readable = select(Category.id, Category.slug).where(category_clause(request.viewer))
-    categories = {slug: id_ for id_, slug in db.execute(readable)}
-    hidden: tuple[int, ...] = ()
+    categories, hidden = _category_scope(request)
     if params.get("category"):
         if params["category"] not in categories:
             # a category the viewer may not read is treated exactly like a missing one
             raise ValidationError(_("There is no category ${category}.",
                                     mapping={"category": params["category"]}))
         category_ids: tuple[int, ...] | None = (categories[params["category"]],)
+        hidden = ()
     else:
-        # every category but the few closed to the viewer (hits are checked again anyway)
-        category_ids = None
-        hidden = tuple(db.scalars(select(Category.id).where(
-            Category.id.not_in(list(categories.values()) or [0]))))
+        category_ids = None  # every category but the hidden ones
     author_id = None
     if params.get("author"):
         author_id = db.scalar(select(User.id).where(
@@ -334,9 +345,9 @@ def find_similar(request: Any, text: str, types: Iterable[str] = (), limit: int 
     wanted = tuple(t for t in types if t in index.types) if types else tuple(index.types)
     if not terms or not wanted:
         return []
-    readable = request.db.scalars(select(Category.id).where(category_clause(request.viewer)))
     query = IndexQuery(tuple(Clause((word,)) for word in terms[:MAX_CLAUSES]), types=wanted,
-                       category_ids=(0, *readable), any_clause=True, limit=limit * 4)
+                       hidden_category_ids=_category_scope(request)[1], any_clause=True,
+                       limit=limit * 4)
     skip = set(exclude)
     found = [result for result in _visible(request, index, index.backend.search(query))
              if (result.type, result.key) not in skip]
