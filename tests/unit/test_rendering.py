@@ -228,10 +228,10 @@ def test_hostile_input_is_neutralised(source):
         "ordered-300", "stars", "quote-blocks-30", "headings-in-one-block",
         "setext-in-one-block", "code-blocks-201"])
 def test_too_complex_input_is_refused_quickly(source):
-    started = time.process_time()  # CPU time: other processes on the machine do not count
+    started = time.thread_time()  # this thread's CPU time: other work does not count
     with pytest.raises(ContentTooComplex) as info:
         cook(source)
-    assert time.process_time() - started < 1.0  # a safety bound, not a benchmark
+    assert time.thread_time() - started < 1.0  # a safety bound, not a benchmark
     assert "simplify it" in str(info.value) or "add blank lines" in str(info.value) \
         or "put some of them together" in str(info.value)
 
@@ -250,9 +250,9 @@ def test_too_complex_input_is_refused_quickly(source):
 ], ids=["long-word", "deep-quotes", "many-links", "ampersands", "angles", "emphasis",
         "headings-in-499-line-blocks", "tables", "long-code-block", "200-code-blocks"])
 def test_large_but_reasonable_input_cooks_within_a_second(source):
-    started = time.process_time()  # CPU time: other processes on the machine do not count
+    started = time.thread_time()  # this thread's CPU time: other work does not count
     cooked = cook(source)
-    assert time.process_time() - started < 1.5  # a safety bound, not a benchmark
+    assert time.thread_time() - started < 1.5  # a safety bound, not a benchmark
     assert_safe(cooked.html)
 
 
