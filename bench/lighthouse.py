@@ -35,7 +35,8 @@ def ensure_lighthouse() -> Path:
     if not LIGHTHOUSE.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         subprocess.run(["npm", "install", "--prefix", str(CACHE), "--no-audit", "--no-fund",
-                        "--loglevel=error", "lighthouse@12"], check=True)
+                        "--loglevel=error", "lighthouse@12"], check=True,
+                       stdout=sys.stderr)  # stdout carries only the scores
     return LIGHTHOUSE
 
 
@@ -55,7 +56,7 @@ def serve_demo(folder: Path) -> tuple[subprocess.Popen, str]:
                                "127.0.0.1", "--port", str(port)], cwd=folder,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(300):  # up to half a minute on a loaded machine
         try:
             urllib.request.urlopen(url + "/", timeout=1)
             return server, url
@@ -65,13 +66,35 @@ def serve_demo(folder: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the demo forum did not start")
 
 
-def audit(lighthouse: Path, url: str, report: Path) -> dict[str, int]:
-    subprocess.run([str(lighthouse), url, "--quiet", f"--chrome-flags={FLAGS}",
-                    "--output=json", f"--output-path={report}"],
-                   env={**os.environ, "CHROME_PATH": CHROME}, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    categories = json.loads(report.read_text())["categories"]
-    return {name: round(category["score"] * 100) for name, category in categories.items()}
+def audit(lighthouse: Path, url: str, report: Path, attempts: int = 3) -> dict[str, int]:
+    """Audit one page. Lighthouse now and then loses its Chromium on a loaded machine (a
+    launch or protocol timeout, a page without a first paint): such a run is tried again, and
+    the last failure's own message is what the caller sees."""
+    for attempt in range(1, attempts + 1):
+        report.unlink(missing_ok=True)
+        done = subprocess.run([str(lighthouse), url, "--quiet", f"--chrome-flags={FLAGS}",
+                               "--output=json", f"--output-path={report}"],
+                              env={**os.environ, "CHROME_PATH": CHROME}, capture_output=True,
+                              text=True, timeout=300)
+        failure = _failure(done, report)
+        if failure is None:
+            categories = json.loads(report.read_text())["categories"]
+            return {name: round(category["score"] * 100)
+                    for name, category in categories.items()}
+        print(f"lighthouse {url}, attempt {attempt}: {failure}", file=sys.stderr)
+    raise SystemExit(f"lighthouse failed {attempts} times on {url}: {failure}")
+
+
+def _failure(done: subprocess.CompletedProcess, report: Path) -> str | None:
+    """Why a Lighthouse run gave no usable scores, or None when it did."""
+    if done.returncode != 0 or not report.exists():
+        return f"exit code {done.returncode}: {done.stderr.strip()[-2000:]}"
+    found = json.loads(report.read_text())
+    if found.get("runtimeError"):
+        return f"runtime error: {found['runtimeError']}"
+    if any(category["score"] is None for category in found["categories"].values()):
+        return "a category has no score"
+    return None
 
 
 def main() -> int:

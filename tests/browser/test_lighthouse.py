@@ -23,6 +23,7 @@ def test_lighthouse_scores_100_where_it_must(chromium):
         pytest.skip("Lighthouse needs Node.js with npm")
     result = subprocess.run([sys.executable, str(SCRIPT), "--json"], capture_output=True,
                             text=True, timeout=600)
+    assert result.stdout.strip(), f"no scores; the script said:\n{result.stderr[-4000:]}"
     scores = json.loads(result.stdout.strip().splitlines()[-1])
     print(scores)  # the performance score is reported, not required
     assert set(scores) == {"home", "category", "topic"}
