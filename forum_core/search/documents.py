@@ -100,6 +100,13 @@ class DocumentType:
         the visibility functions of ``forum_core.api``; a key left out is not shown or counted."""
         raise NotImplementedError
 
+    def visible(self, request: Any, keys: Sequence[int]) -> set[int]:
+        """The keys among ``keys`` that ``request.viewer`` may see, without loading what a
+        result shows: a search counts every hit but loads only one page of them. Override it
+        with a query of ids alone (through the same visibility functions as :meth:`results`);
+        this default loads the results."""
+        return set(self.results(request, keys))
+
 
 def chunked_keys(session: Session, column: Any, where: Any = None) -> Iterator[list[int]]:
     """All values of an integer key ``column`` in ascending batches (keyset, not OFFSET)."""
@@ -176,12 +183,19 @@ class TopicDocuments(DocumentType):
     def count(self, session: Session) -> int:
         return session.scalar(select(func.count()).select_from(Topic)) or 0
 
-    def results(self, request: Any, keys: Sequence[int]) -> dict[int, SearchResult]:
+    @staticmethod
+    def _where(request: Any, keys: Sequence[int]) -> tuple[Any, ...]:
         viewer = request.viewer
+        return (Post.number == 1, Topic.id.in_(keys), topic_clause(viewer), post_clause(viewer))
+
+    def visible(self, request: Any, keys: Sequence[int]) -> set[int]:
+        return set(request.db.scalars(select(Topic.id).join(Post, Post.topic_id == Topic.id)
+                                      .where(*self._where(request, keys))))
+
+    def results(self, request: Any, keys: Sequence[int]) -> dict[int, SearchResult]:
         rows = request.db.execute(
             select(Topic, Post).join(Post, Post.topic_id == Topic.id)
-            .where(Post.number == 1, Topic.id.in_(keys), topic_clause(viewer),
-                   post_clause(viewer))
+            .where(*self._where(request, keys))
             .options(joinedload(Topic.category), joinedload(Post.author)))
         return {topic.id: SearchResult(
             "topic", topic.id, topic.title, _topic_url(request, topic), "", topic.created_at,
@@ -219,6 +233,10 @@ class PostDocuments(DocumentType):
 
     def count(self, session: Session) -> int:
         return session.scalar(select(func.count()).where(Post.number > 1)) or 0
+
+    def visible(self, request: Any, keys: Sequence[int]) -> set[int]:
+        return set(request.db.scalars(select(Post.id).where(Post.id.in_(keys),
+                                                            post_clause(request.viewer))))
 
     def results(self, request: Any, keys: Sequence[int]) -> dict[int, SearchResult]:
         rows = request.db.scalars(

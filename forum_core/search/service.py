@@ -304,15 +304,14 @@ def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE
                        hidden_category_ids=hidden, author_id=author_id,
                        since=since, until=until, status=params.get("status") or None,
                        newest=sort == "newest", limit=MAX_HITS)
-    hits = index.backend.search(query)
-    visible = _visible(request, index, hits)
+    hits = _visible_hits(request, index, index.backend.search(query))
     page.searched = True
     page.rebuilding = not index.backend.ready
-    page.total = len(visible)
-    page.capped = len(visible) >= MAX_HITS
+    page.total = len(hits)
+    page.capped = len(hits) >= MAX_HITS
     page.pages = max(1, -(-page.total // per_page))
     page.page = min(number, page.pages)
-    page.results = visible[(page.page - 1) * per_page:page.page * per_page]
+    page.results = _results(request, index, hits[(page.page - 1) * per_page:page.page * per_page])
     terms = tuple(clauses)
     for result in page.results:
         result.snippet = snippet(result.text or plain_text(result.html), terms)
@@ -349,23 +348,32 @@ def find_similar(request: Any, text: str, types: Iterable[str] = (), limit: int 
                        hidden_category_ids=_category_scope(request)[1], any_clause=True,
                        limit=limit * 4)
     skip = set(exclude)
-    found = [result for result in _visible(request, index, index.backend.search(query))
-             if (result.type, result.key) not in skip]
-    return found[:limit]
+    hits = [hit for hit in index.backend.search(query) if hit not in skip]
+    return _results(request, index, hits)[:limit]
 
 
-def _visible(request: Any, index: SearchIndex, hits: list[Hit]) -> list[SearchResult]:
-    """The hits the viewer may see, in the backend's order (one query per document type)."""
-    by_type: dict[str, list[int]] = defaultdict(list)
+def _by_type(index: SearchIndex, hits: list[Hit]) -> Iterator[tuple[DocumentType, list[int]]]:
+    """The keys of ``hits`` grouped by document type (one query each); a disabled plugin's
+    documents, which stay in the index until the next reindex, are left out."""
+    grouped: dict[str, list[int]] = defaultdict(list)
     for name, key in hits:
-        by_type[name].append(key)
-    found: dict[Hit, SearchResult] = {}
-    for name, keys in by_type.items():
-        type_ = index.types.get(name)
-        if type_ is None:
-            continue  # a disabled plugin's documents stay until the next reindex
-        for key, result in type_.results(request, keys).items():
-            found[(name, key)] = result
+        grouped[name].append(key)
+    for name, keys in grouped.items():
+        if name in index.types:
+            yield index.types[name], keys
+
+
+def _visible_hits(request: Any, index: SearchIndex, hits: list[Hit]) -> list[Hit]:
+    """The hits the viewer may see, in the backend's order, checked by key only."""
+    seen = {(type_.name, key) for type_, keys in _by_type(index, hits)
+            for key in type_.visible(request, keys)}
+    return [hit for hit in hits if hit in seen]
+
+
+def _results(request: Any, index: SearchIndex, hits: list[Hit]) -> list[SearchResult]:
+    """The hits the viewer may see, loaded for showing, in the backend's order."""
+    found = {(type_.name, key): result for type_, keys in _by_type(index, hits)
+             for key, result in type_.results(request, keys).items()}
     return [found[hit] for hit in hits if hit in found]
 
 

@@ -61,12 +61,19 @@ class IdeaDocuments(DocumentType):
     def count(self, session):
         return session.scalar(select(func.count()).select_from(Idea)) or 0
 
-    def results(self, request, keys):
+    @staticmethod
+    def _query(request, keys):
         # the opening post through the visibility choke point: its topic must be visible too
+        return (visible_posts(request.viewer).join(Idea, Idea.topic_id == Post.topic_id)
+                .where(Post.number == 1, Post.topic_id.in_(list(keys))))
+
+    def visible(self, request, keys):
+        return set(request.db.scalars(self._query(request, keys)
+                                      .with_only_columns(Post.topic_id)))
+
+    def results(self, request, keys):
         rows = request.db.execute(
-            visible_posts(request.viewer).add_columns(Idea)
-            .join(Idea, Idea.topic_id == Post.topic_id)
-            .where(Post.number == 1, Post.topic_id.in_(list(keys)))
+            self._query(request, keys).add_columns(Idea)
             .options(joinedload(Post.topic).joinedload(Topic.category),
                      joinedload(Post.author)))
         return {post.topic_id: SearchResult(
