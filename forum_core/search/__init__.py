@@ -49,7 +49,9 @@ def make_index(env: ForumEnvironment, engine: Engine, sessions: sessionmaker[Ses
     else:
         backend = WhooshBackend(Path(settings["forum.data_dir"]) / "search",
                                 background=background)
-    index = SearchIndex(backend, types, sessions)
+    # a Whoosh write is slow on a big index: the web application writes in the background
+    index = SearchIndex(backend, types, sessions,
+                        deferred=background and isinstance(backend, WhooshBackend))
     if isinstance(backend, WhooshBackend):
         backend.source = index.all_documents  # what a missing or broken index is rebuilt from
     return index

@@ -36,21 +36,36 @@ from .query import MAX_CLAUSES, MAX_HITS, Clause, IndexQuery, parse_text, words
 log = logging.getLogger(__name__)
 
 PER_PAGE = 20
+#: how long a search waits for the writer thread to index what was committed before it
+SETTLE_WAIT = 10.0
 SORTS = ("relevance", "newest")
 _PENDING = "forum.search_pending"
 INDEX_KEY = "forum.search_index"
 
 
 class SearchIndex:
-    """The backend plus the document types of the core and the enabled plugins."""
+    """The backend plus the document types of the core and the enabled plugins.
+
+    With ``deferred`` (a Whoosh index in the web application) committed changes are written
+    to the index by one background thread, many transactions in one index write: a Whoosh
+    write opens a reader of the whole index (most of a second at 200,000 posts), which a
+    member's post would otherwise wait for. A search first waits until the index holds what
+    this process committed before it began (:meth:`settle`), so nobody misses their own post;
+    what a killed process never wrote is replayed from the ``search_queue`` table.
+    """
 
     def __init__(self, backend: SearchBackend, types: Iterable[DocumentType],
-                 sessions: sessionmaker[Session]) -> None:
+                 sessions: sessionmaker[Session], deferred: bool = False) -> None:
         self.backend = backend
         self.types: dict[str, DocumentType] = {t.name: t for t in types}
         self.sessions = sessions
+        self.deferred = deferred
         self._done: set[int] = set()
         self._done_lock = threading.Lock()
+        self._waiting: tuple[set[Hit], list[int]] = (set(), [])  # for the writer thread
+        self._submitted = self._written = 0  # transactions handed over / written
+        self._turn = threading.Condition()
+        self._writer: threading.Thread | None = None
 
     def watch(self, factory: sessionmaker[Session]) -> None:
         """Index what sessions of ``factory`` commit."""
@@ -89,6 +104,51 @@ class SearchIndex:
         count = self.backend.rebuild(self.all_documents(), progress)
         self.clear_queue()  # the whole index is new: nothing queued is missing from it
         return count
+
+    def submit(self, hits: set[Hit], queued: list[int]) -> None:
+        """Index ``hits``, which a transaction committed with the ``search_queue`` rows
+        ``queued``: at once, or by the writer thread when ``deferred``."""
+        if not self.deferred:
+            self._write(hits, queued)
+            return
+        with self._turn:
+            self._waiting[0].update(hits)
+            self._waiting[1].extend(queued)
+            self._submitted += 1
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(target=self._write_waiting, daemon=True,
+                                                name="forum-search-writer")
+                self._writer.start()
+            self._turn.notify_all()
+
+    def settle(self, timeout: float = SETTLE_WAIT) -> None:
+        """Wait (at most ``timeout`` seconds) until the index holds every change this process
+        committed so far."""
+        with self._turn:
+            target = self._submitted
+            self._turn.wait_for(lambda: self._written >= target, timeout)
+
+    def _write_waiting(self) -> None:
+        while True:
+            with self._turn:
+                self._turn.wait_for(lambda: self._written < self._submitted)
+                (hits, queued), self._waiting = self._waiting, (set(), [])
+                upto = self._submitted
+            self._write(hits, queued)
+            with self._turn:
+                self._written = upto
+                self._turn.notify_all()
+
+    def _write(self, hits: set[Hit], queued: list[int]) -> None:
+        try:
+            self.refresh(hits)
+        except Exception:  # the data is committed; the queue replays it when the forum restarts
+            log.exception("updating the search index failed for %d documents; they are "
+                          "indexed when the forum starts again (or run `forum reindex`)",
+                          len(hits))
+            return
+        if self.backend.ready:  # not while a rebuild holds them in memory only
+            self.mark_done(queued)
 
     # the queue of promised index work (see _note_changes)
 
@@ -174,16 +234,8 @@ def _send_changes(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     queued = session.info.pop(_QUEUED, [])
     index = session.info.get(INDEX_KEY)
-    if not pending or index is None:
-        return
-    try:
-        index.refresh(pending)
-    except Exception:  # the data is committed; the queue replays it when the forum restarts
-        log.exception("updating the search index failed for %d documents; they are indexed "
-                      "when the forum starts again (or run `forum reindex`)", len(pending))
-        return
-    if index.backend.ready:  # not while a rebuild holds them in memory only
-        index.mark_done(queued)
+    if pending and index is not None:
+        index.submit(pending, queued)
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")
@@ -265,8 +317,7 @@ def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE
     page = SearchPage(params=dict(params))
     if not params.get("q"):
         return page
-    if not index.backend.ready:
-        index.backend.wait(REBUILD_WAIT)
+    _prepare(index)
     clauses = parse_text(params["q"])
     types: tuple[str, ...] = ()  # all of them: no filter to compute
     if params.get("type"):
@@ -339,8 +390,7 @@ def find_similar(request: Any, text: str, types: Iterable[str] = (), limit: int 
     do_not_cache(request)
     terms = list(dict.fromkeys(w for w in words(text[:1000]) if len(w) >= SIMILAR_MIN_LENGTH))
     index: SearchIndex = request.registry[INDEX_KEY]
-    if not index.backend.ready:
-        index.backend.wait(REBUILD_WAIT)
+    _prepare(index)
     wanted = tuple(t for t in types if t in index.types) if types else tuple(index.types)
     if not terms or not wanted:
         return []
@@ -350,6 +400,13 @@ def find_similar(request: Any, text: str, types: Iterable[str] = (), limit: int 
     skip = set(exclude)
     hits = [hit for hit in index.backend.search(query) if hit not in skip]
     return _results(request, index, hits)[:limit]
+
+
+def _prepare(index: SearchIndex) -> None:
+    """Before a search: wait for a rebuild (briefly) and for this process's latest writes."""
+    if not index.backend.ready:
+        index.backend.wait(REBUILD_WAIT)
+    index.settle()
 
 
 def _by_type(index: SearchIndex, hits: list[Hit]) -> Iterator[tuple[DocumentType, list[int]]]:

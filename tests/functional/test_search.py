@@ -312,6 +312,51 @@ def test_a_missing_or_broken_whoosh_index_is_rebuilt_by_itself(whoosh_board, cap
     assert not (index_dir / backend.MARKER).exists()
 
 
+def test_a_post_does_not_wait_for_the_whoosh_index_and_a_search_waits_for_the_post(
+        whoosh_board):
+    import threading
+
+    from forum_core.search.models import SearchQueue
+
+    board = whoosh_board
+    index = board.app.app.registry[INDEX_KEY]
+    assert index.deferred  # the web application writes the index in the background
+    board.login("mira")
+    board.app.get("/")
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_index() -> None:  # as a slow index write would, in another thread
+        with index.backend.lock:
+            held.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold_the_index)
+    holder.start()
+    assert held.wait(10)
+    answers = []
+    poster = threading.Thread(target=lambda: answers.append(board.post_form(
+        "/c/general/new", title="Heron nesting", body="The herons are back on the island.")))
+    poster.start()
+    poster.join(10)
+    try:
+        assert not poster.is_alive(), "the post waited for the index"
+        assert answers[0].status_int == 303
+        with board.session() as session:  # the promise is kept in the database meanwhile
+            promised = " ".join(session.scalars(select(SearchQueue.hits)))
+        assert "topic:" in promised
+        searcher = board.browser("nils")
+        found = []
+        seeker = threading.Thread(target=lambda: found.append(search(searcher, q="herons")))
+        seeker.start()
+        seeker.join(1)
+        assert seeker.is_alive()  # a search waits for the index to hold what was committed
+    finally:
+        release.set()
+        holder.join(10)
+    seeker.join(15)
+    assert titles(found[0]) == ["Heron nesting"]
+
+
 def test_demo_content_made_by_forum_init_is_searchable(run_forum, tmp_path):
     from whoosh import index
     from whoosh.query import Every
