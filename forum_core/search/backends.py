@@ -127,6 +127,14 @@ class WhooshBackend(SearchBackend):
     def ready(self) -> bool:
         return self._rebuilding is None or not self._rebuilding.is_alive()
 
+    def _storage(self) -> Any:
+        """The index's folder, read with plain file reads: Whoosh maps each segment file into
+        memory by default, and opening a searcher then touched all of it (a 340 MB segment
+        made a 700 MB process at 200,000 posts, against 40 MB with reads)."""
+        from whoosh.filedb.filestore import FileStorage
+
+        return FileStorage(str(self.path), supports_mmap=False)
+
     def _open(self) -> Any:
         from whoosh import index
 
@@ -142,7 +150,7 @@ class WhooshBackend(SearchBackend):
                     log.warning("rebuilding the search index %s was interrupted; rebuilding "
                                 "it again", self.path)
                     break
-                ix = index.open_dir(str(self.path))
+                ix = self._storage().open_index()
                 with ix.searcher() as searcher:
                     searcher.doc_count()
                 return ix
@@ -181,7 +189,6 @@ class WhooshBackend(SearchBackend):
             _BUILDING.discard(str(self.path.resolve()))
 
     def _create(self) -> Any:
-        from whoosh import index
 
         if self.path.exists():
             shutil.rmtree(self.path, ignore_errors=True)
@@ -190,7 +197,7 @@ class WhooshBackend(SearchBackend):
         with _LOCKS_GUARD:
             _BUILDING.add(str(self.path.resolve()))
         self._epoch += 1
-        return index.create_in(str(self.path), _schema())
+        return self._storage().create_index(_schema())
 
     def _recover(self) -> Any:
         with self.lock:
@@ -207,9 +214,7 @@ class WhooshBackend(SearchBackend):
                 else:
                     self._finished()
                 return ix
-        from whoosh import index
-
-        return index.open_dir(str(self.path))
+        return self._storage().open_index()
 
     def _background_rebuild(self) -> None:
         try:

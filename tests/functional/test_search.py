@@ -357,6 +357,16 @@ def test_a_post_does_not_wait_for_the_whoosh_index_and_a_search_waits_for_the_po
     assert titles(found[0]) == ["Heron nesting"]
 
 
+def test_the_whoosh_index_is_read_with_file_reads_not_mapped_into_memory(whoosh_board):
+    # a mapped segment counts fully in the server's memory once a searcher has touched it
+    make_topic(whoosh_board, "mira", "general", "Lighthouse keeper", "The lamp turns.")
+    assert titles(search(whoosh_board, q="lamp")) == ["Lighthouse keeper"]
+    index_dir = (Path(whoosh_board.settings["forum.data_dir"]) / "search").resolve()
+    assert any(index_dir.glob("*.seg"))  # the segment the search just read
+    maps = Path("/proc/self/maps").read_text()
+    assert str(index_dir) not in maps
+
+
 def test_demo_content_made_by_forum_init_is_searchable(run_forum, tmp_path):
     from whoosh import index
     from whoosh.query import Every
