@@ -371,9 +371,30 @@ class WhooshBackend(SearchBackend):
             options["mask"] = mask
         if query.newest:
             options.update(sortedby="created", reverse=True)
-        with self._searcher() as searcher:
-            results = searcher.search(q.And(parts), **options)
-            return [(hit["type"], int(hit["key"])) for hit in results]
+
+        def run() -> list[Hit]:
+            with self._searcher() as searcher:
+                results = searcher.search(q.And(parts), **options)
+                return [(hit["type"], int(hit["key"])) for hit in results]
+
+        try:
+            return run()
+        except Exception:
+            # files broken or replaced under the kept searcher: open the index anew (which
+            # rebuilds it if it cannot be read) and try once more
+            log.warning("search index %s could not be read; opening it again", self.path,
+                        exc_info=True)
+            self._forget_searcher()
+            return run()
+
+    def _forget_searcher(self) -> None:
+        with self._search_lock:
+            kept, self._shared = self._shared, None
+        if kept is not None:
+            try:
+                kept[0].close()
+            except Exception:  # already unreadable: nothing to release but the files
+                log.debug("closing a broken searcher", exc_info=True)
 
 
 # -- PostgreSQL full-text search --------------------------------------------------------------
