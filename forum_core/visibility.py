@@ -97,8 +97,11 @@ def post_clause(viewer: Viewer) -> ColumnElement[bool]:
         own_held = and_(Post.user_id == viewer.user_id, Post.is_held.is_(True),
                         Post.is_deleted.is_(False)) if viewer.user_id else false()
         own_state = or_(normal, own_held)
-    visible_topic_ids = select(Topic.id).where(topic_clause(viewer))
-    return and_(Post.topic_id.in_(visible_topic_ids), own_state, *_plugin_clauses(viewer, Post))
+    # correlated on the post's own topic: "topic_id IN (every visible topic)" made SQLite
+    # list all topics for each query, 5-10 ms on a topic page at 10,000 topics
+    in_visible_topic = (select(Topic.id).where(Topic.id == Post.topic_id, topic_clause(viewer))
+                        .correlate(Post).exists())
+    return and_(in_visible_topic, own_state, *_plugin_clauses(viewer, Post))
 
 
 def visible_categories(viewer: Viewer) -> Select[tuple[Category]]:
