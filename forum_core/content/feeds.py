@@ -14,7 +14,7 @@ from xml.etree import ElementTree as ET
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from ..db import utcnow
@@ -85,13 +85,18 @@ def _topic_entries(request: Request, topics: list[Topic]) -> list[dict[str, Any]
             for topic in topics]
 
 
-def _latest(request: Request, category: Category | None = None) -> list[Topic]:
-    query = (select(Topic).where(topic_clause(request.viewer))
-             .options(joinedload(Topic.author))
+def newest_topics(viewer: Viewer, category_id: int | None = None) -> Select[tuple[Topic]]:
+    """The newest topics ``viewer`` may see, of one category or of all."""
+    query = (select(Topic).where(topic_clause(viewer)).options(joinedload(Topic.author))
              .order_by(Topic.created_at.desc(), Topic.id.desc()).limit(FEED_ITEMS))
-    if category is not None:
-        query = query.where(Topic.category_id == category.id)
-    return list(request.db.scalars(query))
+    if category_id is not None:
+        query = query.where(Topic.category_id == category_id)
+    return query
+
+
+def _latest(request: Request, category: Category | None = None) -> list[Topic]:
+    return list(request.db.scalars(newest_topics(request.viewer,
+                                                 category and category.id)))
 
 
 @view_config(route_name="content.feed_latest")

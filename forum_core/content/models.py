@@ -42,6 +42,9 @@ class Topic(Base):
     __table_args__ = (
         # the category listing: pinned first, then latest activity (keyset pagination)
         Index("ix_topics_listing", "category_id", "is_pinned", "last_post_at", "id"),
+        # the newest topics, of the forum and of a category (the Atom feeds)
+        Index("ix_topics_created", "created_at", "id"),
+        Index("ix_topics_category_created", "category_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -110,7 +110,20 @@ def upgrade(engine: Engine, env: ForumEnvironment,
         with engine.begin() as connection:
             command.upgrade(alembic_config(branch, connection, prefixes), "heads")
         changed.append(branch.name)
+    if changed:
+        _refresh_statistics(engine)
     return changed
+
+
+def _refresh_statistics(engine: Engine) -> None:
+    """Where SQLite keeps planner statistics (someone ran ANALYZE), gather them again: an
+    index a migration added has none, and SQLite may then prefer it over a better one."""
+    if engine.dialect.name != "sqlite":
+        return  # PostgreSQL's autovacuum analyzes changed tables by itself
+    with engine.begin() as connection:
+        if connection.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
+            connection.exec_driver_sql("ANALYZE")
 
 
 def table_names(engine: Engine) -> set[str]:
