@@ -152,19 +152,19 @@ def generation_reader(engine: Engine) -> Callable[[], int]:
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         return from_database
-    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True,
-                                 check_same_thread=False)
-    lock = threading.Lock()
-    seen: list[Any] = [None, 0]  # data_version, generation
+    mine = threading.local()  # a connection per thread: no lock for threads to queue on
 
     def from_sqlite() -> int:
-        with lock:
-            version = connection.execute("PRAGMA data_version").fetchone()[0]
-            if version != seen[0]:
-                row = connection.execute(
-                    "SELECT generation FROM page_cache_state").fetchone()
-                seen[:] = [version, row[0] if row else 0]
-            return seen[1]
+        state = getattr(mine, "state", None)
+        if state is None:
+            connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+            state = mine.state = [connection, None, 0]  # connection, data_version, generation
+        connection = state[0]
+        version = connection.execute("PRAGMA data_version").fetchone()[0]
+        if version != state[1]:
+            row = connection.execute("SELECT generation FROM page_cache_state").fetchone()
+            state[1:] = [version, row[0] if row else 0]
+        return state[2]
 
     return from_sqlite
 

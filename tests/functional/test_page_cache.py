@@ -140,3 +140,36 @@ def test_search_answers_are_not_cached(forum):
         app.get(url)
         assert CACHE not in app.get(url).headers, url
     assert app.get("/").headers[CACHE] == "miss"
+
+
+def test_every_server_thread_notices_a_write_made_elsewhere(forum):
+    """Each thread reads the generation through its own connection (a shared one behind a
+    lock made waitress's threads queue on it); every one of them sees a new write."""
+    import threading
+
+    from forum_core.pagecache import generation_reader
+    from forum_core.testing import run_together
+
+    read = generation_reader(forum.engine)
+    seen: dict[int, list[int]] = {}
+    ready = threading.Barrier(4)
+    written = threading.Event()
+
+    def thread(index: int) -> None:
+        seen[index] = [read()]  # opens this thread's connection before the write
+        ready.wait()
+        written.wait(30)
+        seen[index].append(read())
+
+    def write() -> None:
+        ready.wait()
+        make_category(forum, "Written meanwhile")  # bumps the generation in the database
+        written.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert run_together(3, thread) == []
+    writer.join()
+    assert len(seen) == 3
+    for before, after in seen.values():
+        assert after > before
