@@ -250,10 +250,15 @@ def test_too_complex_input_is_refused_quickly(source):
 ], ids=["long-word", "deep-quotes", "many-links", "ampersands", "angles", "emphasis",
         "headings-in-499-line-blocks", "tables", "long-code-block", "200-code-blocks"])
 def test_large_but_reasonable_input_cooks_within_a_second(source):
-    started = time.thread_time()  # this thread's CPU time: other work does not count
-    cooked = cook(source)
-    assert time.thread_time() - started < 1.5  # a safety bound, not a benchmark
-    assert_safe(cooked.html)
+    def cpu_seconds() -> float:
+        started = time.thread_time()  # this thread's CPU time: other work does not count
+        cook(source)
+        return time.thread_time() - started
+
+    # a safety bound, not a benchmark: a quadratic case takes many times longer on every try,
+    # a busy shared machine (caches, clock) only now and then, so the better of two counts
+    assert min(cpu_seconds(), cpu_seconds()) < 1.5
+    assert_safe(cook(source).html)
 
 
 def test_too_long():
