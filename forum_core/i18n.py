@@ -148,12 +148,20 @@ def format_ago(moment: dt.datetime, locale: Locale, now: dt.datetime | None = No
     moment = _aware(moment)
     delta = moment - (now or dt.datetime.now(dt.UTC))
     if -delta > RELATIVE_UNTIL:
-        return format_date(moment, "medium", locale=locale)
+        return _date_text(moment, locale)
     if abs(delta) < dt.timedelta(seconds=45):
         delta = dt.timedelta(seconds=-45)  # "1 minute ago" rather than "0 seconds"
     return format_timedelta(delta, add_direction=True, locale=locale)
 
 
+# a page shows the same moments to every reader (Babel's formatting is a tenth of a topic
+# page's time): their texts are kept, a few hundred bytes each
+@lru_cache(maxsize=4096)
+def _date_text(moment: dt.datetime, locale: Locale) -> str:
+    return format_date(moment, "medium", locale=locale)
+
+
+@lru_cache(maxsize=4096)
 def format_moment(moment: dt.datetime, locale: Locale) -> str:
     """A full date and time in ``locale`` (UTC), for tooltips and histories."""
     return format_datetime(_aware(moment), "medium", tzinfo=dt.UTC, locale=locale) + " UTC"
