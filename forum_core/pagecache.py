@@ -24,6 +24,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from itertools import chain
 from typing import TYPE_CHECKING, Any
@@ -140,33 +141,70 @@ def do_not_cache(request: Any) -> None:
 def generation_reader(engine: Engine) -> Callable[[], int]:
     """A function answering the current generation, as cheaply as the database allows.
 
-    On SQLite a connection of its own asks ``PRAGMA data_version``, which changes whenever
-    another connection (of any process) has committed; the generation row is read again only
-    then, so a visitor's cached page costs no query while nothing is written. Elsewhere the
-    row is read each time (one indexed query).
+    Each server thread asks through a connection of its own, outside the pool (a shared one
+    behind a lock made the threads queue on it). On SQLite it asks ``PRAGMA data_version``,
+    which changes whenever another connection (of any process) has committed; the generation
+    row is read again only then, so a visitor's cached page costs no query while nothing is
+    written. On PostgreSQL the row is read each time, in autocommit (one indexed query, no
+    transaction to begin and end).
     """
     def from_database() -> int:
         with engine.connect() as connection:
             return connection.scalar(select(PageCacheState.generation)) or 0
 
+    mine = threading.local()  # a connection per thread: no lock for threads to queue on
     database = engine.url.database
+    if engine.dialect.name == "postgresql":
+        return _postgres_reader(engine, mine, from_database)
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         return from_database
-    mine = threading.local()  # a connection per thread: no lock for threads to queue on
 
     def from_sqlite() -> int:
-        state = getattr(mine, "state", None)
-        if state is None:
-            connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-            state = mine.state = [connection, None, 0]  # connection, data_version, generation
-        connection = state[0]
-        version = connection.execute("PRAGMA data_version").fetchone()[0]
-        if version != state[1]:
-            row = connection.execute("SELECT generation FROM page_cache_state").fetchone()
-            state[1:] = [version, row[0] if row else 0]
-        return state[2]
+        own = getattr(mine, "own", None)
+        if own is None:
+            # (used by this thread only, but closed by whichever thread drops its locals)
+            own = mine.own = _Own(sqlite3.connect(f"file:{database}?mode=ro", uri=True,
+                                                  check_same_thread=False))
+        version = own.connection.execute("PRAGMA data_version").fetchone()[0]
+        if version != own.version:
+            row = own.connection.execute("SELECT generation FROM page_cache_state").fetchone()
+            own.version, own.generation = version, row[0] if row else 0
+        return own.generation
 
     return from_sqlite
+
+
+class _Own:
+    """A thread's own connection, closed when the thread ends (its locals are dropped)."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.version: Any = None  # SQLite's data_version when the generation was read
+        self.generation = 0
+
+    def __del__(self) -> None:
+        with suppress(Exception):  # a connection already broken has nothing to release
+            self.connection.close()
+
+
+def _postgres_reader(engine: Engine, mine: threading.local,
+                     fallback: Callable[[], int]) -> Callable[[], int]:
+    import psycopg
+
+    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def from_postgres() -> int:
+        own = getattr(mine, "own", None)
+        try:
+            if own is None or own.connection.closed:
+                own = mine.own = _Own(psycopg.connect(conninfo, autocommit=True))
+            row = own.connection.execute("SELECT generation FROM page_cache_state").fetchone()
+        except psycopg.Error:  # e.g. the server restarted: a new connection next time
+            mine.own = None
+            return fallback()
+        return row[0] if row else 0
+
+    return from_postgres
 
 
 def is_anonymous_read(request: Request) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import webtest
 from sqlalchemy import select
 
@@ -142,10 +143,15 @@ def test_search_answers_are_not_cached(forum):
     assert app.get("/").headers[CACHE] == "miss"
 
 
-def test_every_server_thread_notices_a_write_made_elsewhere(forum):
+@pytest.mark.parametrize("postgres", [
+    pytest.param(False, id="sqlite"),
+    pytest.param(True, id="postgresql", marks=pytest.mark.postgres)])
+def test_every_server_thread_notices_a_write_made_elsewhere(make_forum, postgres):
     """Each thread reads the generation through its own connection (a shared one behind a
     lock made waitress's threads queue on it); every one of them sees a new write."""
     import threading
+
+    forum = make_forum(postgres=postgres)
 
     from forum_core.pagecache import generation_reader
     from forum_core.testing import run_together
