@@ -15,7 +15,7 @@ from forum_core.moderation import models as _moderation_models  # noqa: F401
 from forum_core.notifications import models as _notification_models  # noqa: F401
 from forum_core.pagecache import PageCacheState as _page_cache  # noqa: F401
 from forum_core.ratelimit import RateLimitHit as _rate_limits  # noqa: F401
-from forum_core.search.models import UNMODELLED_INDEXES
+from forum_core.search.models import UNMODELLED_COLUMNS, UNMODELLED_INDEXES
 
 # SQLite cannot reflect the lower(username) indexes; autogenerate need not compare them
 warnings.filterwarnings("ignore", message="Skipped unsupported reflection of expression-based")
@@ -30,6 +30,8 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
                    compare_to: Any) -> bool:
     """Autogenerate only compares the tables this branch owns."""
     if type_ == "index" and name in UNMODELLED_INDEXES:
+        return False
+    if type_ == "column" and (obj.table.name, name) in UNMODELLED_COLUMNS:
         return False
     if type_ != "table" or name is None:
         return True

@@ -399,8 +399,8 @@ class WhooshBackend(SearchBackend):
 
 # -- PostgreSQL full-text search --------------------------------------------------------------
 
-#: the expression the GIN index of search_entries is built on (migration core_0007)
-TSVECTOR = func.to_tsvector(literal_column("'simple'::regconfig"), SearchEntry.terms)
+#: the stored tsvector of search_entries.terms, with a GIN index (migration core_0012)
+TSVECTOR = literal_column("search_entries.vector")
 
 
 def _lexeme(word: str) -> str:

@@ -9,14 +9,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
 
-#: indexes made by migrations that the models cannot describe on every database (autogenerate
-#: leaves them alone)
-UNMODELLED_INDEXES = frozenset({"ix_search_entries_fts"})
+#: indexes and (table, column) pairs made by migrations that the models cannot describe on
+#: every database (autogenerate leaves them alone): PostgreSQL's stored tsvector and its index
+UNMODELLED_INDEXES = frozenset({"ix_search_entries_fts", "ix_search_entries_vector"})
+UNMODELLED_COLUMNS = frozenset({("search_entries", "vector")})
 
 
 class SearchEntry(Base):
     """One indexed document: filters as columns, the words in ``terms`` (title words twice, so
-    a match in the title ranks higher). Migration core_0007 adds the GIN index PostgreSQL uses."""
+    a match in the title ranks higher). On PostgreSQL, migration core_0012 adds the generated
+    column ``vector`` (the tsvector of ``terms``) and its GIN index, which the backend uses."""
 
     __tablename__ = "search_entries"
     page_cache_neutral = True  # never shown to anonymous visitors

@@ -126,11 +126,13 @@ def test_core_models_match_the_migrations(make_forum, postgres):
                    if mapper.class_.__module__.startswith("forum_core.")}
     assert {"users", "topics", "posts"} <= core_tables
 
-    from forum_core.search.models import UNMODELLED_INDEXES
+    from forum_core.search.models import UNMODELLED_COLUMNS, UNMODELLED_INDEXES
 
     def core_only(obj, name, type_, reflected, compare_to):
         if type_ == "index":
             return name not in UNMODELLED_INDEXES
+        if type_ == "column":
+            return (obj.table.name, name) not in UNMODELLED_COLUMNS
         return type_ != "table" or name in core_tables
 
     with forum.engine.connect() as conn, warnings.catch_warnings():
