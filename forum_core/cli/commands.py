@@ -151,10 +151,22 @@ def serve(config_path: Path, host: str | None, port: int | None, threads: int | 
     options.setdefault("ident", "forum")
     setup_logging(ini)
     app = get_app(ini, "main")
+    _settle_memory()
     say("Serving the forum on ${where} (Ctrl+C to stop)",
         where=" ".join(f"http://{address}/" for address in options["listen"].split())
         if "listen" in options else f"http://{options['host']}:{options['port']}/")
     waitress.serve(app, **options)
+
+
+def _settle_memory() -> None:
+    """Leave what the application built at start-up out of the garbage collector's rounds: a
+    full round walked all of it (140,000 objects), about a millisecond of each signed-in
+    page. Requests' own short-lived objects are collected as before, a little less often."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 # -------------------------------------------------------------------------------------------------
