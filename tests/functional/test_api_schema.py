@@ -9,6 +9,9 @@ from importlib.metadata import EntryPoint
 import pytest
 import schemathesis
 import whoosh.codec.base
+import whoosh.filedb.compound
+import whoosh.filedb.filestore
+import whoosh.writing
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -30,9 +33,13 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 @pytest.fixture
 def api_forum(make_forum, monkeypatch):
     # Hypothesis seeds the global random module alike for every example, and Whoosh names new
-    # index segments with it: the same name twice would clash. A server never reseeds it.
-    monkeypatch.setattr(whoosh.codec.base, "random_name",
-                        lambda size=28: secrets.token_hex(size)[:size])
+    # index segments and temporary files with it: the same name twice would clash. It also
+    # fails an example whose data drawing sees the global random state move, which Whoosh's
+    # naming in the forum's background index writer would do. A server never reseeds it.
+    for module in (whoosh.codec.base, whoosh.filedb.compound, whoosh.filedb.filestore,
+                   whoosh.writing):
+        monkeypatch.setattr(module, "random_name",
+                            lambda size=28: secrets.token_hex(size)[:size])
     # the test plugin and the bundled groups plugin add endpoints of their own
     groups = EntryPoint(name="groups", value="forum_groups", group="forum.plugins")
     forum = make_forum(plugins=("finder", "groups"),
