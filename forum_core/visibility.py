@@ -30,6 +30,9 @@ class Viewer:
     user: User | None
     principals: frozenset[str] = field(default_factory=frozenset)
     hooks: Hooks | None = None
+    #: the plugins' clauses by model, asked once per viewer (a page builds several queries)
+    _plugin_clauses: dict[type, list[ColumnElement[bool]]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def user_id(self) -> int | None:
@@ -65,8 +68,10 @@ def readable_levels(viewer: Viewer) -> list[str]:
 def _plugin_clauses(viewer: Viewer, model: type) -> list[ColumnElement[bool]]:
     if viewer.hooks is None:
         return []
-    return [clause for clause in viewer.hooks.collect(
-        "forum_visibility_filter", viewer=viewer, model=model) if clause is not None]
+    if model not in viewer._plugin_clauses:
+        viewer._plugin_clauses[model] = [clause for clause in viewer.hooks.collect(
+            "forum_visibility_filter", viewer=viewer, model=model) if clause is not None]
+    return viewer._plugin_clauses[model]
 
 
 def category_clause(viewer: Viewer) -> ColumnElement[bool]:
