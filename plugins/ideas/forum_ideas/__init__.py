@@ -31,7 +31,12 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 
 def _board_of(request, category_id: int) -> IdeaBoard | None:
-    return request.db.get(IdeaBoard, category_id)
+    # asked several times per page (permissions, slots); a category that is no board would
+    # cost a query each time, as the session remembers only rows it found
+    boards = request.__dict__.setdefault("ideas_boards", {})
+    if category_id not in boards:
+        boards[category_id] = request.db.get(IdeaBoard, category_id)
+    return boards[category_id]
 
 
 @hookimpl
