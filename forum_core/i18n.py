@@ -173,6 +173,7 @@ def language_names(codes: tuple[str, ...] | list[str]) -> dict[str, str]:
     return {code: Locale.parse(code).get_display_name(code).capitalize() for code in codes}
 
 
+@lru_cache(maxsize=4096)
 def format_count(number: int, locale: Locale) -> str:
     return format_decimal(number, locale=locale)
 
