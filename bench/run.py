@@ -491,7 +491,7 @@ def plugins_cost(everything: Server, core: Server, facts: dict[str, Any],
     on a shared machine differ by a fifth either way; loads taken in turn share the drift."""
     found = {}
     for name, path in forum_pages(facts):
-        if not name.startswith(("home", "category p1", "topic (20")):
+        if name not in ("home", "category p1", "topic (20 posts)"):
             continue
         rates: dict[str, list[float]] = {"plugins": [], "core": []}
         for _ in range(rounds):
