@@ -108,6 +108,23 @@ class Forum:
         return self.app.post(url, {**fields, "csrf_token": self.csrf_token()}, status="*")
 
 
+def whoosh_names_from_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For Hypothesis tests that write through the app: Hypothesis seeds the global random
+    module alike for every example, and Whoosh names new segments and temporary files with
+    it (the same name twice would clash); it also fails an example whose data drawing sees
+    the global random state move, which the background index writer's naming would do. A
+    server never reseeds it, so only tests need this."""
+    import whoosh.codec.base
+    import whoosh.filedb.compound
+    import whoosh.filedb.filestore
+    import whoosh.writing
+
+    for module in (whoosh.codec.base, whoosh.filedb.compound, whoosh.filedb.filestore,
+                   whoosh.writing):
+        monkeypatch.setattr(module, "random_name",
+                            lambda size=28: secrets.token_hex(size)[:size])
+
+
 def run_together(count: int, work: Callable[[int], None], timeout: float = 300,
                  ) -> list[BaseException]:
     """Run ``work(index)`` in ``count`` threads that start at the same moment (for tests of

@@ -3,15 +3,10 @@ real WSGI app find no 5xx and no response that contradicts the document."""
 
 from __future__ import annotations
 
-import secrets
 from importlib.metadata import EntryPoint
 
 import pytest
 import schemathesis
-import whoosh.codec.base
-import whoosh.filedb.compound
-import whoosh.filedb.filestore
-import whoosh.writing
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -21,6 +16,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from forum_core.testing import whoosh_names_from_secrets
 from tests.conftest import plugin_entry_points
 from tests.functional.test_api import create_token
 from tests.functional.test_discussions import make_category, make_topic
@@ -32,14 +28,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 @pytest.fixture
 def api_forum(make_forum, monkeypatch):
-    # Hypothesis seeds the global random module alike for every example, and Whoosh names new
-    # index segments and temporary files with it: the same name twice would clash. It also
-    # fails an example whose data drawing sees the global random state move, which Whoosh's
-    # naming in the forum's background index writer would do. A server never reseeds it.
-    for module in (whoosh.codec.base, whoosh.filedb.compound, whoosh.filedb.filestore,
-                   whoosh.writing):
-        monkeypatch.setattr(module, "random_name",
-                            lambda size=28: secrets.token_hex(size)[:size])
+    whoosh_names_from_secrets(monkeypatch)
     # the test plugin and the bundled groups plugin add endpoints of their own
     groups = EntryPoint(name="groups", value="forum_groups", group="forum.plugins")
     forum = make_forum(plugins=("finder", "groups"),

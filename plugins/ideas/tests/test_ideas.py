@@ -13,6 +13,7 @@ from forum_ideas.services import IdeaService
 from sqlalchemy import func, select
 
 from forum_core.api import Category, Topic, User, utcnow
+from forum_core.testing import whoosh_names_from_secrets
 from tests.functional.test_discussions import make_category
 
 BACKENDS = [pytest.param(False, id="sqlite"),
@@ -590,10 +591,7 @@ def test_demo_data_makes_an_ideas_board(tmp_path):
 def test_the_ideas_api_keeps_to_its_openapi_document(board, monkeypatch):
     """Generated requests (bounded) against the ideas endpoints: no 5xx, and every answer as
     the OpenAPI document describes it."""
-    import secrets
-
     import schemathesis
-    import whoosh.codec.base
     from hypothesis import HealthCheck, given, settings
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
@@ -602,9 +600,7 @@ def test_the_ideas_api_keeps_to_its_openapi_document(board, monkeypatch):
         status_code_conformance,
     )
 
-    # as in the core's schema test: Hypothesis reseeds random, which names Whoosh segments
-    monkeypatch.setattr(whoosh.codec.base, "random_name",
-                        lambda size=28: secrets.token_hex(size)[:size])
+    whoosh_names_from_secrets(monkeypatch)
     ideas = make_ideas(board, 3)
     vote(board.browser("nils"), ideas[0])
     auth = api_token(board, "mod")
