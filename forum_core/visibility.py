@@ -32,7 +32,7 @@ class Viewer:
     hooks: Hooks | None = None
     #: the plugins' clauses by model, asked once per viewer (a page builds several queries)
     _plugin_clauses: dict[type, list[ColumnElement[bool]]] = field(
-        default_factory=dict, compare=False, hash=False, repr=False)
+        default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     @property
     def user_id(self) -> int | None:

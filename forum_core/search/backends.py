@@ -121,7 +121,8 @@ class WhooshBackend(SearchBackend):
         self._shared: tuple[Any, int] | None = None  # (searcher, epoch it was opened at)
         self._search_lock = threading.Lock()
         self._state = threading.Lock()  # guards _missed and the end of a rebuild
-        self._epoch = 0  # a new (rebuilt) index makes the shared searcher open anew
+        self._epoch = 0  # bumped when the shared searcher must open anew (a rebuilt index,
+        # files it can no longer read)
 
     @property
     def ready(self) -> bool:
@@ -278,7 +279,10 @@ class WhooshBackend(SearchBackend):
                     return kept
             except Exception:  # files replaced under it: open the index anew
                 log.info("reopening the search index %s", self.path, exc_info=True)
-            searcher.close()
+            try:
+                searcher.close()
+            except Exception:  # already unreadable: nothing to release but its files
+                log.debug("closing a broken searcher", exc_info=True)
         return self._open().searcher(), self._epoch
 
     def _write(self, documents: Sequence[SearchDocument], removed: list[Hit]) -> None:
@@ -389,12 +393,7 @@ class WhooshBackend(SearchBackend):
 
     def _forget_searcher(self) -> None:
         with self._search_lock:
-            kept, self._shared = self._shared, None
-        if kept is not None:
-            try:
-                kept[0].close()
-            except Exception:  # already unreadable: nothing to release but the files
-                log.debug("closing a broken searcher", exc_info=True)
+            self._epoch += 1  # the kept searcher is closed and the index opened anew
 
 
 # -- PostgreSQL full-text search --------------------------------------------------------------
