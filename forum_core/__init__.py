@@ -21,14 +21,13 @@ warnings.filterwarnings("ignore", message="Deprecated call to `pkg_resources.dec
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Everyone
 from pyramid.config import Configurator
 from pyramid.csrf import CookieCSRFStoragePolicy
-from pyramid.router import Router
-from pyramid.tweens import INGRESS, MAIN
+from pyramid.tweens import MAIN
 
-from . import pagecache  # noqa: F401  (every session in every process bumps its generation)
 from .accounts.security import RESTRICTED
 from .environment import ForumEnvironment, load_environment
 from .errors import StartupError
 from .i18n import _, compile_catalogs, translate
+from .pagecache import CachedPages  # (also: every session in every process bumps its generation)
 from .webapi import csrf_applies
 
 try:
@@ -85,8 +84,6 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.add_tween("forum_core.tweens.input_guard_tween_factory", over=MAIN)
     # CSP, nosniff, framing and referrer rules on every response
     config.include(".headers")
-    # anonymous visitors' pages from memory, while nothing they could see has changed
-    config.add_tween("forum_core.pagecache.page_cache_tween_factory", under=INGRESS)
     if settings["forum.count_queries"]:
         config.add_tween("forum_core.tweens.query_count_tween_factory", over=MAIN)
     # Jinja2 templates, themes, static files and template slots
@@ -135,11 +132,16 @@ def include_plugin(config: Configurator, plugin: Any) -> None:
         config.include(plugin.module, route_prefix=f"/{plugin.id}")
 
 
-def make_wsgi_app(raw_settings: Mapping[str, Any]) -> Router:
-    return make_config(raw_settings).make_wsgi_app()
+def make_wsgi_app(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = None) -> Any:
+    """The WSGI application: the forum, behind the anonymous page cache when it is on
+    (anonymous visitors' pages from memory, while nothing they could see has changed)."""
+    router = make_config(raw_settings, env).make_wsgi_app()
+    if router.registry.settings["forum.page_cache_entries"] == 0:
+        return router
+    return CachedPages(router)
 
 
-def main(global_config: Mapping[str, Any] | None, **settings: Any) -> Router:
+def main(global_config: Mapping[str, Any] | None, **settings: Any) -> Any:
     """PasteDeploy application factory. A bad configuration exits with one line, no traceback."""
     try:
         return make_wsgi_app(settings)

@@ -22,6 +22,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from pyramid.i18n import Localizer, TranslationString, TranslationStringFactory, make_localizer
 from pyramid.interfaces import ITranslationDirectories
+from webob.acceptparse import create_accept_language_header
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -72,14 +73,28 @@ RELATIVE_UNTIL = dt.timedelta(days=30)
 def negotiate_locale(request: Request) -> str:
     """Pyramid locale negotiator: the member's setting, then the language picked with the
     switcher (a cookie, for visitors too), then Accept-Language, then the default."""
-    available = request.registry.settings["forum.available_locales"]
-    default = request.registry.settings["forum.default_locale"]
     user = getattr(request, "user", None)
-    if user is not None and user.locale in available:
-        return user.locale
-    if request.cookies.get(LOCALE_COOKIE) in available:
-        return request.cookies[LOCALE_COOKIE]
-    match = request.accept_language.lookup(available, default=default)
+    return choose_locale(request.registry.settings, user.locale if user is not None else None,
+                         request.cookies.get(LOCALE_COOKIE),
+                         request.headers.get("Accept-Language"))
+
+
+def choose_locale(settings: Any, member: str | None, switcher: str | None,
+                  accept_language: str | None) -> str:
+    """The member's language if the forum offers it, else the one picked with the switcher,
+    else the best match of the Accept-Language header, else the default. Also used where no
+    Pyramid request exists yet (the page cache)."""
+    available = settings["forum.available_locales"]
+    for locale_name in (member, switcher):
+        if locale_name in available:
+            return locale_name
+    return _best_match(accept_language, tuple(available), settings["forum.default_locale"])
+
+
+@lru_cache(maxsize=512)
+def _best_match(accept_language: str | None, available: tuple[str, ...], default: str) -> str:
+    """(browsers send a handful of distinct headers: each is parsed once)"""
+    match = create_accept_language_header(accept_language).lookup(available, default=default)
     return match if match in available else default
 
 

@@ -19,6 +19,8 @@ each time it is served.
 
 from __future__ import annotations
 
+import re
+import secrets
 import sqlite3
 import threading
 import time
@@ -30,17 +32,16 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from pyramid.interfaces import ICSRFStoragePolicy
-from pyramid.response import Response
 from sqlalchemy import BigInteger, Engine, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from webob.request import BaseRequest
 
 from .accounts.security import COOKIE_NAME
 from .db import Base
-from .i18n import negotiate_locale
+from .i18n import LOCALE_COOKIE, choose_locale
 
 if TYPE_CHECKING:
-    from pyramid.registry import Registry
-    from pyramid.request import Request
+    from pyramid.router import Router
 
 #: set on a request whose answer depends on more than the database (the search index)
 UNCACHEABLE = "forum.page_cache.skip"
@@ -48,6 +49,8 @@ CACHEABLE_TYPES = ("text/html", "application/json", "application/atom+xml",
                    "application/xml", "text/plain")
 PLACEHOLDER = b"\x00forum-csrf-token\x00"
 STATUS_HEADER = "X-Forum-Cache"
+#: a CSRF token as the forum makes them; only such a token is swapped in and out of pages
+TOKEN = re.compile("[0-9a-f]{32}")
 
 
 class PageCacheState(Base):
@@ -207,57 +210,126 @@ def _postgres_reader(engine: Engine, mine: threading.local,
     return from_postgres
 
 
-def is_anonymous_read(request: Request) -> bool:
-    return (request.method in ("GET", "HEAD") and COOKIE_NAME not in request.cookies
-            and "Authorization" not in request.headers)
+class CachedPages:
+    """The WSGI application the server runs: the forum behind the anonymous page cache.
 
+    A cached page is answered here, before Pyramid makes a request object, runs its tweens or
+    looks up a view: a visitor's hit costs about as much as a hello-world page. Everything
+    else goes to the forum (``self.app``), and an answer that may be kept is stored on its way
+    out, with every header the forum gave it except the visitor's own cookie.
+    """
 
-def _storable(response: Response) -> bool:
-    cache_control = response.cache_control
-    return (response.status_code == 200 and response.content_type in CACHEABLE_TYPES
-            and "Set-Cookie" not in response.headers and not cache_control.private
-            and not cache_control.no_store)
+    def __init__(self, app: Router) -> None:
+        self.app = app
+        self.registry = app.registry
+        settings = app.registry.settings
+        self.settings = settings
+        self.cache = PageCache(settings["forum.page_cache_entries"],
+                               settings["forum.page_cache_seconds"])
+        self.current_generation = generation_reader(app.registry["forum.db_engine"])
+        self.csrf_cookie = app.registry.getUtility(ICSRFStoragePolicy).cookie_profile
+        self.count_queries = settings["forum.count_queries"]
 
-
-def page_cache_tween_factory(handler: Callable[[Request], Response], registry: Registry,
-                             ) -> Callable[[Request], Response]:
-    settings = registry.settings
-    if settings["forum.page_cache_entries"] == 0:
-        return handler
-    cache = PageCache(settings["forum.page_cache_entries"], settings["forum.page_cache_seconds"])
-    current_generation = generation_reader(registry["forum.db_engine"])
-    csrf = registry.getUtility(ICSRFStoragePolicy)
-
-    def page_cache_tween(request: Request) -> Response:
-        if not is_anonymous_read(request):
-            return handler(request)
-        try:
-            address = request.path_qs
-        except UnicodeDecodeError:  # the error views answer that, not the cache
-            return handler(request)
-        generation = current_generation()
-        key = (request.host_url, address, negotiate_locale(request))
-        entry = cache.get(key, generation)
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if not self.cache.entries or not _anonymous_read(environ):
+            return self.app(environ, start_response)
+        cookies = BaseRequest(environ).cookies  # (parsed once: Pyramid reuses the parse)
+        token = cookies.get(self.csrf_cookie.cookie_name)
+        if COOKIE_NAME in cookies or not (token is None or TOKEN.fullmatch(token)):
+            # (a token the forum did not make is shown by the forum, escaped, and not kept)
+            return self.app(environ, start_response)
+        host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+        key = (environ["wsgi.url_scheme"], host,
+               environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
+               environ.get("QUERY_STRING", ""),
+               choose_locale(self.settings, None, cookies.get(LOCALE_COOKIE),
+                             environ.get("HTTP_ACCEPT_LANGUAGE")))
+        generation = self.current_generation()
+        entry = self.cache.get(key, generation)
         if entry is not None:
-            body = entry.body
-            if entry.has_token:  # this visitor's own token (and its cookie, if new)
-                body = body.replace(PLACEHOLDER, csrf.get_csrf_token(request).encode())
-            response = Response(status=entry.status, headerlist=list(entry.headers),
-                                body=body)
-            response.headers[STATUS_HEADER] = "hit"
-            return response
-        response = handler(request)
-        if _storable(response) and not request.environ.get(UNCACHEABLE):
-            body = response.body
-            token = request.cookies.get("forum_csrf", "").encode()
-            has_token = bool(token) and token in body
-            if has_token:
-                body = body.replace(token, PLACEHOLDER)
-            headers = tuple((name, value) for name, value in response.headerlist
-                            if name.lower() != "content-length")
-            cache.put(key, Entry(generation, time.monotonic(), response.status, headers, body,
-                                 has_token))
-            response.headers[STATUS_HEADER] = "miss"
-        return response
+            return self._serve(entry, environ, token, start_response)
+        if environ["REQUEST_METHOD"] != "GET":  # a HEAD answer has no body to keep
+            return self.app(environ, start_response)
+        return self._store(key, generation, environ, token, start_response)
 
-    return page_cache_tween
+    def _serve(self, entry: Entry, environ: dict[str, Any], token: str | None,
+               start_response: Callable[..., Any]) -> list[bytes]:
+        headers = list(entry.headers)
+        body = entry.body
+        if entry.has_token:  # this visitor's own token, and its cookie if they had none
+            if not token:
+                token = secrets.token_hex(16)
+                headers.extend(self.csrf_cookie.get_headers(token))
+            body = body.replace(PLACEHOLDER, token.encode())
+        headers.append(("Content-Length", str(len(body))))
+        headers.append((STATUS_HEADER, "hit"))
+        if self.count_queries:
+            headers.append(("X-Forum-Queries", "0"))
+        start_response(entry.status, headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+    def _store(self, key: tuple[str, ...], generation: int, environ: dict[str, Any],
+               token: str | None, start_response: Callable[..., Any]) -> Any:
+        """Pass the request on; hold an answer that may be kept until it is whole, keep it,
+        then send it. Any other answer (a file, an error, a redirect) streams through."""
+        held: dict[str, Any] = {}
+        written: list[bytes] = []
+        deciding = True
+
+        def hold(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            kept = _keepable(status, headers, self.csrf_cookie.cookie_name) if deciding \
+                else None
+            if kept is None:
+                return start_response(status, headers, exc_info)
+            held.update(status=status, headers=headers, kept=kept)
+            return written.append
+
+        chunks = self.app(environ, hold)
+        deciding = False
+        if not held:
+            return chunks
+        try:
+            body = b"".join([*written, *chunks])
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        status, headers, (kept, new_token) = held["status"], held["headers"], held["kept"]
+        if not environ.get(UNCACHEABLE):
+            token_bytes = (new_token or token or "").encode()
+            has_token = bool(token_bytes) and token_bytes in body
+            self.cache.put(key, Entry(generation, time.monotonic(), status, kept,
+                                      body.replace(token_bytes, PLACEHOLDER) if has_token
+                                      else body, has_token))
+            headers = [*headers, (STATUS_HEADER, "miss")]
+        start_response(status, headers)
+        return [body]
+
+
+def _anonymous_read(environ: dict[str, Any]) -> bool:
+    return environ["REQUEST_METHOD"] in ("GET", "HEAD") and "HTTP_AUTHORIZATION" not in environ
+
+
+def _keepable(status: str, headers: list[tuple[str, str]], csrf_cookie: str,
+              ) -> tuple[tuple[tuple[str, str], ...], str | None] | None:
+    """The headers to keep with an answer that may be cached, and the CSRF token it gave a
+    new visitor; None for any other answer. Kept: a 200 of a text type, not private, that
+    sets no cookie but the CSRF token; kept without that cookie, its length and its count
+    of queries, which belong to this answer only."""
+    if not status.startswith("200 "):
+        return None
+    kept, new_token, typed = [], None, False
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "content-type":
+            typed = value.split(";")[0].strip() in CACHEABLE_TYPES
+        elif lowered == "cache-control" and ("private" in value or "no-store" in value):
+            return None
+        elif lowered == "set-cookie":
+            cookie_name, _, rest = value.partition("=")
+            new_token = rest.split(";")[0]
+            if cookie_name != csrf_cookie or not TOKEN.fullmatch(new_token):
+                return None
+            continue
+        if lowered not in ("content-length", "x-forum-queries"):
+            kept.append((name, value))
+    return (tuple(kept), new_token) if typed else None

@@ -42,9 +42,9 @@ class Forum:
         if self._app is None:
             import webtest
 
-            from forum_core import make_config
+            from forum_core import make_wsgi_app
 
-            self._app = webtest.TestApp(make_config(self.settings, self.env).make_wsgi_app())
+            self._app = webtest.TestApp(make_wsgi_app(self.settings, self.env))
         return self._app
 
     def another_browser(self) -> Forum:

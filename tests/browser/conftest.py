@@ -59,7 +59,7 @@ def make_live_forum(make_forum: Any) -> Iterator[Callable[..., LiveForum]]:
     prepare=callable)``; ``prepare(forum)`` runs before the server starts."""
     from waitress.server import create_server
 
-    from forum_core import make_config
+    from forum_core import make_wsgi_app
 
     servers = []
 
@@ -67,7 +67,7 @@ def make_live_forum(make_forum: Any) -> Iterator[Callable[..., LiveForum]]:
         forum = make_forum(**options)
         if prepare is not None:
             prepare(forum)
-        app = make_config(forum.settings, forum.env).make_wsgi_app()
+        app = make_wsgi_app(forum.settings, forum.env)
         server = create_server(app, host="127.0.0.1", port=0, threads=4)
         thread = threading.Thread(target=server.run, name="live-forum", daemon=True)
         thread.start()

@@ -127,10 +127,10 @@ def test_sessions_survive_a_restart(board):
     """Sign-ins live in the database: a new app process accepts the old cookie."""
     import webtest
 
-    from forum_core import make_config
+    from forum_core import make_wsgi_app
 
     board.login("mira")
-    restarted = webtest.TestApp(make_config(board.settings, board.env).make_wsgi_app())
+    restarted = webtest.TestApp(make_wsgi_app(board.settings, board.env))
     for name, value in board.app.cookies.items():
         restarted.set_cookie(name, value)
     assert restarted.get("/").html.find(class_="nav-user").text == "mira"

@@ -4,12 +4,14 @@ anything a visitor may not see, and each visitor's own CSRF token."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 import webtest
 from sqlalchemy import select
 
-from forum_core import make_config
+import forum_core.pagecache
+from forum_core import make_wsgi_app
 from forum_core.accounts.models import User
 from forum_core.content.models import Category, Post
 from forum_core.moderation.services import DatabaseModerationService
@@ -42,6 +44,48 @@ def test_visitors_get_cached_pages_with_their_own_csrf_token(forum):
     assert form.submit().status_int == 303
     again = second.get(f"/t/{topic}")
     assert again.forms["language-form"]["csrf_token"].value == tokens[1]
+
+
+def test_a_hit_is_the_page_the_forum_sent_with_its_headers(make_forum):
+    """Hits are answered before Pyramid runs: the security headers, content type and
+    language the forum gave the page come with them; HEAD gets the headers only."""
+    forum = make_forum(**{"forum.count_queries": "true"})
+    make_category(forum, "General")
+    app = visitor(forum)
+    miss, hit = app.get("/c/general"), app.get("/c/general")
+    assert (miss.headers[CACHE], hit.headers[CACHE]) == ("miss", "hit")
+    assert hit.text == miss.text
+    for name in ("Content-Security-Policy", "X-Frame-Options", "Content-Type",
+                 "Content-Language"):
+        assert hit.headers.get(name) == miss.headers.get(name), name
+    assert "Content-Security-Policy" in hit.headers
+    assert int(miss.headers["X-Forum-Queries"]) >= 1 and hit.headers["X-Forum-Queries"] == "0"
+    head = app.head("/c/general")
+    assert head.headers[CACHE] == "hit" and head.body == b""
+    assert int(head.headers["Content-Length"]) == len(hit.body)
+    # answers that are not pages pass through untouched, every time: files, errors
+    expected = (Path(forum_core.pagecache.__file__).parent / "static/forum.js").read_bytes()
+    for _ in range(2):
+        answer = app.get("/static/core/forum.js")
+        assert CACHE not in answer.headers and answer.body == expected
+        assert CACHE not in app.get("/c/nowhere", status=404).headers
+
+
+@pytest.mark.parametrize("cookie", ["class", "<script>alert(1)</script>", "0" * 31])
+def test_a_csrf_cookie_the_forum_did_not_make_is_never_swapped_in_or_kept(forum, cookie):
+    """A visitor could set any forum_csrf cookie: it must not turn every "class" of a cached
+    page into other visitors' tokens, nor go into a page unescaped."""
+    make_category(forum, "General")
+    odd = visitor(forum)
+    odd.set_cookie("forum_csrf", cookie)
+    for _ in range(2):
+        page = odd.get("/c/general")
+        assert CACHE not in page.headers
+        assert "<script>alert" not in page.text
+    plain = visitor(forum)
+    first, second = plain.get("/c/general"), plain.get("/c/general")
+    assert (first.headers[CACHE], second.headers[CACHE]) == ("miss", "hit")
+    assert second.text.count("class=") == first.text.count("class=") > 10
 
 
 def test_no_page_is_older_than_the_last_write(forum):
@@ -78,7 +122,7 @@ def test_another_process_writing_makes_this_process_pages_stale(forum):
     forum.create_user("mira")
     make_category(forum, "General")
     topic = make_topic(forum, "mira", "general", "Garden tips", "Plant in spring.")
-    other = webtest.TestApp(make_config(forum.settings, forum.env).make_wsgi_app())
+    other = webtest.TestApp(make_wsgi_app(forum.settings, forum.env))
     reader = visitor(forum)
     reader.get(f"/t/{topic}")
     assert reader.get(f"/t/{topic}").headers[CACHE] == "hit"

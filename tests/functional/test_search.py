@@ -531,7 +531,7 @@ def test_a_process_killed_between_commit_and_index_write_is_caught_up(board, tmp
 
     import webtest
 
-    from forum_core import make_config
+    from forum_core import make_wsgi_app
     from forum_core.search.models import SearchQueue
 
     make_topic(board, "mira", "general", "Wildlife", "What did you see?")
@@ -548,7 +548,7 @@ def test_a_process_killed_between_commit_and_index_write_is_caught_up(board, tmp
         assert f"post:{reply.id}" in promised.split()  # the work it left for later
     assert titles(search(board, q="quokka")) == []  # this app's index never heard of it
 
-    restarted = webtest.TestApp(make_config(board.settings, board.env).make_wsgi_app())
+    restarted = webtest.TestApp(make_wsgi_app(board.settings, board.env))
     page = restarted.get("/search", params={"q": "quokka"})
     assert titles(page) == ["Wildlife"]
     with board.session() as session:
