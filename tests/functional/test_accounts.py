@@ -34,7 +34,24 @@ def test_register_signs_the_new_member_in(forum):
     with forum.session() as session:
         user = session.scalar(select(User).where(User.username == "nora"))
         assert user.role == "member" and user.email == "nora@example.com"
-        assert user.password_hash.startswith("$argon2")
+        assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_a_password_hashed_with_other_parameters_still_works_and_is_upgraded(forum):
+    """Hashes from before the forum chose its Argon2 parameters (the library's default, 64 MiB
+    per sign-in) keep working; signing in stores the password with the current ones."""
+    from argon2 import PasswordHasher
+
+    forum.create_user("olga", password="an old password")
+    with forum.session() as session:
+        user = session.scalar(select(User).where(User.username == "olga"))
+        user.password_hash = PasswordHasher().hash("an old password")
+        assert "m=65536" in user.password_hash
+    forum.login("olga", password="an old password")
+    assert forum.app.get("/").html.find(class_="nav-user").text == "olga"
+    with forum.session() as session:
+        user = session.scalar(select(User).where(User.username == "olga"))
+        assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
 
 @pytest.mark.parametrize(("fields", "message"), [
