@@ -7,8 +7,10 @@ Users, categories, topics and posts go straight into the database with SQLAlchem
 (``topic.reply_count``/``post_number_seq``/``last_post_at``/``last_post_user_id``,
 ``category.topic_count``/``post_count``/``last_post_at``/``last_topic_id``) is computed so the
 data looks exactly as if members had posted it. Markdown bodies are rendered by the forum's own
-renderer (``forum_core.rendering.Cooker``), for a pool of a few hundred distinct bodies that the
-posts reuse. Two real accounts are made through ``DatabaseUserService.create_user`` (argon2);
+renderer (``forum_core.rendering.Cooker``), for a pool of 10,000 distinct bodies that the
+posts reuse. Words follow Zipf's law over a vocabulary of 30,000 (common English and forum words,
+then made-up ones), as in natural text, so a search matches as many posts as it would in a
+real forum. Two real accounts are made through ``DatabaseUserService.create_user`` (argon2);
 every other member shares the member's password hash.
 
 The search index is not built here: run ``forum reindex`` afterwards (bench/run.py does, and
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import math
 import random
@@ -56,6 +59,42 @@ upload avatar image attachment file folder path link url redirect https certific
 schedule calendar meeting event conference community forum discussion thread archive spam
 """.split()
 
+#: syllables of the made-up words of the vocabulary's long tail (product names, jargon, typos)
+SYLLABLES = ("ka ri to mu sel ven dor ax is pla tor gen quo bri zel fa nu dex lo mar tin pe "
+             "ro sa vel cor un ter bo li ga shi wen yo hal ex im").split()
+#: distinct words of the data set: WORDS (the most frequent), then made-up ones
+VOCABULARY_SIZE = 30_000
+#: distinct post bodies (rendered once each; posts reuse them): the rarest word of a body is in
+#: about posts / DISTINCT_BODIES posts
+DISTINCT_BODIES = 10_000
+
+
+def vocabulary(size: int = VOCABULARY_SIZE) -> list[str]:
+    """WORDS, then made-up words up to ``size``, in the order of their frequency rank."""
+    rng = random.Random(7)
+    words, seen = list(WORDS), set(WORDS)
+    while len(words) < size:
+        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.choice((2, 2, 3, 3, 4))))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    return words
+
+
+VOCABULARY = vocabulary()
+#: Zipf's law, as in natural text: the word of rank r is used in proportion to 1 / (r + 2.7),
+#: so the 100 most frequent words make about half of all text and most words are rare
+_CUMULATIVE = list(itertools.accumulate(1 / (rank + 2.7) for rank in range(1, len(VOCABULARY) + 1)))
+#: what members search for: words past the most frequent ones (articles, verbs), from those a
+#: few percent of posts use down to rare ones
+QUERY_WORDS = VOCABULARY[100:3000]
+
+
+def pick(rng: random.Random, k: int = 1) -> list[str]:
+    """``k`` words drawn by their frequency in natural text."""
+    return rng.choices(VOCABULARY, cum_weights=_CUMULATIVE, k=k)
+
+
 TECH = ["client.export(rows=20000)", "SELECT * FROM topics WHERE id = 1;",
         "pip install forum-core", "forum reindex --config forum.ini",
         "def handler(request):\n    return {'ok': True}",
@@ -63,13 +102,13 @@ TECH = ["client.export(rows=20000)", "SELECT * FROM topics WHERE id = 1;",
 
 
 def sentence(rng: random.Random, lo: int = 5, hi: int = 18) -> str:
-    words = [rng.choice(WORDS) for _ in range(rng.randint(lo, hi))]
+    words = pick(rng, rng.randint(lo, hi))
     if rng.random() < 0.15:
-        words[rng.randrange(len(words))] = f"**{rng.choice(WORDS)}**"
+        words[rng.randrange(len(words))] = f"**{pick(rng)[0]}**"
     if rng.random() < 0.08:
-        words[rng.randrange(len(words))] = f"`{rng.choice(WORDS)}()`"
+        words[rng.randrange(len(words))] = f"`{pick(rng)[0]}()`"
     if rng.random() < 0.05:
-        words.append(f"[docs](https://example.com/{rng.choice(WORDS)})")
+        words.append(f"[docs](https://example.com/{pick(rng)[0]})")
     return " ".join(words).capitalize() + rng.choice(".....?!")
 
 
@@ -101,7 +140,7 @@ def markdown_body(rng: random.Random) -> str:
 
 
 def title(rng: random.Random) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9))).capitalize()[:120]
+    return " ".join(pick(rng, rng.randint(3, 9))).capitalize()[:120]
 
 
 def slugify(text_: str) -> str:
@@ -163,7 +202,7 @@ def generate(config_path: Path, topics: int, posts: int, seed: int = 1,
     cooker = Cooker()
     t0 = time.perf_counter()
     pool = []
-    for _ in range(400):
+    for _ in range(min(DISTINCT_BODIES, posts)):
         source = markdown_body(rng)
         pool.append((source, cooker.cook(source).html))
     render_s = time.perf_counter() - t0
