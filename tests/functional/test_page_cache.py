@@ -71,6 +71,33 @@ def test_a_hit_is_the_page_the_forum_sent_with_its_headers(make_forum):
         assert CACHE not in app.get("/c/nowhere", status=404).headers
 
 
+def test_a_page_that_says_no_store_or_private_is_not_kept(forum):
+    """How a plugin keeps a visitor's page out of the cache (README, plugin guide)."""
+    from forum_core import make_config
+    from forum_core.pagecache import CachedPages
+
+    def view(request):
+        rule = request.matchdict["rule"]
+        if rule == "no-store":
+            request.response.cache_control.no_store = True
+        elif rule == "private":
+            request.response.cache_control.private = True
+        return f"lucky number {time.perf_counter_ns()}"
+
+    config = make_config(forum.settings, forum.env)
+    config.add_route("test.lucky", "/lucky/{rule}")
+    config.add_view(view, route_name="test.lucky", renderer="string")
+    app = webtest.TestApp(CachedPages(config.make_wsgi_app()))
+    plain = [app.get("/lucky/plain") for _ in range(2)]
+    assert [page.headers[CACHE] for page in plain] == ["miss", "hit"]
+    assert plain[0].text == plain[1].text
+    for rule in ("no-store", "private"):
+        pages = [app.get(f"/lucky/{rule}") for _ in range(2)]
+        assert all(CACHE not in page.headers for page in pages), rule
+        assert pages[0].text != pages[1].text
+    app.app.registry["forum.db_engine"].dispose()
+
+
 @pytest.mark.parametrize("cookie", ["class", "<script>alert(1)</script>", "0" * 31])
 def test_a_csrf_cookie_the_forum_did_not_make_is_never_swapped_in_or_kept(forum, cookie):
     """A visitor could set any forum_csrf cookie: it must not turn every "class" of a cached
