@@ -204,10 +204,19 @@ class DatabaseContentService:
                                     .order_by(PostRevision.id.desc())))
 
     def mark_read(self, user: User, topic: Topic, number: int) -> None:
-        """Remember that ``user`` has read ``topic`` up to post ``number`` (never backwards)."""
+        """Remember that ``user`` has read ``topic`` up to post ``number`` (never backwards).
+
+        The write, when there is one, is a savepoint of its own: if it fails (SQLite's
+        "database is locked" when a reading transaction meets a writer) the caller's
+        transaction is intact and the error is raised. Reading again what was read writes
+        nothing."""
         read = self.db.get(TopicRead, (user.id, topic.id))
-        if read is None:
-            self.db.add(TopicRead(user_id=user.id, topic_id=topic.id, last_read_number=number))
-        elif number > read.last_read_number:
-            read.last_read_number = number
-            read.read_at = utcnow()
+        if read is not None and number <= read.last_read_number:
+            return
+        with self.db.begin_nested():
+            if read is None:
+                self.db.add(TopicRead(user_id=user.id, topic_id=topic.id,
+                                      last_read_number=number))
+            else:
+                read.last_read_number = number
+                read.read_at = utcnow()

@@ -56,8 +56,7 @@ def _remember_reading(request: Request, topic: Any, number: int) -> None:
     transaction that starts to write can meet a concurrent writer and get "database is
     locked" at once; the marker then simply moves on the next view."""
     try:
-        with request.db.begin_nested():
-            request.find_service(IContentService).mark_read(request.user, topic, number)
+        request.find_service(IContentService).mark_read(request.user, topic, number)
     except OperationalError:
         log.info("read marker of topic %s not moved: the database was busy", topic.id)
 
