@@ -95,8 +95,8 @@ def forum_tpl_category(request, category):
 def forum_tpl_topic(request, topic):
     """An idea's status, note, votes and voting buttons (and the staff's forms)."""
     board = _board_of(request, topic.category_id)
-    idea = request.db.get(Idea, topic.id)
-    if board is None or idea is None:
+    idea = request.db.get(Idea, topic.id) if board is not None else None
+    if idea is None:  # (a topic outside the boards is never an idea: no query for it)
         return None
     from .views import topic_box
 
