@@ -129,6 +129,7 @@ def serve(config_path: Path, host: str | None, port: int | None, threads: int | 
     from ..db import make_engine
     from ..migrations import pending
 
+    limit_malloc_arenas()  # before any thread of ours allocates
     env = environment(config_path)
     engine = make_engine(env.settings["forum.database_url"])
     try:
@@ -156,6 +157,24 @@ def serve(config_path: Path, host: str | None, port: int | None, threads: int | 
         where=" ".join(f"http://{address}/" for address in options["listen"].split())
         if "listen" in options else f"http://{options['host']}:{options['port']}/")
     waitress.serve(app, **options)
+
+
+#: glibc's mallopt parameter M_ARENA_MAX
+_M_ARENA_MAX = -8
+
+
+def limit_malloc_arenas(arenas: int = 2) -> bool:
+    """Let the server's threads share ``arenas`` malloc arenas. By default glibc gives threads
+    that allocate at once arenas of their own, up to 8 per core, and each keeps the memory it
+    once held: with waitress's 8 threads the server's peak RSS was 17 MB higher for no speed
+    we could measure. False where the C library has no such setting (not glibc)."""
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_ARENA_MAX, arenas))
 
 
 def _settle_memory() -> None:

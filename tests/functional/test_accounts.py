@@ -34,7 +34,7 @@ def test_register_signs_the_new_member_in(forum):
     with forum.session() as session:
         user = session.scalar(select(User).where(User.username == "nora"))
         assert user.role == "member" and user.email == "nora@example.com"
-        assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+        assert user.password_hash.startswith("$argon2id$v=19$m=7168,t=5,p=1$")
 
 
 def test_a_password_hashed_with_other_parameters_still_works_and_is_upgraded(forum):
@@ -51,7 +51,7 @@ def test_a_password_hashed_with_other_parameters_still_works_and_is_upgraded(for
     assert forum.app.get("/").html.find(class_="nav-user").text == "olga"
     with forum.session() as session:
         user = session.scalar(select(User).where(User.username == "olga"))
-        assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+        assert user.password_hash.startswith("$argon2id$v=19$m=7168,t=5,p=1$")
 
 
 @pytest.mark.parametrize(("fields", "message"), [
