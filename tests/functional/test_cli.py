@@ -172,6 +172,28 @@ def test_serve_refuses_an_unmigrated_database(run_forum, tmp_path):
     assert "The database is up to date." in run_forum("migrate").stdout
 
 
+def test_serve_checks_migrations_without_keeping_alembic_in_memory(run_forum, tmp_path):
+    """The check runs in a child process; the server's own process never imports Alembic
+    (12 MB it would keep until it stops)."""
+    import subprocess
+    import sys
+
+    init(run_forum)
+    code = ("import sys; from pathlib import Path; "
+            "from forum_core.cli import environment; "
+            "from forum_core.cli.commands import _pending_migrations; "
+            "path = Path(sys.argv[1]); "
+            "print(_pending_migrations(path, environment(path)), 'alembic' in sys.modules)")
+    ini = str(tmp_path / "forum.ini")
+    up_to_date = subprocess.run([sys.executable, "-c", code, ini], capture_output=True,
+                                text=True, cwd=tmp_path)
+    assert up_to_date.stdout.split() == ["[]", "False"], up_to_date.stderr
+    (tmp_path / "var" / "forum.sqlite").unlink()
+    behind = subprocess.run([sys.executable, "-c", code, ini], capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert behind.stdout.startswith("['core'") and behind.stdout.split()[-1] == "False"
+
+
 def test_settings_lists_type_default_help_and_env(run_forum):
     init(run_forum)
     out = run_forum("settings").stdout
