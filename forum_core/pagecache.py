@@ -2,8 +2,10 @@
 
 What may be cached: GET and HEAD requests without a sign-in cookie or an Authorization
 header (so the answer is the anonymous visitor's, the same for all of them) that are answered
-200 with HTML, JSON, XML or text and set no cookie of their own. The key is the address and
-the visitor's language.
+200 with HTML, JSON, XML or text, are not marked ``Cache-Control: private`` or ``no-store``
+and set no cookie of their own. The key is the address and the visitor's language. Hits are
+answered by ``CachedPages``, a WSGI layer in front of Pyramid (``forum_core.make_wsgi_app``
+leaves it out when ``forum.page_cache_entries`` is 0).
 
 When an entry is stale: every write that can change what visitors see (anything flushed
 except the models marked ``page_cache_neutral``, such as sign-in sessions and read markers)
@@ -231,7 +233,7 @@ class CachedPages:
         self.count_queries = settings["forum.count_queries"]
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if not self.cache.entries or not _anonymous_read(environ):
+        if not _anonymous_read(environ):
             return self.app(environ, start_response)
         cookies = BaseRequest(environ).cookies  # (parsed once: Pyramid reuses the parse)
         token = cookies.get(self.csrf_cookie.cookie_name)

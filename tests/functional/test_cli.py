@@ -267,12 +267,16 @@ def test_messages_follow_the_terminal_language(run_forum):
 
 
 def test_serve_lets_its_threads_share_two_malloc_arenas_on_glibc():
-    """(Fewer arenas: a lower peak RSS with 8 threads; elsewhere there is nothing to set.)"""
+    """(Fewer arenas: a lower peak RSS with 8 threads; elsewhere there is nothing to set.)
+    Asked in a child process: the test run's own allocator stays as it was."""
     import platform
+    import subprocess
+    import sys
 
-    from forum_core.cli.commands import limit_malloc_arenas
-
-    assert limit_malloc_arenas() is (platform.libc_ver()[0] == "glibc")
+    code = ("from forum_core.cli.commands import limit_malloc_arenas; "
+            "print(limit_malloc_arenas())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.split() == [str(platform.libc_ver()[0] == "glibc")], done.stderr
 
 
 def test_serve_answers_http_and_uses_the_server_section(run_forum, tmp_path):
