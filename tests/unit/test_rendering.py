@@ -319,3 +319,51 @@ def test_default_allowlist_is_already_hard():
     before = (set(allowlist.tags), {k: set(v) for k, v in allowlist.attributes.items()})
     allowlist.harden()
     assert (allowlist.tags, allowlist.attributes) == before
+
+
+class _Words(HTMLParser):
+    """What plain_text must equal: the text an HTML parser sees, blocks apart."""
+
+    BLOCKS = set("p div br li ul ol pre blockquote h1 h2 h3 h4 h5 h6 tr td th table hr dd dt"
+                 .split())
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+    def handle_starttag(self, tag, attrs):
+        self.parts.append(" " if tag in self.BLOCKS else "")
+
+    def handle_endtag(self, tag):
+        self.handle_starttag(tag, ())
+
+
+@pytest.mark.parametrize("source", [
+    "Fish & chips <b>bold</b> 5 < 6 > 4 &amp; &lt;tag&gt;",
+    "# Title\n\nfirst paragraph\n\n- one\n- two\n\n> quoted *words*",
+    '[a link](https://example.com/?a=1&b=">") and ![alt "x" > y](https://example.com/i.png)',
+    "```\nif a < b and c > d:\n    return '<p>'\n```",
+    "line one  \nline two<!-- not a comment --> done",
+    "| head | col |\n|---|---|\n| cell<br>x | `<code>` |",
+])
+def test_plain_text_is_the_words_a_parser_sees(source):
+    from forum_core.rendering import plain_text
+
+    html = cook(source).html
+    parser = _Words()
+    parser.feed(html)
+    parser.close()
+    assert plain_text(html) == " ".join("".join(parser.parts).split())
+
+
+def test_plain_text_separates_blocks_and_keeps_quoted_angle_brackets():
+    from forum_core.rendering import plain_text
+
+    assert plain_text('<p>one</p><p>two<br>three</p><ul><li>four</li></ul>') == \
+        "one two three four"
+    assert plain_text('<p><a href="x>y" title=\'say "hi"\'>link</a>ed &amp; &#x3C;ok&#x3E;</p>'
+                      ) == "linked & <ok>"
+    assert plain_text("a<!-- hidden <p> -->b <B>c</B>") == "ab c"
