@@ -108,6 +108,12 @@ class DocumentType:
         return set(self.results(request, keys))
 
 
+def _ids(request: Any, query: Any) -> set[int]:
+    """The ids a one-column query finds, run on the request's connection: the ORM's own
+    result handling took a third of the time of checking a search's 500 hits."""
+    return set(request.db.connection().execute(query).scalars())
+
+
 def chunked_keys(session: Session, column: Any, where: Any = None) -> Iterator[list[int]]:
     """All values of an integer key ``column`` in ascending batches (keyset, not OFFSET)."""
     last = 0
@@ -189,8 +195,8 @@ class TopicDocuments(DocumentType):
         return (Post.number == 1, Topic.id.in_(keys), topic_clause(viewer), post_clause(viewer))
 
     def visible(self, request: Any, keys: Sequence[int]) -> set[int]:
-        return set(request.db.scalars(select(Topic.id).join(Post, Post.topic_id == Topic.id)
-                                      .where(*self._where(request, keys))))
+        return _ids(request, select(Topic.id).join(Post, Post.topic_id == Topic.id)
+                    .where(*self._where(request, keys)))
 
     def results(self, request: Any, keys: Sequence[int]) -> dict[int, SearchResult]:
         rows = request.db.execute(
@@ -235,8 +241,8 @@ class PostDocuments(DocumentType):
         return session.scalar(select(func.count()).where(Post.number > 1)) or 0
 
     def visible(self, request: Any, keys: Sequence[int]) -> set[int]:
-        return set(request.db.scalars(select(Post.id).where(Post.id.in_(keys),
-                                                            post_clause(request.viewer))))
+        return _ids(request, select(Post.id).where(Post.id.in_(keys),
+                                                   post_clause(request.viewer)))
 
     def results(self, request: Any, keys: Sequence[int]) -> dict[int, SearchResult]:
         rows = request.db.scalars(

@@ -292,23 +292,36 @@ def clean_params(params: Mapping[str, Any]) -> dict[str, str]:
     return {name: value for name, value in cleaned.items() if value}
 
 
-def _category_scope(request: Any) -> tuple[dict[str, int], tuple[int, ...]]:
-    """The categories the viewer may read (by slug) and the ids of those they may not: the
-    index leaves out the few closed ones, cheaper than listing every readable one (each hit
-    is checked again by its document type anyway)."""
-    readable: dict[str, int] = {}
-    hidden = []
-    for id_, slug, visible in request.db.execute(
-            select(Category.id, Category.slug, category_clause(request.viewer))):
-        if visible:
-            readable[slug] = id_
+@dataclass(frozen=True)
+class CategoryScope:
+    """The categories a viewer may search: ``readable`` rows (id, slug, name) in listing
+    order, for the search form too, and the ids of those they may not read (the index
+    leaves out these few closed ones, cheaper than listing every readable one; each hit is
+    checked again by its document type anyway)."""
+
+    readable: list[Any]
+    hidden: tuple[int, ...]
+
+    def id_of(self, slug: str) -> int | None:
+        return next((row.id for row in self.readable if row.slug == slug), None)
+
+
+def category_scope(request: Any) -> CategoryScope:
+    readable, hidden = [], []
+    for row in request.db.execute(
+            select(Category.id, Category.slug, Category.name,
+                   category_clause(request.viewer).label("readable"))
+            .order_by(Category.position, Category.id)):
+        if row.readable:
+            readable.append(row)
         else:
-            hidden.append(id_)
-    return readable, tuple(hidden)
+            hidden.append(row.id)
+    return CategoryScope(readable, tuple(hidden))
 
 
-def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE) -> SearchPage:
-    """Search as ``request.viewer``.
+def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE,
+               scope: CategoryScope | None = None) -> SearchPage:
+    """Search as ``request.viewer`` (in ``scope``, when the caller already has it).
 
     :raises ValidationError: for a query or filter that cannot be used, with what to change.
     """
@@ -333,13 +346,15 @@ def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE
     if since and until and since > until:
         raise ValidationError(_("The start date is after the end date."))
     db = request.db
-    categories, hidden = _category_scope(request)
+    scope = scope or category_scope(request)
+    hidden = scope.hidden
     if params.get("category"):
-        if params["category"] not in categories:
+        chosen = scope.id_of(params["category"])
+        if chosen is None:
             # a category the viewer may not read is treated exactly like a missing one
             raise ValidationError(_("There is no category ${category}.",
                                     mapping={"category": params["category"]}))
-        category_ids: tuple[int, ...] | None = (categories[params["category"]],)
+        category_ids: tuple[int, ...] | None = (chosen,)
         hidden = ()
     else:
         category_ids = None  # every category but the hidden ones
@@ -395,7 +410,7 @@ def find_similar(request: Any, text: str, types: Iterable[str] = (), limit: int 
     if not terms or not wanted:
         return []
     query = IndexQuery(tuple(Clause((word,)) for word in terms[:MAX_CLAUSES]), types=wanted,
-                       hidden_category_ids=_category_scope(request)[1], any_clause=True,
+                       hidden_category_ids=category_scope(request).hidden, any_clause=True,
                        limit=limit * 4)
     skip = set(exclude)
     hits = [hit for hit in index.backend.search(query) if hit not in skip]

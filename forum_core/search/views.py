@@ -7,26 +7,23 @@ from typing import Any
 from pyramid.request import Request
 from pyramid.view import view_config
 
-from ..content.models import Category
 from ..errors import ValidationError
-from ..visibility import visible_categories
-from .service import INDEX_KEY, SORTS, SearchPage, clean_params, run_search
+from .service import INDEX_KEY, SORTS, SearchPage, category_scope, clean_params, run_search
 
 
 @view_config(route_name="search", renderer="search/search.html")
 def search(request: Request) -> dict[str, Any]:
     params = clean_params(request.GET)
+    scope = category_scope(request)
     error = None
     try:
-        page = run_search(request, params)
+        page = run_search(request, params, scope=scope)
     except ValidationError as exc:
         request.response.status = 400
         error = request.translate(exc.message)
         page = SearchPage(params=params)
     index = request.registry[INDEX_KEY]
-    categories = request.db.scalars(
-        visible_categories(request.viewer).order_by(Category.position, Category.id))
     statuses = [status for type_ in index.types.values() for status in type_.statuses]
     return {"page": page, "error": error, "types": list(index.types.values()),
-            "categories": list(categories), "statuses": statuses, "sorts": SORTS,
+            "categories": scope.readable, "statuses": statuses, "sorts": SORTS,
             "types_by_name": index.types, "query": params.get("q", "")}
