@@ -1,0 +1,64 @@
+"""The Whoosh backend on its own: what a search returns as the index changes under the
+searcher it keeps (its segments, their documents' lengths and hits held in memory)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from forum_core.search.backends import WhooshBackend
+from forum_core.search.documents import SearchDocument
+from forum_core.search.query import IndexQuery, parse_text
+
+WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def doc(type_: str, key: int, body: str, title: str = "") -> SearchDocument:
+    return SearchDocument(type_, key, title, body, WHEN + dt.timedelta(minutes=key), 1, 1)
+
+
+def found(backend: WhooshBackend, text: str, newest: bool = False) -> list[tuple[str, int]]:
+    return backend.search(IndexQuery(parse_text(text), newest=newest))
+
+
+def test_hits_stay_right_across_segments_updates_and_merges(tmp_path):
+    backend = WhooshBackend(tmp_path / "search", background=False)
+    backend.rebuild([doc("topic", key, "harbour crane") for key in range(1, 6)])
+    assert sorted(found(backend, "harbour")) == [("topic", key) for key in range(1, 6)]
+    # each write adds a segment: numbers of documents go on from the earlier segments
+    for first in (100, 200, 300):
+        backend.update([doc("post", key, f"harbour batch{first}")
+                        for key in range(first, first + 4)], [])
+        assert sorted(found(backend, f"batch{first}")) == \
+            [("post", key) for key in range(first, first + 4)]
+    # an updated document moves to a new segment; a removed one is gone
+    backend.update([doc("topic", 3, "lighthouse")], [("topic", 1), ("post", 201)])
+    assert ("topic", 3) not in found(backend, "harbour")
+    assert found(backend, "lighthouse") == [("topic", 3)]
+    expected = {("topic", 2), ("topic", 4), ("topic", 5),
+                *(("post", key) for key in (100, 101, 102, 103, 200, 202, 203,
+                                            300, 301, 302, 303))}
+    assert set(found(backend, "harbour")) == expected
+    # the same hits, read again from segments the searcher already met, in the same order
+    assert found(backend, "harbour", newest=True) == found(backend, "harbour", newest=True)
+    assert found(backend, "harbour", newest=True)[:2] == [("post", 303), ("post", 302)]
+    # a full rebuild (new segments throughout) forgets every earlier number
+    backend.rebuild([doc("idea", 7, "harbour")])
+    assert found(backend, "harbour") == [("idea", 7)]
+
+
+def test_shorter_fields_rank_first_with_lengths_held_in_memory(tmp_path):
+    backend = WhooshBackend(tmp_path / "search", background=False)
+    backend.rebuild([doc("post", 1, "anchor " + "filler " * 60),
+                     doc("post", 2, "anchor and rope"),
+                     doc("post", 3, "anchor " + "filler " * 10)])
+    assert found(backend, "anchor") == [("post", 2), ("post", 3), ("post", 1)]
+    backend.update([doc("post", 4, "anchor")], [])  # a new segment, its lengths read too
+    assert found(backend, "anchor") == [("post", 4), ("post", 2), ("post", 3), ("post", 1)]
+
+
+def test_an_empty_index_finds_nothing(tmp_path):
+    backend = WhooshBackend(tmp_path / "search", background=False)
+    backend.rebuild([])
+    assert found(backend, "harbour") == []
+    backend.update([doc("post", 1, "harbour")], [])
+    assert found(backend, "harbour") == [("post", 1)]
