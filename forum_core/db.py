@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import zope.sqlalchemy
 from sqlalchemy import DateTime, MetaData, String, create_engine, event, func
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -22,6 +22,28 @@ from sqlalchemy.types import TypeDecorator
 from .errors import StartupError
 from .events import bind_hooks
 from .i18n import _
+
+
+def _import_zope_sqlalchemy() -> Any:
+    """zope.sqlalchemy, imported without letting it import psycopg, 9 MB a SQLite forum does
+    not use.
+
+    At import it looks for PostgreSQL's drivers only to note which of their errors a retrying
+    transaction manager (pyramid_retry) should retry; the forum never retries a request, so
+    nothing is lost. A forum on PostgreSQL imports psycopg when it connects, as before.
+    """
+    if "psycopg" in sys.modules:
+        import zope.sqlalchemy
+        return zope.sqlalchemy
+    sys.modules["psycopg"] = None  # type: ignore[assignment]  # "import psycopg" fails
+    try:
+        import zope.sqlalchemy
+    finally:
+        del sys.modules["psycopg"]
+    return zope.sqlalchemy
+
+
+zope_sqlalchemy = _import_zope_sqlalchemy()
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -217,7 +239,7 @@ def _request_db(request: Request) -> Session:
     registry = request.registry
     kind = "read" if request.method in SAFE_METHODS else "write"
     session = open_session(registry[f"forum.db_{kind}_sessions"], registry.forum.hooks)
-    zope.sqlalchemy.register(session, transaction_manager=request.tm)
+    zope_sqlalchemy.register(session, transaction_manager=request.tm)
     return session
 
 

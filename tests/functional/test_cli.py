@@ -194,6 +194,23 @@ def test_serve_checks_migrations_without_keeping_alembic_in_memory(run_forum, tm
     assert behind.stdout.startswith("['core'") and behind.stdout.split()[-1] == "False"
 
 
+def test_a_sqlite_forum_never_loads_the_postgresql_driver(run_forum, tmp_path):
+    """psycopg costs 9 MB that a SQLite forum's server would keep; the app answers pages,
+    a search and a sign-in form without it (zope.sqlalchemy used to import it)."""
+    import subprocess
+    import sys
+
+    init(run_forum)
+    code = ("import sys; from pyramid.paster import get_app; from webtest import TestApp; "
+            "app = TestApp(get_app(sys.argv[1], 'main')); "
+            "codes = [app.get(p).status_int for p in ('/', '/search?q=welcome', '/login')]; "
+            "print(codes, 'psycopg' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "forum.ini")],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.stdout.split("]")[-1].split() == ["False"], result.stderr
+    assert result.stdout.startswith("[200, 200, 200]")
+
+
 def test_settings_lists_type_default_help_and_env(run_forum):
     init(run_forum)
     out = run_forum("settings").stdout
