@@ -12,12 +12,15 @@ from forum_core.search.query import IndexQuery, parse_text
 WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
-def doc(type_: str, key: int, body: str, title: str = "") -> SearchDocument:
-    return SearchDocument(type_, key, title, body, WHEN + dt.timedelta(minutes=key), 1, 1)
+def doc(type_: str, key: int, body: str, title: str = "", category: int = 1) -> SearchDocument:
+    return SearchDocument(type_, key, title, body, WHEN + dt.timedelta(minutes=key),
+                          category, 1)
 
 
-def found(backend: WhooshBackend, text: str, newest: bool = False) -> list[tuple[str, int]]:
-    return backend.search(IndexQuery(parse_text(text), newest=newest))
+def found(backend: WhooshBackend, text: str, newest: bool = False,
+          hidden: tuple[int, ...] = ()) -> list[tuple[str, int]]:
+    return backend.search(IndexQuery(parse_text(text), newest=newest,
+                                     hidden_category_ids=hidden))
 
 
 def test_hits_stay_right_across_segments_updates_and_merges(tmp_path):
@@ -62,3 +65,18 @@ def test_an_empty_index_finds_nothing(tmp_path):
     assert found(backend, "harbour") == []
     backend.update([doc("post", 1, "harbour")], [])
     assert found(backend, "harbour") == [("post", 1)]
+
+
+def test_closed_categories_stay_left_out_as_documents_move(tmp_path):
+    """The documents of closed categories are listed once per searcher: a document moved
+    into a closed category (or added there) is left out at once, one moved out is found."""
+    backend = WhooshBackend(tmp_path / "search", background=False)
+    backend.rebuild([doc("topic", 1, "ferry", category=1), doc("topic", 2, "ferry", category=2),
+                     doc("topic", 3, "ferry", category=3)])
+    assert sorted(found(backend, "ferry", hidden=(2,))) == [("topic", 1), ("topic", 3)]
+    assert sorted(found(backend, "ferry", hidden=(2, 3))) == [("topic", 1)]
+    backend.update([doc("topic", 1, "ferry", category=2), doc("topic", 4, "ferry", category=2),
+                    doc("topic", 2, "ferry", category=1)], [])
+    assert sorted(found(backend, "ferry", hidden=(2,))) == [("topic", 2), ("topic", 3)]
+    assert found(backend, "ferry", hidden=(3, 2)) == [("topic", 2)]
+    assert len(found(backend, "ferry")) == 4
