@@ -110,22 +110,53 @@ class _Lengths:
         return self.data[docnum] if docnum < len(self.data) else 0
 
 
-class _SegmentHits:
-    """The hit of each document of one index segment, filled in as searches meet them.
+#: the fields BM25F weighs by their length
+_SCORED_FIELDS = ("title", "body")
 
-    Reading a document's stored fields (its type and key) costs about 7 µs, which was half
-    of a search that found 500 documents. A segment never changes once written (an updated
-    document is deleted there and added to a new segment), so what was read stays right:
-    9 bytes per document (1.8 MB at 200,000 posts)."""
 
-    __slots__ = ("keys", "types")
+class _Segment:
+    """What searches keep of one index segment, which never changes once written (an updated
+    document is deleted there and added to a new segment):
 
-    def __init__(self, count: int) -> None:
+    - the length of each document's title and body. BM25F weighs each match by its field's
+      length, and Whoosh read that byte from the segment's file for every matching document
+      (the index is read with plain file reads, see :meth:`WhooshBackend._storage`): a fifth
+      of a search's time. 2 bytes per document, read once.
+    - the hit (type and key) of each document, filled in as searches meet them. Reading a
+      document's stored fields costs about 7 µs, half of a search that found 500 documents.
+      9 bytes per document.
+
+    Together 2.2 MB at 200,000 posts. Holding the lengths uses the internals of Whoosh's only
+    codec; a reader without them is left as it is.
+    """
+
+    __slots__ = ("keys", "types", "lengths")
+
+    def __init__(self, reader: Any) -> None:
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+        count = reader.doc_count_all()
         self.keys = array("q", bytes(8 * count))  # 0: not read yet (keys start at 1)
         self.types = bytearray(count)  # index + 1 in _TYPE_NAMES
+        self.lengths: dict[str, _Lengths] = {}
+        perdoc = getattr(reader, "_perdoc", None)
+        if not hasattr(perdoc, "_cached_reader") or not hasattr(perdoc, "_readers"):
+            return
+        for field in _SCORED_FIELDS:
+            name = _lenfield(field)
+            column = perdoc._cached_reader(name, LENGTHS_COLUMN)
+            if column is not None:
+                self.lengths[name] = _Lengths(column._dbfile.get(column._basepos,
+                                                                 column._count))
+
+    def hold_lengths(self, reader: Any) -> None:
+        """Let ``reader`` (a new reader of this segment) score from the lengths held here."""
+        perdoc = getattr(reader, "_perdoc", None)
+        if self.lengths and perdoc is not None:
+            perdoc._readers.update(self.lengths)
 
 
-#: document type names, numbered for _SegmentHits
+#: document type names, numbered for _Segment.types
 _TYPE_NAMES: list[str] = []
 
 
@@ -133,30 +164,6 @@ def _type_code(name: str) -> int:
     if name not in _TYPE_NAMES:
         _TYPE_NAMES.append(name)
     return _TYPE_NAMES.index(name) + 1
-
-
-def _hold_lengths(searcher: Any) -> Any:
-    """``searcher``, with the lengths of the title and body of every document in memory.
-
-    BM25F weighs each match by its field's length, and Whoosh reads that byte from the
-    segment's file for every matching document (the index is read with plain file reads, see
-    :meth:`WhooshBackend._storage`): a fifth of a search's time. Two bytes per document are
-    read once per searcher instead (400 KB at 200,000 posts). This uses the internals of
-    Whoosh's only codec; a reader without them is left as it is.
-    """
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-
-    for reader, _offset in searcher.reader().leaf_readers():
-        perdoc = getattr(reader, "_perdoc", None)
-        if not hasattr(perdoc, "_cached_reader") or not hasattr(perdoc, "_readers"):
-            continue
-        for field in ("title", "body"):
-            name = _lenfield(field)
-            column = perdoc._cached_reader(name, LENGTHS_COLUMN)
-            if column is not None and not isinstance(column, _Lengths):
-                perdoc._readers[name] = _Lengths(column._dbfile.get(column._basepos,
-                                                                    column._count))
-    return searcher
 
 
 class WhooshBackend(SearchBackend):
@@ -182,7 +189,7 @@ class WhooshBackend(SearchBackend):
         self._rebuilding: threading.Thread | None = None
         self._missed: list[tuple[Sequence[SearchDocument], list[Hit]]] = []
         self._shared: tuple[Any, int] | None = None  # (searcher, epoch it was opened at)
-        self._segment_hits: dict[str, _SegmentHits] = {}  # by segment id
+        self._segments: dict[str, _Segment] = {}  # by segment id
         self._search_lock = threading.Lock()
         self._state = threading.Lock()  # guards _missed and the end of a rebuild
         self._epoch = 0  # bumped when the shared searcher must open anew (a rebuilt index,
@@ -456,19 +463,19 @@ class WhooshBackend(SearchBackend):
             return run()
 
     def _prepared(self, searcher: Any) -> Any:
-        """A newly opened searcher, with its segments' lengths in memory and the hits
-        already read of the segments it shares with the previous one."""
-        _hold_lengths(searcher)
+        """A newly opened searcher, with what is kept of its segments (see :class:`_Segment`):
+        read for new segments, reused for those the previous searcher had too."""
         offsets, segments, kept = [], [], {}
         for reader, offset in searcher.reader().leaf_readers():
-            segment = reader.segment()  # (None for an empty index)
-            segment_id = segment.segment_id() if segment is not None else None
-            hits = self._segment_hits.get(segment_id) or _SegmentHits(reader.doc_count_all())
+            found = reader.segment()  # (None for an empty index)
+            segment_id = found.segment_id() if found is not None else None
+            segment = self._segments.get(segment_id) or _Segment(reader)
+            segment.hold_lengths(reader)
             if segment_id is not None:
-                kept[segment_id] = hits
+                kept[segment_id] = segment
             offsets.append(offset)
-            segments.append(hits)
-        self._segment_hits = kept  # (merged-away segments are forgotten)
+            segments.append(segment)
+        self._segments = kept  # (merged-away segments are forgotten)
         searcher.forum_segments = (offsets, segments)
         searcher.forum_masks = {}
         return searcher
