@@ -67,6 +67,8 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.include(".i18n")
     # one database session and transaction per request
     config.include(".db")
+    # what anonymous pages and values shared between requests are valid for: the generation
+    config.include(".pagecache")
     # services looked up with request.find_service(IThing)
     config.include("pyramid_services")
     # outgoing e-mail: SMTP, or the outbox folder

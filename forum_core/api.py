@@ -23,6 +23,7 @@ from .i18n import _
 from .mail import send_mail
 from .moderation.events import MemberRestricted, PostStateChanged
 from .notifications.services import notify
+from .pagecache import until_next_write
 from .plugins import PLUGIN_API_VERSION, Plugin
 from .rendering import plain_text
 from .search.documents import DocumentType, SearchDocument, SearchResult
@@ -43,6 +44,7 @@ __all__ = [
     "Base",
     "UTCDateTime",
     "utcnow",
+    "until_next_write",
     # events
     "Event",
     "UserRegistered",

@@ -14,6 +14,10 @@ cached answer remembers the generation it was made at and is used only while tha
 unchanged, so no page is ever older than the last write, even with several app processes on
 one database. Entries also expire after ``forum.page_cache_seconds`` (for "3 minutes ago").
 
+The same generation also tells when values every request reads alike (the site's settings,
+which categories are idea boards, a member's groups) must be read again:
+:func:`until_next_write` keeps them in memory between requests, signed in or not.
+
 Per-visitor parts: the CSRF token in forms. A cached page stores a placeholder where the
 token was and gets the visitor's own token (from their cookie, or a new one with its cookie)
 each time it is served.
@@ -27,7 +31,7 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from contextlib import suppress
 from dataclasses import dataclass
 from itertools import chain
@@ -39,10 +43,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from webob.request import BaseRequest
 
 from .accounts.security import COOKIE_NAME
-from .db import Base
+from .db import SAFE_METHODS, Base
 from .i18n import LOCALE_COOKIE, choose_locale
 
 if TYPE_CHECKING:
+    from pyramid.config import Configurator
+    from pyramid.request import Request
     from pyramid.router import Router
 
 #: set on a request whose answer depends on more than the database (the search index)
@@ -179,6 +185,63 @@ def generation_reader(engine: Engine) -> Callable[[], int]:
     return from_sqlite
 
 
+class SharedReads:
+    """Values read from the database, kept for every request until the generation changes.
+
+    Only the current generation's values are kept: the first value stored at a newer
+    generation drops the others. ``entries`` bounds them in between (values per member, such
+    as their groups, grow with the members browsing while nothing is written).
+    """
+
+    def __init__(self, entries: int = 10_000) -> None:
+        self.entries = entries
+        self.generation: int | None = None
+        self._values: dict[Hashable, tuple[int, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, generation: int, compute: Callable[[], Any]) -> Any:
+        found = self._values.get(key)
+        if found is not None and found[0] == generation:
+            return found[1]
+        value = compute()
+        with self._lock:
+            if generation != self.generation or len(self._values) >= self.entries:
+                if self.generation is not None and generation < self.generation:
+                    return value  # a request that began before the last write: not kept
+                self._values = {}
+                self.generation = generation
+            self._values[key] = (generation, value)
+        return value
+
+
+def until_next_write(request: Request, key: Hashable, compute: Callable[[], Any]) -> Any:
+    """``compute()``, a read of the database that is the same for every request (or for every
+    request of one member: put their id in ``key``), kept until the next write that changes
+    what pages show (any flush of a model not marked ``page_cache_neutral``).
+
+    The value is shared between threads: return something immutable (a tuple, a frozenset)
+    or copy it. Requests that may write (POST and the like) always compute it, since their own
+    uncommitted writes are not in the generation yet.
+    """
+    if request.method not in SAFE_METHODS:
+        return compute()
+    return request.registry["forum.shared_reads"].get(key, request.generation, compute)
+
+
+def _request_generation(request: Request) -> int:
+    """The generation when this request began (reified as ``request.generation``); read
+    before the request's first query (see ``db._request_db``), so whatever the request
+    reads is at least as new as the generation it is kept under."""
+    return request.registry["forum.generation"]()
+
+
+def includeme(config: Configurator) -> None:
+    registry = config.registry
+    registry["forum.generation"] = generation_reader(registry["forum.db_engine"])
+    registry["forum.shared_reads"] = SharedReads()
+    config.add_request_method(_request_generation, "generation", reify=True)
+
+
 class _Own:
     """A thread's own connection, closed when the thread ends (its locals are dropped)."""
 
@@ -228,7 +291,7 @@ class CachedPages:
         self.settings = settings
         self.cache = PageCache(settings["forum.page_cache_entries"],
                                settings["forum.page_cache_seconds"])
-        self.current_generation = generation_reader(app.registry["forum.db_engine"])
+        self.current_generation = app.registry["forum.generation"]
         self.csrf_cookie = app.registry.getUtility(ICSRFStoragePolicy).cookie_profile
         self.count_queries = settings["forum.count_queries"]
 

@@ -250,3 +250,60 @@ def test_every_server_thread_notices_a_write_made_elsewhere(make_forum, postgres
     assert len(seen) == 3
     for before, after in seen.values():
         assert after > before
+
+
+def _statements(forum):
+    """The SQL the forum's app runs, as a list that fills while the listener is on."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+    engine = forum.app.app.registry["forum.db_engine"]
+
+    def record(conn, cursor, statement, *rest):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    return seen, lambda: event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("postgres", [
+    pytest.param(False, id="sqlite"),
+    pytest.param(True, id="postgresql", marks=pytest.mark.postgres)])
+def test_what_every_request_reads_alike_is_read_again_only_after_a_write(make_forum, postgres):
+    """The site's settings are shown on every page, signed in or not: read once, then shared
+    by the requests that follow until something is written, and never older than that."""
+    from forum_core.admin.models import SiteSetting
+
+    forum = make_forum(postgres=postgres)
+    forum.create_user("mira")
+    forum.login("mira")
+    forum.app.get("/")
+    seen, stop = _statements(forum)
+    try:
+        page = forum.app.get("/")
+        assert not [s for s in seen if "site_settings" in s]
+        assert "mira" in page.html.select_one(".nav-user").text  # (a signed-in page)
+        with forum.session() as session:  # another process, say, renames the site
+            session.add(SiteSetting(key="site_name", value="Gardeners' corner"))
+        page = forum.app.get("/")
+        assert "Gardeners' corner" in page.html.select_one("title").text
+        assert [s for s in seen if "site_settings" in s]
+    finally:
+        stop()
+
+
+def test_shared_values_are_kept_for_the_newest_generation_only():
+    from forum_core.pagecache import SharedReads
+
+    reads = SharedReads(entries=3)
+    counter = iter(range(100))
+    assert reads.get("a", 5, lambda: next(counter)) == 0
+    assert reads.get("a", 5, lambda: next(counter)) == 0  # kept
+    assert reads.get("a", 6, lambda: next(counter)) == 1  # a write: read again
+    # a request that began before that write gets its own reading, which is not kept
+    assert reads.get("b", 5, lambda: next(counter)) == 2
+    assert reads.get("b", 6, lambda: next(counter)) == 3
+    assert reads.get("b", 6, lambda: next(counter)) == 3
+    for key in "cde":  # more than ``entries`` values: the old ones go
+        reads.get(key, 6, lambda: next(counter))
+    assert len(reads._values) <= 3

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from pyramid.authorization import Deny, Everyone
 from pyramid.renderers import render
+from sqlalchemy import select
 
-from forum_core.api import Markup, Plugin, _, escape, hookimpl
+from forum_core.api import Markup, Plugin, _, escape, hookimpl, until_next_write
 
 from . import models  # noqa: F401  (registers the plugin's tables)
 from .models import Idea, IdeaBoard
@@ -31,11 +32,14 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 
 def _board_of(request, category_id: int) -> IdeaBoard | None:
-    # asked several times per page (permissions, slots); a category that is no board would
-    # cost a query each time, as the session remembers only rows it found
+    # asked several times per page (permissions, slots) and on every topic and category page:
+    # which categories are boards is read once per write, a board itself once per request
     boards = request.__dict__.setdefault("ideas_boards", {})
     if category_id not in boards:
-        boards[category_id] = request.db.get(IdeaBoard, category_id)
+        board_ids = until_next_write(request, "ideas.board_ids", lambda: frozenset(
+            request.db.scalars(select(IdeaBoard.category_id))))
+        boards[category_id] = request.db.get(IdeaBoard, category_id) \
+            if category_id in board_ids else None
     return boards[category_id]
 
 

@@ -99,6 +99,13 @@ def test_a_board_category_links_to_the_plugin_and_refuses_plain_topics(board):
     assert mira.app.get("/c/ideas/new", status="*").status_int in (403, 404)
     assert board.browser().app.get("/ideas/ideas/new", status="*").status_int == 403
     assert mira.app.get("/c/general").html.select_one(".idea-board-links") is None
+    # which categories are boards is kept between requests: a change shows at once
+    enable_board(board, "general")
+    assert mira.app.get("/c/general").html.select_one(".idea-board-links") is not None
+    assert mira.app.get("/c/general/new", status="*").status_int in (403, 404)
+    board.browser("boss").post_form("/ideas/boards", category_id=category_id(board, "general"))
+    assert mira.app.get("/c/general").html.select_one(".idea-board-links") is None
+    assert mira.app.get("/c/general/new").status_int == 200
 
 
 def test_submit_vote_take_back_and_comment(board):
