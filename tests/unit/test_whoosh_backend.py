@@ -80,3 +80,28 @@ def test_closed_categories_stay_left_out_as_documents_move(tmp_path):
     assert sorted(found(backend, "ferry", hidden=(2,))) == [("topic", 2), ("topic", 3)]
     assert found(backend, "ferry", hidden=(3, 2)) == [("topic", 2)]
     assert len(found(backend, "ferry")) == 4
+
+
+def test_every_documents_hit_is_read_ahead_when_a_segment_opens(tmp_path):
+    """In the web application a thread reads the hits of a new segment's documents, so that
+    searches find them in memory, also those no search has returned yet."""
+    from forum_core.search.backends import _TYPE_NAMES
+
+    backend = WhooshBackend(tmp_path / "search", background=True)
+    backend.rebuild([doc("topic", key, f"word{key} common") for key in range(1, 301)])
+    backend.update([doc("post", 1000, "common")], [("topic", 5)])
+    assert found(backend, "word7") == [("topic", 7)]  # opens the searcher
+    backend._learning.join(30)
+    with backend._searcher() as searcher:
+        _, segments = searcher.forum_segments
+        readers = [reader for reader, _ in searcher.reader().leaf_readers()]
+        assert len(readers) == 2
+        for reader, segment in zip(readers, segments, strict=True):
+            for local in range(reader.doc_count_all()):
+                if reader.is_deleted(local):
+                    continue
+                fields = reader.stored_fields(local)
+                assert (_TYPE_NAMES[segment.types[local] - 1], segment.keys[local]) == \
+                    (fields["type"], int(fields["key"]))
+    hits = set(found(backend, "common"))
+    assert hits == {("post", 1000), *(("topic", key) for key in range(1, 301) if key != 5)}
