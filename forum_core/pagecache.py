@@ -53,6 +53,8 @@ if TYPE_CHECKING:
 
 #: set on a request whose answer depends on more than the database (the search index)
 UNCACHEABLE = "forum.page_cache.skip"
+#: the generation the page cache read for a request it passes on (``request.generation``)
+GENERATION = "forum.page_cache.generation"
 CACHEABLE_TYPES = ("text/html", "application/json", "application/atom+xml",
                    "application/xml", "text/plain")
 PLACEHOLDER = b"\x00forum-csrf-token\x00"
@@ -231,8 +233,10 @@ def until_next_write(request: Request, key: Hashable, compute: Callable[[], Any]
 def _request_generation(request: Request) -> int:
     """The generation when this request began (reified as ``request.generation``); read
     before the request's first query (see ``db._request_db``), so whatever the request
-    reads is at least as new as the generation it is kept under."""
-    return request.registry["forum.generation"]()
+    reads is at least as new as the generation it is kept under. A request the page cache
+    passed on has it already (read before Pyramid began): it is not read twice."""
+    found = request.environ.get(GENERATION)
+    return request.registry["forum.generation"]() if found is None else found
 
 
 def includeme(config: Configurator) -> None:
@@ -309,7 +313,7 @@ class CachedPages:
                environ.get("QUERY_STRING", ""),
                choose_locale(self.settings, None, cookies.get(LOCALE_COOKIE),
                              environ.get("HTTP_ACCEPT_LANGUAGE")))
-        generation = self.current_generation()
+        generation = environ[GENERATION] = self.current_generation()
         entry = self.cache.get(key, generation)
         if entry is not None:
             return self._serve(entry, environ, token, start_response)

@@ -307,3 +307,25 @@ def test_shared_values_are_kept_for_the_newest_generation_only():
     for key in "cde":  # more than ``entries`` values: the old ones go
         reads.get(key, 6, lambda: next(counter))
     assert len(reads._values) <= 3
+
+
+def test_a_page_the_cache_passes_on_reads_the_generation_once(forum):
+    """The page cache's reading of the generation serves the request's shared reads too
+    (on PostgreSQL each reading is a query)."""
+    make_category(forum, "General")
+    cached = forum.app.app
+    registry = cached.registry
+    reads = []
+    read = registry["forum.generation"]
+
+    def counted():
+        reads.append(1)
+        return read()
+
+    cached.current_generation = registry["forum.generation"] = counted
+    try:
+        page = visitor(forum).get("/c/general")
+        assert page.headers[CACHE] == "miss" and "General" in page.text
+        assert len(reads) == 1
+    finally:
+        cached.current_generation = registry["forum.generation"] = read
