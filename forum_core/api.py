@@ -21,6 +21,7 @@ from .events import Event, UserRegistered, UserRoleChanged, emit
 from .hookspecs import hookimpl
 from .i18n import _
 from .mail import send_mail
+from .memberpages import is_stand_in, share_with_members, shown_per_member
 from .moderation.events import MemberRestricted, PostStateChanged
 from .notifications.services import notify
 from .pagecache import until_next_write
@@ -45,6 +46,10 @@ __all__ = [
     "UTCDateTime",
     "utcnow",
     "until_next_write",
+    # members' pages kept in memory: what a page shows of one member
+    "share_with_members",
+    "shown_per_member",
+    "is_stand_in",
     # events
     "Event",
     "UserRegistered",

@@ -206,14 +206,22 @@ class SharedReads:
         if found is not None and found[0] == generation:
             return found[1]
         value = compute()
+        self.put(key, generation, value)
+        return value
+
+    def peek(self, key: Hashable, generation: int) -> Any:
+        """The value kept at ``generation``, or None."""
+        found = self._values.get(key)
+        return found[1] if found is not None and found[0] == generation else None
+
+    def put(self, key: Hashable, generation: int, value: Any) -> None:
         with self._lock:
             if generation != self.generation or len(self._values) >= self.entries:
                 if self.generation is not None and generation < self.generation:
-                    return value  # a request that began before the last write: not kept
+                    return  # a request that began before the last write: not kept
                 self._values = {}
                 self.generation = generation
             self._values[key] = (generation, value)
-        return value
 
 
 def until_next_write(request: Request, key: Hashable, compute: Callable[[], Any]) -> Any:
@@ -298,15 +306,22 @@ class CachedPages:
         self.current_generation = app.registry["forum.generation"]
         self.csrf_cookie = app.registry.getUtility(ICSRFStoragePolicy).cookie_profile
         self.count_queries = settings["forum.count_queries"]
+        from .memberpages import MemberPages
+
+        self.members = MemberPages(self) if settings["forum.page_cache_members"] else None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if not _anonymous_read(environ):
             return self.app(environ, start_response)
         cookies = BaseRequest(environ).cookies  # (parsed once: Pyramid reuses the parse)
         token = cookies.get(self.csrf_cookie.cookie_name)
-        if COOKIE_NAME in cookies or not (token is None or TOKEN.fullmatch(token)):
+        if not (token is None or TOKEN.fullmatch(token)):
             # (a token the forum did not make is shown by the forum, escaped, and not kept)
             return self.app(environ, start_response)
+        if COOKIE_NAME in cookies:  # a member's page: kept only if members may share it
+            if self.members is None:
+                return self.app(environ, start_response)
+            return self.members(environ, start_response, cookies, token)
         host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
         key = (environ["wsgi.url_scheme"], host,
                environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),

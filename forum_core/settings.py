@@ -178,6 +178,9 @@ CORE_SETTINGS = SettingsGroup(
         Setting("page_cache_seconds", "int", 60,
                 _("Longest time a cached page is served, in seconds; any change to what "
                   "visitors see makes cached pages stale at once."), minimum=1),
+        Setting("page_cache_members", "bool", True,
+                _("Also keep signed-in members' topic pages in memory: one page for all members "
+                  "who would see the same, with each member's name put in as it is served.")),
         Setting("count_queries", "bool", False,
                 _("Add the header X-Forum-Queries (SQL statements run for the request) to "
                   "every response, for benchmarks and profiling.")),
