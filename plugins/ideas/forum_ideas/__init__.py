@@ -15,7 +15,15 @@ from pyramid.authorization import Deny, Everyone
 from pyramid.renderers import render
 from sqlalchemy import select
 
-from forum_core.api import Markup, Plugin, _, escape, hookimpl, until_next_write
+from forum_core.api import (
+    Markup,
+    Plugin,
+    _,
+    escape,
+    hookimpl,
+    shown_per_member,
+    until_next_write,
+)
 
 from . import models  # noqa: F401  (registers the plugin's tables)
 from .models import Idea, IdeaBoard
@@ -102,6 +110,7 @@ def forum_tpl_topic(request, topic):
     idea = request.db.get(Idea, topic.id) if board is not None else None
     if idea is None:  # (a topic outside the boards is never an idea: no query for it)
         return None
+    shown_per_member(request)  # the member's own votes: an idea's page is theirs alone
     from .views import topic_box
 
     return Markup(render("ideas/_idea_box.html", topic_box(request, topic, idea, board),
