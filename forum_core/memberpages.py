@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import io
 import logging
-import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -49,13 +48,12 @@ from .i18n import LOCALE_COOKIE, choose_locale
 from .notifications.models import Notification
 from .pagecache import (
     GENERATION,
-    PLACEHOLDER,
-    STATUS_HEADER,
     UNCACHEABLE,
     Entry,
     PageCache,
     SharedReads,
     _keepable,
+    without_token,
 )
 
 if TYPE_CHECKING:
@@ -166,10 +164,9 @@ class MemberPages:
     sign-in cookie come here, and a kept page is served when it is right for the member."""
 
     def __init__(self, pages: CachedPages) -> None:
-        self.app, self.settings = pages.app, pages.settings
+        self.pages, self.app, self.settings = pages, pages.app, pages.settings
         self.current_generation = pages.current_generation
         self.csrf_cookie = pages.csrf_cookie
-        self.count_queries = pages.count_queries
         self.cache = PageCache(self.settings["forum.page_cache_entries"],
                                self.settings["forum.page_cache_seconds"])
         self.members = SharedReads()  # token hash -> Member, per generation
@@ -222,19 +219,9 @@ class MemberPages:
 
     def _serve(self, kept: Kept, member: Member, environ: dict[str, Any], token: str | None,
                start_response: Callable[..., Any]) -> list[bytes]:
-        headers = list(kept.headers)
         body = kept.body.replace(NAME.encode(), str(escape(member.name)).encode()) \
             .replace(USERNAME.encode(), str(escape(member.username)).encode())
-        if kept.has_token:
-            if not token:
-                token = secrets.token_hex(16)
-                headers.extend(self.csrf_cookie.get_headers(token))
-            body = body.replace(PLACEHOLDER, token.encode())
-        headers += [("Content-Length", str(len(body))), (STATUS_HEADER, MEMBER_HIT)]
-        if self.count_queries:
-            headers.append(("X-Forum-Queries", "1"))
-        start_response(kept.status, headers)
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+        return self.pages.serve_kept(kept, environ, token, start_response, body, MEMBER_HIT, 1)
 
     def _learn(self, token_hash: str, generation: int, environ: dict[str, Any], cookies: Any,
                start_response: Callable[..., Any]) -> Any:
@@ -289,10 +276,7 @@ class MemberPages:
                                      shared=False))
             return
         headers, new_token = kept
-        token_bytes = (new_token or cookies.get(csrf) or "").encode()
-        has_token = bool(token_bytes) and token_bytes in body
-        if has_token:
-            body = body.replace(token_bytes, PLACEHOLDER)
         self.cache.put(key, Kept(generation, time.monotonic(), captured["status"], headers,
-                                 body, has_token, differs_for=frozenset(sharing.differs_for),
+                                 *without_token(body, new_token or cookies.get(csrf)),
+                                 differs_for=frozenset(sharing.differs_for),
                                  read_up_to=sharing.read_up_to))

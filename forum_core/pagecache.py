@@ -331,24 +331,26 @@ class CachedPages:
         generation = environ[GENERATION] = self.current_generation()
         entry = self.cache.get(key, generation)
         if entry is not None:
-            return self._serve(entry, environ, token, start_response)
+            return self.serve_kept(entry, environ, token, start_response)
         if environ["REQUEST_METHOD"] != "GET":  # a HEAD answer has no body to keep
             return self.app(environ, start_response)
         return self._store(key, generation, environ, token, start_response)
 
-    def _serve(self, entry: Entry, environ: dict[str, Any], token: str | None,
-               start_response: Callable[..., Any]) -> list[bytes]:
+    def serve_kept(self, entry: Entry, environ: dict[str, Any], token: str | None,
+               start_response: Callable[..., Any], body: bytes | None = None,
+               served_as: str = "hit", queries: int = 0) -> list[bytes]:
+        """Answer a kept page (``body``: the entry's, with a member's own parts put in)."""
         headers = list(entry.headers)
-        body = entry.body
+        body = entry.body if body is None else body
         if entry.has_token:  # this visitor's own token, and its cookie if they had none
             if not token:
                 token = secrets.token_hex(16)
                 headers.extend(self.csrf_cookie.get_headers(token))
             body = body.replace(PLACEHOLDER, token.encode())
         headers.append(("Content-Length", str(len(body))))
-        headers.append((STATUS_HEADER, "hit"))
+        headers.append((STATUS_HEADER, served_as))
         if self.count_queries:
-            headers.append(("X-Forum-Queries", "0"))
+            headers.append(("X-Forum-Queries", str(queries)))
         start_response(entry.status, headers)
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
@@ -379,14 +381,20 @@ class CachedPages:
                 chunks.close()
         status, headers, (kept, new_token) = held["status"], held["headers"], held["kept"]
         if not environ.get(UNCACHEABLE):
-            token_bytes = (new_token or token or "").encode()
-            has_token = bool(token_bytes) and token_bytes in body
             self.cache.put(key, Entry(generation, time.monotonic(), status, kept,
-                                      body.replace(token_bytes, PLACEHOLDER) if has_token
-                                      else body, has_token))
+                                      *without_token(body, new_token or token)))
             headers = [*headers, (STATUS_HEADER, "miss")]
         start_response(status, headers)
         return [body]
+
+
+def without_token(body: bytes, token: str | None) -> tuple[bytes, bool]:
+    """A page to keep, with the placeholder where the CSRF token it was made with was, and
+    whether there was one."""
+    token_bytes = (token or "").encode()
+    if not token_bytes or token_bytes not in body:
+        return body, False
+    return body.replace(token_bytes, PLACEHOLDER), True
 
 
 def _anonymous_read(environ: dict[str, Any]) -> bool:
