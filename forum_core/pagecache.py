@@ -18,6 +18,9 @@ The same generation also tells when values every request reads alike (the site's
 which categories are idea boards, a member's groups) must be read again:
 :func:`until_next_write` keeps them in memory between requests, signed in or not.
 
+Requests with a sign-in cookie go to :class:`forum_core.memberpages.MemberPages`, which keeps
+members' topic pages on the same terms.
+
 Per-visitor parts: the CSRF token in forms. A cached page stores a placeholder where the
 token was and gets the visitor's own token (from their cookie, or a new one with its cookie)
 each time it is served.
