@@ -8,8 +8,9 @@ notifications, and whatever a plugin shows of them (their votes).
 So such a page is rendered once for a *stand-in*: a member of that role, groups and language
 who owns nothing, has read nothing and has no notifications. It can hold nothing of any real
 member, since none was asked about. That page is kept (key: the address, the principals, the
-language; valid for one generation, as the anonymous page cache's entries are) and served
-before Pyramid runs to each member it is right for:
+language and what the plugins' visibility filters make of the member; valid for one
+generation, as the anonymous page cache's entries are) and served before Pyramid runs to each
+member it is right for:
 
 * whose sign-in session is still valid (checked on each request, with its expiry);
 * who is not on the page's list of members it differs for (the authors of its posts and of the
@@ -17,6 +18,10 @@ before Pyramid runs to each member it is right for:
 * whose read marker is already at the page's last post (otherwise the page is rendered for
   them, which moves the marker);
 * who has no unread notification (otherwise the header would show a count).
+
+A page is not kept at all where the plugins' visibility filters narrow what the stand-in sees
+differently from what they narrow for the member (a filter that asks who the member is, not
+only their principals): those members get their pages rendered, as everyone did before.
 
 The member's own name and CSRF token are swapped in. Everyone else, and every other page, gets
 the forum's page rendered for them, as before.
@@ -55,6 +60,7 @@ from .pagecache import (
     _keepable,
     without_token,
 )
+from .visibility import plugin_filters
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -81,6 +87,8 @@ class Sharing:
     read_up_to: tuple[int, int] | None = None
     #: who asked, when it was a member: what the page cache needs to know of them
     member: Member | None = None
+    #: what the plugins' visibility filters made of the viewer (``plugin_filters``)
+    filters: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,8 @@ class Member:
     user_id: int
     role: str
     principals: frozenset[str]
+    #: the plugins' visibility filters for them: a page is kept only where the stand-in's match
+    filters: str
     locale: str | None
     name: str
     username: str
@@ -98,10 +108,10 @@ class Member:
 
 @dataclass(frozen=True)
 class StandIn:
-    """Who a page is rendered for when it is to be kept: principals and language only."""
+    """Who a page is rendered for when it is to be kept: a user with no id, the members'
+    role and language, and their principals."""
 
     principals: frozenset[str]
-    locale: str
     user: User = field(compare=False)
 
 
@@ -128,6 +138,7 @@ def share_with_members(request: Request, differs_for: Callable[[], Iterable[int]
     sharing.shared = True
     sharing.read_up_to = read_up_to
     if is_stand_in(request):
+        sharing.filters = plugin_filters(request.viewer)
         if sharing.differs_for is not None:
             sharing.differs_for.update(differs_for())
         return
@@ -136,7 +147,8 @@ def share_with_members(request: Request, differs_for: Callable[[], Iterable[int]
         mine = f"user:{user.id}"
         sharing.member = Member(user.id, user.role,
                                 frozenset(p for p in request.principals if p != mine),
-                                user.locale, user.name, user.username)
+                                plugin_filters(request.viewer), user.locale, user.name,
+                                user.username)
 
 
 def shown_per_member(request: Request, user_ids: Iterable[int] | None = None) -> None:
@@ -215,7 +227,8 @@ class MemberPages:
         host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
         return (environ["wsgi.url_scheme"], host,
                 environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
-                environ.get("QUERY_STRING", ""), locale, member.principals), locale
+                environ.get("QUERY_STRING", ""), locale, member.principals,
+                member.filters), locale
 
     def _serve(self, kept: Kept, member: Member, environ: dict[str, Any], token: str | None,
                start_response: Callable[..., Any]) -> list[bytes]:
@@ -251,7 +264,7 @@ class MemberPages:
         csrf = self.csrf_cookie.cookie_name
         environ = {**plain, "wsgi.input": io.BytesIO(b""), "CONTENT_LENGTH": "0",
                    GENERATION: generation,
-                   STAND_IN: StandIn(member.principals, locale, stand_in),
+                   STAND_IN: StandIn(member.principals, stand_in),
                    # the member's CSRF token (it is taken out of the kept page), not their
                    # sign-in: nothing in the forum can find out who they are
                    "HTTP_COOKIE": f"{csrf}={cookies[csrf]}" if csrf in cookies else ""}
@@ -271,7 +284,8 @@ class MemberPages:
         sharing: Sharing | None = environ.get(SHARING)
         kept = _keepable(captured["status"], captured["headers"], self.csrf_cookie.cookie_name)
         if kept is None or environ.get(UNCACHEABLE) or sharing is None or not sharing.shared \
-                or sharing.differs_for is None:
+                or sharing.differs_for is None or sharing.filters != member.filters:
+            # (a plugin filters what these members see by who they are: no stand-in for them)
             self.cache.put(key, Kept(generation, time.monotonic(), "", (), b"", False,
                                      shared=False))
             return

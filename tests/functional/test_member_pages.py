@@ -181,3 +181,24 @@ def test_kept_member_pages_on_either_database(make_forum, postgres):
     assert served(anna, f"/t/{topic_id}").headers[CACHE] == "member"
     reply_as(forum, "mira", topic_id, "Water in summer.")
     assert "Water in summer." in anna.app.get(f"/t/{topic_id}").text
+
+
+def test_a_plugin_filter_that_asks_who_the_member_is_keeps_its_members_pages_their_own(
+        plugin_forum):
+    """The test plugin 'gatekeeper' hides the posts of "loud" members from "quiet" ones, by
+    username, not by principals: the stand-in is not quiet, so a quiet member's page is never
+    the kept one."""
+    forum = plugin_forum(plugins=["gatekeeper"])
+    for name in ("mira", "loudlouis", "quietquinn", "anna"):
+        forum.create_user(name)
+    make_category(forum, "General")
+    topic_id = make_topic(forum, "mira", "general", "Garden tips", "Plant in spring.")
+    reply_as(forum, "loudlouis", topic_id, "LOUD-REPLY")
+    reply_as(forum, "mira", topic_id, "Water in summer.")  # quinn reads up to the last post
+    anna, quinn = forum.browser("anna"), forum.browser("quietquinn")
+    kept = served(anna, f"/t/{topic_id}")
+    assert kept.headers[CACHE] == "member" and "LOUD-REPLY" in kept.text
+    for _ in range(3):
+        page = quinn.app.get(f"/t/{topic_id}")
+        assert page.headers.get(CACHE) != "member" and "LOUD-REPLY" not in page.text
+        assert "Plant in spring." in page.text and "Water in summer." in page.text

@@ -2,12 +2,14 @@
 
 Members whose username starts with "vip" get the principal "club:vip"; categories whose slug
 starts with "vip-" are visible only to them, and in them VIPs may start topics even where the
-core says only moderators may; nobody may reply in a category called "read-only".
+core says only moderators may; nobody may reply in a category called "read-only". Members
+whose username starts with "quiet" do not see the posts of members whose username starts with
+"loud" (a filter by who the viewer is, not by their principals).
 """
 
-from sqlalchemy import not_
+from sqlalchemy import not_, select
 
-from forum_core.api import Category, Plugin, hookimpl
+from forum_core.api import Category, Plugin, Post, User, hookimpl
 
 plugin = Plugin(id="gatekeeper", description="Test of permission hooks.", api_version=1)
 
@@ -21,6 +23,8 @@ def forum_extra_principals(request, user):
 def forum_visibility_filter(viewer, model):
     if model is Category and "club:vip" not in viewer.principals and not viewer.is_staff:
         return not_(Category.slug.startswith("vip-"))
+    if model is Post and viewer.user is not None and viewer.user.username.startswith("quiet"):
+        return Post.user_id.not_in(select(User.id).where(User.username.startswith("loud")))
     return None
 
 
