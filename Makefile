@@ -46,12 +46,12 @@ POT ?= locale/forum.pot
 # SRC is the package to extract from: forum_core, or a bundled plugin's package.
 SRC ?= forum_core
 pot:
-	$(BIN)/pybabel -q extract -F babel.cfg -k say -k _ -c TRANSLATORS: --no-location \
+	$(BIN)/pybabel -q extract -w 100 -F babel.cfg -k say -k _ -c TRANSLATORS: --no-location \
 		--sort-output --project forum --msgid-bugs-address "" -o $(POT) $(SRC)
 
 # The core's catalogs, then each bundled plugin's (in <package>/locale, the same domain).
 catalogs: install pot
-	$(BIN)/pybabel update -D forum -i locale/forum.pot -d locale --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -w 100 -D forum -i locale/forum.pot -d locale --no-fuzzy-matching --ignore-obsolete
 	@for pkg in $(patsubst %/__init__.py,%,$(wildcard plugins/*/forum_*/__init__.py)); do \
 		mkdir -p $$pkg/locale; \
 		$(MAKE) -s pot SRC=$$pkg POT=$$pkg/locale/forum.pot; \
@@ -59,7 +59,7 @@ catalogs: install pot
 			[ -f $$pkg/locale/$$lang/LC_MESSAGES/forum.po ] || \
 				$(BIN)/pybabel init -D forum -i $$pkg/locale/forum.pot -d $$pkg/locale -l $$lang; \
 		done; \
-		$(BIN)/pybabel update -D forum -i $$pkg/locale/forum.pot -d $$pkg/locale \
+		$(BIN)/pybabel update -w 100 -D forum -i $$pkg/locale/forum.pot -d $$pkg/locale \
 			--no-fuzzy-matching --ignore-obsolete; \
 	done
 

@@ -27,7 +27,6 @@ from .accounts.security import RESTRICTED
 from .environment import ForumEnvironment, load_environment
 from .errors import StartupError
 from .i18n import _, compile_catalogs, translate
-from .pagecache import CachedPages  # (also: every session in every process bumps its generation)
 from .webapi import csrf_applies
 
 try:
@@ -67,8 +66,6 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.include(".i18n")
     # one database session and transaction per request
     config.include(".db")
-    # what anonymous pages and values shared between requests are valid for: the generation
-    config.include(".pagecache")
     # services looked up with request.find_service(IThing)
     config.include("pyramid_services")
     # outgoing e-mail: SMTP, or the outbox folder
@@ -135,12 +132,8 @@ def include_plugin(config: Configurator, plugin: Any) -> None:
 
 
 def make_wsgi_app(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = None) -> Any:
-    """The WSGI application: the forum, behind the anonymous page cache when it is on
-    (anonymous visitors' pages from memory, while nothing they could see has changed)."""
-    router = make_config(raw_settings, env).make_wsgi_app()
-    if router.registry.settings["forum.page_cache_entries"] == 0:
-        return router
-    return CachedPages(router)
+    """The WSGI application: every request goes through Pyramid's security policy and a view."""
+    return make_config(raw_settings, env).make_wsgi_app()
 
 
 def main(global_config: Mapping[str, Any] | None, **settings: Any) -> Any:

@@ -21,10 +21,9 @@ from .events import Event, UserRegistered, UserRoleChanged, emit
 from .hookspecs import hookimpl
 from .i18n import _
 from .mail import send_mail
-from .memberpages import is_stand_in, share_with_members, shown_per_member
 from .moderation.events import MemberRestricted, PostStateChanged
 from .notifications.services import notify
-from .pagecache import until_next_write
+from .memo import once_per_request
 from .plugins import PLUGIN_API_VERSION, Plugin
 from .rendering import plain_text
 from .search.documents import DocumentType, SearchDocument, SearchResult
@@ -45,11 +44,7 @@ __all__ = [
     "Base",
     "UTCDateTime",
     "utcnow",
-    "until_next_write",
-    # members' pages kept in memory: what a page shows of one member
-    "share_with_members",
-    "shown_per_member",
-    "is_stand_in",
+    "once_per_request",
     # events
     "Event",
     "UserRegistered",

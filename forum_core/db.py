@@ -238,8 +238,6 @@ def open_session(factory: sessionmaker[Session], hooks: Hooks | None = None) -> 
 def _request_db(request: Request) -> Session:
     registry = request.registry
     kind = "read" if request.method in SAFE_METHODS else "write"
-    if kind == "read":  # before this session's first query (pagecache.until_next_write)
-        request.generation  # noqa: B018
     session = open_session(registry[f"forum.db_{kind}_sessions"], registry.forum.hooks)
     zope_sqlalchemy.register(session, transaction_manager=request.tm)
     return session

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,8 @@ class ForumEnvironment:
     plugins: list[LoadedPlugin]
     installed: dict[str, importlib.metadata.EntryPoint]
     pm: pluggy.PluginManager
+    #: things the owner should know at start-up (retired settings), translation strings
+    notices: list[str] = field(default_factory=list)
 
     @cached_property
     def hooks(self) -> Hooks:
@@ -75,8 +77,9 @@ def load_environment(
     groups = [p.settings_group for p in plugins]
     settings.update(parse_settings(raw, groups, environ))
     disabled = [pid for pid in installed if pid not in settings["forum.plugins"]]
-    check_unknown(raw, [CORE_SETTINGS, *groups], disabled)
+    notices = check_unknown(raw, [CORE_SETTINGS, *groups], disabled)
     if not settings["forum.themes_dir"]:
         settings["forum.themes_dir"] = str(CHECKOUT_DIR / "themes")
     pm = make_plugin_manager(plugins, CORE_HOOK_MODULES)
-    return ForumEnvironment(settings=settings, plugins=plugins, installed=installed, pm=pm)
+    return ForumEnvironment(settings=settings, plugins=plugins, installed=installed, pm=pm,
+                            notices=notices)

@@ -116,9 +116,6 @@ def forum_visibility_filter(viewer: Viewer, model: type) -> ColumnElement[bool] 
     Called whenever the core builds a query for categories, topics or posts a viewer may see
     (pages, listings, search, feeds, sitemaps, the API, counts). The returned clause is
     combined with AND, so a plugin can hide content but never reveal what the core hides.
-    For members' pages kept in memory it is also asked for a stand-in (``viewer.user`` with
-    no id, the members' principals); where the clause for a member differs from the
-    stand-in's (it depends on who they are), their pages are rendered for them.
 
     :param viewer: Who is looking: ``viewer.user`` (None when anonymous), ``viewer.principals``.
     :param model: The model being filtered: ``Category``, ``Topic`` or ``Post``.

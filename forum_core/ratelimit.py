@@ -24,7 +24,6 @@ from .i18n import _
 
 class RateLimitHit(Base):
     __tablename__ = "rate_limits"
-    page_cache_neutral = True  # never shown to anonymous visitors
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     window: Mapped[int] = mapped_column(primary_key=True)

@@ -172,15 +172,6 @@ CORE_SETTINGS = SettingsGroup(
                 _("Search index: whoosh (files in <data_dir>/search, one machine) or postgresql "
                   "(full-text search in the forum's PostgreSQL database, for several machines)."),
                 choices=("whoosh", "postgresql")),
-        Setting("page_cache_entries", "int", 1000,
-                _("Pages kept in memory for visitors who are not signed in (0: no cache)."),
-                minimum=0),
-        Setting("page_cache_seconds", "int", 60,
-                _("Longest time a cached page is served, in seconds; any change to what "
-                  "visitors see makes cached pages stale at once."), minimum=1),
-        Setting("page_cache_members", "bool", True,
-                _("Also keep signed-in members' topic pages in memory: one page for all members "
-                  "who would see the same, with each member's name put in as it is served.")),
         Setting("count_queries", "bool", False,
                 _("Add the header X-Forum-Queries (SQL statements run for the request) to "
                   "every response, for benchmarks and profiling.")),
@@ -224,17 +215,35 @@ def parse_settings(
     return parsed
 
 
+#: Settings earlier releases had: a configuration that still has one starts, with a notice.
+RETIRED_SETTINGS = {
+    "forum.page_cache_entries": _(
+        "forum.page_cache_entries is no longer used: pages are rendered for every request and "
+        "browsers and proxies revalidate them (ETag); remove the line."),
+    "forum.page_cache_seconds": _(
+        "forum.page_cache_seconds is no longer used: see forum.http_cache_seconds; remove the "
+        "line."),
+    "forum.page_cache_members": _(
+        "forum.page_cache_members is no longer used: every member's page is rendered for them; "
+        "remove the line."),
+}
+
+
 def check_unknown(raw: Mapping[str, Any], known_groups: Iterable[SettingsGroup],
-                  disabled_ids: Iterable[str]) -> None:
+                  disabled_ids: Iterable[str]) -> list[str]:
     """Refuse ``forum.*`` keys that no enabled part declares, to catch typos at start-up.
 
     Settings of installed but disabled plugins are left alone, so disabling a plugin never
-    requires editing its settings out.
+    requires editing its settings out. Returns a notice for each retired setting found.
     """
     groups = list(known_groups)
     known = {g.key(s) for g in groups for s in g.settings}
     quiet_prefixes = tuple(f"forum.{pid}." for pid in disabled_ids)
+    notices = []
     for key in raw:
+        if key in RETIRED_SETTINGS:
+            notices.append(RETIRED_SETTINGS[key])
+            continue
         if not key.startswith("forum.") or key in known or key.startswith(quiet_prefixes):
             continue
         raise StartupError(
@@ -244,3 +253,4 @@ def check_unknown(raw: Mapping[str, Any], known_groups: Iterable[SettingsGroup],
                 mapping={"key": key},
             )
         )
+    return notices

@@ -74,18 +74,6 @@ def _plugin_clauses(viewer: Viewer, model: type) -> list[ColumnElement[bool]]:
     return viewer._plugin_clauses[model]
 
 
-def plugin_filters(viewer: Viewer) -> str:
-    """What the plugins' filters narrow for this viewer, as text (the SQL with its values).
-    Viewers with the same principals and the same text see the same; the members' page cache
-    compares it, since a filter may ask who a member is and not only their principals."""
-    parts = []
-    for model in (Category, Topic, Post):
-        for clause in _plugin_clauses(viewer, model):
-            compiled = clause.compile()
-            parts.append(f"{compiled} {sorted(compiled.params.items())!r}")
-    return "\n".join(parts)
-
-
 def category_clause(viewer: Viewer) -> ColumnElement[bool]:
     """Categories the viewer may read."""
     return and_(Category.read_access.in_(readable_levels(viewer)),

@@ -62,7 +62,6 @@ class AuthSession(Base):
     leaked database does not sign anyone in. Deleting rows signs browsers out everywhere."""
 
     __tablename__ = "auth_sessions"
-    page_cache_neutral = True  # never shown to anonymous visitors
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -79,7 +78,6 @@ class PasswordReset(Base):
     token is stored."""
 
     __tablename__ = "password_resets"
-    page_cache_neutral = True  # never shown to anonymous visitors
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -95,7 +93,6 @@ class ApiToken(Base):
     until it is revoked (deleted)."""
 
     __tablename__ = "api_tokens"
-    page_cache_neutral = True  # never shown to anonymous visitors
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -26,9 +26,6 @@ if TYPE_CHECKING:
 COOKIE_NAME = "forum_session"
 #: Principal of a signed-in member who is suspended.
 RESTRICTED = "status:restricted"
-#: environ: this request renders a page to be kept for members (``forum_core.memberpages``)
-#: for a stand-in: a user with no id, the members' principals and nothing of their own
-STAND_IN = "forum.member_pages.stand_in"
 
 
 def principals_for(request: Request, user: User | None) -> list[str]:
@@ -47,9 +44,6 @@ def principals_for(request: Request, user: User | None) -> list[str]:
 def _request_user(request: Request) -> User | None:
     from ..webapi import bearer_token
 
-    stand_in = request.environ.get(STAND_IN)
-    if stand_in is not None:
-        return stand_in.user
     secret = bearer_token(request)
     if secret is not None:  # an API token stands for itself: the cookie is not looked at
         if not secret or len(secret) > 128:
@@ -62,9 +56,6 @@ def _request_user(request: Request) -> User | None:
 
 
 def _request_principals(request: Request) -> list[str]:
-    stand_in = request.environ.get(STAND_IN)
-    if stand_in is not None:
-        return list(stand_in.principals)
     return principals_for(request, request.user)
 
 

@@ -15,7 +15,6 @@ from ..db import starts_with
 from ..errors import ValidationError
 from ..i18n import _
 from ..moderation.services import DatabaseModerationService
-from ..pagecache import until_next_write
 from .models import SiteSetting
 
 if TYPE_CHECKING:
@@ -56,10 +55,8 @@ def site_values(db: Session, settings: dict[str, Any]) -> dict[str, str]:
 
 
 def request_site(request: Request) -> dict[str, str]:
-    """The site's settings for this request (reified as ``request.site``), read once per
-    write and shared: nearly every page shows the site's name."""
-    return dict(until_next_write(request, "core.site", lambda: site_values(
-        request.db, request.registry.settings)))
+    """The site's settings for this request (reified as ``request.site``)."""
+    return site_values(request.db, request.registry.settings)
 
 
 class AdminService:

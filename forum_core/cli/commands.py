@@ -128,6 +128,8 @@ def serve(config_path: Path, host: str | None, port: int | None, threads: int | 
 
     limit_malloc_arenas()  # before any thread of ours allocates
     env = environment(config_path)
+    for notice in env.notices:
+        click.echo("forum: " + translate(notice), err=True)
     behind = _pending_migrations(config_path, env)
     if behind:
         raise StartupError(_(

@@ -110,7 +110,6 @@ class TopicRead(Base):
     """How far a member has read a topic: drives the unread and new markers."""
 
     __tablename__ = "topic_reads"
-    page_cache_neutral = True  # never shown to anonymous visitors
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)

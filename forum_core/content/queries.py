@@ -69,12 +69,6 @@ def posts_page(db: Session, viewer: Viewer, topic: Topic, after_number: int = 0,
     return Page(rows, str(rows[-1].number) if more and rows else None)
 
 
-def held_post_authors(db: Session, topic: Topic) -> set[int]:
-    """Members with posts awaiting approval in ``topic`` (each of them sees their own)."""
-    return set(db.scalars(select(Post.user_id).distinct().where(
-        Post.topic_id == topic.id, Post.is_held.is_(True), Post.is_deleted.is_(False))))
-
-
 def unread_state(db: Session, viewer: Viewer, topic_ids: list[int]) -> dict[int, int | None]:
     """For the viewer's listing: None for a topic never opened, the last read post number for
     a topic with posts the viewer may see after it; read topics are left out.

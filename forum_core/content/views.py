@@ -13,7 +13,6 @@ from sqlalchemy.exc import OperationalError
 from ..accounts.interfaces import IUserService
 from ..errors import ValidationError
 from ..i18n import _
-from ..memberpages import is_stand_in, share_with_members
 from ..pagination import BadCursor
 from ..ratelimit import hit
 from ..rendering import plain_text
@@ -99,15 +98,8 @@ def topic(context: TopicResource, request: Request) -> dict[str, Any]:
     topic = context.topic
     page = queries.posts_page(request.db, request.viewer, topic, int(raw_after))
     last = page.items[-1].number if page.items else None
-    if request.user is not None and last is not None and not is_stand_in(request):
+    if request.user is not None and last is not None:
         _remember_reading(request, topic, last)
-    if request.user is not None:
-        # the same page for every member who sees it alike, except the authors on it (their
-        # own controls) and of the topic's held posts (who see them)
-        share_with_members(request, lambda: {
-            topic.user_id, *(post.user_id for post in page.items),
-            *queries.held_post_authors(request.db, topic)},
-            (topic.id, last) if last is not None else None)
     can_moderate = bool(request.has_permission("moderate"))
     canonical = request.route_url("content.topic", topic_id=context.topic.id,
                                   slug=context.topic.slug,

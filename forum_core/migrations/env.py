@@ -13,7 +13,6 @@ from forum_core.content import models as _content_models  # noqa: F401
 from forum_core.db import Base, UTCDateTime
 from forum_core.moderation import models as _moderation_models  # noqa: F401
 from forum_core.notifications import models as _notification_models  # noqa: F401
-from forum_core.pagecache import PageCacheState as _page_cache  # noqa: F401
 from forum_core.ratelimit import RateLimitHit as _rate_limits  # noqa: F401
 from forum_core.search.models import UNMODELLED_COLUMNS, UNMODELLED_INDEXES
 

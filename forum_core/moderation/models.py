@@ -14,7 +14,6 @@ from ..db import Base, utcnow
 
 class Flag(Base):
     __tablename__ = "flags"
-    page_cache_neutral = True  # never shown to anonymous visitors
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
@@ -34,7 +33,6 @@ class AuditEntry(Base):
     """One moderator action: who did what to which object, and when. Never edited."""
 
     __tablename__ = "audit_log"
-    page_cache_neutral = True  # never shown to anonymous visitors
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(

@@ -19,7 +19,6 @@ KINDS = ("mention", "quote", "reply", "announcement", "status")
 
 class Notification(Base):
     __tablename__ = "notifications"
-    page_cache_neutral = True  # never shown to anonymous visitors
     __table_args__ = (Index("ix_notifications_inbox", "user_id", "read_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

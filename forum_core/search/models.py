@@ -21,7 +21,6 @@ class SearchEntry(Base):
     column ``vector`` (the tsvector of ``terms``) and its GIN index, which the backend uses."""
 
     __tablename__ = "search_entries"
-    page_cache_neutral = True  # never shown to anonymous visitors
     __table_args__ = (UniqueConstraint("doc_type", "doc_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,7 +39,6 @@ class SearchQueue(Base):
     that was killed before its index write are replayed when the forum starts again."""
 
     __tablename__ = "search_queue"
-    page_cache_neutral = True  # never shown to anonymous visitors
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the documents as "type:key" items separated by spaces

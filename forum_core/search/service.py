@@ -26,7 +26,6 @@ from ..accounts.models import User
 from ..content.models import Category
 from ..errors import ValidationError
 from ..i18n import _
-from ..pagecache import do_not_cache
 from ..visibility import category_clause
 from .backends import Hit, SearchBackend
 from .documents import DocumentType, SearchDocument, SearchResult, plain_text, snippet
@@ -325,7 +324,6 @@ def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE
 
     :raises ValidationError: for a query or filter that cannot be used, with what to change.
     """
-    do_not_cache(request)
     index: SearchIndex = request.registry[INDEX_KEY]
     page = SearchPage(params=dict(params))
     if not params.get("q"):
@@ -402,7 +400,6 @@ def find_similar(request: Any, text: str, types: Iterable[str] = (), limit: int 
         ignored).
     :param exclude: ``(type, key)`` pairs to leave out, e.g. the document being edited.
     """
-    do_not_cache(request)
     terms = list(dict.fromkeys(w for w in words(text[:1000]) if len(w) >= SIMILAR_MIN_LENGTH))
     index: SearchIndex = request.registry[INDEX_KEY]
     _prepare(index)

@@ -35,13 +35,12 @@ def test_every_kind_of_response_has_the_headers(forum):
     make_category(forum, "General")
     topic = make_topic(forum, "mira", "general", "Hello", "World")
     app = forum.another_browser().app
-    responses = [app.get("/"), app.get("/"),  # a page, then the same page from the cache
+    responses = [app.get("/"), app.get("/"),  # a page, then the same page again
                  app.get(f"/t/{topic}"), app.get("/nope", status=404),
                  app.get("/api/v1/categories"), app.get("/api/v1/nope", status=404),
                  app.get("/latest.atom"), app.get("/sitemap.xml"), app.get("/robots.txt")]
     static = app.get("/").html.select_one("link[rel=stylesheet]")["href"]
     responses.append(app.get(static))
-    assert responses[1].headers["X-Forum-Cache"] == "hit"
     form = app.get("/").forms["language-form"]
     form["locale"] = "nl"
     responses.append(form.submit(status=303))

@@ -159,3 +159,13 @@ def test_unknown_setting_is_refused():
 def test_settings_of_disabled_plugins_are_left_alone():
     env = load("", **{"forum.alpha.page_size": "not even checked"})
     assert env.settings["forum.alpha.page_size"] == "not even checked"
+
+
+def test_a_retired_setting_starts_with_a_notice_saying_what_to_do():
+    from forum_core.i18n import render
+
+    env = load("", **{"forum.page_cache_entries": "1000", "forum.page_cache_members": "true"})
+    notices = [render(notice) for notice in env.notices]
+    assert len(notices) == 2 and all("no longer used" in n and "remove the line" in n
+                                     for n in notices)
+    assert load("").notices == []

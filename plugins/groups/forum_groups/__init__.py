@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from forum_core.api import Category, Markup, Plugin, _, escape, hookimpl, until_next_write
+from forum_core.api import Category, Markup, Plugin, _, escape, hookimpl
 
 from . import models  # noqa: F401  (registers the plugin's tables)
 from .models import Membership, Space
@@ -30,13 +30,12 @@ def group_ids(principals) -> list[int]:
 
 @hookimpl
 def forum_extra_principals(request, user):
-    """Every group a member belongs to, as ``group:<id>``: read again after every write that
-    changes memberships (any write pages show), so a removed member loses access at once."""
+    """Every group a member belongs to, as ``group:<id>``: read on each request, so a removed
+    member loses access at once."""
     if user is None:
         return []
-    return list(until_next_write(request, ("groups.principals", user.id), lambda: tuple(
-        f"{PRINCIPAL}{group_id}" for group_id in request.db.scalars(
-            select(Membership.group_id).where(Membership.user_id == user.id)))))
+    return [f"{PRINCIPAL}{group_id}" for group_id in request.db.scalars(
+        select(Membership.group_id).where(Membership.user_id == user.id))]
 
 
 @hookimpl

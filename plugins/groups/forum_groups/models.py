@@ -60,7 +60,6 @@ class Space(Base):
 
 class JoinRequest(Base):
     __tablename__ = "groups_join_requests"
-    page_cache_neutral = True  # never shown to anonymous visitors
     __table_args__ = (UniqueConstraint("group_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,7 +78,6 @@ class Invitation(Base):
     has no account yet keeps the address (``email``) so the owners see who was invited."""
 
     __tablename__ = "groups_invitations"
-    page_cache_neutral = True  # never shown to anonymous visitors
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(

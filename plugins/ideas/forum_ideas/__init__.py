@@ -21,8 +21,7 @@ from forum_core.api import (
     _,
     escape,
     hookimpl,
-    shown_per_member,
-    until_next_write,
+    once_per_request,
 )
 
 from . import models  # noqa: F401  (registers the plugin's tables)
@@ -40,15 +39,9 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 
 def _board_of(request, category_id: int) -> IdeaBoard | None:
-    # asked several times per page (permissions, slots) and on every topic and category page:
-    # which categories are boards is read once per write, a board itself once per request
-    boards = request.__dict__.setdefault("ideas_boards", {})
-    if category_id not in boards:
-        board_ids = until_next_write(request, "ideas.board_ids", lambda: frozenset(
-            request.db.scalars(select(IdeaBoard.category_id))))
-        boards[category_id] = request.db.get(IdeaBoard, category_id) \
-            if category_id in board_ids else None
-    return boards[category_id]
+    # asked several times per page (permissions, slots) and on every topic and category page
+    return once_per_request(request, ("ideas", "board", category_id),
+                            lambda: request.db.get(IdeaBoard, category_id))
 
 
 @hookimpl
@@ -110,7 +103,6 @@ def forum_tpl_topic(request, topic):
     idea = request.db.get(Idea, topic.id) if board is not None else None
     if idea is None:  # (a topic outside the boards is never an idea: no query for it)
         return None
-    shown_per_member(request)  # the member's own votes: an idea's page is theirs alone
     from .views import topic_box
 
     return Markup(render("ideas/_idea_box.html", topic_box(request, topic, idea, board),
