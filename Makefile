@@ -7,11 +7,12 @@ CONFIG ?= forum.ini
 PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: install run serve test bench pot catalogs clean help
+.PHONY: install run serve test lint bench pot catalogs clean help
 
 help:
 	@echo "make run       set up a virtual environment, a demo forum, and serve it"
-	@echo "make test      set up and run every test"
+	@echo "make test      set up and run every test (after make lint)"
+	@echo "make lint      check the layers of the core (import-linter) and the style (ruff)"
 	@echo "make bench     run the benchmark suite (BENCH_ARGS=\"--quick\" for a short run; see bench/README.md)"
 	@echo "make catalogs  extract translatable strings and update the nl and ru catalogs"
 	@echo "make clean     remove the virtual environment (keeps forum.ini and var/)"
@@ -34,7 +35,12 @@ run: install
 serve: install
 	$(BIN)/forum serve --config $(CONFIG)
 
-test: install
+# The layers of the core and the plugins' use of forum_core.api (import-linter), style (ruff).
+lint: install
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check forum_core plugins tests bench
+
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Needs wrk (apt-get install -y wrk) and, for the PostgreSQL rows, a server on 127.0.0.1:5432.

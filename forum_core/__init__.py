@@ -1,145 +1,22 @@
-"""The forum's core: the WSGI application factory.
+"""The forum's core. The WSGI application is built in :mod:`forum_core.app`; plugins use
+:mod:`forum_core.api` only.
 
-``main`` is the PasteDeploy entry point (``use = egg:forum-core`` in the ``.ini``);
-``make_config`` builds the Pyramid configuration and reads as the application's table of
-contents.
+Importing this package loads nothing else of the core, so ``import forum_core.errors`` costs
+what that one module costs.
 """
 
 from __future__ import annotations
 
-import sys
 import warnings
-from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
 
 # Pyramid 2.1 imports pkg_resources, which warns on every start; nothing for owners to act on.
+# (Here, so the filter is in place before any module of the core imports Pyramid.)
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 warnings.filterwarnings("ignore", message="Deprecated call to `pkg_resources.declare_namespace",
                         category=DeprecationWarning)
-
-from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Everyone
-from pyramid.config import Configurator
-from pyramid.csrf import CookieCSRFStoragePolicy
-from pyramid.tweens import MAIN
-
-from .accounts.security import RESTRICTED
-from .environment import ForumEnvironment, load_environment
-from .errors import StartupError
-from .i18n import _, compile_catalogs, translate
-from .webapi import csrf_applies
 
 try:
     __version__ = version("forum-core")
 except PackageNotFoundError:  # running from a checkout that is not installed
     __version__ = "0.0.0"
-
-
-class Root:
-    """The root resource: site-wide permissions. Content resources refine them."""
-
-    __acl__ = [
-        (Allow, "role:admin", ALL_PERMISSIONS),
-        (Allow, "role:moderator", "moderate"),
-        (Allow, Everyone, "view"),
-        (Allow, Authenticated, "account"),
-        (Allow, RESTRICTED, "account"),
-    ]
-
-    def __init__(self, request: Any) -> None:
-        self.request = request
-
-
-def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = None,
-                ) -> Configurator:
-    """The Pyramid configuration of the core plus the enabled plugins.
-
-    :raises StartupError: for bad settings or plugins, with one line saying what to change.
-    """
-    if env is None:
-        env = load_environment(raw_settings)
-    settings = dict(env.settings)
-    settings.setdefault("forum.version", __version__)
-    config = Configurator(settings=settings, root_factory=Root)
-    config.registry.forum = env
-    # languages first: later includes translate their start-up errors with it
-    config.include(".i18n")
-    # one database session and transaction per request
-    config.include(".db")
-    # services looked up with request.find_service(IThing)
-    config.include("pyramid_services")
-    # outgoing e-mail: SMTP, or the outbox folder
-    config.include(".mail")
-    # sign-in, principals, ACL security policy
-    config.include(".accounts")
-    # every view needs at least "view"; content resources decide who has it
-    config.set_default_permission("view")
-    # every state-changing request needs the CSRF token (double-submit cookie, no session),
-    # except API requests that carry a Bearer token instead of the browser's cookies
-    config.set_csrf_storage_policy(CookieCSRFStoragePolicy(
-        cookie_name="forum_csrf", secure=settings["forum.cookie_secure"], httponly=True))
-    config.set_default_csrf_options(require_csrf=True, callback=csrf_applies)
-    # oversized bodies are refused before any view reads them (inside the error pages)
-    config.add_tween("forum_core.tweens.input_guard_tween_factory", over=MAIN)
-    # CSP, nosniff, framing and referrer rules on every response
-    config.include(".headers")
-    if settings["forum.count_queries"]:
-        config.add_tween("forum_core.tweens.query_count_tween_factory", over=MAIN)
-    # Jinja2 templates, themes, static files and template slots
-    config.include(".templating")
-    config.add_route("core.home", "/")
-    config.add_route("core.language", "/language")
-    config.scan(".views")
-    # discussions: categories, topics, posts
-    config.include(".content")
-    # flags, the moderation queue, member suspensions, the audit log
-    config.include(".moderation")
-    # replies, quotes and mentions in the member's inbox
-    config.include(".notifications")
-    # the search index, kept in step after each commit, and the search page
-    config.include(".search")
-    # the JSON API under /api/v1 and its OpenAPI document (plugins' endpoints included)
-    config.include(".webapi")
-    # the administrators' pages: site settings, categories, members and roles, plugins
-    config.include(".admin")
-    # settled core first, so plugins can override its views and extend its routes
-    config.commit()
-    for plugin in env.plugins:
-        try:
-            include_plugin(config, plugin)
-            config.commit()
-        except StartupError:
-            raise
-        except Exception as exc:  # a plugin's configuration error is one line naming it
-            raise StartupError(_(
-                "Plugin '${plugin}' failed while configuring the application: ${error}",
-                mapping={"plugin": plugin.id,
-                         "error": " ".join(f"{type(exc).__name__}: {exc}".split())})) from None
-    return config
-
-
-def include_plugin(config: Configurator, plugin: Any) -> None:
-    """Wire one plugin's conventional folders and its ``includeme`` under ``/<id>``."""
-    locale = plugin.folder("locale")
-    if locale is not None:
-        compile_catalogs(locale)
-        config.add_translation_dirs(str(locale))
-    static = plugin.folder("static")
-    if static is not None:
-        config.add_static_view(f"static/plugins/{plugin.id}", str(static), cache_max_age=3600)
-    if hasattr(plugin.module, "includeme"):
-        config.include(plugin.module, route_prefix=f"/{plugin.id}")
-
-
-def make_wsgi_app(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = None) -> Any:
-    """The WSGI application: every request goes through Pyramid's security policy and a view."""
-    return make_config(raw_settings, env).make_wsgi_app()
-
-
-def main(global_config: Mapping[str, Any] | None, **settings: Any) -> Any:
-    """PasteDeploy application factory. A bad configuration exits with one line, no traceback."""
-    try:
-        return make_wsgi_app(settings)
-    except StartupError as exc:
-        print(f"forum: {translate(exc.message)}", file=sys.stderr)
-        raise SystemExit(2) from None

@@ -21,9 +21,9 @@ from .events import Event, UserRegistered, UserRoleChanged, emit
 from .hookspecs import hookimpl
 from .i18n import _
 from .mail import send_mail
+from .memo import once_per_request
 from .moderation.events import MemberRestricted, PostStateChanged
 from .notifications.services import notify
-from .memo import once_per_request
 from .plugins import PLUGIN_API_VERSION, Plugin
 from .rendering import plain_text
 from .search.documents import DocumentType, SearchDocument, SearchResult

@@ -172,14 +172,6 @@ class DatabaseBusy(Exception):
     """The database stayed busy with other writes for too long (answered 503)."""
 
 
-def _busy(exc: DatabaseBusy, request: Request) -> Any:
-    from .views import error_page
-
-    return error_page(request, 503, _("The forum is busy"), _(
-        "Too many changes are being saved at this moment. Nothing of yours was saved; try "
-        "again in a few seconds."), headers={"Retry-After": "5"})
-
-
 _WRITING = "forum.writing"
 #: how long a write waits for its turn before the member is asked to try again
 WRITE_QUEUE_TIMEOUT_S = 60
@@ -254,5 +246,4 @@ def includeme(config: Configurator) -> None:
     # pyramid_tm would look the member up outside the error views; the views do it anyway
     settings.setdefault("tm.annotate_user", False)
     config.include("pyramid_tm")
-    config.add_exception_view(_busy, context=DatabaseBusy, renderer="error.html")
     config.add_request_method(_request_db, "db", reify=True)

@@ -1,8 +1,10 @@
-"""Content events: small dataclasses announced to plugins after the transaction commits.
+"""Content events: small dataclasses announced twice, inside the transaction and after it.
 
-Services call :func:`emit` while they work; the events wait in the database session and are
-handed to ``forum_on_event`` only once that session's transaction has committed. A rollback
-throws them away, so no plugin ever reacts to something that did not happen.
+Services call :func:`emit` while they work. Inside the transaction, ``emit`` hands the event
+to ``forum_on_event_in_transaction`` at once: the core's notifications and a plugin's own
+rows are written in the same session, saved with the change or not at all. Then the event
+waits in the session and is handed to ``forum_on_event`` once the transaction has committed;
+a rollback throws it away, so nothing reacts after the fact to something that did not happen.
 """
 
 from __future__ import annotations
@@ -48,7 +50,11 @@ def bind_hooks(session: Session, hooks: Hooks) -> None:
 
 
 def emit(session: Session, event: Event) -> None:
-    """Queue ``event`` until ``session`` commits."""
+    """Announce ``event``: now to the hooks that write in this transaction, and to the hooks
+    that react after it once ``session`` commits."""
+    hooks = session.info.get(_HOOKS)
+    if hooks is not None:
+        hooks.collect("forum_on_event_in_transaction", session=session, event=event)
     session.info.setdefault(_PENDING, []).append(event)
 
 

@@ -19,7 +19,25 @@ class HookDoc:
     argnames: tuple[str, ...]
     documented_args: tuple[str, ...]
     firstresult: bool
+    kind: str | None
     doc: str
+
+    @property
+    def failure(self) -> str:
+        """What a failing implementation leads to, in one line."""
+        return FAILURES[self.kind or hookspecs.ADDS]
+
+
+#: the kinds of hooks, as the reference states them
+FAILURES = {
+    hookspecs.ADDS: "Kind: adds. A failing implementation is logged and left out.",
+    hookspecs.NARROWS: "Kind: narrows access. Fails closed: a failing implementation hides "
+                       "what the hook governs (the core's \"not available\" answer, never "
+                       "cached).",
+    hookspecs.WRITES: "Kind: writes. A failing implementation rolls back the change.",
+    hookspecs.STARTUP: "Kind: start-up. A failing implementation stops start-up, naming the "
+                       "plugin.",
+}
 
 
 def hook_docs() -> Iterator[HookDoc]:
@@ -37,6 +55,7 @@ def hook_docs() -> Iterator[HookDoc]:
             argnames=argnames,
             documented_args=tuple(PARAM_RE.findall(doc)),
             firstresult=bool(opts.get("firstresult")),
+            kind=getattr(fn, hookspecs.KIND_ATTRIBUTE, None),
             doc=doc,
         )
 
@@ -52,7 +71,8 @@ def render_markdown() -> str:
         "",
     ]
     for hook in hook_docs():
-        lines += [f"## `{hook.name}`", "", "```python", hook.signature, "```", ""]
+        lines += [f"## `{hook.name}`", "", "```python", hook.signature, "```", "",
+                  f"*{hook.failure}*", ""]
         if hook.firstresult:
             lines += ["*First result wins: stops at the first non-None result.*", ""]
         lines += [hook.doc, ""]
@@ -63,6 +83,7 @@ def render_text() -> str:
     out = []
     for hook in hook_docs():
         out.append(hook.signature)
+        out.append(f"    ({hook.failure})")
         if hook.firstresult:
             out.append("    (firstresult: stops at the first non-None result)")
         out.extend("    " + line if line else "" for line in hook.doc.splitlines())

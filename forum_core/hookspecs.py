@@ -5,16 +5,26 @@ A plugin implements a hook by defining a function of the same name decorated wit
 so new arguments can be added to a hook without breaking existing plugins; arguments are never
 renamed or removed.
 
-Hooks called while answering a request are *isolated*: an exception raised by one plugin's
-implementation is logged with the plugin's id and only that plugin's contribution is left out.
-Hooks called at start-up are not: a failure there stops start-up with a line naming the plugin.
+Every hook is of one kind, which says what happens when an implementation raises:
+
+* **adds** (slots, stylesheets, navigation, events after commit): the failure is logged with
+  the plugin's id and that plugin's contribution is left out; the page still answers.
+* **narrows access** (principals, ACL entries, the visibility filter): the hook *fails
+  closed*. The failure is logged with the plugin's id and the request answers the core's
+  "not available" page (a problem document in the JSON API), never cached, so nothing the
+  hook governs can be shown because the hook could not say no.
+* **writes** (content events inside the transaction): the failure rolls back the change that
+  caused it; the member is told it was not saved.
+* **start-up** (commands, search types, API endpoints, Markdown): the failure stops start-up
+  with one line naming the plugin.
 
 ``forum hooks`` prints this reference; ``docs/plugin_hooks.md`` is generated from it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import pluggy
 
@@ -38,6 +48,22 @@ PROJECT = "forum"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
+#: What happens when an implementation raises, by kind (``KIND_ATTRIBUTE`` on each spec).
+ADDS, NARROWS, WRITES, STARTUP = "adds", "narrows access", "writes", "start-up"
+KIND_ATTRIBUTE = "forum_kind"
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def kind(name: str) -> Callable[[F], F]:
+    """Mark a hookspec with its kind (see the module's docstring)."""
+    def mark(function: F) -> F:
+        setattr(function, KIND_ATTRIBUTE, name)
+        return function
+    return mark
+
+
+adds, narrows, writes, startup = kind(ADDS), kind(NARROWS), kind(WRITES), kind(STARTUP)
+
 
 # -------------------------------------------------------------------------------------------------
 # Start-up and command-line hooks
@@ -45,6 +71,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
+@startup
 def forum_register_commands() -> list[click.Command]:
     """Add subcommands to the ``forum`` command line.
 
@@ -58,6 +85,7 @@ def forum_register_commands() -> list[click.Command]:
 
 
 @hookspec
+@writes
 def forum_demo_data(session: Session, admin: User) -> None:
     """Create demonstration content for ``forum init --demo``.
 
@@ -78,6 +106,7 @@ def forum_demo_data(session: Session, admin: User) -> None:
 
 
 @hookspec
+@narrows
 def forum_extra_principals(request: Request, user: User | None) -> list[str]:
     """Give the current visitor extra security principals.
 
@@ -93,6 +122,7 @@ def forum_extra_principals(request: Request, user: User | None) -> list[str]:
 
 
 @hookspec
+@narrows
 def forum_extra_acl(request: Request, resource: object) -> list[tuple[str, str, str]]:
     """Add access-control entries to a category, topic or post, before the core's own.
 
@@ -110,6 +140,7 @@ def forum_extra_acl(request: Request, resource: object) -> list[tuple[str, str, 
 
 
 @hookspec
+@narrows
 def forum_visibility_filter(viewer: Viewer, model: type) -> ColumnElement[bool] | None:
     """Narrow what a viewer may see, for the single visibility choke point.
 
@@ -131,6 +162,7 @@ def forum_visibility_filter(viewer: Viewer, model: type) -> ColumnElement[bool] 
 
 
 @hookspec
+@adds
 def forum_on_event(event: Event) -> None:
     """React to something that happened in the forum, such as a member registering.
 
@@ -146,12 +178,31 @@ def forum_on_event(event: Event) -> None:
     """
 
 
+@hookspec
+@writes
+def forum_on_event_in_transaction(session: Session, event: Event) -> None:
+    """React to an event inside the transaction that causes it, writing in the same session.
+
+    Called by ``emit`` while the change is being made (a reply, a vote), before it commits:
+    what you add to ``session`` is saved with the change or not at all. The core's own
+    notifications are made here. Keep it quick and never wait on anything outside the
+    database; use a job (``forum_register_jobs``) for e-mail, webhooks and other slow work.
+
+    :param session: The database session of the change.
+    :param event: The event; check its type with ``isinstance``.
+    :return: Nothing.
+
+    Called from: ``forum_core/events.py``.
+    """
+
+
 # -------------------------------------------------------------------------------------------------
 # Search and the JSON API
 # -------------------------------------------------------------------------------------------------
 
 
 @hookspec
+@startup
 def forum_search_document_types() -> list[DocumentType]:
     """Make a plugin's own content searchable.
 
@@ -169,6 +220,7 @@ def forum_search_document_types() -> list[DocumentType]:
 
 
 @hookspec
+@startup
 def forum_register_api_endpoints() -> list[ApiEndpoint]:
     """Add endpoints to the JSON API under ``/api/v1``.
 
@@ -190,6 +242,7 @@ def forum_register_api_endpoints() -> list[ApiEndpoint]:
 
 
 @hookspec
+@startup
 def forum_register_markdown_extensions() -> list[markdown.Extension]:
     """Add Python-Markdown extensions to the content pipeline.
 
@@ -203,6 +256,7 @@ def forum_register_markdown_extensions() -> list[markdown.Extension]:
 
 
 @hookspec
+@startup
 def forum_prepare_allowlist(allowlist: Allowlist) -> None:
     """Allow more HTML in rendered posts, by changing ``allowlist`` in place.
 
@@ -223,6 +277,7 @@ def forum_prepare_allowlist(allowlist: Allowlist) -> None:
 
 
 @hookspec
+@adds
 def forum_extra_css_urls(request: Request) -> list[str]:
     """Add stylesheets to every page.
 
@@ -234,6 +289,7 @@ def forum_extra_css_urls(request: Request) -> list[str]:
 
 
 @hookspec
+@adds
 def forum_extra_script_urls(request: Request) -> list[str]:
     """Add scripts to every page, loaded with ``defer`` after the core's own.
 
@@ -248,6 +304,7 @@ def forum_extra_script_urls(request: Request) -> list[str]:
 
 
 @hookspec
+@adds
 def forum_tpl_nav(request: Request) -> str | None:
     """Add HTML to the main navigation bar of every page.
 
@@ -260,6 +317,7 @@ def forum_tpl_nav(request: Request) -> str | None:
 
 
 @hookspec
+@adds
 def forum_tpl_home(request: Request) -> str | None:
     """Add a section to the home page, below the core's own content.
 
@@ -271,6 +329,7 @@ def forum_tpl_home(request: Request) -> str | None:
 
 
 @hookspec
+@adds
 def forum_tpl_footer(request: Request) -> str | None:
     """Add HTML to the footer of every page.
 
@@ -282,6 +341,7 @@ def forum_tpl_footer(request: Request) -> str | None:
 
 
 @hookspec
+@adds
 def forum_tpl_category(request: Request, category: Category) -> str | None:
     """Add HTML to a category's page, under its title and description.
 
@@ -296,6 +356,7 @@ def forum_tpl_category(request: Request, category: Category) -> str | None:
 
 
 @hookspec
+@adds
 def forum_tpl_topic(request: Request, topic: Topic) -> str | None:
     """Add HTML to a topic's page, under its title (e.g. an idea's votes and status).
 
@@ -308,6 +369,7 @@ def forum_tpl_topic(request: Request, topic: Topic) -> str | None:
 
 
 @hookspec
+@adds
 def forum_tpl_error_help(request: Request) -> str | None:
     """Add advice to the "not available" and "page not found" pages (403 and 404).
 

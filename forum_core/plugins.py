@@ -253,17 +253,35 @@ def plugin_id_of(name: str) -> str:
     return name.split(":", 1)[0]
 
 
+class AccessHookFailed(Exception):
+    """A hook that narrows access raised: what it governs stays hidden (the request answers
+    the core's "not available" page, never cached)."""
+
+    def __init__(self, plugin_id: str, hook: str) -> None:
+        super().__init__(f"plugin {plugin_id} failed in {hook}")
+        self.plugin_id, self.hook = plugin_id, hook
+
+
+def hook_kind(pm: pluggy.PluginManager, name: str) -> str:
+    """The kind of hook ``name`` (``hookspecs.ADDS``, ``NARROWS``, ``WRITES``, ``STARTUP``)."""
+    spec = getattr(pm.hook, name).spec
+    return getattr(spec.function, hookspecs.KIND_ATTRIBUTE, hookspecs.ADDS)
+
+
 @dataclass
 class Hooks:
-    """Calls hooks with each implementation isolated from the others' failures.
+    """Calls hooks, each implementation's failure handled as the hook's kind says.
 
-    Used for every hook called while answering a request: an exception in one plugin's
-    implementation is logged with that plugin's id and its contribution is left out.
+    * adds: the exception is logged with the plugin's id and its contribution left out;
+    * narrows access: logged, then :class:`AccessHookFailed` is raised (fail closed);
+    * writes: logged, then raised as it is (the transaction rolls back);
+    * start-up: raised as a :class:`StartupError` naming the plugin.
     """
 
     pm: pluggy.PluginManager
     #: The latest (plugin id, hook name) failures, for the admin pages.
     failures: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=100))
+    _kinds: dict[str, str] = field(default_factory=dict, repr=False)
 
     def collect(self, name: str, **kwargs: Any) -> list[Any]:
         """Call every implementation of hook ``name``; return the non-None results in order."""
@@ -273,18 +291,40 @@ class Hooks:
         """The first non-None result of hook ``name`` (later implementations are not called)."""
         return next(self._results(name, kwargs), None)
 
+    def kind(self, name: str) -> str:
+        found = self._kinds.get(name)
+        if found is None:
+            found = self._kinds[name] = hook_kind(self.pm, name)
+        return found
+
     def _results(self, name: str, kwargs: dict[str, Any]) -> Iterator[Any]:
         for plugin_name, impl in self.implementations(name):
             try:
                 result = impl.function(*[kwargs[arg] for arg in impl.argnames])
-            except Exception:
-                plugin_id = plugin_id_of(plugin_name)
-                log.exception("plugin %s failed in hook %s; its contribution is left out",
-                              plugin_id, name)
-                self.failures.append((plugin_id, name))
+            except Exception as exc:
+                self._failed(name, plugin_id_of(plugin_name), exc)
                 continue
             if result is not None:
                 yield result
+
+    def _failed(self, name: str, plugin_id: str, exc: Exception) -> None:
+        kind = self.kind(name)
+        self.failures.append((plugin_id, name))
+        if kind == hookspecs.STARTUP:
+            raise StartupError(_(
+                "Plugin '${plugin}' failed in ${hook}: ${error}",
+                mapping={"plugin": plugin_id, "hook": name,
+                         "error": " ".join(f"{type(exc).__name__}: {exc}".split())})) from exc
+        if kind == hookspecs.NARROWS:
+            log.error("plugin %s failed in hook %s, which narrows access: what it governs "
+                      "stays hidden", plugin_id, name, exc_info=exc)
+            raise AccessHookFailed(plugin_id, name) from exc
+        if kind == hookspecs.WRITES:
+            log.error("plugin %s failed in hook %s; the change is not saved", plugin_id, name,
+                      exc_info=exc)
+            raise exc
+        log.error("plugin %s failed in hook %s; its contribution is left out", plugin_id, name,
+                  exc_info=exc)
 
     def implementations(self, name: str) -> list[tuple[str, Any]]:
         """``(registered name, HookImpl)`` pairs in pluggy's calling order (last registered

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import String, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from .db import Base
 from .errors import ForumError
 from .i18n import _
+from .settings import Limit
 
 
 class RateLimitHit(Base):
@@ -30,28 +31,20 @@ class RateLimitHit(Base):
     count: Mapped[int] = mapped_column(default=0)
 
 
-@dataclass(frozen=True)
-class Limit:
-    count: int
-    seconds: int
-
-    def __str__(self) -> str:
-        return f"{self.count}/{self.seconds}"
-
-    @classmethod
-    def parse(cls, text: str) -> Limit:
-        count, _sep, seconds = text.partition("/")
-        if not (count.strip().isdigit() and seconds.strip().isdigit()) or int(seconds) < 1:
-            raise ValueError(_("expected attempts/seconds, like 10/600"))
-        return cls(int(count), int(seconds))
-
-
 class RateLimited(ForumError):
     """Too many attempts; ``retry_after`` seconds until the window ends."""
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+def count_post(request: Any) -> None:
+    """Count one topic or reply of the signed-in member against ``forum.rate_post``; staff
+    answering a flood of questions are not slowed down."""
+    if request.user.role in ("moderator", "admin"):
+        return
+    hit(request.db, "post", str(request.user.id), request.registry.settings["forum.rate_post"])
 
 
 def hit(session: Session, action: str, who: str, limit: Limit, now: float | None = None) -> None:

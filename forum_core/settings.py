@@ -51,9 +51,23 @@ def _to_str(value: Any) -> str:
 
 
 def _to_rate(value: Any) -> Any:
-    from .ratelimit import Limit
-
     return value if isinstance(value, Limit) else Limit.parse(str(value))
+
+
+@dataclass(frozen=True)
+class Limit:
+    count: int
+    seconds: int
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.seconds}"
+
+    @classmethod
+    def parse(cls, text: str) -> Limit:
+        count, _sep, seconds = text.partition("/")
+        if not (count.strip().isdigit() and seconds.strip().isdigit()) or int(seconds) < 1:
+            raise ValueError(_("expected attempts/seconds, like 10/600"))
+        return cls(int(count), int(seconds))
 
 
 #: Type name shown in ``forum settings`` -> parser.

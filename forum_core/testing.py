@@ -22,8 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 POSTGRES_ENV = "FORUM_TEST_POSTGRES_URL"
+#: the password of members made by :meth:`Forum.create_user`
+PASSWORD = "correct horse battery"
 
 
 @dataclass
@@ -42,7 +45,7 @@ class Forum:
         if self._app is None:
             import webtest
 
-            from forum_core import make_wsgi_app
+            from forum_core.app import make_wsgi_app
 
             self._app = webtest.TestApp(make_wsgi_app(self.settings, self.env))
         return self._app
@@ -75,8 +78,12 @@ class Forum:
         finally:
             session.close()
 
+    # -- factories: real rows, written through the core's own services ----------------------
+
     def create_user(self, username: str, role: str = "member",
-                    password: str = "correct horse battery") -> int:
+                    password: str = PASSWORD) -> int:
+        """A member (``role`` member, moderator or admin) with the e-mail
+        ``<username>@example.com``; returns their id."""
         from forum_core.accounts.services import DatabaseUserService
 
         with self.session() as session:
@@ -84,7 +91,61 @@ class Forum:
                 username, f"{username}@example.com", password, role=role)
             return user.id
 
-    def login(self, username: str, password: str = "correct horse battery") -> Any:
+    def _content(self, session: Any) -> Any:
+        from forum_core.content.services import DatabaseContentService
+        from forum_core.rendering import Cooker
+
+        return DatabaseContentService(session, Cooker(hooks=self.env.hooks))
+
+    def create_category(self, name: str = "General", description: str = "",
+                        **options: Any) -> str:
+        """A category; ``options`` as the admin page has them (``slug``, ``read_access``,
+        ``topic_access``, ``reply_access``: everyone, members, moderators or admins).
+        Returns its slug."""
+        with self.session() as session:
+            return self._content(session).create_category(
+                name, description or f"About {name}.", **options).slug
+
+    def create_topic(self, username: str, category: str = "general",
+                     title: str = "Hello there", body: str = "First post") -> int:
+        """A topic started by ``username`` in the category with slug ``category``; returns
+        the topic's id. Content events are announced as from a request."""
+        from forum_core.accounts.models import User
+        from forum_core.content.models import Category
+
+        with self.session() as session:
+            author = session.scalar(select(User).where(User.username == username))
+            where = session.scalar(select(Category).where(Category.slug == category))
+            if author is None or where is None:
+                raise LookupError(f"no member {username!r} or no category {category!r}")
+            return self._content(session).create_topic(author, where, title, body).id
+
+    def reply(self, username: str, topic_id: int, body: str = "A reply") -> int:
+        """A reply by ``username`` to topic ``topic_id``; returns the post's id."""
+        from forum_core.accounts.models import User
+        from forum_core.content.models import Topic
+
+        with self.session() as session:
+            author = session.scalar(select(User).where(User.username == username))
+            topic = session.get(Topic, topic_id)
+            if author is None or topic is None:
+                raise LookupError(f"no member {username!r} or no topic {topic_id}")
+            return self._content(session).reply(author, topic, body).id
+
+    def api_token(self, username: str, name: str = "tests") -> str:
+        """A personal API token of ``username``, for ``Authorization: Bearer``."""
+        from forum_core.accounts.models import User
+        from forum_core.accounts.services import DatabaseUserService
+
+        with self.session() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise LookupError(f"no member {username!r}")
+            return DatabaseUserService(session).create_api_token(user, name)[1]
+
+    # -- browsers -------------------------------------------------------------------------
+
+    def login(self, username: str, password: str = PASSWORD) -> Any:
         """Sign in through the real form; the TestApp keeps the cookie."""
         form = self.app.get("/login").forms[0]
         form["login"], form["password"] = username, password

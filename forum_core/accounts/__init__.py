@@ -1,19 +1,22 @@
-"""Member accounts: sign-in, roles and the security policy."""
+"""Member accounts: sign-in, roles, the security policy and CSRF protection."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pyramid.csrf import CookieCSRFStoragePolicy
+
 from .interfaces import IUserService
-from .security import ForumSecurityPolicy, _request_principals, _request_user
-from .services import PROFILE_ROUTE, DatabaseUserService
+from .security import ForumSecurityPolicy, _request_principals, _request_user, csrf_applies
+from .services import DatabaseUserService
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
+    from pyramid.request import Request
 
 
-def _user_service(context: object, request: object) -> DatabaseUserService:
-    return DatabaseUserService(request.db)  # type: ignore[attr-defined]
+def _user_service(context: object, request: Request) -> DatabaseUserService:
+    return DatabaseUserService(request.db)
 
 
 def includeme(config: Configurator) -> None:
@@ -23,12 +26,10 @@ def includeme(config: Configurator) -> None:
     config.add_request_method(_request_principals, "principals", reify=True)
     config.set_security_policy(ForumSecurityPolicy(
         secure=settings["forum.cookie_secure"], days=settings["forum.session_days"]))
-    config.add_route("accounts.login", "/login")
-    config.add_route("accounts.logout", "/logout")
-    config.add_route("accounts.register", "/register")
-    config.add_route("accounts.forgot", "/password/forgot")
-    config.add_route("accounts.reset", "/password/reset/{token}")
-    config.add_route("accounts.settings", "/account")
-    config.add_route("accounts.profile", PROFILE_ROUTE)
-    config.add_route("accounts.avatar", "/avatars/{name}")
-    config.scan(".views")
+    # every view needs at least "view"; content resources decide who has it
+    config.set_default_permission("view")
+    # every state-changing request needs the CSRF token (double-submit cookie, no session),
+    # except API requests that carry a Bearer token instead of the browser's cookies
+    config.set_csrf_storage_policy(CookieCSRFStoragePolicy(
+        cookie_name="forum_csrf", secure=settings["forum.cookie_secure"], httponly=True))
+    config.set_default_csrf_options(require_csrf=True, callback=csrf_applies)

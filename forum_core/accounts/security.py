@@ -41,9 +41,24 @@ def principals_for(request: Request, user: User | None) -> list[str]:
     return principals
 
 
-def _request_user(request: Request) -> User | None:
-    from ..webapi import bearer_token
+#: The JSON API's path prefix: only there does an ``Authorization: Bearer`` token count.
+API_PREFIX = "/api/v1"
 
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer`` header on an API request, else None."""
+    header = request.headers.get("Authorization", "")
+    if not header[:7].lower() == "bearer " or not request.path.startswith(API_PREFIX + "/"):
+        return None
+    return header[7:].strip()
+
+
+def csrf_applies(request: Request) -> bool:
+    """CSRF protects cookie sessions; a request carrying a Bearer token is exempt."""
+    return bearer_token(request) is None
+
+
+def _request_user(request: Request) -> User | None:
     secret = bearer_token(request)
     if secret is not None:  # an API token stands for itself: the cookie is not looked at
         if not secret or len(secret) > 128:

@@ -1,5 +1,4 @@
-"""The admin area (administrators only): site settings, categories, members and roles, and
-the installed plugins."""
+"""The administrators' work: site settings, categories, members and roles."""
 
 from __future__ import annotations
 
@@ -14,11 +13,3 @@ if TYPE_CHECKING:
 def includeme(config: Configurator) -> None:
     # the site's name, description and contact address, as set in the browser
     config.add_request_method(request_site, "site", reify=True)
-    config.add_route("admin.home", "/admin")
-    config.add_route("admin.settings", "/admin/settings")
-    config.add_route("admin.categories", "/admin/categories")
-    config.add_route("admin.category", "/admin/categories/{slug}")
-    config.add_route("admin.members", "/admin/members")
-    config.add_route("admin.role", "/admin/members/{username}/role")
-    config.add_route("admin.plugins", "/admin/plugins")
-    config.scan(".views")

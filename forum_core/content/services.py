@@ -19,7 +19,6 @@ from ..db import utcnow
 from ..errors import ValidationError
 from ..events import emit
 from ..i18n import _
-from ..notifications.services import DatabaseNotificationService
 from .events import PostCreated, PostEdited, TopicCreated
 from .models import ACCESS_LEVELS, Category, Post, PostRevision, Topic, TopicRead
 
@@ -145,8 +144,6 @@ class DatabaseContentService:
                 topic_count=Category.topic_count + 1, post_count=Category.post_count + 1,
                 last_post_at=now, last_topic_id=topic.id))
         self.db.flush()  # the events carry the new ids
-        DatabaseNotificationService(self.db).notify_for_post(
-            post, topic, cooked.mentions, cooked.quoted_post_ids)
         emit(self.db, TopicCreated(topic_id=topic.id, post_id=post.id, user_id=author.id,
                                    category_id=category.id))
         emit(self.db, PostCreated(post_id=post.id, topic_id=topic.id, user_id=author.id,
@@ -172,8 +169,6 @@ class DatabaseContentService:
             self.db.execute(update(Category).where(Category.id == topic.category_id).values(
                 post_count=Category.post_count + 1, last_post_at=now, last_topic_id=topic.id))
         self.db.flush()  # the event carries the new id
-        DatabaseNotificationService(self.db).notify_for_post(
-            post, topic, cooked.mentions, cooked.quoted_post_ids)
         self.db.expire(topic, ["post_number_seq", "reply_count", "last_post_at",
                                "last_post_user_id"])
         emit(self.db, PostCreated(post_id=post.id, topic_id=topic.id, user_id=author.id,

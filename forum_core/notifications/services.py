@@ -8,6 +8,7 @@ member may not see (a closed category, a hidden or held post) is neither listed 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -17,6 +18,9 @@ from ..content.models import Post, Topic
 from ..db import utcnow
 from ..visibility import Viewer, post_clause
 from .models import KINDS, Notification
+
+if TYPE_CHECKING:
+    from pyramid.request import Request
 
 PER_PAGE = 30
 
@@ -93,6 +97,13 @@ class DatabaseNotificationService:
         self.db.execute(update(Notification).where(
             Notification.user_id == viewer.user_id, Notification.read_at.is_(None))
             .values(read_at=utcnow()))
+
+
+def unread_notifications(request: Request) -> int:
+    """Unread notifications of the signed-in member (``request.unread_notifications``)."""
+    if request.user is None:
+        return 0
+    return DatabaseNotificationService(request.db).unread_count(request.viewer)
 
 
 def notify(session: Session, user_ids: Iterable[int], post: Post, kind: str,

@@ -82,6 +82,4 @@ def includeme(config: Configurator) -> None:
         if replayed:
             log.warning("indexed %d documents that a stopped process had not indexed yet",
                         replayed)
-    config.add_route("search", "/search")
-    config.scan(".views")
 

@@ -20,6 +20,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..content.models import Post, Topic
+from ..content.urls import topic_url
 from ..i18n import _
 from ..rendering import plain_text
 from ..visibility import post_clause, topic_clause
@@ -153,12 +154,6 @@ def snippet(text: str, clauses: Sequence[Clause], length: int = SNIPPET_CHARS) -
     return Markup(prefix + "".join(out) + suffix)
 
 
-def _topic_url(request: Any, topic: Topic, number: int | None = None) -> str:
-    from ..content.views import topic_url
-
-    return topic_url(request, topic, number)
-
-
 class TopicDocuments(DocumentType):
     """A topic: its title and its opening post."""
 
@@ -204,7 +199,7 @@ class TopicDocuments(DocumentType):
             .where(*self._where(request, keys))
             .options(joinedload(Topic.category), joinedload(Post.author)))
         return {topic.id: SearchResult(
-            "topic", topic.id, topic.title, _topic_url(request, topic), "", topic.created_at,
+            "topic", topic.id, topic.title, topic_url(request, topic), "", topic.created_at,
             post.author, topic.category, html=post.html) for topic, post in rows}
 
 
@@ -250,6 +245,6 @@ class PostDocuments(DocumentType):
             .options(joinedload(Post.topic).joinedload(Topic.category),
                      joinedload(Post.author)))
         return {post.id: SearchResult(
-            "post", post.id, post.topic.title, _topic_url(request, post.topic, post.number), "",
+            "post", post.id, post.topic.title, topic_url(request, post.topic, post.number), "",
             post.created_at, post.author, post.topic.category, html=post.html)
             for post in rows}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyramid.security import NO_PERMISSION_REQUIRED
 
+from ..accounts.security import bearer_token
 from ..errors import StartupError
 from ..i18n import _
 from .endpoints import (
@@ -39,19 +40,6 @@ if TYPE_CHECKING:
 ENDPOINTS_KEY = "forum.api_endpoints"
 _NAME = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-def bearer_token(request: Request) -> str | None:
-    """The token of an ``Authorization: Bearer`` header on an API request, else None."""
-    header = request.headers.get("Authorization", "")
-    if not header[:7].lower() == "bearer " or not request.path.startswith(API_PREFIX + "/"):
-        return None
-    return header[7:].strip()
-
-
-def csrf_applies(request: Request) -> bool:
-    """CSRF protects cookie sessions; a request carrying a Bearer token is exempt."""
-    return bearer_token(request) is None
 
 
 def unauthenticated(request: Request) -> ApiProblem:
@@ -145,4 +133,4 @@ def openapi_view(request: Request) -> Response:
     return json_response(openapi_document(request, request.registry[ENDPOINTS_KEY], COMPONENTS))
 
 
-__all__ = ["ApiEndpoint", "ApiProblem", "bearer_token", "csrf_applies", "unauthenticated"]
+__all__ = ["ApiEndpoint", "ApiProblem", "unauthenticated"]

@@ -18,9 +18,9 @@ from typing import Any
 from pyramid.request import Request
 from pyramid.response import Response
 
+from ..accounts.security import API_PREFIX
 from ..i18n import _
 
-API_PREFIX = "/api/v1"
 PROBLEM_TYPE = "application/problem+json"
 
 

@@ -9,10 +9,7 @@ from urllib.parse import urlencode
 from pyramid.request import Request
 from sqlalchemy import select
 
-from ..content import queries
 from ..content.interfaces import IContentService
-from ..content.resources import CategoryResource, PostResource, TopicResource
-from ..content.views import count_post
 from ..db import starts_with
 from ..errors import ValidationError
 from ..i18n import _
@@ -20,7 +17,10 @@ from ..moderation.services import DatabaseModerationService
 from ..notifications.services import PER_PAGE as NOTIFICATIONS_PER_PAGE
 from ..notifications.services import DatabaseNotificationService
 from ..pagination import BadCursor
+from ..ratelimit import count_post
 from ..search.service import FILTERS, clean_params, find_similar, run_search
+from ..visibility import queries
+from ..visibility.resources import CategoryResource, PostResource, TopicResource
 from .endpoints import ApiEndpoint, ApiProblem
 from .schemas import (
     category_json,

@@ -59,7 +59,7 @@ def make_live_forum(make_forum: Any) -> Iterator[Callable[..., LiveForum]]:
     prepare=callable)``; ``prepare(forum)`` runs before the server starts."""
     from waitress.server import create_server
 
-    from forum_core import make_wsgi_app
+    from forum_core.app import make_wsgi_app
 
     servers = []
 

@@ -127,7 +127,7 @@ def test_sessions_survive_a_restart(board):
     """Sign-ins live in the database: a new app process accepts the old cookie."""
     import webtest
 
-    from forum_core import make_wsgi_app
+    from forum_core.app import make_wsgi_app
 
     board.login("mira")
     restarted = webtest.TestApp(make_wsgi_app(board.settings, board.env))

@@ -288,7 +288,7 @@ def test_topic_page_answers_while_another_process_holds_the_write_lock(board, ca
     try:
         other.execute("BEGIN IMMEDIATE")
         other.execute("UPDATE users SET display_name = 'locked' WHERE username = 'mod'")
-        with caplog.at_level(logging.INFO, logger="forum_core.content.views"):
+        with caplog.at_level(logging.INFO, logger="forum_core.views.content"):
             page = board.app.get(path)
         assert page.status_int == 200 and "Busy times" in page.text
         assert "read marker of topic" in caplog.text

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from forum_core.accounts.models import User
-from forum_core.content.feeds import newest_topics
 from forum_core.content.models import Post
+from forum_core.views.feeds import newest_topics
 from forum_core.visibility import Viewer, visible_posts
 from tests.functional.test_discussions import make_category, make_topic
 

@@ -531,7 +531,7 @@ def test_a_process_killed_between_commit_and_index_write_is_caught_up(board, tmp
 
     import webtest
 
-    from forum_core import make_wsgi_app
+    from forum_core.app import make_wsgi_app
     from forum_core.search.models import SearchQueue
 
     make_topic(board, "mira", "general", "Wildlife", "What did you see?")

@@ -30,6 +30,19 @@ def test_every_hook_documents_exactly_its_arguments(hook):
 
 
 @pytest.mark.parametrize("hook", HOOKS, ids=lambda h: h.name)
+def test_every_hook_says_what_its_failure_does(hook):
+    assert hook.kind in (hookspecs.ADDS, hookspecs.NARROWS, hookspecs.WRITES,
+                         hookspecs.STARTUP), f"{hook.name}: mark it @adds, @narrows, ..."
+    assert hook.failure in render_markdown().split(f"## `{hook.name}`")[1]
+
+
+def test_the_hooks_that_narrow_access_fail_closed():
+    narrowing = {hook.name for hook in HOOKS if hook.kind == hookspecs.NARROWS}
+    assert narrowing == {"forum_extra_principals", "forum_extra_acl",
+                         "forum_visibility_filter"}
+
+
+@pytest.mark.parametrize("hook", HOOKS, ids=lambda h: h.name)
 def test_firstresult_hooks_say_so(hook):
     if hook.firstresult:
         assert "Stops at the first non-None result" in hook.doc

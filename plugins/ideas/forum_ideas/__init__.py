@@ -13,7 +13,6 @@ from pathlib import Path
 
 from pyramid.authorization import Deny, Everyone
 from pyramid.renderers import render
-from sqlalchemy import select
 
 from forum_core.api import (
     Markup,

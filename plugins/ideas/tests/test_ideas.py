@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from forum_core.api import Category, Topic, User, utcnow
 from forum_core.testing import whoosh_names_from_secrets
-from tests.functional.test_discussions import make_category, make_topic
+from tests.functional.test_discussions import make_category
 
 BACKENDS = [pytest.param(False, id="sqlite"),
             pytest.param(True, id="postgresql", marks=pytest.mark.postgres)]

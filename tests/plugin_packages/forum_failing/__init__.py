@@ -1,4 +1,5 @@
-"""Test plugin 'failing': every request-time hook raises."""
+"""Test plugin 'failing': every request-time hook that adds something raises (hooks that
+narrow access fail closed instead: see the test plugin 'brokenguard')."""
 
 from forum_core.api import Plugin, hookimpl
 
@@ -17,11 +18,6 @@ def forum_tpl_nav(request):
 @hookimpl
 def forum_tpl_home(request):
     raise PluginBug("home is broken")
-
-
-@hookimpl
-def forum_extra_principals(request, user):
-    raise PluginBug("principals are broken")
 
 
 @hookimpl

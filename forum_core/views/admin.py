@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
@@ -11,14 +11,30 @@ from sqlalchemy import select
 
 from ..accounts.interfaces import IUserService
 from ..accounts.models import ROLES
+from ..admin.services import SITE_FIELDS, AdminService
 from ..content.interfaces import IContentService
 from ..content.models import ACCESS_LEVELS, Category
 from ..errors import ValidationError
 from ..i18n import _
-from .services import SITE_FIELDS, AdminService
+from .errors import error_page
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+
 
 MAX_FIELD = 2000
 PERMISSION = "administer"
+
+
+def includeme(config: Configurator) -> None:
+    config.add_route("admin.home", "/admin")
+    config.add_route("admin.settings", "/admin/settings")
+    config.add_route("admin.categories", "/admin/categories")
+    config.add_route("admin.category", "/admin/categories/{slug}")
+    config.add_route("admin.members", "/admin/members")
+    config.add_route("admin.role", "/admin/members/{username}/role")
+    config.add_route("admin.plugins", "/admin/plugins")
+    config.scan(__name__)
 
 
 def _refused(request: Request, result: dict[str, Any], exc: ValidationError) -> dict[str, Any]:
@@ -128,7 +144,6 @@ def members(request: Request) -> dict[str, Any]:
 @view_config(route_name="admin.role", permission=PERMISSION, request_method="POST",
              renderer="error.html")
 def change_role(request: Request) -> Any:
-    from ..views import error_page
 
     member = request.find_service(IUserService).get_by_username(
         request.matchdict["username"][:40])

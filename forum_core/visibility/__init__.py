@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.sql import Select
 
-from .content.models import ACCESS_LEVELS, Category, Post, Topic
+from ..content.models import ACCESS_LEVELS, Category, Post, Topic
 
 if TYPE_CHECKING:
-    from .accounts.models import User
-    from .plugins import Hooks
+    from pyramid.config import Configurator
+
+    from ..accounts.models import User
+    from ..plugins import Hooks
 
 STAFF_ROLES = ("moderator", "admin")
 
@@ -107,6 +109,10 @@ def post_clause(viewer: Viewer) -> ColumnElement[bool]:
     in_visible_topic = (select(Topic.id).where(Topic.id == Post.topic_id, topic_clause(viewer))
                         .correlate(Post).exists())
     return and_(in_visible_topic, own_state, *_plugin_clauses(viewer, Post))
+
+
+def includeme(config: Configurator) -> None:
+    config.add_request_method(viewer_for, "viewer", reify=True)
 
 
 def visible_categories(viewer: Viewer) -> Select[tuple[Category]]:

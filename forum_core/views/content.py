@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
 from pyramid.request import Request
@@ -11,15 +11,19 @@ from pyramid.view import view_config
 from sqlalchemy.exc import OperationalError
 
 from ..accounts.interfaces import IUserService
+from ..content.interfaces import IContentService
+from ..content.models import Post
+from ..content.urls import topic_url
 from ..errors import ValidationError
 from ..i18n import _
 from ..pagination import BadCursor
-from ..ratelimit import hit
+from ..ratelimit import count_post
 from ..rendering import plain_text
-from . import queries
-from .interfaces import IContentService
-from .models import Post
-from .resources import CategoryResource, PostResource, TopicResource
+from ..visibility import queries
+from ..visibility.resources import CategoryResource, PostResource, TopicResource
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
 
 MAX_FORM_FIELD = 100_000
 log = logging.getLogger(__name__)
@@ -32,23 +36,12 @@ def _form(request: Request, name: str, limit: int = MAX_FORM_FIELD) -> str:
     return value
 
 
-def count_post(request: Request) -> None:
-    if request.user.role in ("moderator", "admin"):
-        return  # staff answering a flood of questions are not slowed down
-    hit(request.db, "post", str(request.user.id), request.registry.settings["forum.rate_post"])
-
-
 def excerpt(html: str, length: int = 160) -> str:
     """The start of a post as plain text, cut at a word, for meta descriptions."""
     text = plain_text(html)
     if len(text) <= length:
         return text
     return text[:length].rsplit(" ", 1)[0] + "…"
-
-
-def topic_url(request: Request, topic: Any, number: int | None = None) -> str:
-    url = request.route_path("content.topic", topic_id=topic.id, slug=topic.slug)
-    return f"{url}#post-{number}" if number else url
 
 
 def _remember_reading(request: Request, topic: Any, number: int) -> None:
@@ -59,6 +52,19 @@ def _remember_reading(request: Request, topic: Any, number: int) -> None:
         request.find_service(IContentService).mark_read(request.user, topic, number)
     except OperationalError:
         log.info("read marker of topic %s not moved: the database was busy", topic.id)
+
+
+def includeme(config: Configurator) -> None:
+    config.add_route("core.home", "/")
+    config.add_route("content.category", "/c/{slug}", factory=CategoryResource)
+    config.add_route("content.new_topic", "/c/{slug}/new", factory=CategoryResource)
+    config.add_route("content.topic_short", "/t/{topic_id}", factory=TopicResource)
+    config.add_route("content.topic", "/t/{topic_id}/{slug}", factory=TopicResource)
+    config.add_route("content.reply", "/t/{topic_id}/{slug}/reply", factory=TopicResource)
+    config.add_route("content.edit", "/p/{post_id}/edit", factory=PostResource)
+    config.add_route("content.history", "/p/{post_id}/history", factory=PostResource)
+    config.add_route("content.preview", "/preview")
+    config.scan(__name__)
 
 
 @view_config(route_name="core.home", renderer="content/home.html")

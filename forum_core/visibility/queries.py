@@ -8,9 +8,9 @@ import datetime as dt
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from ..content.models import Category, Post, Topic, TopicRead
 from ..pagination import Page, after, decode_cursor, encode_cursor
-from ..visibility import Viewer, post_clause, topic_clause, visible_categories
-from .models import Category, Post, Topic, TopicRead
+from . import Viewer, post_clause, topic_clause, visible_categories
 
 TOPICS_PER_PAGE = 30
 POSTS_PER_PAGE = 20

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
@@ -11,15 +11,33 @@ from pyramid.response import FileResponse
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
+from ..accounts.avatars import NAME_RE, avatar_dir, remove_avatar, store_avatar
+from ..accounts.interfaces import IUserService
+from ..accounts.security import COOKIE_NAME
+from ..accounts.services import PROFILE_ROUTE
 from ..errors import ValidationError
 from ..i18n import _, language_names
 from ..mail import Mail, send_after_commit
 from ..ratelimit import hit
-from .avatars import NAME_RE, avatar_dir, remove_avatar, store_avatar
-from .interfaces import IUserService
-from .security import COOKIE_NAME
+from ..visibility.queries import member_activity
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+
 
 MAX_FIELD = 1024
+
+
+def includeme(config: Configurator) -> None:
+    config.add_route("accounts.login", "/login")
+    config.add_route("accounts.logout", "/logout")
+    config.add_route("accounts.register", "/register")
+    config.add_route("accounts.forgot", "/password/forgot")
+    config.add_route("accounts.reset", "/password/reset/{token}")
+    config.add_route("accounts.settings", "/account")
+    config.add_route("accounts.profile", PROFILE_ROUTE)
+    config.add_route("accounts.avatar", "/avatars/{name}")
+    config.scan(__name__)
 
 
 def safe_next(request: Request, target: str | None) -> str:
@@ -231,7 +249,6 @@ def avatar_file(request: Request) -> FileResponse:
 
 @view_config(route_name="accounts.profile", renderer="accounts/profile.html")
 def profile(request: Request) -> dict[str, Any]:
-    from ..content.queries import member_activity
 
     member = request.find_service(IUserService).get_by_username(
         request.matchdict["username"][:40])

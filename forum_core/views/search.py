@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyramid.request import Request
 from pyramid.view import view_config
 
 from ..errors import ValidationError
-from .service import INDEX_KEY, SORTS, SearchPage, category_scope, clean_params, run_search
+from ..search.service import (
+    INDEX_KEY,
+    SORTS,
+    SearchPage,
+    category_scope,
+    clean_params,
+    run_search,
+)
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+
+
+def includeme(config: Configurator) -> None:
+    config.add_route("search", "/search")
+    config.scan(__name__)
 
 
 @view_config(route_name="search", renderer="search/search.html")

@@ -8,7 +8,7 @@ when an administrator opens them. Both go through the visibility choke point lik
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
 from pyramid.request import Request
@@ -17,17 +17,30 @@ from pyramid.view import view_config
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
+from ..content.models import Category, Post, Topic
 from ..db import utcnow
 from ..i18n import _
 from ..rendering import plain_text
 from ..visibility import Viewer, category_clause, post_clause, topic_clause
-from .models import Category, Post, Topic
+from ..visibility.resources import CategoryResource, TopicResource
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 FEED_ITEMS = 30
 #: one sitemap file holds at most 50,000 addresses (sitemaps.org)
 SITEMAP_LIMIT = 50_000
+
+
+def includeme(config: Configurator) -> None:
+    config.add_route("content.feed_latest", "/latest.atom")
+    config.add_route("content.sitemap", "/sitemap.xml")
+    config.add_route("content.robots", "/robots.txt")
+    config.add_route("content.feed_category", "/c/{slug}/feed.atom", factory=CategoryResource)
+    config.add_route("content.feed_topic", "/t/{topic_id}/feed.atom", factory=TopicResource)
+    config.scan(__name__)
 
 
 def _stamp(moment: dt.datetime | None) -> str:

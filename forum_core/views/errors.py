@@ -1,10 +1,12 @@
-"""The core's own pages: the language switcher, and the error pages every route shares."""
+"""The error pages every route shares (HTML, or problem documents in the JSON API), and the
+language switcher in every page's footer."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pyramid.authorization import Everyone
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.httpexceptions import HTTPBadRequest, HTTPException, HTTPSeeOther
 from pyramid.i18n import TranslationString
@@ -16,21 +18,30 @@ from pyramid.view import (
     view_config,
 )
 
-from .i18n import LOCALE_COOKIE, _
-from .ratelimit import RateLimited
-from .tweens import InvalidText
-from .webapi import unauthenticated
-from .webapi.endpoints import is_api_request, problem_response
+from ..accounts.interfaces import IUserService
+from ..db import DatabaseBusy
+from ..i18n import LOCALE_COOKIE, _
+from ..plugins import AccessHookFailed
+from ..ratelimit import RateLimited
+from ..web.tweens import InvalidText
+from ..webapi import unauthenticated
+from ..webapi.endpoints import is_api_request, problem_response
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
 
 log = logging.getLogger(__name__)
+
+
+def includeme(config: Configurator) -> None:
+    config.add_route("core.language", "/language")
+    config.scan(__name__)
 
 
 @view_config(route_name="core.language", request_method="POST")
 def switch_language(request: Request) -> HTTPSeeOther:
     """Remember the language picked in the footer: in a cookie (visitors too) and, for a
     signed-in member, in their account. Then back to the page it was picked on."""
-    from .accounts.interfaces import IUserService
-
     available = request.registry.settings["forum.available_locales"]
     locale = request.POST.get("locale", "")
     if locale not in available:
@@ -134,3 +145,23 @@ def server_error(exc: Exception, request: Request) -> Any:
     return error_page(request, 500, _("Something went wrong"), _(
         "The forum could not answer this request. The error has been logged; please try "
         "again later."))
+
+
+@exception_view_config(DatabaseBusy, renderer="error.html")
+def busy(request: Request) -> Any:
+    return error_page(request, 503, _("The forum is busy"), _(
+        "Too many changes are being saved at this moment. Nothing of yours was saved; try "
+        "again in a few seconds."), headers={"Retry-After": "5"})
+
+
+@exception_view_config(AccessHookFailed, renderer="error.html")
+def access_hook_failed(exc: AccessHookFailed, request: Request) -> Any:
+    """A plugin that narrows access failed: it fails closed. The page says only that the
+    content is not available (naming the plugin would tell visitors what protects what);
+    the log names the plugin. The page itself is drawn for a visitor with no rights at all
+    (no admin links, no notification count), since nothing about the viewer can be trusted."""
+    request.__dict__.update(principals=[Everyone], unread_notifications=0)
+    return error_page(request, 503, _("Not available"), _(
+        "This content is not available right now. Try again later, or contact the "
+        "administrator if it stays so."), headers={"Retry-After": "30",
+                                                    "Cache-Control": "no-store"})

@@ -10,8 +10,8 @@ from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..visibility import category_clause, post_clause, topic_clause
-from .models import Category, Post, Topic
+from ..content.models import Category, Post, Topic
+from . import category_clause, post_clause, topic_clause
 
 if TYPE_CHECKING:
     from pyramid.request import Request

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
@@ -11,15 +11,31 @@ from sqlalchemy import select
 
 from ..accounts.models import User
 from ..content.models import Category
-from ..content.resources import PostResource, TopicResource
-from ..content.views import topic_url
+from ..content.urls import topic_url
 from ..errors import ValidationError
-from ..views import error_page
+from ..moderation.models import Flag
+from ..moderation.services import DatabaseModerationService
 from ..visibility import category_clause
-from .models import Flag
-from .services import DatabaseModerationService
+from ..visibility.resources import PostResource, TopicResource
+from .errors import error_page
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+
 
 MAX_REASON = 2000
+
+
+def includeme(config: Configurator) -> None:
+    config.add_route("moderation.topic", "/t/{topic_id}/{slug}/moderate", factory=TopicResource)
+    config.add_route("moderation.post", "/p/{post_id}/moderate", factory=PostResource)
+    config.add_route("moderation.delete_own", "/p/{post_id}/delete", factory=PostResource)
+    config.add_route("moderation.flag", "/p/{post_id}/flag", factory=PostResource)
+    config.add_route("moderation.queue", "/mod/queue")
+    config.add_route("moderation.resolve_flag", "/mod/flags/{flag_id}")
+    config.add_route("moderation.log", "/mod/log")
+    config.add_route("moderation.member", "/u/{username}/moderate")
+    config.scan(__name__)
 
 
 def _service(request: Request) -> DatabaseModerationService:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config
 
-from ..content.views import topic_url
-from .services import PER_PAGE, DatabaseNotificationService
+from ..content.urls import topic_url
+from ..notifications.services import PER_PAGE, DatabaseNotificationService
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+
+
+def includeme(config: Configurator) -> None:
+    config.add_route("notifications.list", "/notifications")
+    config.add_route("notifications.read_all", "/notifications/read")
+    config.add_route("notifications.open", "/notifications/{notification_id}")
+    config.scan(__name__)
 
 
 @view_config(route_name="notifications.list", permission="account",
@@ -35,10 +45,3 @@ def open_notification(request: Request) -> HTTPSeeOther:
 def read_all(request: Request) -> HTTPSeeOther:
     DatabaseNotificationService(request.db).mark_all_read(request.viewer)
     return HTTPSeeOther(request.route_path("notifications.list"))
-
-
-def unread_notifications(request: Request) -> int:
-    """Unread notifications of the signed-in member (``request.unread_notifications``)."""
-    if request.user is None:
-        return 0
-    return DatabaseNotificationService(request.db).unread_count(request.viewer)

@@ -19,9 +19,9 @@ from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
 from pyramid.static import QueryStringConstantCacheBuster
 
-from .errors import StartupError
-from .hookspecs import TEMPLATE_SLOTS
-from .i18n import _, format_ago, format_count, format_moment, language_names
+from ..errors import StartupError
+from ..hookspecs import TEMPLATE_SLOTS
+from ..i18n import _, format_ago, format_count, format_moment, language_names
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -57,7 +57,7 @@ class Theme:
         return self.path / "static"
 
 
-CORE_STATIC = Path(__file__).resolve().parent / "static"
+CORE_STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def theme_chain(settings: dict[str, Any]) -> list[Theme]:
@@ -160,7 +160,7 @@ def includeme(config: Configurator) -> None:
     settings.setdefault("jinja2.trim_blocks", "true")
     settings.setdefault("jinja2.lstrip_blocks", "true")
     settings.setdefault("jinja2.undefined", "strict")
-    settings.setdefault("jinja2.filters", "avatar_hue = forum_core.templating:avatar_hue")
+    settings.setdefault("jinja2.filters", "avatar_hue = forum_core.web.templating:avatar_hue")
     config.include("pyramid_jinja2")
     chain = theme_chain(settings)
     config.registry["forum.themes"] = chain
@@ -182,4 +182,4 @@ def includeme(config: Configurator) -> None:
             config.add_cache_buster(str(theme.static), buster)
     # by path, not asset spec: pkg_resources cannot read an editable install's package
     config.add_static_view("static/core", str(CORE_STATIC), cache_max_age=3600)
-    config.scan(".templating")
+    config.scan(__name__)

@@ -1,0 +1,24 @@
+"""Notifications made from content events, inside the transaction of the change (a core
+hook implementation, registered before any plugin's)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ..content.events import PostCreated
+from ..content.models import Post, Topic
+from ..events import Event
+from ..hookspecs import hookimpl
+from .services import DatabaseNotificationService
+
+
+@hookimpl
+def forum_on_event_in_transaction(session: Session, event: Event) -> None:
+    """A new post tells the members it concerns: mentioned, quoted, the topic's author."""
+    if not isinstance(event, PostCreated):
+        return
+    post, topic = session.get(Post, event.post_id), session.get(Topic, event.topic_id)
+    if post is None or topic is None:  # (both were just written by this session)
+        return
+    DatabaseNotificationService(session).notify_for_post(
+        post, topic, event.mentions, event.quoted_post_ids)

@@ -1,0 +1,28 @@
+"""The forum's pages: thin views over the services and the visibility choke point, each module
+with the routes it answers. Error pages come first: every other route shares them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+
+
+def includeme(config: Configurator) -> None:
+    # not found, not available, expired forms, rate limits, busy: HTML or problem documents
+    config.include(".errors")
+    # sign-in, registration, password resets, the account page, profiles, avatars
+    config.include(".accounts")
+    # Atom feeds, the sitemap, robots.txt (before the topic page: /t/1/feed.atom is a feed)
+    config.include(".feeds")
+    # home, categories, topics, posting, editing, the Markdown preview
+    config.include(".content")
+    # flags, the queue, topic and post states, suspensions, the audit log
+    config.include(".moderation")
+    # the member's inbox
+    config.include(".notifications")
+    # the search page
+    config.include(".search")
+    # the administrators' pages
+    config.include(".admin")

@@ -1,0 +1,23 @@
+"""The HTTP layer under the pages and the JSON API: guards on input, security headers, HTTP
+validators, templates, themes and static files."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pyramid.tweens import MAIN
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+
+
+def includeme(config: Configurator) -> None:
+    settings = config.get_settings()
+    # oversized bodies are refused before any view reads them (inside the error pages)
+    config.add_tween("forum_core.web.tweens.input_guard_tween_factory", over=MAIN)
+    if settings["forum.count_queries"]:
+        config.add_tween("forum_core.web.tweens.query_count_tween_factory", over=MAIN)
+    # CSP, nosniff, framing and referrer rules on every response
+    config.include(".headers")
+    # Jinja2 templates, themes, static files and template slots
+    config.include(".templating")
