@@ -2,19 +2,39 @@
 
 Everything a plugin needs is re-exported here; the modules behind it may change between
 releases, this surface only with a new ``PLUGIN_API_VERSION``. Bundled plugins are held to the
-same rule as third-party ones, so this module is complete by construction.
+same rule as third-party ones, so this module is complete by construction. ``forum api``
+(and ``docs/plugin_api.md``) prints the reference generated from these docstrings.
+
+The request, as the core sets it up for every view, hook and template of a plugin:
+
+* ``request.db``: the database session of the request, committed when the view returns and
+  rolled back on any error (never call ``commit()``);
+* ``request.user``: the signed-in member (a ``User``), or None;
+* ``request.viewer``: who is looking, for the visibility functions (``visible_topics(
+  request.viewer)``);
+* ``request.principals``: the viewer's security principals (``role:admin``, ``group:3``...);
+* ``request.api_data``: in a JSON API endpoint, the request body, already checked against
+  the endpoint's ``request_schema``;
+* ``request.translate(message)``: a translation string in the viewer's language.
+
+To answer "not available" as the core does (for content that is hidden or missing, alike),
+raise ``NotAvailable()`` in a page's view and ``ApiProblem(404, ...)`` in an API endpoint.
 """
 
 from __future__ import annotations
 
 from markupsafe import Markup, escape
+from pyramid.csrf import get_csrf_token
 
 from .accounts.interfaces import IUserService
 from .accounts.models import ROLES, User
+from .capabilities import AcceptedAnswer, Attendance, Groups, Votes
+from .content import content_service
 from .content.events import PostCreated, PostEdited, TopicCreated
 from .content.interfaces import IContentService
 from .content.models import Category, Post, Topic
 from .content.services import slugify
+from .contenttypes import ContentItem, ContentType, SearchDocument, chunked_keys
 from .db import Base, UTCDateTime, utcnow
 from .errors import ForumError, StartupError, ValidationError
 from .events import Event, UserRegistered, UserRoleChanged, emit
@@ -25,11 +45,21 @@ from .memo import once_per_request
 from .moderation.events import MemberRestricted, PostStateChanged
 from .notifications.services import notify
 from .plugins import PLUGIN_API_VERSION, Plugin
+from .registries import AdminPage, NotificationKind, capability, content_types
 from .rendering import plain_text
-from .search.documents import DocumentType, SearchDocument, SearchResult
 from .search.service import find_similar
 from .settings import Setting
-from .visibility import Viewer, visible_categories, visible_posts, visible_topics
+from .visibility import (
+    Viewer,
+    category_clause,
+    post_clause,
+    public_viewer,
+    topic_clause,
+    visible_categories,
+    visible_posts,
+    visible_topics,
+)
+from .web import NotAvailable
 from .webapi.endpoints import ApiEndpoint, ApiProblem
 
 __all__ = [
@@ -55,26 +85,44 @@ __all__ = [
     "Topic",
     "Post",
     "IContentService",
+    "content_service",
     "slugify",
     "Viewer",
+    "public_viewer",
     "visible_categories",
     "visible_topics",
     "visible_posts",
+    "category_clause",
+    "topic_clause",
+    "post_clause",
     "TopicCreated",
     "PostCreated",
     "PostEdited",
     "PostStateChanged",
     "MemberRestricted",
-    # search: a plugin's own searchable content
-    "DocumentType",
+    # content types: one declaration per kind of content (search, feeds, sitemap, notifications)
+    "ContentType",
+    "ContentItem",
     "SearchDocument",
-    "SearchResult",
+    "chunked_keys",
+    "content_types",
     "plain_text",
     "find_similar",
+    # capabilities: what one plugin provides and another uses
+    "capability",
+    "Votes",
+    "AcceptedAnswer",
+    "Attendance",
+    "Groups",
+    # pages: answering "not available", forms, the admin area
+    "NotAvailable",
+    "get_csrf_token",
+    "AdminPage",
     # the JSON API: a plugin's own endpoints
     "ApiEndpoint",
     "ApiProblem",
     # telling members: in-app notifications, e-mail in the recipient's language
+    "NotificationKind",
     "notify",
     "send_mail",
     # accounts

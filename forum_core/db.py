@@ -20,8 +20,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from .errors import StartupError
-from .events import bind_hooks
 from .i18n import _
+from .registries import bind
 
 
 def _import_zope_sqlalchemy() -> Any:
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from pyramid.config import Configurator
     from pyramid.request import Request
 
-    from .plugins import Hooks
+    from .registries import Registries
 
 # Named constraints: Alembic's batch mode on SQLite can only drop constraints that have names.
 NAMING_CONVENTION = {
@@ -73,6 +73,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        """Stored naive in UTC; a naive value is refused (it would be ambiguous)."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -80,6 +81,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        """Read back as UTC, timezone-aware."""
         return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
@@ -219,18 +221,20 @@ def make_session_factory(engine: Engine, write: bool = True) -> sessionmaker[Ses
     return sessionmaker(bind=bind, expire_on_commit=False)
 
 
-def open_session(factory: sessionmaker[Session], hooks: Hooks | None = None) -> Session:
-    """A session that announces its content events through ``hooks`` after commit."""
+def open_session(factory: sessionmaker[Session], registries: Registries | None = None,
+                 ) -> Session:
+    """A session of the forum with these ``registries``: its content events reach the
+    plugins' hooks, and services can find the content types and notification kinds."""
     session = factory()
-    if hooks is not None:
-        bind_hooks(session, hooks)
+    if registries is not None:
+        bind(session, registries)
     return session
 
 
 def _request_db(request: Request) -> Session:
     registry = request.registry
     kind = "read" if request.method in SAFE_METHODS else "write"
-    session = open_session(registry[f"forum.db_{kind}_sessions"], registry.forum.hooks)
+    session = open_session(registry[f"forum.db_{kind}_sessions"], registry.forum.registries)
     zope_sqlalchemy.register(session, transaction_manager=request.tm)
     return session
 

@@ -73,8 +73,7 @@ DEMO_TOPICS = (
 
 @hookimpl(tryfirst=True)
 def forum_demo_data(session: Session, admin: User) -> None:
-    from .content.services import DatabaseContentService
-    from .rendering import Cooker
+    from .content import content_service
 
     users = DatabaseUserService(session)
     members = {"admin": admin}
@@ -82,7 +81,7 @@ def forum_demo_data(session: Session, admin: User) -> None:
         members[username] = users.create_user(
             username, f"{username}@example.com", DEMO_PASSWORD, role=role,
             display_name=display_name, is_demo=True)
-    content = DatabaseContentService(session, Cooker(), mention_url=users.mention_url)
+    content = content_service(session)
     categories = {name: content.create_category(name, description, read_access=read,
                                                 topic_access=start, reply_access=reply)
                   for name, description, read, start, reply in DEMO_CATEGORIES}

@@ -18,6 +18,7 @@ import pluggy
 
 from . import demo
 from .notifications import subscribers as notification_subscribers
+from .notifications.kinds import CORE_KINDS
 from .plugins import (
     Hooks,
     LoadedPlugin,
@@ -25,7 +26,9 @@ from .plugins import (
     load_plugins,
     make_plugin_manager,
 )
+from .registries import Registries, build_registries
 from .settings import CORE_SETTINGS, SettingsGroup, check_unknown, parse_settings
+from .visibility.types import CORE_TYPES
 
 #: The core's own hook implementations, registered before any plugin's.
 CORE_HOOK_MODULES = (demo, notification_subscribers)
@@ -46,8 +49,14 @@ class ForumEnvironment:
     notices: list[str] = field(default_factory=list)
 
     @cached_property
+    def registries(self) -> Registries:
+        """Content types, notification kinds, capabilities and admin pages of the core and
+        the enabled plugins (their registration hooks are called once, here)."""
+        return build_registries(Hooks(self.pm), CORE_TYPES, CORE_KINDS)
+
+    @property
     def hooks(self) -> Hooks:
-        return Hooks(self.pm)
+        return self.registries.hooks
 
     @property
     def settings_groups(self) -> list[SettingsGroup]:

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, SessionTransaction
 
+from .registries import registries_of
+
 if TYPE_CHECKING:
     from .plugins import Hooks
 
 _PENDING = "forum.pending_events"
-_HOOKS = "forum.hooks"
 
 
 @dataclass(frozen=True)
@@ -44,24 +45,29 @@ class UserRoleChanged(Event):
     new_role: str
 
 
-def bind_hooks(session: Session, hooks: Hooks) -> None:
-    """Let ``session`` announce its events through ``hooks`` after each commit."""
-    session.info[_HOOKS] = hooks
+def _hooks(session: Session) -> Hooks | None:
+    registries = registries_of(session)
+    return None if registries is None else registries.hooks
 
 
 def emit(session: Session, event: Event) -> None:
     """Announce ``event``: now to the hooks that write in this transaction, and to the hooks
-    that react after it once ``session`` commits."""
-    hooks = session.info.get(_HOOKS)
-    if hooks is not None:
-        hooks.collect("forum_on_event_in_transaction", session=session, event=event)
+    that react after it once ``session`` commits.
+
+    :raises RuntimeError: for a session that belongs to no forum (opened without
+        ``open_session``): its events would reach nobody, notifications included.
+    """
+    hooks = _hooks(session)
+    if hooks is None:
+        raise RuntimeError("emit() needs a session opened by the forum (db.open_session)")
+    hooks.collect("forum_on_event_in_transaction", session=session, event=event)
     session.info.setdefault(_PENDING, []).append(event)
 
 
 @sa_event.listens_for(Session, "after_commit")
 def _announce(session: Session) -> None:
     pending = session.info.pop(_PENDING, [])
-    hooks = session.info.get(_HOOKS)
+    hooks = _hooks(session)
     if hooks is None:
         return
     for item in pending:

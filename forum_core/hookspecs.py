@@ -36,10 +36,11 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from .accounts.models import User
-    from .content.models import Category, Topic
+    from .content.models import Category, Post, Topic
+    from .contenttypes import ContentType
     from .events import Event
+    from .registries import AdminPage, NotificationKind
     from .rendering import Allowlist
-    from .search.documents import DocumentType
     from .visibility import Viewer
     from .webapi.endpoints import ApiEndpoint
 
@@ -197,25 +198,74 @@ def forum_on_event_in_transaction(session: Session, event: Event) -> None:
 
 
 # -------------------------------------------------------------------------------------------------
-# Search and the JSON API
+# Registries: content types, notification kinds, capabilities, admin pages, the JSON API
 # -------------------------------------------------------------------------------------------------
 
 
 @hookspec
 @startup
-def forum_search_document_types() -> list[DocumentType]:
-    """Make a plugin's own content searchable.
+def forum_register_content_types() -> list[ContentType]:
+    """Declare the plugin's kinds of content, once each.
 
-    Called once at start-up. Each ``DocumentType`` (subclass ``forum_core.api.DocumentType``)
-    names its type (shown as a filter in the search form and accepted as ``type=`` in search
-    URLs), turns rows into ``SearchDocument`` s for the index, tells which rows a change
-    touches (the index is updated after the transaction commits), and loads hits as
-    ``SearchResult`` s through the visibility functions, so nothing hidden is ever shown or
-    counted. Its ``statuses`` become a status filter. ``forum reindex`` includes it.
+    Called once at start-up. Each ``forum_core.api.ContentType`` subclass names its type and
+    says, in one place, how its items are found for a viewer (through the visibility
+    functions, so nothing hidden is ever shown or counted), what an item's title, address,
+    author and dates are (``ContentItem``), its schema.org type, whether it is searchable
+    (then it turns rows into ``SearchDocument`` s and tells which rows a change touches; its
+    ``statuses`` become a search filter, and ``forum reindex`` includes it), and whether it
+    is in the Atom feeds and the sitemap. Notifications can be about any declared type.
 
-    :return: A list of ``DocumentType`` instances.
+    :return: A list of ``ContentType`` instances; a name already taken stops start-up.
 
-    Called from: ``forum_core/search/__init__.py``.
+    Called from: ``forum_core/registries.py``.
+    """
+
+
+@hookspec
+@startup
+def forum_register_notification_kinds() -> list[NotificationKind]:
+    """Declare the kinds of notification the plugin sends with ``notify``.
+
+    Called once at start-up. Each ``forum_core.api.NotificationKind`` has a name of the form
+    ``<plugin id>.<what>`` (stored with each notification: never rename it), the sentence a
+    member reads, a translation string with ``${actor}`` and ``${title}`` (shown in the
+    member's language), and a label for lists of kinds.
+
+    :return: A list of ``NotificationKind`` instances.
+
+    Called from: ``forum_core/registries.py``.
+    """
+
+
+@hookspec
+@startup
+def forum_register_capabilities() -> dict[str, object]:
+    """Provide capabilities other plugins use without importing this one.
+
+    Called once at start-up. Keys are the core's capability names (``votes``,
+    ``accepted_answer``, ``attendance``, ``groups``: the interfaces are in
+    ``forum_core.api``) or the plugin's own (``<plugin id>.<what>``); values implement them.
+    Consumers call ``capability(request_or_session, name)``. Two plugins providing one
+    capability stop start-up.
+
+    :return: A dict of capability name to implementation.
+
+    Called from: ``forum_core/registries.py``.
+    """
+
+
+@hookspec
+@startup
+def forum_register_admin_pages() -> list[AdminPage]:
+    """List the plugin's pages in the administrators' area (``/admin``).
+
+    Called once at start-up. Add the page itself in ``includeme`` as a view with
+    ``permission="administer"`` (only administrators have it); an ``AdminPage`` names its
+    route and label so the admin area links to it.
+
+    :return: A list of ``forum_core.api.AdminPage`` instances.
+
+    Called from: ``forum_core/registries.py``.
     """
 
 
@@ -383,5 +433,112 @@ def forum_tpl_error_help(request: Request) -> str | None:
     """
 
 
+@hookspec
+@adds
+def forum_tpl_post_author(request: Request, post: Post, posts: list[Post]) -> str | None:
+    """Add HTML beside a post's author (a member's rank, badges or points).
+
+    Called once for each post on a topic page. ``posts`` are all the posts of the page, so
+    what you show can be loaded for all of them at once (``once_per_request``) instead of
+    one query per post, e.g.::
+
+        @hookimpl
+        def forum_tpl_post_author(request, post, posts):
+            ranks = once_per_request(request, ("ranks", "page"),
+                                     lambda: load_ranks(request.db, {p.user_id for p in posts}))
+            rank = ranks.get(post.user_id)
+            return Markup('<span class="rank">{}</span>').format(rank) if rank else None
+
+    :param request: The current request.
+    :param post: The post (``post.author`` is its author); the viewer may see it.
+    :param posts: Every post shown on the page, in order.
+    :return: Inline markup, or None. Returned HTML is not escaped: escape what members wrote.
+
+    Called from: ``forum_core/templates/content/topic.html``.
+    """
+
+
+@hookspec
+@adds
+def forum_tpl_post_body(request: Request, post: Post, posts: list[Post]) -> str | None:
+    """Add HTML under a post's text (its attachments, "accepted answer", reactions).
+
+    Called once for each post on a topic page; load for all of ``posts`` at once, as in
+    ``forum_tpl_post_author``.
+
+    :param request: The current request.
+    :param post: The post; the viewer may see it.
+    :param posts: Every post shown on the page, in order.
+    :return: Markup of a block, or None. Returned HTML is not escaped.
+
+    Called from: ``forum_core/templates/content/topic.html``.
+    """
+
+
+@hookspec
+@adds
+def forum_tpl_post_actions(request: Request, post: Post, posts: list[Post]) -> str | None:
+    """Add a control to a post's actions, beside Quote, Edit and Flag ("Accept answer").
+
+    Called once for each post on a topic page. A control that changes something is a
+    ``<form method="post">`` with the ``csrf_token`` field (``get_csrf_token(request)``), so
+    the page works without JavaScript.
+
+    :param request: The current request.
+    :param post: The post; the viewer may see it.
+    :param posts: Every post shown on the page, in order.
+    :return: Inline markup (a link or a small form), or None. Returned HTML is not escaped.
+
+    Called from: ``forum_core/templates/content/topic.html``.
+    """
+
+
+@hookspec
+@adds
+def forum_tpl_user_card(request: Request, member: User) -> str | None:
+    """Add a line to a member's card, the box with their picture and name on their profile.
+
+    :param request: The current request.
+    :param member: The member shown (not necessarily the viewer).
+    :return: Inline markup, or None. Returned HTML is not escaped.
+
+    Called from: ``forum_core/templates/accounts/profile.html``.
+    """
+
+
+@hookspec
+@adds
+def forum_tpl_profile(request: Request, member: User) -> str | None:
+    """Add a section to a member's profile page, under their bio (badges, their ideas).
+
+    Show only what the viewer may see: query content through the visibility functions.
+
+    :param request: The current request.
+    :param member: The member shown (not necessarily the viewer).
+    :return: Markup of a ``<section>`` with an ``<h2>``, or None. Returned HTML is not
+        escaped.
+
+    Called from: ``forum_core/templates/accounts/profile.html``.
+    """
+
+
+@hookspec
+@adds
+def forum_tpl_account(request: Request, user: User) -> str | None:
+    """Add the plugin's settings section to the signed-in member's account page.
+
+    The section's form posts to a route of the plugin (with the ``csrf_token`` field), which
+    saves and redirects back to ``request.route_path("accounts.settings")``.
+
+    :param request: The current request.
+    :param user: The signed-in member whose account it is.
+    :return: Markup of a ``<section>`` with an ``<h2>``, or None. Returned HTML is not
+        escaped.
+
+    Called from: ``forum_core/templates/accounts/settings.html``.
+    """
+
+
 #: Names of the template slots: ``{{ slot("nav") }}`` calls ``forum_tpl_nav``.
-TEMPLATE_SLOTS = ("nav", "home", "footer", "category", "topic", "error_help")
+TEMPLATE_SLOTS = ("nav", "home", "footer", "category", "topic", "error_help", "post_author",
+                  "post_body", "post_actions", "user_card", "profile", "account")

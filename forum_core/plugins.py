@@ -37,7 +37,7 @@ ENTRY_POINT_GROUP = "forum.plugins"
 
 #: Version of the plugin API (``forum_core.api`` and the hooks). A plugin declares the version
 #: it was written for; a different major version refuses to load.
-PLUGIN_API_VERSION = 1
+PLUGIN_API_VERSION = 2
 
 #: Plugins register under their id; the core's own hook implementations under this name.
 CORE_PLUGIN_NAME = "core"
@@ -282,10 +282,25 @@ class Hooks:
     #: The latest (plugin id, hook name) failures, for the admin pages.
     failures: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=100))
     _kinds: dict[str, str] = field(default_factory=dict, repr=False)
+    _impls: dict[str, list[tuple[str, Any]]] = field(default_factory=dict, repr=False)
 
     def collect(self, name: str, **kwargs: Any) -> list[Any]:
         """Call every implementation of hook ``name``; return the non-None results in order."""
         return list(self._results(name, kwargs))
+
+    def collect_by_plugin(self, name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Like :meth:`collect`, each non-None result with the id of the plugin it came from."""
+        found = []
+        for plugin_name, impl in self.implementations(name):
+            plugin_id = plugin_id_of(plugin_name)
+            try:
+                result = impl.function(*[kwargs[arg] for arg in impl.argnames])
+            except Exception as exc:
+                self._failed(name, plugin_id, exc)
+                continue
+            if result is not None:
+                found.append((plugin_id, result))
+        return found
 
     def first(self, name: str, **kwargs: Any) -> Any:
         """The first non-None result of hook ``name`` (later implementations are not called)."""
@@ -328,7 +343,18 @@ class Hooks:
 
     def implementations(self, name: str) -> list[tuple[str, Any]]:
         """``(registered name, HookImpl)`` pairs in pluggy's calling order (last registered
-        first, tryfirst/trylast respected). Wrappers are not supported on isolated hooks."""
-        caller = getattr(self.pm.hook, name)
-        return [(impl.plugin_name, impl) for impl in reversed(caller.get_hookimpls())
+        first, tryfirst/trylast respected). Wrappers are not supported on isolated hooks.
+
+        Kept per hook: a page calls per-post slots dozens of times, and the plugins do not
+        change after start-up (call :meth:`refresh` after registering one in a test)."""
+        found = self._impls.get(name)
+        if found is None:
+            caller = getattr(self.pm.hook, name)
+            found = self._impls[name] = [
+                (impl.plugin_name, impl) for impl in reversed(caller.get_hookimpls())
                 if not (impl.hookwrapper or impl.wrapper)]
+        return found
+
+    def refresh(self) -> None:
+        """Forget the implementations kept per hook (after registering a plugin object)."""
+        self._impls.clear()

@@ -15,14 +15,17 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urldefrag, urlsplit
 
 import pytest
 from sqlalchemy import select
+
+from forum_core.hookspecs import hookimpl
 
 POSTGRES_ENV = "FORUM_TEST_POSTGRES_URL"
 #: the password of members made by :meth:`Forum.create_user`
@@ -66,12 +69,16 @@ class Forum:
             cleanup()
 
     @contextmanager
-    def session(self) -> Iterator[Any]:
-        """A database session committed at the end of the block (events are announced)."""
-        from forum_core.db import open_session
+    def session(self, search: bool = True) -> Iterator[Any]:
+        """A database session of the forum, committed at the end of the block (its events
+        reach the plugins). With ``search`` its commits reach the search index, as a
+        request's do; threads writing at once (concurrency tests) pass ``search=False``."""
+        from forum_core.db import make_session_factory, open_session
         from forum_core.search import watched_sessions
 
-        session = open_session(watched_sessions(self.env, self.engine), self.env.hooks)
+        factory = watched_sessions(self.env, self.engine) if search \
+            else make_session_factory(self.engine)
+        session = open_session(factory, self.env.registries)
         try:
             yield session
             session.commit()
@@ -92,10 +99,9 @@ class Forum:
             return user.id
 
     def _content(self, session: Any) -> Any:
-        from forum_core.content.services import DatabaseContentService
-        from forum_core.rendering import Cooker
+        from forum_core.content import content_service
 
-        return DatabaseContentService(session, Cooker(hooks=self.env.hooks))
+        return content_service(session)
 
     def create_category(self, name: str = "General", description: str = "",
                         **options: Any) -> str:
@@ -132,6 +138,46 @@ class Forum:
                 raise LookupError(f"no member {username!r} or no topic {topic_id}")
             return self._content(session).reply(author, topic, body).id
 
+    def create_group(self, name: str, owner: str, members: Iterable[str] = (),
+                     space: str | None = None, kind: str = "invite") -> tuple[int, str | None]:
+        """A group owned by ``owner`` with ``members`` in it (usernames), through the
+        ``groups`` capability (so the plugin that provides it must be enabled), and, with
+        ``space``, a members-only category of that name. Returns the group's id and the
+        space's slug."""
+        from forum_core.accounts.models import User
+        from forum_core.registries import capability
+
+        with self.session() as session:
+            groups = capability(session, "groups")
+            if groups is None:
+                raise LookupError("no enabled plugin provides groups: enable 'groups'")
+            ids = dict(session.execute(select(User.username, User.id).where(
+                User.username.in_([owner, *members]))).all())
+            group_id = groups.create_group(session, name, ids[owner],
+                                           [ids[member] for member in members], kind)
+            slug = groups.add_space(session, group_id, space) if space else None
+            return group_id, slug
+
+    @contextmanager
+    def events(self) -> Iterator[list[Any]]:
+        """Record the content events this forum announces after commit (what plugins'
+        ``forum_on_event`` receives) while the block runs::
+
+            with forum.events() as seen:
+                forum.reply("mira", topic_id, "Hi")
+            assert any(isinstance(event, PostCreated) for event in seen)
+        """
+        seen: list[Any] = []
+        recorder = _EventRecorder(seen)
+        pm = self.env.pm
+        pm.register(recorder, name=f"test-recorder-{id(recorder)}")
+        self.env.hooks.refresh()
+        try:
+            yield seen
+        finally:
+            pm.unregister(recorder)
+            self.env.hooks.refresh()
+
     def api_token(self, username: str, name: str = "tests") -> str:
         """A personal API token of ``username``, for ``Authorization: Bearer``."""
         from forum_core.accounts.models import User
@@ -167,6 +213,41 @@ class Forum:
     def post_form(self, url: str, **fields: Any) -> Any:
         """POST a form as this browser, with its CSRF token; any status is returned."""
         return self.app.post(url, {**fields, "csrf_token": self.csrf_token()}, status="*")
+
+    def crawl(self, limit: int = 150, start: str = "/") -> dict[str, str]:
+        """GET every page of the forum reachable from ``start`` by following links, as
+        this browser (no forms are sent); returns each address's HTML. For leak tests:
+        assert that no page contains what this browser's member may not see."""
+        seen: dict[str, str] = {}
+        queue = [start]
+        while queue and len(seen) < limit:
+            url = queue.pop(0)
+            if url in seen:
+                continue
+            response = self.app.get(url, status="*", expect_errors=True)
+            html = response.content_type == "text/html"
+            seen[url] = response.text if html else ""
+            if not html:
+                continue
+            for link in response.html.find_all("a", href=True):
+                href = urldefrag(link["href"])[0]
+                parts = urlsplit(href)
+                if parts.scheme or parts.netloc or not href.startswith("/") \
+                        or href.startswith(("/static/", "/avatars/")) or href in seen:
+                    continue
+                queue.append(href)
+        return seen
+
+
+class _EventRecorder:
+    """A plugin-like object that keeps the events announced after commit."""
+
+    def __init__(self, seen: list[Any]) -> None:
+        self.seen = seen
+
+    @hookimpl
+    def forum_on_event(self, event: Any) -> None:
+        self.seen.append(event)
 
 
 def whoosh_names_from_secrets(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 
 
 class IUserService(Interface):
+    """Members and sign-in: ``request.find_service(IUserService)``."""
+
     def create_user(username: str, email: str, password: str, role: str = "member",
                     display_name: str = "", is_demo: bool = False) -> User:
         """Create a member after checking the username, e-mail and password rules.

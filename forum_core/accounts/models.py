@@ -14,6 +14,9 @@ ROLES = ("member", "moderator", "admin")
 
 
 class User(Base):
+    """A member: username, display ``name``, role (``ROLES``), language, status (active,
+    suspended, banned) and profile."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

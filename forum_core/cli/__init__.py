@@ -77,7 +77,7 @@ def db_session(env: ForumEnvironment) -> Iterator[Session]:
 
     engine = make_engine(env.settings["forum.database_url"])
     sessions = watched_sessions(env, engine)
-    session = open_session(sessions, env.hooks)
+    session = open_session(sessions, env.registries)
     try:
         yield session
         session.commit()

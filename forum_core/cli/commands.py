@@ -283,6 +283,16 @@ def hooks_command(fmt: str) -> None:
     click.echo(render_markdown() if fmt == "markdown" else render_text(), nl=False)
 
 
+@cli.command("api")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
+              show_default=True, help="Plain text, or Markdown as in docs/plugin_api.md.")
+def api_command(fmt: str) -> None:
+    """Print the reference of forum_core.api, the plugin API, generated from its code."""
+    from .apidoc import render_markdown, render_text
+
+    click.echo(render_markdown() if fmt == "markdown" else render_text(), nl=False)
+
+
 # -------------------------------------------------------------------------------------------------
 # users
 # -------------------------------------------------------------------------------------------------
@@ -469,9 +479,8 @@ def category_create(config_path: Path, name: str, description: str, slug: str | 
     """Create a category."""
     from sqlalchemy import select
 
+    from ..content import content_service
     from ..content.models import Category
-    from ..content.services import DatabaseContentService
-    from ..rendering import Cooker
 
     env = environment(config_path)
     with db_session(env) as session:
@@ -481,7 +490,7 @@ def category_create(config_path: Path, name: str, description: str, slug: str | 
             if parent is None:
                 raise ForumError(_("No category has the address ${slug}.",
                                    mapping={"slug": parent_slug}))
-        created = DatabaseContentService(session, Cooker()).create_category(
+        created = content_service(session).create_category(
             name, description, slug=slug, parent=parent, read_access=read_access,
             topic_access=topic_access, reply_access=reply_access)
         path = f"/c/{created.slug}"
@@ -531,17 +540,14 @@ def recook(config_path: Path) -> None:
     """Render every post's Markdown again (after the allowlist or extensions changed)."""
     from sqlalchemy import func, select
 
-    from ..accounts.services import DatabaseUserService
+    from ..content import content_service
     from ..content.models import Post
-    from ..content.services import DatabaseContentService
-    from ..rendering import Cooker, RenderError
+    from ..rendering import RenderError
 
     env = environment(config_path)
-    cooker = Cooker(hooks=env.hooks)
     changed = failed = 0
     with db_session(env) as session:
-        service = DatabaseContentService(
-            session, cooker, mention_url=DatabaseUserService(session).mention_url)
+        service = content_service(session)
         total = session.scalar(select(func.count()).select_from(Post)) or 0
         last_id = 0
         with click.progressbar(length=total, label=translate(_("Rendering posts")),

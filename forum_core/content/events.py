@@ -9,6 +9,8 @@ from ..events import Event
 
 @dataclass(frozen=True)
 class TopicCreated(Event):
+    """A topic was started (its opening post is announced as ``PostCreated`` too)."""
+
     topic_id: int
     post_id: int
     user_id: int
@@ -28,6 +30,8 @@ class PostCreated(Event):
 
 @dataclass(frozen=True)
 class PostEdited(Event):
+    """A post's text was changed (``user_id``: who changed it)."""
+
     post_id: int
     topic_id: int
     user_id: int

@@ -6,6 +6,9 @@ from zope.interface import Interface
 
 
 class IContentService(Interface):
+    """Writing discussions: ``request.find_service(IContentService)`` in a view,
+    ``content_service(session)`` elsewhere. Raises ``ValidationError`` for bad input."""
+
     def create_category(name, description="", slug=None, parent=None, read_access="everyone",
                         topic_access="members", reply_access="members", position=None):
         """Create a category; raises ValidationError for a bad name, level or taken slug."""

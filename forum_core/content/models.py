@@ -16,6 +16,10 @@ ACCESS_LEVELS = ("everyone", "members", "moderators", "admins")
 
 
 class Category(Base):
+    """A place for topics: its name, address (``slug``), who may read, start topics and
+    reply (``ACCESS_LEVELS``), and its counters. Plugins narrow who sees it through
+    ``forum_visibility_filter``."""
+
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,6 +42,9 @@ class Category(Base):
 
 
 class Topic(Base):
+    """A discussion in a category: its title, author, states (pinned, locked, closed,
+    deleted, held) and counters. Its posts are numbered from 1, the opening post."""
+
     __tablename__ = "topics"
     __table_args__ = (
         # the category listing: pinned first, then latest activity (keyset pagination)
@@ -73,6 +80,9 @@ class Topic(Base):
 
 
 class Post(Base):
+    """A post of a topic: its Markdown ``source`` and the sanitized ``html`` made from it
+    when it was written (show ``html``; never render ``source`` again)."""
+
     __tablename__ = "posts"
     __table_args__ = (UniqueConstraint("topic_id", "number"),)
 

@@ -1,6 +1,5 @@
-"""In-app notifications: replies to your topics, quotes of your posts, @mentions, and what
-plugins tell members about (announcements to their groups, status changes of ideas they
-voted for)."""
+"""In-app notifications: about any kind of content (a reply, an idea, an event), of a kind the
+core or a plugin declares."""
 
 from __future__ import annotations
 
@@ -10,11 +9,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..content.models import Post
 from ..db import Base, utcnow
-
-#: what a notification is about; each kind has its sentence in notifications/list.html
-KINDS = ("mention", "quote", "reply", "announcement", "status")
 
 
 class Notification(Base):
@@ -23,11 +18,17 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))
+    #: a declared NotificationKind's name: "reply", "groups.announcement"
+    kind: Mapped[str] = mapped_column(String(60))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    #: what it is about: an item of a declared content type ("post", 12)
+    content_type: Mapped[str] = mapped_column(String(40))
+    content_key: Mapped[int]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     read_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
-    post: Mapped[Post] = relationship()
+
+    @property
+    def ref(self) -> tuple[str, int]:
+        return self.content_type, self.content_key

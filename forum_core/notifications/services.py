@@ -1,117 +1,198 @@
 """Creating and reading notifications.
 
-Notifications are written in the same transaction as the post that causes them. What a member
-sees of them always goes through the visibility choke point: a notification about a post the
-member may not see (a closed category, a hidden or held post) is neither listed nor counted.
+Notifications are written in the same transaction as the change that causes them. A
+notification names an item of a declared content type; what a member sees of them always
+goes through that type's visibility (``ContentType.visible``/``items``): a notification about
+something the member may not see (a closed category, a hidden post, a group they left) is
+neither listed nor counted, and shows again if they may see it again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, func, select, update
+from pyramid.i18n import TranslationString
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from ..accounts.models import User
 from ..content.models import Post, Topic
+from ..contenttypes import ContentItem
 from ..db import utcnow
-from ..visibility import Viewer, post_clause
-from .models import KINDS, Notification
+from ..i18n import _
+from ..registries import NotificationKind, Registries, registries_of
+from .kinds import MENTION, QUOTE, REPLY
+from .models import Notification
 
 if TYPE_CHECKING:
     from pyramid.request import Request
 
 PER_PAGE = 30
+#: the newest unread notifications that are counted (the header shows "99+" beyond)
+UNREAD_LIMIT = 100
+#: a post's mentions and quotes that are notified at most (the rest is ignored)
+MAX_TOLD = 50
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A notification the member may see, with what it is about and the sentence to show."""
+
+    notification: Notification
+    item: ContentItem
+    kind: NotificationKind
+
+    @property
+    def message(self) -> TranslationString:
+        """What the member reads ("Anna replied to Garden tips"), to translate."""
+        actor = self.notification.actor
+        return TranslationString(self.kind.message, mapping={
+            "actor": actor.name if actor is not None else _("Someone"),
+            "title": self.item.title})
+
+
+def ref_of(session: Session, target: object) -> tuple[str, int]:
+    """``(type, key)`` of ``target``: a pair already, or an instance of a content type's
+    model (a ``Post``, an ``Idea``)."""
+    if isinstance(target, tuple):
+        name, key = target
+        return str(name), int(key)
+    registries = _registries(session)
+    type_ = registries.content_types.for_model(type(target))
+    if type_ is None:
+        raise ValueError(f"{type(target).__name__} is not a declared content type's model")
+    mapper = inspect(target).mapper
+    key = getattr(target, mapper.get_property_by_column(mapper.primary_key[0]).key)
+    return type_.name, int(key)
+
+
+def _registries(session: Session) -> Registries:
+    registries = registries_of(session)
+    if registries is None:
+        raise RuntimeError("notifications need a session opened by the forum (db.open_session)")
+    return registries
 
 
 class DatabaseNotificationService:
     def __init__(self, session: Session) -> None:
         self.db = session
 
+    # -- writing -----------------------------------------------------------------------
+
+    def notify(self, user_ids: Iterable[int], kind: str, target: object,
+               actor_id: int | None = None) -> int:
+        """Tell each of ``user_ids`` (once each, never the actor) about ``target`` with a
+        notification of ``kind``; returns how many were told."""
+        registries = _registries(self.db)
+        if kind not in registries.notification_kinds:
+            raise ValueError(f"unknown notification kind {kind!r}: declare it with "
+                             "forum_register_notification_kinds")
+        content_type, key = ref_of(self.db, target)
+        if content_type not in registries.content_types:
+            raise ValueError(f"unknown content type {content_type!r}")
+        recipients = set(user_ids) - {actor_id}
+        for user_id in sorted(recipients):
+            self.db.add(Notification(user_id=user_id, kind=kind, actor_id=actor_id,
+                                     content_type=content_type, content_key=key))
+        return len(recipients)
+
     def notify_for_post(self, post: Post, topic: Topic, mentions: Iterable[str],
                         quoted_post_ids: Iterable[int]) -> None:
         """Tell the people a new post concerns: mentioned members, quoted authors, and the
         topic's author. Each person gets one notification per post, the most specific kind."""
         recipients: dict[int, str] = {}
-        names = [name.lower() for name in mentions][:50]
+        names = [name.lower() for name in mentions][:MAX_TOLD]
         if names:
             for user_id in self.db.scalars(select(User.id).where(func.lower(User.username)
                                                                  .in_(names))):
-                recipients.setdefault(user_id, "mention")
-        quoted = list(quoted_post_ids)[:50]
+                recipients.setdefault(user_id, MENTION.name)
+        quoted = list(quoted_post_ids)[:MAX_TOLD]
         if quoted:
             for user_id in self.db.scalars(select(Post.user_id).where(Post.id.in_(quoted))):
-                recipients.setdefault(user_id, "quote")
+                recipients.setdefault(user_id, QUOTE.name)
         if post.number > 1:
-            recipients.setdefault(topic.user_id, "reply")
+            recipients.setdefault(topic.user_id, REPLY.name)
         recipients.pop(post.user_id, None)  # never about one's own post
         for user_id, kind in recipients.items():
             self.db.add(Notification(user_id=user_id, kind=kind, actor_id=post.user_id,
-                                     post_id=post.id))
+                                     content_type="post", content_key=post.id))
 
-    def notify(self, user_ids: Iterable[int], post: Post, kind: str,
-               actor_id: int | None = None) -> int:
-        """Tell each of ``user_ids`` (once each, never the actor) about ``post``; returns how
-        many were told. Whoever may no longer see the post will not see the notification."""
-        if kind not in KINDS:
-            raise ValueError(f"unknown notification kind {kind!r}")
-        recipients = set(user_ids) - {actor_id}
-        for user_id in sorted(recipients):
-            self.db.add(Notification(user_id=user_id, kind=kind, actor_id=actor_id,
-                                     post_id=post.id))
-        return len(recipients)
+    # -- reading, through the content types' visibility ----------------------------------
 
-    def _visible(self, viewer: Viewer) -> Select[tuple[Notification]]:
-        return (select(Notification).join(Post, Notification.post_id == Post.id)
-                .where(Notification.user_id == viewer.user_id, post_clause(viewer)))
-
-    def unread_count(self, viewer: Viewer) -> int:
-        # most page views find nothing unread: one indexed look at the member's own rows
-        # first, the visibility of the posts only when there is something to count
-        anything = self.db.scalar(select(Notification.id).where(
-            Notification.user_id == viewer.user_id, Notification.read_at.is_(None)).limit(1))
-        if anything is None:
+    def unread_count(self, request: Request) -> int:
+        """How many of the member's newest unread notifications they may see."""
+        refs = self.db.execute(
+            select(Notification.content_type, Notification.content_key)
+            .where(Notification.user_id == request.viewer.user_id,
+                   Notification.read_at.is_(None))
+            .order_by(Notification.id.desc()).limit(UNREAD_LIMIT)).all()
+        if not refs:  # most page views: one indexed look at the member's own rows
             return 0
-        query = self._visible(viewer).where(Notification.read_at.is_(None))
-        return self.db.scalar(select(func.count()).select_from(query.subquery())) or 0
+        visible = _registries(self.db).content_types.visible(
+            request, {(row[0], row[1]) for row in refs})
+        return sum((row[0], row[1]) in visible for row in refs)
 
-    def page(self, viewer: Viewer, before_id: int | None = None) -> list[Notification]:
-        query = (self._visible(viewer)
-                 .options(joinedload(Notification.actor),
-                          joinedload(Notification.post).joinedload(Post.topic))
+    def page(self, request: Request, before_id: int | None = None,
+             ) -> tuple[list[Shown], int | None]:
+        """A page of the member's notifications they may see, newest first, and the cursor
+        of the next page (None on the last)."""
+        query = (select(Notification).where(Notification.user_id == request.viewer.user_id)
+                 .options(joinedload(Notification.actor))
                  .order_by(Notification.id.desc()).limit(PER_PAGE))
         if before_id is not None:
             query = query.where(Notification.id < before_id)
-        return list(self.db.scalars(query))
+        rows = list(self.db.scalars(query))
+        shown = self._shown(request, rows)
+        return shown, rows[-1].id if len(rows) == PER_PAGE else None
 
-    def open(self, viewer: Viewer, notification_id: int) -> Notification | None:
-        """The viewer's own visible notification, marked read."""
-        found = self.db.scalar(self._visible(viewer).where(Notification.id == notification_id)
-                               .options(joinedload(Notification.post).joinedload(Post.topic)))
-        if found is not None and found.read_at is None:
+    def open(self, request: Request, notification_id: int) -> Shown | None:
+        """The member's own notification, if they may see what it is about; marked read."""
+        found = self.db.scalar(select(Notification).where(
+            Notification.id == notification_id,
+            Notification.user_id == request.viewer.user_id))
+        if found is None:
+            return None
+        shown = self._shown(request, [found])
+        if shown and found.read_at is None:
             found.read_at = utcnow()
-        return found
+        return shown[0] if shown else None
 
-    def mark_all_read(self, viewer: Viewer) -> None:
+    def mark_all_read(self, request: Request) -> None:
         self.db.execute(update(Notification).where(
-            Notification.user_id == viewer.user_id, Notification.read_at.is_(None))
+            Notification.user_id == request.viewer.user_id, Notification.read_at.is_(None))
             .values(read_at=utcnow()))
+
+    def _shown(self, request: Request, rows: list[Notification]) -> list[Shown]:
+        registries = _registries(self.db)
+        items = registries.content_types.items(request, {row.ref for row in rows})
+        return [Shown(row, items[row.ref], registries.kind(row.kind))
+                for row in rows if row.ref in items]
 
 
 def unread_notifications(request: Request) -> int:
     """Unread notifications of the signed-in member (``request.unread_notifications``)."""
     if request.user is None:
         return 0
-    return DatabaseNotificationService(request.db).unread_count(request.viewer)
+    return DatabaseNotificationService(request.db).unread_count(request)
 
 
-def notify(session: Session, user_ids: Iterable[int], post: Post, kind: str,
+def notify(session: Session, user_ids: Iterable[int], kind: str, target: object,
            actor: User | None = None) -> int:
-    """Notify members about ``post`` (a plugin's announcement, a status change...).
+    """Notify members about an item of content: a reply, an idea, an event.
 
-    :param kind: one of :data:`~forum_core.notifications.models.KINDS`.
-    :return: how many members were notified (never the actor; each member once).
+    Call it while writing the change (in the same session): the notifications are saved with
+    it or not at all. Whoever may not see the item never sees the notification.
+
+    :param user_ids: the members to tell; each is told once, and never the ``actor``.
+    :param kind: a declared notification kind's name (``forum_register_notification_kinds``),
+        such as ``"ideas.status"``.
+    :param target: what it is about: an instance of a declared content type's model (a
+        ``Post``, an ``Idea``) or a ``(type name, key)`` pair.
+    :param actor: the member who did it, if any.
+    :return: how many members were notified.
+    :raises ValueError: for a kind or content type that is not declared.
     """
-    return DatabaseNotificationService(session).notify(user_ids, post, kind,
+    return DatabaseNotificationService(session).notify(user_ids, kind, target,
                                                        actor.id if actor else None)

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from ..errors import StartupError
 from ..i18n import _
+from ..registries import SESSION_KEY
 from .backends import PostgresBackend, SearchBackend, WhooshBackend
-from .documents import PostDocuments, TopicDocuments
 from .service import INDEX_KEY, SearchIndex
 
 log = logging.getLogger(__name__)
@@ -28,16 +28,14 @@ if TYPE_CHECKING:
 
 def make_index(env: ForumEnvironment, engine: Engine, sessions: sessionmaker[Session],
                background: bool = True) -> SearchIndex:
-    """The search index of a forum: its backend and the document types of the core and of
-    every enabled plugin. ``background``: rebuild a missing Whoosh index in a thread (the web
+    """The search index of a forum: its backend and the searchable content types of the core
+    and of every enabled plugin. ``background``: rebuild a missing Whoosh index in a thread (the web
     application) or at once (commands).
 
     :raises StartupError: for the PostgreSQL backend on a database that is not PostgreSQL.
     """
     settings = env.settings
-    types = [TopicDocuments(), PostDocuments()]
-    for found in env.hooks.collect("forum_search_document_types"):
-        types.extend(found)
+    types = env.registries.content_types.searchable
     backend: SearchBackend
     if settings["forum.search_backend"] == "postgresql":
         if engine.dialect.name != "postgresql":
@@ -58,11 +56,13 @@ def make_index(env: ForumEnvironment, engine: Engine, sessions: sessionmaker[Ses
 
 
 def watched_sessions(env: ForumEnvironment, engine: Engine) -> sessionmaker[Session]:
-    """A session factory for work outside requests (commands, tests) whose commits reach the
-    search index as a request's would."""
+    """A session factory for work outside requests (commands, tests) whose sessions belong
+    to the forum (its events reach the plugins) and whose commits reach the search index as
+    a request's would."""
     from ..db import make_session_factory
 
     factory = make_session_factory(engine)
+    factory.configure(info={SESSION_KEY: env.registries})
     make_index(env, engine, make_session_factory(engine, write=False),
                background=False).watch(factory)
     return factory

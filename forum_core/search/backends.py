@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, delete, desc, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from .documents import SearchDocument
+from ..contenttypes import SearchDocument
 from .models import SearchEntry
 from .query import Clause, IndexQuery, words
 

@@ -24,11 +24,13 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from ..accounts.models import User
 from ..content.models import Category
+from ..contenttypes import ContentItem, ContentType, SearchDocument
 from ..errors import ValidationError
 from ..i18n import _
+from ..rendering import plain_text
 from ..visibility import category_clause
 from .backends import Hit, SearchBackend
-from .documents import DocumentType, SearchDocument, SearchResult, plain_text, snippet
+from .documents import snippet
 from .models import SearchQueue
 from .query import MAX_CLAUSES, MAX_HITS, Clause, IndexQuery, parse_text, words
 
@@ -43,7 +45,7 @@ INDEX_KEY = "forum.search_index"
 
 
 class SearchIndex:
-    """The backend plus the document types of the core and the enabled plugins.
+    """The backend plus the searchable content types of the core and the enabled plugins.
 
     With ``deferred`` (a Whoosh index in the web application) committed changes are written
     to the index by one background thread, many transactions in one index write: a Whoosh
@@ -53,10 +55,10 @@ class SearchIndex:
     what a killed process never wrote is replayed from the ``search_queue`` table.
     """
 
-    def __init__(self, backend: SearchBackend, types: Iterable[DocumentType],
+    def __init__(self, backend: SearchBackend, types: Iterable[ContentType],
                  sessions: sessionmaker[Session], deferred: bool = False) -> None:
         self.backend = backend
-        self.types: dict[str, DocumentType] = {t.name: t for t in types}
+        self.types: dict[str, ContentType] = {t.name: t for t in types}
         self.sessions = sessions
         self.deferred = deferred
         self._done: set[int] = set()
@@ -68,11 +70,11 @@ class SearchIndex:
 
     def watch(self, factory: sessionmaker[Session]) -> None:
         """Index what sessions of ``factory`` commit."""
-        factory.configure(info={INDEX_KEY: self})
+        factory.configure(info={**factory.kw.get("info", {}), INDEX_KEY: self})
 
     def noted(self, session: Session, obj: Any) -> Iterator[Hit]:
         for type_ in self.types.values():
-            if isinstance(obj, type_.models):
+            if isinstance(obj, type_.watched):
                 for key in type_.changed(session, obj):
                     yield type_.name, key
 
@@ -254,7 +256,7 @@ class SearchPage:
     """One page of visible results; ``total`` counts only what the viewer may see."""
 
     params: dict[str, str]
-    results: list[SearchResult] = field(default_factory=list)
+    results: list[ContentItem] = field(default_factory=list)
     total: int = 0
     page: int = 1
     pages: int = 0
@@ -392,7 +394,7 @@ SIMILAR_MIN_LENGTH = 3
 
 
 def find_similar(request: Any, text: str, types: Iterable[str] = (), limit: int = 5,
-                 exclude: Iterable[tuple[str, int]] = ()) -> list[SearchResult]:
+                 exclude: Iterable[tuple[str, int]] = ()) -> list[ContentItem]:
     """Up to ``limit`` documents the viewer may see that share the most words with ``text``
     (a new topic's or idea's title, to point at possible duplicates), best first.
 
@@ -421,7 +423,7 @@ def _prepare(index: SearchIndex) -> None:
     index.settle()
 
 
-def _by_type(index: SearchIndex, hits: list[Hit]) -> Iterator[tuple[DocumentType, list[int]]]:
+def _by_type(index: SearchIndex, hits: list[Hit]) -> Iterator[tuple[ContentType, list[int]]]:
     """The keys of ``hits`` grouped by document type (one query each); a disabled plugin's
     documents, which stay in the index until the next reindex, are left out."""
     grouped: dict[str, list[int]] = defaultdict(list)
@@ -439,10 +441,10 @@ def _visible_hits(request: Any, index: SearchIndex, hits: list[Hit]) -> list[Hit
     return [hit for hit in hits if hit in seen]
 
 
-def _results(request: Any, index: SearchIndex, hits: list[Hit]) -> list[SearchResult]:
+def _results(request: Any, index: SearchIndex, hits: list[Hit]) -> list[ContentItem]:
     """The hits the viewer may see, loaded for showing, in the backend's order."""
     found = {(type_.name, key): result for type_, keys in _by_type(index, hits)
-             for key, result in type_.results(request, keys).items()}
+             for key, result in type_.items(request, keys).items()}
     return [found[hit] for hit in hits if hit in found]
 
 

@@ -195,7 +195,7 @@ def preview(request: Request) -> dict[str, Any]:
     """The HTML a text will have once posted, for the editor's live preview. Nothing is saved;
     the text goes through the same pipeline (Markdown, sanitizer, limits) as a post."""
     try:
-        cooked = request.registry["forum.cooker"].cook(
+        cooked = request.registry.forum.registries.cooker.cook(
             _form(request, "body"), mention_url=request.find_service(IUserService).mention_url)
     except ValidationError as exc:
         request.response.status = 400

@@ -14,14 +14,15 @@ from xml.etree import ElementTree as ET
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..content.models import Category, Post, Topic
+from ..content.models import Category, Post
+from ..contenttypes import ContentItem
 from ..db import utcnow
 from ..i18n import _
 from ..rendering import plain_text
-from ..visibility import Viewer, category_clause, post_clause, topic_clause
+from ..visibility import category_clause, post_clause, public_viewer
 from ..visibility.resources import CategoryResource, TopicResource
 
 if TYPE_CHECKING:
@@ -86,39 +87,35 @@ def atom_feed(request: Request, title: str, page_url: str, entries: list[dict[st
     return _xml(feed, "application/atom+xml", request)
 
 
-def _topic_entries(request: Request, topics: list[Topic]) -> list[dict[str, Any]]:
-    """One entry per topic, its opening post as the summary (if the viewer may see it)."""
-    ids = [topic.id for topic in topics]
-    openers = {post.topic_id: post for post in request.db.scalars(
-        select(Post).where(Post.topic_id.in_(ids), Post.number == 1,
-                           post_clause(request.viewer)))} if ids else {}
-    return [{"title": topic.title, "author": topic.author.name, "updated": topic.created_at,
-             "url": request.route_url("content.topic", topic_id=topic.id, slug=topic.slug),
-             "text": plain_text(openers[topic.id].html) if topic.id in openers else ""}
-            for topic in topics]
+def _entries(request: Request, items: list[ContentItem]) -> list[dict[str, Any]]:
+    return [{"title": item.title, "url": request.application_url + item.url
+             if item.url.startswith("/") else item.url,
+             "author": item.author.name if item.author is not None else "",
+             "updated": item.updated_at or item.created_at,
+             "text": item.text or plain_text(item.html)} for item in items]
 
 
-def newest_topics(viewer: Viewer, category_id: int | None = None) -> Select[tuple[Topic]]:
-    """The newest topics ``viewer`` may see, of one category or of all."""
-    query = (select(Topic).where(topic_clause(viewer)).options(joinedload(Topic.author))
-             .order_by(Topic.created_at.desc(), Topic.id.desc()).limit(FEED_ITEMS))
-    if category_id is not None:
-        query = query.where(Topic.category_id == category_id)
-    return query
-
-
-def _latest(request: Request, category: Category | None = None) -> list[Topic]:
-    return list(request.db.scalars(newest_topics(request.viewer,
-                                                 category and category.id)))
+def newest_items(request: Request, category_id: int | None = None) -> list[ContentItem]:
+    """The newest items of every content type in the feeds (``in_feeds``) that the viewer
+    may see, newest first, of one category or of all."""
+    types = request.registry.forum.registries.content_types
+    newest: list[tuple[dt.datetime, str, int]] = []
+    for type_ in types.in_feeds:
+        newest.extend((moment, type_.name, key)
+                      for moment, key in type_.newest(request, FEED_ITEMS, category_id))
+    newest.sort(key=lambda row: (row[0], row[2]), reverse=True)
+    refs = [(name, key) for _moment, name, key in newest[:FEED_ITEMS]]
+    found = types.items(request, refs)
+    return [found[ref] for ref in refs if ref in found]
 
 
 @view_config(route_name="content.feed_latest")
 def latest_feed(request: Request) -> Response:
-    """The newest topics of every category the requester may read."""
+    """The newest content of every category the requester may read."""
     title = request.translate(_("Latest topics on ${site}", mapping={
         "site": _site_name(request)}))
     return atom_feed(request, title, request.route_url("core.home"),
-                     _topic_entries(request, _latest(request)))
+                     _entries(request, newest_items(request)))
 
 
 @view_config(route_name="content.feed_category", permission="view")
@@ -127,7 +124,7 @@ def category_feed(context: Any, request: Request) -> Response:
     title = request.translate(_("New topics in ${category}", mapping={
         "category": category.name}))
     return atom_feed(request, title, request.route_url("content.category", slug=category.slug),
-                     _topic_entries(request, _latest(request, category)))
+                     _entries(request, newest_items(request, category.id)))
 
 
 @view_config(route_name="content.feed_topic", permission="view")
@@ -145,11 +142,6 @@ def topic_feed(context: Any, request: Request) -> Response:
                 "url": f"{page}#post-{post.number}", "text": plain_text(post.html)}
                for post in posts]
     return atom_feed(request, topic.title, page, entries)
-
-
-def public_viewer(request: Request) -> Viewer:
-    """An anonymous visitor, whoever is asking."""
-    return Viewer(None, frozenset(), request.registry.forum.hooks)
 
 
 @view_config(route_name="content.sitemap")
@@ -170,11 +162,9 @@ def sitemap(request: Request) -> Response:
             select(Category.slug, Category.last_post_at).where(category_clause(viewer))
             .order_by(Category.position, Category.id)):
         add(request.route_url("content.category", slug=slug), modified)
-    room = SITEMAP_LIMIT - len(urlset)
-    for topic_id, slug, modified in request.db.execute(
-            select(Topic.id, Topic.slug, Topic.last_post_at).where(topic_clause(viewer))
-            .order_by(Topic.last_post_at.desc(), Topic.id.desc()).limit(room)):
-        add(request.route_url("content.topic", topic_id=topic_id, slug=slug), modified)
+    for type_ in request.registry.forum.registries.content_types.in_sitemap:
+        for url, modified in type_.sitemap(request, SITEMAP_LIMIT - len(urlset)):
+            add(url, modified)
     response = _xml(urlset, "application/xml", request)
     response.cache_control.private = False
     return response

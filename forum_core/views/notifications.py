@@ -8,8 +8,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config
 
-from ..content.urls import topic_url
-from ..notifications.services import PER_PAGE, DatabaseNotificationService
+from ..notifications.services import DatabaseNotificationService
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -27,21 +26,21 @@ def includeme(config: Configurator) -> None:
 def notifications(request: Request) -> dict[str, Any]:
     raw = request.GET.get("before", "")
     before = int(raw) if raw.isdigit() and len(raw) < 18 else None
-    items = DatabaseNotificationService(request.db).page(request.viewer, before)
-    return {"items": items, "next": items[-1].id if len(items) == PER_PAGE else None}
+    items, next_cursor = DatabaseNotificationService(request.db).page(request, before)
+    return {"items": items, "next": next_cursor}
 
 
 @view_config(route_name="notifications.open", permission="account")
 def open_notification(request: Request) -> HTTPSeeOther:
     raw = request.matchdict["notification_id"]
     found = DatabaseNotificationService(request.db).open(
-        request.viewer, int(raw)) if raw.isdigit() and len(raw) < 18 else None
+        request, int(raw)) if raw.isdigit() and len(raw) < 18 else None
     if found is None:
         raise HTTPNotFound()
-    return HTTPSeeOther(topic_url(request, found.post.topic, found.post.number))
+    return HTTPSeeOther(found.item.url)
 
 
 @view_config(route_name="notifications.read_all", permission="account", request_method="POST")
 def read_all(request: Request) -> HTTPSeeOther:
-    DatabaseNotificationService(request.db).mark_all_read(request.viewer)
+    DatabaseNotificationService(request.db).mark_all_read(request)
     return HTTPSeeOther(request.route_path("notifications.list"))

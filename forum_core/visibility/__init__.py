@@ -55,12 +55,18 @@ class Viewer:
                 "admin": "admins"}[self.role]
 
     def has_access(self, level: str) -> bool:
+        """Whether the viewer's role reaches category access ``level`` ("members"...)."""
         return ACCESS_LEVELS.index(self.access_level) >= ACCESS_LEVELS.index(level)
 
 
 def viewer_for(request: Any) -> Viewer:
     """The viewer of a request (reified as ``request.viewer``)."""
     return Viewer(request.user, frozenset(request.principals), request.registry.forum.hooks)
+
+
+def public_viewer(request: Any) -> Viewer:
+    """An anonymous visitor, whoever is asking: what public documents (the sitemap) list."""
+    return Viewer(None, frozenset(), request.registry.forum.hooks)
 
 
 def readable_levels(viewer: Viewer) -> list[str]:
@@ -116,12 +122,15 @@ def includeme(config: Configurator) -> None:
 
 
 def visible_categories(viewer: Viewer) -> Select[tuple[Category]]:
+    """``select(Category)`` of the categories ``viewer`` may read; add your own ``where``."""
     return select(Category).where(category_clause(viewer))
 
 
 def visible_topics(viewer: Viewer) -> Select[tuple[Topic]]:
+    """``select(Topic)`` of the topics ``viewer`` may see; add your own ``where``."""
     return select(Topic).where(topic_clause(viewer))
 
 
 def visible_posts(viewer: Viewer) -> Select[tuple[Post]]:
+    """``select(Post)`` of the posts ``viewer`` may see; add your own ``where``."""
     return select(Post).where(post_clause(viewer))

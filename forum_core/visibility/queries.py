@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..content.models import Category, Post, Topic, TopicRead
@@ -123,3 +123,15 @@ def member_activity(db: Session, viewer: Viewer, user_id: int, before_post_id: i
     count = db.scalar(select(func.count()).select_from(Post)
                       .where(post_clause(viewer), Post.user_id == user_id)) or 0
     return topics, Page(rows, str(rows[-1].id) if more and rows else None), count
+
+
+def newest_topics(viewer: Viewer, limit: int, category_id: int | None = None,
+                  ) -> Select[tuple[dt.datetime, int]]:
+    """``(created_at, id)`` of the newest topics ``viewer`` may see, of one category or of
+    all, newest first (the Atom feeds; an index gives them in order)."""
+    query = (select(Topic.created_at, Topic.id).where(topic_clause(viewer))
+             .order_by(Topic.created_at.desc(), Topic.id.desc()).limit(limit))
+    if category_id is not None:
+        query = query.where(Topic.category_id == category_id)
+    return query
+

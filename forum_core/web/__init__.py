@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.tweens import MAIN
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
+
+
+class NotAvailable(HTTPNotFound):
+    """Raise it for content the viewer may not see, or that does not exist: the core answers
+    its "not available" page (404; a problem document in the JSON API), the same for both,
+    so the answer never tells whether hidden content exists."""
 
 
 def includeme(config: Configurator) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..notifications.models import KINDS as NOTIFICATION_KINDS
-from ..search.documents import SearchResult
+from ..contenttypes import ContentItem
+from ..notifications.services import Shown
 
 REF = "#/components/schemas/"
 
@@ -61,10 +61,9 @@ COMPONENTS: dict[str, Any] = {
                         category={"type": ["string", "null"]}, status=STRING),
     "SearchPage": obj(items={"type": "array", "items": ref("SearchResult")}, links=ref("Links"),
                       total=INTEGER, capped=BOOLEAN),
-    "Notification": obj(id=INTEGER, kind={"type": "string", "enum": list(NOTIFICATION_KINDS)},
-                        created_at=DATETIME, read=BOOLEAN,
+    "Notification": obj(id=INTEGER, kind=STRING, created_at=DATETIME, read=BOOLEAN,
                         actor={"oneOf": [ref("UserRef"), {"type": "null"}]},
-                        topic_id=INTEGER, post_id=INTEGER, title=STRING, url=STRING),
+                        type=STRING, key=INTEGER, title=STRING, message=STRING, url=STRING),
     "NewTopic": {**obj(title={"type": "string", "minLength": 1, "maxLength": 1000},
                        body={"type": "string", "minLength": 1, "maxLength": 100_000}),
                  "additionalProperties": False},
@@ -122,7 +121,7 @@ def post_json(request: Any, post: Any, topic: Any) -> dict[str, Any]:
             "state": post_state(post), "url": f"{url}#post-{post.number}"}
 
 
-def search_result_json(request: Any, result: SearchResult) -> dict[str, Any]:
+def search_result_json(request: Any, result: ContentItem) -> dict[str, Any]:
     return {"type": result.type, "id": result.key, "title": result.title,
             "url": request.application_url + result.url if result.url.startswith("/")
             else result.url,
@@ -132,10 +131,11 @@ def search_result_json(request: Any, result: SearchResult) -> dict[str, Any]:
             "status": result.status}
 
 
-def notification_json(request: Any, item: Any) -> dict[str, Any]:
-    topic = item.post.topic
+def notification_json(request: Any, shown: Shown) -> dict[str, Any]:
+    item = shown.notification
     return {"id": item.id, "kind": item.kind, "created_at": item.created_at,
             "read": item.read_at is not None,
             "actor": user_ref(request, item.actor) if item.actor is not None else None,
-            "topic_id": topic.id, "post_id": item.post_id, "title": topic.title,
+            "type": item.content_type, "key": item.content_key, "title": shown.item.title,
+            "message": request.translate(shown.message),
             "url": request.route_url("notifications.open", notification_id=item.id)}

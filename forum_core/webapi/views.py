@@ -14,7 +14,6 @@ from ..db import starts_with
 from ..errors import ValidationError
 from ..i18n import _
 from ..moderation.services import DatabaseModerationService
-from ..notifications.services import PER_PAGE as NOTIFICATIONS_PER_PAGE
 from ..notifications.services import DatabaseNotificationService
 from ..pagination import BadCursor
 from ..ratelimit import count_post
@@ -159,7 +158,7 @@ def find_users(context: Any, request: Request) -> dict[str, Any]:
 
 def me(context: Any, request: Request) -> dict[str, Any]:
     user = request.user
-    unread = DatabaseNotificationService(request.db).unread_count(request.viewer)
+    unread = DatabaseNotificationService(request.db).unread_count(request)
     return {"username": user.username, "name": user.name, "email": user.email,
             "role": user.role, "locale": user.locale or "", "unread_notifications": unread,
             "url": request.route_url("accounts.profile", username=user.username)}
@@ -197,15 +196,14 @@ def notifications(context: Any, request: Request) -> dict[str, Any]:
     raw = request.GET.get("cursor", "")
     if raw and (not raw.isdigit() or len(raw) > 18):
         raise bad_cursor()
-    items = DatabaseNotificationService(request.db).page(request.viewer,
-                                                         int(raw) if raw else None)
-    more = len(items) == NOTIFICATIONS_PER_PAGE
+    items, next_cursor = DatabaseNotificationService(request.db).page(
+        request, int(raw) if raw else None)
     return page(request, [notification_json(request, n) for n in items],
-                str(items[-1].id) if more else None)
+                None if next_cursor is None else str(next_cursor))
 
 
 def read_all_notifications(context: Any, request: Request) -> None:
-    DatabaseNotificationService(request.db).mark_all_read(request.viewer)
+    DatabaseNotificationService(request.db).mark_all_read(request)
 
 
 def _search_parameters() -> tuple[dict[str, Any], ...]:

@@ -23,7 +23,7 @@ def run_in_threads(forum, work) -> None:
 
     def worker(index: int) -> None:
         for n in range(REPLIES):
-            session = open_session(sessions)
+            session = open_session(sessions, forum.env.registries)
             try:
                 work(session, index, n)
                 session.commit()

@@ -66,3 +66,22 @@ def test_the_public_api_exports_what_plugins_need():
         assert hasattr(api, name), name
     assert api.hookimpl.project_name == hookspecs.PROJECT
     assert inspect.isclass(api.Plugin)
+
+
+def test_every_name_of_the_api_is_documented():
+    from forum_core import api
+
+    for name in api.__all__:
+        obj = getattr(api, name)
+        if callable(obj) and (getattr(obj, "__module__", "") or "").startswith("forum_core"):
+            assert (obj.__doc__ or "").strip(), f"forum_core.api.{name} needs a docstring"
+
+
+def test_the_api_reference_is_generated_from_the_code():
+    from forum_core.cli.apidoc import render_markdown
+
+    page = (CHECKOUT_DIR / "docs" / "plugin_api.md").read_text("utf-8")
+    assert page == render_markdown(), (
+        "regenerate with: forum api --format markdown > docs/plugin_api.md")
+    for name in __import__("forum_core.api").api.__all__:
+        assert f"### `{name}`" in page, name

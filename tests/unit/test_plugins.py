@@ -69,7 +69,7 @@ def test_plugins_setting_accepts_commas_and_environment_wins():
 def test_plugin_metadata_is_available():
     alpha = load("alpha").plugin("alpha")
     assert alpha.info.description == "Alpha test plugin."
-    assert alpha.info.api_version == 1
+    assert alpha.info.api_version == 2
     assert [s.name for s in alpha.info.settings] == ["page_size", "shout"]
     assert alpha.folder("templates") is not None
     assert alpha.folder("nothing-here") is None
@@ -78,7 +78,7 @@ def test_plugin_metadata_is_available():
 def test_unknown_plugin_names_the_installed_ones():
     message = startup_error("alpha nosuch")
     assert "'nosuch'" in message
-    assert "alpha, badconfig, badhook, badimport, beta, brokenguard, cycle_a" in message
+    assert "alpha, badconfig, badhook, badimport, beta, brokenguard, consumer, cycle_a" in message
     assert "forum.plugins" in message
 
 
@@ -103,7 +103,7 @@ def test_required_plugin_not_installed():
 def test_api_version_mismatch():
     message = startup_error("oldapi")
     assert "targets plugin API 99" in message
-    assert "provides API 1" in message
+    assert "provides API 2" in message
 
 
 def test_missing_declaration():

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from forum_core.contenttypes import SearchDocument
 from forum_core.search.backends import WhooshBackend
-from forum_core.search.documents import SearchDocument
 from forum_core.search.query import IndexQuery, parse_text
 
 WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

@@ -18,7 +18,7 @@ from .models import Membership, Space
 plugin = Plugin(
     id="groups",
     description="Closed groups: members-only spaces, invitations and join requests.",
-    api_version=1,
+    api_version=2,
 )
 
 PRINCIPAL = "group:"
@@ -78,6 +78,20 @@ def forum_demo_data(session, admin):
         service.add_member(group, bob)
     service.create_group(admin, "Beta testers", "Try new versions before everyone else.",
                          "request")
+
+
+@hookimpl
+def forum_register_notification_kinds():
+    from .services import ANNOUNCEMENT
+
+    return [ANNOUNCEMENT]
+
+
+@hookimpl
+def forum_register_capabilities():
+    from .services import GroupsCapability
+
+    return {"groups": GroupsCapability()}
 
 
 @hookimpl

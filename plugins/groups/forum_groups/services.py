@@ -10,9 +10,25 @@ import secrets
 
 from sqlalchemy import delete, func, select
 
-from forum_core.api import Category, Post, Topic, User, ValidationError, _, notify, slugify, utcnow
+from forum_core.api import (
+    Category,
+    NotificationKind,
+    Post,
+    Topic,
+    User,
+    ValidationError,
+    _,
+    notify,
+    slugify,
+    utcnow,
+)
 
 from .models import KINDS, Group, Invitation, JoinRequest, Membership, Space
+
+#: members of a group are told about an announcement to it
+ANNOUNCEMENT = NotificationKind("groups.announcement",
+                                _("${actor} posted an announcement: ${title}"),
+                                _("Announcements to my groups"))
 
 RESERVED = {"new", "invite", "announce", "api"}
 INVITE_DAYS = 7
@@ -248,7 +264,7 @@ class GroupService:
             topic.is_pinned = True
             first = self.db.scalar(select(Post).where(Post.topic_id == topic.id,
                                                       Post.number == 1))
-            notify(self.db, self.member_ids(group), first, "announcement", actor=author)
+            notify(self.db, self.member_ids(group), ANNOUNCEMENT.name, first, actor=author)
             posted.append((group, topic))
         return posted
 
@@ -275,3 +291,34 @@ class GroupService:
             return None
         return self.db.scalar(select(Invitation).where(
             Invitation.token_hash == token_hash(token), Invitation.expires_at > utcnow()))
+
+
+class GroupsCapability:
+    """The ``groups`` capability: what other plugins (and plugin authors' tests) may do with
+    groups without importing this plugin."""
+
+    def group_ids_of(self, session, user_id: int) -> list[int]:
+        return list(session.scalars(select(Membership.group_id)
+                                    .where(Membership.user_id == user_id)))
+
+    def create_group(self, session, name: str, owner_id: int, members=(),
+                     kind: str = "invite") -> int:
+        service = GroupService(session)
+        group = service.create_group(session.get(User, owner_id), name, "", kind)
+        for user_id in members:
+            service.add_member(group, session.get(User, user_id))
+        return group.id
+
+    def add_space(self, session, group_id: int, name: str) -> str:
+        slug = slugify(name)
+        if session.scalar(select(Category.id).where(Category.slug == slug)) is not None:
+            raise ValidationError(_("A category with the address ${slug} exists already.",
+                                    mapping={"slug": slug}))
+        category = Category(slug=slug, name=" ".join(name.split())[:80],
+                            description="", read_access="members", topic_access="members",
+                            reply_access="members")
+        session.add(category)
+        session.flush()  # the space row needs the category's id
+        session.add(Space(category_id=category.id, group_id=group_id))
+        return slug
+

@@ -1,5 +1,5 @@
 """The groups plugin against a real forum: kinds of groups, joining, invitations, and that a
-group's space leaks nowhere (fixtures from forum_core.testing, crawler from the core's tests)."""
+group's space leaks nowhere (fixtures, factories and the crawler from forum_core.testing)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,6 @@ from forum_groups.models import Group, Invitation
 from sqlalchemy import select
 
 from forum_core.api import Category, Post, Topic, User
-from tests.functional.test_discussions import make_category, make_topic
-from tests.functional.test_leaks import crawl
-from tests.functional.test_moderation import reply_as
 
 SECRETS = ("SECRET-GROUP-TITLE", "SECRET-GROUP-BODY", "SECRET-GROUP-REPLY")
 
@@ -25,7 +22,7 @@ def board(make_forum):
         forum.create_user(name)
     forum.create_user("boss", role="admin")
     forum.create_user("mod", role="moderator")
-    make_category(forum, "General")
+    forum.create_category("General")
     return forum
 
 
@@ -116,10 +113,10 @@ def planted(board):
     owner = board.browser("owner")
     owner.post_form(f"/groups/{slug}/manage", action="invite", username="mira")
     board.browser("mira").app.get(f"/groups/{slug}").forms["membership-form"].submit()
-    topic = make_topic(board, "owner", space, "SECRET-GROUP-TITLE",
+    topic = board.create_topic("owner", space, "SECRET-GROUP-TITLE",
                        "SECRET-GROUP-BODY for @mira and @outsider")
-    reply = reply_as(board, "mira", topic, "SECRET-GROUP-REPLY")
-    make_topic(board, "owner", "general", "Public news", "Everyone may read this")
+    reply = board.reply("mira", topic, "SECRET-GROUP-REPLY")
+    board.create_topic("owner", "general", "Public news", "Everyone may read this")
     with board.session() as session:
         posts = list(session.scalars(select(Post.id).where(Post.topic_id == topic)))
         slug_of_topic = session.get(Topic, topic).slug
@@ -150,7 +147,7 @@ def surface_urls(planted):
 @pytest.mark.parametrize("who", [None, "outsider", "nils"])
 def test_nothing_leaks_to_non_members(board, planted, who):
     browser = board.browser(who)
-    pages = crawl(browser, limit=120)
+    pages = browser.crawl(limit=120)
     for url in surface_urls(planted):
         response = browser.app.get(url, status="*", expect_errors=True)
         assert response.status_int in (200, 401, 403, 404), url
@@ -271,9 +268,11 @@ def test_the_json_api_lists_joins_and_hides_like_the_pages(board):
 
 
 def outbox(forum):
-    from tests.functional.test_accounts import outbox as read_outbox
+    import email
 
-    return read_outbox(forum)
+    folder = Path(forum.settings["forum.data_dir"]) / "outbox"
+    return [email.message_from_bytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))] \
+        if folder.exists() else []
 
 
 def mail_text(message) -> str:

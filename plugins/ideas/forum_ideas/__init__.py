@@ -15,6 +15,7 @@ from pyramid.authorization import Deny, Everyone
 from pyramid.renderers import render
 
 from forum_core.api import (
+    AdminPage,
     Markup,
     Plugin,
     _,
@@ -29,7 +30,7 @@ from .models import Idea, IdeaBoard
 plugin = Plugin(
     id="ideas",
     description="Idea boards: submit ideas, vote for them, follow their status on a roadmap.",
-    api_version=1,
+    api_version=2,
 )
 
 #: served by the core under /static/plugins/ideas (by path: an editable install has no
@@ -56,10 +57,30 @@ def forum_extra_acl(request, resource):
 
 
 @hookimpl
-def forum_search_document_types():
-    from .search import IdeaDocuments
+def forum_register_content_types():
+    from .contenttypes import IdeaType
 
-    return [IdeaDocuments()]
+    return [IdeaType()]
+
+
+@hookimpl
+def forum_register_notification_kinds():
+    from .services import STATUS_CHANGED
+
+    return [STATUS_CHANGED]
+
+
+@hookimpl
+def forum_register_capabilities():
+    from .services import IdeaVotes
+
+    return {"votes": IdeaVotes()}
+
+
+@hookimpl
+def forum_register_admin_pages():
+    return [AdminPage("ideas.boards", _("Idea boards"),
+                      _("Turn categories into idea boards and set their voting rules."))]
 
 
 @hookimpl

@@ -25,7 +25,7 @@ from sqlalchemy.orm import joinedload
 
 from forum_core.api import (
     Category,
-    Post,
+    NotificationKind,
     Topic,
     User,
     ValidationError,
@@ -38,6 +38,10 @@ from forum_core.api import (
 )
 
 from .models import CLOSED, MERGED, ROADMAP, STATUSES, Idea, IdeaBoard, Vote
+
+#: the voters of an idea are told when its status changes (or it is merged)
+STATUS_CHANGED = NotificationKind("ideas.status", _("${actor} changed the status of ${title}"),
+                                  _("Status changes of ideas I voted for"))
 
 PER_PAGE = 20
 ROADMAP_LIMIT = 50
@@ -221,9 +225,6 @@ class IdeaService:
         self.db.refresh(idea)
         return idea
 
-    def _first_post(self, topic_id: int) -> Post:
-        return self.db.scalar(select(Post).where(Post.topic_id == topic_id, Post.number == 1))
-
     def voters(self, topic_id: int) -> list[int]:
         return list(self.db.scalars(select(Vote.user_id).where(Vote.idea_id == topic_id)))
 
@@ -242,8 +243,8 @@ class IdeaService:
             raise ValidationError(_("This idea was merged into another one; change that "
                                     "one instead."))
         idea.status, idea.status_note, idea.status_changed_at = status, note, utcnow()
-        return notify(self.db, self.voters(idea.topic_id), self._first_post(idea.topic_id),
-                      "status", actor=staff)
+        return notify(self.db, self.voters(idea.topic_id), STATUS_CHANGED.name, idea,
+                      actor=staff)
 
     def merge(self, duplicate: Idea, target: Idea, staff: User, note: str = "") -> Idea:
         """Merge a duplicate into another idea: its votes move to the target (a member who
@@ -277,7 +278,7 @@ class IdeaService:
         duplicate.status, duplicate.merged_into_id = MERGED, target.topic_id
         duplicate.status_note, duplicate.status_changed_at = note.strip(), utcnow()
         self.db.flush()  # the voters' notifications and the target's count are read next
-        notify(self.db, voters, self._first_post(duplicate.topic_id), "status", actor=staff)
+        notify(self.db, voters, STATUS_CHANGED.name, duplicate, actor=staff)
         return self._fresh(target)
 
     # -- listings --------------------------------------------------------------------------
@@ -334,3 +335,19 @@ class IdeaService:
                 .order_by(Idea.votes.desc(), Topic.id.desc()).limit(ROADMAP_LIMIT))
             columns[status] = [(topic, idea) for topic, idea in rows]
         return list(columns.items())
+
+
+class IdeaVotes:
+    """The ``votes`` capability: ideas' scores and members' votes, for other plugins (badges,
+    reports) without importing this one."""
+
+    def scores(self, session, type_name: str, keys) -> dict[int, int]:
+        if type_name not in ("idea", "topic") or not keys:
+            return {}
+        return dict(session.execute(select(Idea.topic_id, Idea.votes)
+                                    .where(Idea.topic_id.in_(list(keys)))).all())
+
+    def votes_of(self, session, user_id: int) -> int:
+        return session.scalar(select(func.count()).select_from(Vote)
+                              .where(Vote.user_id == user_id)) or 0
+

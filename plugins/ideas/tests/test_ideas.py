@@ -12,9 +12,8 @@ from forum_ideas.models import Idea, IdeaBoard, Vote
 from forum_ideas.services import IdeaService
 from sqlalchemy import func, select
 
-from forum_core.api import Category, Topic, User, utcnow
+from forum_core.api import Category, Topic, User, content_service, utcnow
 from forum_core.testing import whoosh_names_from_secrets
-from tests.functional.test_discussions import make_category
 
 BACKENDS = [pytest.param(False, id="sqlite"),
             pytest.param(True, id="postgresql", marks=pytest.mark.postgres)]
@@ -65,8 +64,8 @@ def board(make_forum):
         forum.create_user(name)
     forum.create_user("boss", role="admin")
     forum.create_user("mod", role="moderator")
-    make_category(forum, "Ideas")
-    make_category(forum, "General")
+    forum.create_category("Ideas")
+    forum.create_category("General")
     enable_board(forum)
     return forum
 
@@ -207,13 +206,10 @@ def test_staff_set_a_status_with_a_note_and_voters_are_notified(board):
 
 def make_ideas(forum, count, slug="ideas", author="mira"):
     """``count`` ideas made through the service (quicker than the form for listings)."""
-    from forum_core.content.services import DatabaseContentService
-    from forum_core.rendering import Cooker
-
     with forum.session() as session:
         user = session.scalar(select(User).where(User.username == author))
         category = session.scalar(select(Category).where(Category.slug == slug))
-        service = IdeaService(session, DatabaseContentService(session, Cooker()))
+        service = IdeaService(session, content_service(session))
         return [service.submit(user, category, f"Idea number {n}", "Text").id
                 for n in range(count)]
 
@@ -368,9 +364,6 @@ def test_merging_moves_votes_without_counting_anyone_twice(board):
 
 @pytest.mark.parametrize("postgres", BACKENDS)
 def test_concurrent_votes_keep_counts_exact(make_forum, postgres):
-    from forum_core.content.services import DatabaseContentService
-    from forum_core.db import make_session_factory, open_session
-    from forum_core.rendering import Cooker
     from forum_core.testing import run_together
 
     forum = make_forum(plugins=["ideas"], postgres=postgres)
@@ -378,19 +371,16 @@ def test_concurrent_votes_keep_counts_exact(make_forum, postgres):
     for n in range(threads):
         forum.create_user(f"voter{n}")
     with forum.session() as session:
-        content = DatabaseContentService(session, Cooker())
+        content = content_service(session)
         category = content.create_category("Ideas")
         service = IdeaService(session, content)
         service.configure_board(category, True)
         author = session.scalar(select(User).where(User.username == "voter0"))
         ideas = [service.submit(author, category, f"Busy idea {n}", "Go").id for n in range(3)]
-    sessions = make_session_factory(forum.engine, write=True)
-
     def worker(index):
         for n in range(rounds):
             for topic_id in ideas:
-                session = open_session(sessions)
-                try:
+                with forum.session(search=False) as session:
                     service = IdeaService(session)
                     user = session.scalar(select(User).where(
                         User.username == f"voter{index}"))
@@ -402,9 +392,6 @@ def test_concurrent_votes_keep_counts_exact(make_forum, postgres):
                         service.unvote(idea, user)
                     else:
                         service.vote(idea, board, user, 1)
-                    session.commit()
-                finally:
-                    session.close()
 
     errors = run_together(threads, worker, timeout=120)
     assert not errors, errors[:3]
@@ -482,15 +469,13 @@ def test_ideas_are_searchable_by_status(board):
 @pytest.fixture
 def group_board(make_forum):
     """An idea board inside a closed group's space, with one idea by a member."""
-    from plugins.groups.tests.test_groups import new_group
-
     forum = make_forum(plugins=["ideas", "groups"])
     for name in ("owner", "mira", "outsider"):
         forum.create_user(name)
     forum.create_user("boss", role="admin")
     forum.create_user("mod", role="moderator")
-    make_category(forum, "General")
-    _slug, space = new_group(forum, "Inner circle", "invite")
+    forum.create_category("General")
+    _group, space = forum.create_group("Inner circle", "owner", space="Inner circle space")
     enable_board(forum, space)
     idea = submit(forum.browser("owner"), space, "SECRET-IDEA-TITLE",
                   "SECRET-IDEA-BODY")

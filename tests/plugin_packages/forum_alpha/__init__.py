@@ -8,7 +8,7 @@ from . import models  # noqa: F401
 plugin = Plugin(
     id="alpha",
     description="Alpha test plugin.",
-    api_version=1,
+    api_version=2,
     settings=(
         Setting("page_size", "int", 20, "Items per page.", minimum=1),
         Setting("shout", "bool", False, "Greet loudly."),

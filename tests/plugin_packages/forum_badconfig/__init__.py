@@ -2,7 +2,7 @@
 
 from forum_core.api import Plugin
 
-plugin = Plugin(id="badconfig", description="Configures itself wrongly.", api_version=1)
+plugin = Plugin(id="badconfig", description="Configures itself wrongly.", api_version=2)
 
 
 def includeme(config):

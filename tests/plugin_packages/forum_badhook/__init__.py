@@ -1,6 +1,6 @@
 from forum_core.api import Plugin, hookimpl
 
-plugin = Plugin(id="badhook", description="Misspells a hook.", api_version=1)
+plugin = Plugin(id="badhook", description="Misspells a hook.", api_version=2)
 
 
 @hookimpl

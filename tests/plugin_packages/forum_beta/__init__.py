@@ -2,7 +2,7 @@
 
 from forum_core.api import Markup, Plugin, hookimpl
 
-plugin = Plugin(id="beta", description="Beta test plugin.", api_version=1, requires=("alpha",))
+plugin = Plugin(id="beta", description="Beta test plugin.", api_version=2, requires=("alpha",))
 
 
 @hookimpl

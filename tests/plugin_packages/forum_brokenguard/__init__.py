@@ -11,7 +11,7 @@ from sqlalchemy import not_
 from forum_core.api import Category, Plugin, hookimpl
 
 plugin = Plugin(id="brokenguard", description="Narrows access, and breaks on demand.",
-                api_version=1)
+                api_version=2)
 
 #: the hooks that raise: "principals", "acl", "filter"
 BROKEN: set[str] = set()

@@ -3,7 +3,7 @@ narrow access fail closed instead: see the test plugin 'brokenguard')."""
 
 from forum_core.api import Plugin, hookimpl
 
-plugin = Plugin(id="failing", description="Fails in every hook.", api_version=1)
+plugin = Plugin(id="failing", description="Fails in every hook.", api_version=2)
 
 
 class PluginBug(RuntimeError):

@@ -8,24 +8,26 @@ from sqlalchemy import func, select
 from forum_core.api import (
     ApiEndpoint,
     ApiProblem,
-    DocumentType,
+    ContentItem,
+    ContentType,
+    NotificationKind,
     Plugin,
     SearchDocument,
-    SearchResult,
     User,
     _,
     hookimpl,
 )
 
 plugin = Plugin(id="finder", description="Searchable member profiles (test plugin).",
-                api_version=1)
+                api_version=2)
 
 
-class MemberDocuments(DocumentType):
+class MemberType(ContentType):
     name = "member"
     label = _("Members")
+    model = User
+    searchable = True
     statuses = (("member", _("Member")), ("moderator", _("Moderator")), ("admin", _("Admin")))
-    models = (User,)
 
     def changed(self, session, obj):
         return (obj.id,)
@@ -41,20 +43,26 @@ class MemberDocuments(DocumentType):
     def count(self, session):
         return session.scalar(select(func.count()).select_from(User))
 
-    def results(self, request, keys):
+    def items(self, request, keys):
         # profiles are public, except banned members'
         users = request.db.scalars(select(User).where(User.id.in_(keys),
                                                       User.status != "banned"))
-        return {user.id: SearchResult("member", user.id, user.name,
-                                      request.route_path("accounts.profile",
-                                                         username=user.username),
-                                      user.bio or "", user.created_at, status=user.role)
+        return {user.id: ContentItem("member", user.id, user.name,
+                                     request.route_path("accounts.profile",
+                                                        username=user.username),
+                                     user.created_at, text=user.bio or "", status=user.role)
                 for user in users}
 
 
 @hookimpl
-def forum_search_document_types():
-    return [MemberDocuments()]
+def forum_register_content_types():
+    return [MemberType()]
+
+
+@hookimpl
+def forum_register_notification_kinds():
+    return [NotificationKind("finder.seen", _("${actor} looked at ${title}"),
+                             _("Visits of my profile"))]
 
 
 def list_roles(context, request):

@@ -14,7 +14,7 @@ from sqlalchemy import not_, select
 
 from forum_core.api import Category, Plugin, Post, User, hookimpl
 
-plugin = Plugin(id="gatekeeper", description="Test of permission hooks.", api_version=1)
+plugin = Plugin(id="gatekeeper", description="Test of permission hooks.", api_version=2)
 
 #: tests switch the deny of "shunned" members on and off
 SHUNNING = {"on": True}

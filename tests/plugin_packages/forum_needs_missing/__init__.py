@@ -1,4 +1,4 @@
 from forum_core.api import Plugin
 
 plugin = Plugin(id="needs_missing", description="Needs a plugin nobody installed.",
-                api_version=1, requires=("ghost",))
+                api_version=2, requires=("ghost",))

@@ -1,3 +1,3 @@
 from forum_core.api import Plugin
 
-plugin = Plugin(id="somethingelse", description="Declares another id.", api_version=1)
+plugin = Plugin(id="somethingelse", description="Declares another id.", api_version=2)

@@ -1,4 +1,5 @@
-"""Ideas in the search index: document type "idea", filterable by status."""
+"""The idea as a kind of content: searchable (filterable by status), and what notifications
+about an idea's status point at."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from forum_core.api import (
-    DocumentType,
+    ContentItem,
+    ContentType,
     Post,
     SearchDocument,
-    SearchResult,
     Topic,
     _,
     plain_text,
@@ -19,15 +20,18 @@ from forum_core.api import (
 from .models import STATUS_LABELS, Idea
 
 
-class IdeaDocuments(DocumentType):
-    """An idea: its title and description (the topic's first post), with its status."""
+class IdeaType(ContentType):
+    """An idea: its title and description (the topic's first post), with its status. Ideas
+    are topics, so feeds and the sitemap have them already as topics."""
 
     name = "idea"
     label = _("Ideas")
     item_label = _("Idea")
-    models = (Idea, Topic, Post)
-
+    model = Idea
+    structured_data = "CreativeWork"
+    searchable = True
     statuses = tuple(STATUS_LABELS.items())
+    watches = (Idea, Topic, Post)
 
     def changed(self, session, obj):
         # called while the session flushes: no queries; keys that are not ideas are ignored
@@ -71,13 +75,13 @@ class IdeaDocuments(DocumentType):
         return set(request.db.scalars(self._query(request, keys)
                                       .with_only_columns(Post.topic_id)))
 
-    def results(self, request, keys):
+    def items(self, request, keys):
         rows = request.db.execute(
             self._query(request, keys).add_columns(Idea)
             .options(joinedload(Post.topic).joinedload(Topic.category),
                      joinedload(Post.author)))
-        return {post.topic_id: SearchResult(
+        return {post.topic_id: ContentItem(
             "idea", post.topic_id, post.topic.title,
             request.route_path("content.topic", topic_id=post.topic_id, slug=post.topic.slug),
-            "", post.topic.created_at, post.author, post.topic.category, status=idea.status,
-            html=post.html) for post, idea in rows}
+            post.topic.created_at, post.author, post.topic.category, status=idea.status,
+            html=post.html, updated_at=idea.status_changed_at) for post, idea in rows}

@@ -1,0 +1,17 @@
+"""The core's notification kinds; plugins declare theirs through
+``forum_register_notification_kinds``."""
+
+from __future__ import annotations
+
+from ..i18n import _
+from ..registries import NotificationKind
+
+REPLY = NotificationKind("reply", _("${actor} replied to ${title}"),
+                         _("Replies to my topics"))
+QUOTE = NotificationKind("quote", _("${actor} quoted you in ${title}"),
+                         _("Quotes of my posts"))
+MENTION = NotificationKind("mention", _("${actor} mentioned you in ${title}"),
+                           _("Mentions of me"))
+
+#: in the order a post's notification takes them: the most specific kind wins
+CORE_KINDS = (MENTION, QUOTE, REPLY)
