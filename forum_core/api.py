@@ -30,6 +30,7 @@ from .search.documents import DocumentType, SearchDocument, SearchResult
 from .search.service import find_similar
 from .settings import Setting
 from .visibility import Viewer, visible_categories, visible_posts, visible_topics
+from .web.httpcache import keep_private, same_for_every_visitor
 from .webapi.endpoints import ApiEndpoint, ApiProblem
 
 __all__ = [
@@ -88,4 +89,7 @@ __all__ = [
     # HTML for template slots
     "Markup",
     "escape",
+    # HTTP caching: which answers a reverse proxy may share between visitors
+    "same_for_every_visitor",
+    "keep_private",
 ]

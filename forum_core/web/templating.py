@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
 from pyramid.static import QueryStringConstantCacheBuster
@@ -22,6 +22,7 @@ from pyramid.static import QueryStringConstantCacheBuster
 from ..errors import StartupError
 from ..hookspecs import TEMPLATE_SLOTS
 from ..i18n import _, format_ago, format_count, format_moment, language_names
+from .httpcache import keep_private
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -129,6 +130,25 @@ def _script_urls(request: Request) -> list[str]:
     return urls
 
 
+class LazyCsrfToken:
+    """The request's CSRF token, made only when a template prints it. Making it sets the
+    ``forum_csrf`` cookie for a browser that has none, and a page that shows a token belongs
+    to one browser; a visitor's page that prints no token (no form that changes anything) sets
+    no cookie and can be shared with every visitor (see :mod:`.httpcache`)."""
+
+    __slots__ = ("request",)
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    def __str__(self) -> str:
+        keep_private(self.request)
+        return get_csrf_token(self.request)
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+
 @subscriber(BeforeRender)
 def add_template_globals(event: BeforeRender) -> None:
     request = event.get("request")
@@ -145,7 +165,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event["static"] = lambda path: theme_static_url(request, path)
     event["css_urls"] = _css_urls(request)
     event["script_urls"] = _script_urls(request)
-    event["csrf_token"] = get_csrf_token(request)
+    event["csrf_token"] = LazyCsrfToken(request)
     # dates and numbers in the request's language, through Babel
     locale = request.babel_locale
     event["ago"] = lambda moment: format_ago(moment, locale)
