@@ -7,6 +7,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from pyramid.authorization import Everyone
+from pyramid.csrf import check_csrf_origin, check_csrf_token
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.httpexceptions import HTTPBadRequest, HTTPException, HTTPSeeOther
 from pyramid.i18n import TranslationString
@@ -38,10 +39,18 @@ def includeme(config: Configurator) -> None:
     config.scan(__name__)
 
 
-@view_config(route_name="core.language", request_method="POST")
+@view_config(route_name="core.language", request_method="POST", require_csrf=False)
 def switch_language(request: Request) -> HTTPSeeOther:
     """Remember the language picked in the footer: in a cookie (visitors too) and, for a
-    signed-in member, in their account. Then back to the page it was picked on."""
+    signed-in member, in their account. Then back to the page it was picked on.
+
+    A visitor's switch only sets this browser's language cookie, so it needs no CSRF token:
+    the footer of a visitor's page then prints none, sets no cookie and can be shared by a
+    proxy. A member's switch changes their account, so it needs the token like every other
+    change (checked here as Pyramid's default check would: origin, then token)."""
+    if request.user is not None:
+        check_csrf_origin(request, raises=True)
+        check_csrf_token(request, raises=True)
     available = request.registry.settings["forum.available_locales"]
     locale = request.POST.get("locale", "")
     if locale not in available:
