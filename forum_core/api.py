@@ -60,6 +60,7 @@ from .visibility import (
     visible_topics,
 )
 from .web import NotAvailable
+from .web.httpcache import keep_private, same_for_every_visitor
 from .webapi.endpoints import ApiEndpoint, ApiProblem
 
 __all__ = [
@@ -136,4 +137,7 @@ __all__ = [
     # HTML for template slots
     "Markup",
     "escape",
+    # HTTP caching: which answers a reverse proxy may share between visitors
+    "same_for_every_visitor",
+    "keep_private",
 ]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, SessionTransaction
 
+from .plugins import AccessHookFailed
 from .registries import registries_of
 
 if TYPE_CHECKING:
@@ -71,7 +72,10 @@ def _announce(session: Session) -> None:
     if hooks is None:
         return
     for item in pending:
-        hooks.collect("forum_on_event", event=item)
+        try:
+            hooks.collect("forum_on_event", event=item)
+        except AccessHookFailed:  # (logged where it failed) the commit is done: go on
+            continue
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")

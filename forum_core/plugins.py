@@ -334,6 +334,10 @@ class Hooks:
             log.error("plugin %s failed in hook %s, which narrows access: what it governs "
                       "stays hidden", plugin_id, name, exc_info=exc)
             raise AccessHookFailed(plugin_id, name) from exc
+        if isinstance(exc, AccessHookFailed):
+            # a hook that adds (a slot) asked something a failing hook governs: the failure
+            # closes the whole answer, not only this plugin's part of it
+            raise exc
         if kind == hookspecs.WRITES:
             log.error("plugin %s failed in hook %s; the change is not saved", plugin_id, name,
                       exc_info=exc)

@@ -186,6 +186,10 @@ CORE_SETTINGS = SettingsGroup(
                 _("Search index: whoosh (files in <data_dir>/search, one machine) or postgresql "
                   "(full-text search in the forum's PostgreSQL database, for several machines)."),
                 choices=("whoosh", "postgresql")),
+        Setting("http_cache_seconds", "int", 0,
+                _("Seconds a reverse proxy may keep a page that is the same for every visitor "
+                  "who is not signed in (s-maxage); 0: it asks the forum again every time, "
+                  "which answers 304 when the page has not changed."), minimum=0),
         Setting("count_queries", "bool", False,
                 _("Add the header X-Forum-Queries (SQL statements run for the request) to "
                   "every response, for benchmarks and profiling.")),

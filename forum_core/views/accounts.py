@@ -20,6 +20,7 @@ from ..i18n import _, language_names
 from ..mail import Mail, send_after_commit
 from ..ratelimit import hit
 from ..visibility.queries import member_activity
+from ..web.httpcache import same_for_every_visitor
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -249,7 +250,6 @@ def avatar_file(request: Request) -> FileResponse:
 
 @view_config(route_name="accounts.profile", renderer="accounts/profile.html")
 def profile(request: Request) -> dict[str, Any]:
-
     member = request.find_service(IUserService).get_by_username(
         request.matchdict["username"][:40])
     if member is None:
@@ -257,6 +257,7 @@ def profile(request: Request) -> dict[str, Any]:
     raw = request.GET.get("before", "")
     before = int(raw) if raw.isdigit() and len(raw) < 18 else None
     topics, posts, post_count = member_activity(request.db, request.viewer, member.id, before)
+    same_for_every_visitor(request)
     return {"member": member, "topics": topics, "posts": posts, "post_count": post_count,
             "can_moderate": bool(request.has_permission("moderate"))
             and request.user is not None and request.user.id != member.id}

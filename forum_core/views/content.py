@@ -21,6 +21,7 @@ from ..ratelimit import count_post
 from ..rendering import plain_text
 from ..visibility import queries
 from ..visibility.resources import CategoryResource, PostResource, TopicResource
+from ..web.httpcache import same_for_every_visitor
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -75,6 +76,7 @@ def home(request: Request) -> dict[str, Any]:
     for category in visible:
         if category.parent_id in ids:
             children.setdefault(category.parent_id, []).append(category)
+    same_for_every_visitor(request)
     # a sub-category whose parent the viewer cannot see is listed on its own
     return {"categories": [c for c in visible if c.parent_id not in ids], "children": children,
             "latest": queries.latest_topics(request.db, request.viewer, visible)}
@@ -89,6 +91,7 @@ def category(context: CategoryResource, request: Request) -> dict[str, Any]:
     except BadCursor:
         raise HTTPBadRequest(_("This page link is broken; start from the first page.")) from None
     reading = queries.unread_state(request.db, request.viewer, [t.id for t in page.items])
+    same_for_every_visitor(request)
     return {"category": context.category, "page": page, "reading": reading,
             "can_start": request.has_permission("start_topic", context)}
 
@@ -110,6 +113,7 @@ def topic(context: TopicResource, request: Request) -> dict[str, Any]:
     canonical = request.route_url("content.topic", topic_id=context.topic.id,
                                   slug=context.topic.slug,
                                   _query={"after": raw_after} if raw_after != "0" else {})
+    same_for_every_visitor(request)
     return {"topic": context.topic, "page": page, "canonical": canonical,
             "excerpt": excerpt(page.items[0].html) if page.items else context.topic.title,
             "can_reply": request.has_permission("reply"),

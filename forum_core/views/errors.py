@@ -7,6 +7,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from pyramid.authorization import Everyone
+from pyramid.csrf import check_csrf_origin, check_csrf_token
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.httpexceptions import HTTPBadRequest, HTTPException, HTTPSeeOther
 from pyramid.i18n import TranslationString
@@ -23,6 +24,7 @@ from ..db import DatabaseBusy
 from ..i18n import LOCALE_COOKIE, _
 from ..plugins import AccessHookFailed
 from ..ratelimit import RateLimited
+from ..web.templating import WITHOUT_SLOTS
 from ..web.tweens import InvalidText
 from ..webapi import unauthenticated
 from ..webapi.endpoints import is_api_request, problem_response
@@ -38,10 +40,18 @@ def includeme(config: Configurator) -> None:
     config.scan(__name__)
 
 
-@view_config(route_name="core.language", request_method="POST")
+@view_config(route_name="core.language", request_method="POST", require_csrf=False)
 def switch_language(request: Request) -> HTTPSeeOther:
     """Remember the language picked in the footer: in a cookie (visitors too) and, for a
-    signed-in member, in their account. Then back to the page it was picked on."""
+    signed-in member, in their account. Then back to the page it was picked on.
+
+    A visitor's switch only sets this browser's language cookie, so it needs no CSRF token:
+    the footer of a visitor's page then prints none, sets no cookie and can be shared by a
+    proxy. A member's switch changes their account, so it needs the token like every other
+    change (checked here as Pyramid's default check would: origin, then token)."""
+    if request.user is not None:
+        check_csrf_origin(request, raises=True)
+        check_csrf_token(request, raises=True)
     available = request.registry.settings["forum.available_locales"]
     locale = request.POST.get("locale", "")
     if locale not in available:
@@ -161,6 +171,7 @@ def access_hook_failed(exc: AccessHookFailed, request: Request) -> Any:
     the log names the plugin. The page itself is drawn for a visitor with no rights at all
     (no admin links, no notification count), since nothing about the viewer can be trusted."""
     request.__dict__.update(principals=[Everyone], unread_notifications=0)
+    request.environ[WITHOUT_SLOTS] = True
     return error_page(request, 503, _("Not available"), _(
         "This content is not available right now. Try again later, or contact the "
         "administrator if it stays so."), headers={"Retry-After": "30",

@@ -24,6 +24,7 @@ from ..i18n import _
 from ..rendering import plain_text
 from ..visibility import category_clause, post_clause, public_viewer
 from ..visibility.resources import CategoryResource, TopicResource
+from ..web.httpcache import same_for_every_visitor
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -53,11 +54,9 @@ def _stamp(moment: dt.datetime | None) -> str:
 
 def _xml(root: ET.Element, content_type: str, request: Request) -> Response:
     body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    response = Response(body, content_type=content_type, charset="utf-8")
-    # what a member sees in a feed is theirs: shared caches keep only anonymous answers
-    response.cache_control.private = request.user is not None
-    response.cache_control.max_age = 300
-    return response
+    # feed readers and crawlers revalidate with the ETag; a member's copy stays private
+    same_for_every_visitor(request)
+    return Response(body, content_type=content_type, charset="utf-8")
 
 
 def _site_name(request: Request) -> str:
@@ -165,9 +164,7 @@ def sitemap(request: Request) -> Response:
     for type_ in request.registry.forum.registries.content_types.in_sitemap:
         for url, modified in type_.sitemap(request, SITEMAP_LIMIT - len(urlset)):
             add(url, modified)
-    response = _xml(urlset, "application/xml", request)
-    response.cache_control.private = False
-    return response
+    return _xml(urlset, "application/xml", request)
 
 
 @view_config(route_name="content.robots")
@@ -176,4 +173,5 @@ def robots(request: Request) -> Response:
     lines = ["User-agent: *", "Disallow: /account", "Disallow: /admin", "Disallow: /search",
              "Disallow: /notifications", "Disallow: /api/",
              f"Sitemap: {request.route_url('content.sitemap')}", ""]
+    same_for_every_visitor(request)
     return Response("\n".join(lines), content_type="text/plain", charset="utf-8")

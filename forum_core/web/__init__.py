@@ -26,5 +26,7 @@ def includeme(config: Configurator) -> None:
         config.add_tween("forum_core.web.tweens.query_count_tween_factory", over=MAIN)
     # CSP, nosniff, framing and referrer rules on every response
     config.include(".headers")
+    # ETags and 304s on every page and API answer; Cache-Control says who may keep a copy
+    config.include(".httpcache")
     # Jinja2 templates, themes, static files and template slots
     config.include(".templating")

@@ -1,4 +1,4 @@
-"""Security headers on every response: pages, errors, static files, the API and cached pages.
+"""Security headers on every response: pages, errors, static files and the API.
 
 The Content-Security-Policy allows scripts and styles only from the forum's own files (no
 inline code anywhere, so nothing injected into a page can run), images from anywhere (posts

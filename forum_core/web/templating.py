@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
 from pyramid.static import QueryStringConstantCacheBuster
@@ -22,12 +22,16 @@ from pyramid.static import QueryStringConstantCacheBuster
 from ..errors import StartupError
 from ..hookspecs import TEMPLATE_SLOTS
 from ..i18n import _, format_ago, format_count, format_moment, language_names
+from ..plugins import AccessHookFailed
+from .httpcache import keep_private
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
     from pyramid.request import Request
 
 DEFAULT_THEME = "default"
+#: environ: draw this page without the plugins' template slots
+WITHOUT_SLOTS = "forum.without_slots"
 THEME_INFO = "theme.json"
 
 
@@ -88,12 +92,21 @@ def render_slot(request: Request, name: str, **context: Any) -> Markup:
     """HTML of template slot ``name``: every plugin's ``forum_tpl_<name>`` result, joined
     (``context`` holds the slot's other arguments, e.g. ``topic``).
 
-    A plugin that fails is logged and left out; the page still renders.
+    A plugin that fails is logged and left out; the page still renders. On the answer to a
+    failed access hook (``WITHOUT_SLOTS`` in the environ) no slot is asked: a slot may ask
+    the hook that failed.
     """
     if name not in TEMPLATE_SLOTS:
         raise ValueError(f"unknown template slot {name!r}")
-    parts = request.registry.forum.hooks.collect(f"forum_tpl_{name}", request=request,
-                                                **context)
+    if request.environ.get(WITHOUT_SLOTS):
+        return Markup("")
+    try:
+        parts = request.registry.forum.hooks.collect(f"forum_tpl_{name}", request=request,
+                                                    **context)
+    except AccessHookFailed:
+        if getattr(request, "exception", None) is None:
+            raise  # a page: the whole answer fails closed
+        return Markup("")  # an error page already says no; it shows nothing of the slot
     return Markup("\n").join(Markup(part) for part in parts)
 
 
@@ -129,6 +142,25 @@ def _script_urls(request: Request) -> list[str]:
     return urls
 
 
+class LazyCsrfToken:
+    """The request's CSRF token, made only when a template prints it. Making it sets the
+    ``forum_csrf`` cookie for a browser that has none, and a page that shows a token belongs
+    to one browser; a visitor's page that prints no token (no form that changes anything) sets
+    no cookie and can be shared with every visitor (see :mod:`.httpcache`)."""
+
+    __slots__ = ("request",)
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    def __str__(self) -> str:
+        keep_private(self.request)
+        return get_csrf_token(self.request)
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+
 @subscriber(BeforeRender)
 def add_template_globals(event: BeforeRender) -> None:
     request = event.get("request")
@@ -145,7 +177,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event["static"] = lambda path: theme_static_url(request, path)
     event["css_urls"] = _css_urls(request)
     event["script_urls"] = _script_urls(request)
-    event["csrf_token"] = get_csrf_token(request)
+    event["csrf_token"] = LazyCsrfToken(request)
     # dates and numbers in the request's language, through Babel
     locale = request.babel_locale
     event["ago"] = lambda moment: format_ago(moment, locale)

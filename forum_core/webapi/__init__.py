@@ -19,6 +19,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from ..accounts.security import bearer_token
 from ..errors import StartupError
 from ..i18n import _
+from ..web.httpcache import same_for_every_visitor
 from .endpoints import (
     API_PREFIX,
     ApiEndpoint,
@@ -130,6 +131,7 @@ def includeme(config: Configurator) -> None:
 
 
 def openapi_view(request: Request) -> Response:
+    same_for_every_visitor(request)
     return json_response(openapi_document(request, request.registry[ENDPOINTS_KEY], COMPONENTS))
 
 

@@ -20,6 +20,7 @@ from ..ratelimit import count_post
 from ..search.service import FILTERS, clean_params, find_similar, run_search
 from ..visibility import queries
 from ..visibility.resources import CategoryResource, PostResource, TopicResource
+from ..web.httpcache import same_for_every_visitor
 from .endpoints import ApiEndpoint, ApiProblem
 from .schemas import (
     category_json,
@@ -61,12 +62,14 @@ def page(request: Request, items: list[Any], next_cursor: str | None) -> dict[st
 # -- categories and topics ---------------------------------------------------------------------
 
 def list_categories(context: Any, request: Request) -> dict[str, Any]:
+    same_for_every_visitor(request)
     found = queries.categories(request.db, request.viewer)
     return page(request, [category_json(request, c, bool(request.has_permission(
         "start_topic", CategoryResource(request, c)))) for c in found], None)
 
 
 def list_topics(context: CategoryResource, request: Request) -> dict[str, Any]:
+    same_for_every_visitor(request)
     try:
         found = queries.topics_page(request.db, request.viewer, context.category,
                                     request.GET.get("cursor") or None)
@@ -88,10 +91,12 @@ def create_topic(context: CategoryResource, request: Request) -> dict[str, Any]:
 
 
 def read_topic(context: TopicResource, request: Request) -> dict[str, Any]:
+    same_for_every_visitor(request)
     return topic_json(request, context.topic, bool(request.has_permission("reply", context)))
 
 
 def list_posts(context: TopicResource, request: Request) -> dict[str, Any]:
+    same_for_every_visitor(request)
     raw = request.GET.get("cursor", "0")
     if not raw.isdigit() or len(raw) > 9:
         raise bad_cursor()
@@ -113,6 +118,7 @@ def reply(context: TopicResource, request: Request) -> dict[str, Any]:
 # -- posts ---------------------------------------------------------------------------------------
 
 def read_post(context: PostResource, request: Request) -> dict[str, Any]:
+    same_for_every_visitor(request)
     return post_json(request, context.post, context.topic)
 
 
@@ -136,6 +142,7 @@ def delete_post(context: PostResource, request: Request) -> None:
 def read_user(context: Any, request: Request) -> dict[str, Any]:
     from ..accounts.interfaces import IUserService
 
+    same_for_every_visitor(request)
     member = request.find_service(IUserService).get_by_username(
         request.matchdict["username"][:40])
     if member is None or member.status == "banned":
@@ -147,6 +154,7 @@ def find_users(context: Any, request: Request) -> dict[str, Any]:
     """Members whose username starts with ``prefix`` (mention completion in the editor)."""
     from ..accounts.models import User
 
+    same_for_every_visitor(request)
     prefix = request.GET.get("prefix", "").strip().lower()[:30]
     if not prefix:
         raise ApiProblem(400, _("Invalid request"), _("Give the first letters of a username."))
@@ -165,6 +173,7 @@ def me(context: Any, request: Request) -> dict[str, Any]:
 
 
 def search(context: Any, request: Request) -> dict[str, Any]:
+    same_for_every_visitor(request)
     params = clean_params(request.GET)
     if "cursor" in request.GET:
         cursor = request.GET["cursor"]
@@ -184,6 +193,7 @@ def search(context: Any, request: Request) -> dict[str, Any]:
 
 def similar(context: Any, request: Request) -> dict[str, Any]:
     """What the caller may see that shares words with ``text`` (e.g. a new topic's title)."""
+    same_for_every_visitor(request)
     text = request.GET.get("text", "")
     if len(text) > 1000:
         raise ApiProblem(400, _("Invalid request"), _("The text is too long."))

@@ -134,3 +134,16 @@ def test_pages_follow_the_hook_again_once_it_recovers(guarded, broken):
         if etag:  # a page answered while broken may be revalidated: it must be current
             again = visitor.app.get(url, headers={"If-None-Match": etag}, status="*")
             assert "Guarded plans" not in again.text
+
+
+def test_a_slot_asking_a_broken_filter_closes_the_whole_page(guarded):
+    """The sign-in page lists no content itself; the plugin's footer asks the filter, which
+    fails: the page answers "not available" rather than leaving the footer out."""
+    import forum_brokenguard
+
+    forum, browsers, _topic, _open = guarded
+    assert browsers["visitor"].app.get("/login").html.select_one(".guard-count")
+    forum_brokenguard.BROKEN.add("filter")
+    page = browsers["visitor"].app.get("/login", status=503)
+    assert "no-store" in page.headers["Cache-Control"] and "ETag" not in page.headers
+

@@ -3,12 +3,13 @@ in whichever of them ``BROKEN`` names (a bug, or a directory service that is dow
 
 Categories whose slug starts with "guarded" are visible only to members with the principal
 "guard:in" (members whose username starts with "insider") and to administrators; topics whose
-title starts with "Guarded" are denied to everyone else by an ACL entry as well.
+title starts with "Guarded" are denied to everyone else by an ACL entry as well. Its footer
+counts the topics the viewer may see (a slot that asks the visibility filter).
 """
 
-from sqlalchemy import not_
+from sqlalchemy import func, not_
 
-from forum_core.api import Category, Plugin, hookimpl
+from forum_core.api import Category, Markup, Plugin, hookimpl, visible_topics
 
 plugin = Plugin(id="brokenguard", description="Narrows access, and breaks on demand.",
                 api_version=2)
@@ -48,3 +49,10 @@ def forum_visibility_filter(viewer, model):
     if model is Category and "guard:in" not in viewer.principals and not viewer.is_staff:
         return not_(Category.slug.startswith("guarded"))
     return None
+
+
+@hookimpl
+def forum_tpl_footer(request):
+    query = visible_topics(request.viewer).with_only_columns(func.count())
+    return Markup('<p class="guard-count">{}</p>').format(request.db.scalar(query))
+
