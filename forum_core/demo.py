@@ -49,7 +49,8 @@ DEMO_CATEGORIES = (
      "moderators", "moderators"),
 )
 
-DEMO_TOPICS = (
+#: category, author, title, body, replies (replier, text)
+DEMO_TOPICS: tuple[tuple[str, str, str, str, list[tuple[str, str]]], ...] = (
     ("Announcements", "admin", "Welcome to the community forum",
      "Hello everyone! This is the place to **ask questions**, share tips and meet other "
      "customers and partners.\n\n- Be kind\n- Search before you post\n- Mention people "

@@ -86,7 +86,7 @@ def choose_locale(settings: Any, member: str | None, switcher: str | None,
     Pyramid request exists yet (the page cache)."""
     available = settings["forum.available_locales"]
     for locale_name in (member, switcher):
-        if locale_name in available:
+        if locale_name is not None and locale_name in available:
             return locale_name
     return _best_match(accept_language, tuple(available), settings["forum.default_locale"])
 
@@ -125,8 +125,8 @@ def render(message: str, localizer: Localizer | None = None) -> str:
         return str(message)
     mapping = {key: render(value, localizer) if isinstance(value, TranslationString) else value
                for key, value in (message.mapping or {}).items()}
-    message = TranslationString(message, mapping=mapping)
-    return localizer.translate(message) if localizer is not None else message.interpolate()
+    filled = TranslationString(message, mapping=mapping)
+    return localizer.translate(filled) if localizer is not None else filled.interpolate()
 
 
 def translate(message: str, locale_name: str | None = None) -> str:
@@ -185,7 +185,8 @@ def format_moment(moment: dt.datetime, locale: Locale) -> str:
 @lru_cache(maxsize=8)
 def language_names(codes: tuple[str, ...] | list[str]) -> dict[str, str]:
     """Each language named in itself, as language pickers do ("Nederlands", "Русский")."""
-    return {code: Locale.parse(code).get_display_name(code).capitalize() for code in codes}
+    return {code: (Locale.parse(code).get_display_name(code) or code).capitalize()
+            for code in codes}
 
 
 @lru_cache(maxsize=4096)

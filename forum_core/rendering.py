@@ -10,10 +10,11 @@ this module is its only user.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import xml.etree.ElementTree as etree
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from html import unescape
 from typing import TYPE_CHECKING, Any
@@ -210,7 +211,9 @@ class _MentionProcessor(InlineProcessor):
         super().__init__(pattern, md)
         self.state = state
 
-    def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, int, int]:  # noqa: N802
+    # (the stubs give InlineProcessor.handleMatch Pattern's one-argument signature)
+    def handleMatch(  # type: ignore[override]  # noqa: N802
+            self, m: re.Match[str], data: str) -> tuple[Any, int, int]:
         name = m.group(1)
         url = self.state.mention_url(name)
         # an unknown name is shown as plain text (the span only marks it for the collector)
@@ -340,7 +343,8 @@ def _inside_forum(href: str) -> bool:
     return url.startswith("/") and url[1:2] not in ("/", "\\")
 
 
-def _nofollow(attrs: dict[Any, str], new: bool = False) -> dict[Any, str] | None:
+def _nofollow(attrs: MutableMapping[tuple[str | None, str], str], new: bool = False,
+              ) -> MutableMapping[tuple[str | None, str], str]:
     href = attrs.get((None, "href"), "")
     if _inside_forum(href):
         return attrs  # links inside the forum (mentions) stay followable
@@ -362,7 +366,8 @@ class Cooker:
         allowlist.harden()
         self.allowlist = allowlist
         self.cleaner = bleach.Cleaner(
-            tags=allowlist.tags, attributes=allowlist.attributes, protocols=allowlist.protocols,
+            tags=allowlist.tags, protocols=allowlist.protocols,
+            attributes={tag: sorted(names) for tag, names in allowlist.attributes.items()},
             strip=True, strip_comments=True,
             filters=[_linkify_filter],
         )
@@ -403,9 +408,9 @@ class Cooker:
                       quoted_post_ids=tuple(dict.fromkeys(state.quoted_post_ids)))
 
 
-def _linkify_filter(source: Iterable[Any]) -> LinkifyFilter:
-    return LinkifyFilter(source, callbacks=[_nofollow], skip_tags={"pre", "code"},
-                         parse_email=False)
+#: after sanitizing, bare URLs become links, and links to other sites get rel="nofollow ugc"
+_linkify_filter = functools.partial(LinkifyFilter, callbacks=[_nofollow],
+                                    skip_tags={"pre", "code"}, parse_email=False)
 
 
 # -- plain text of cooked HTML (search snippets, meta descriptions) --------------------------

@@ -47,16 +47,16 @@ def store_avatar(upload: BinaryIO, user_id: int, data_dir: str) -> str:
     except (UnidentifiedImageError, OSError, Image.DecompressionBombWarning,
             Image.DecompressionBombError, SyntaxError, ValueError):
         raise ValidationError(_("Upload a PNG, JPEG, GIF or WebP picture.")) from None
-    image = image.convert("RGBA")
-    side = min(image.size)
-    left, top = (image.width - side) // 2, (image.height - side) // 2
-    image = image.crop((left, top, left + side, top + side)).resize(
+    square = image.convert("RGBA")
+    side = min(square.size)
+    left, top = (square.width - side) // 2, (square.height - side) // 2
+    square = square.crop((left, top, left + side, top + side)).resize(
         (SIZE, SIZE), Image.Resampling.LANCZOS)
     folder = avatar_dir(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{user_id}-{secrets.token_hex(8)}.png"
     tmp = folder / f".{name}.tmp"
-    image.save(tmp, format="PNG")
+    square.save(tmp, format="PNG")
     tmp.replace(folder / name)
     return name
 

@@ -49,7 +49,8 @@ SITE_FIELDS = (
 
 def site_values(db: Session, settings: dict[str, Any]) -> dict[str, str]:
     """Every site field's value: set in the browser, else from forum.ini, else empty."""
-    stored = dict(db.execute(select(SiteSetting.key, SiteSetting.value)).all())
+    stored = {row.key: row.value for row in db.execute(select(SiteSetting.key,
+                                                               SiteSetting.value))}
     return {f.key: stored.get(f.key, settings.get(f.setting, "") if f.setting else "")
             for f in SITE_FIELDS}
 

@@ -24,7 +24,7 @@ def sections() -> Iterator[tuple[str, list[str]]]:
     source = Path(api.__file__).read_text("utf-8")
     block = source[source.index("__all__ = ["):]
     block = block[:block.index("]")]
-    title, names = "", []
+    title, names = "", list[str]()
     for line in block.splitlines()[1:]:
         heading, name = _SECTION.match(line), _NAME.match(line)
         if heading:

@@ -227,9 +227,9 @@ def plugins_command(config_path: Path) -> None:
     """List installed plugins, which are enabled, and what each requires."""
     from importlib.metadata import metadata
 
-    from ..plugins import describe_installed, installed_plugins
+    from ..plugins import LoadedPlugin, describe_installed, installed_plugins
 
-    enabled: dict[str, object] = {}
+    enabled: dict[str, LoadedPlugin] = {}
     if config_path.exists():
         enabled = {p.id: p for p in environment(config_path).plugins}
     found = installed_plugins()
@@ -240,12 +240,12 @@ def plugins_command(config_path: Path) -> None:
         info = describe_installed(ep)
         loaded = enabled.get(plugin_id)
         state = translate(_("enabled")) if loaded else translate(_("installed"))
-        description = translate(loaded.info.description) if loaded else (  # type: ignore[attr-defined]
-            metadata(info.distribution).get("Summary", "") if info.distribution else "")
+        description = translate(loaded.info.description) if loaded else (
+            metadata(info.distribution).json.get("summary", "") if info.distribution else "")
         click.echo(f"{plugin_id:<16} {info.version:<10} {state:<10} {description}")
-        if loaded and loaded.info.requires:  # type: ignore[attr-defined]
+        if loaded and loaded.info.requires:
             click.echo("    " + translate(_("requires: ${ids}", mapping={
-                "ids": ", ".join(loaded.info.requires)})))  # type: ignore[attr-defined]
+                "ids": ", ".join(loaded.info.requires)})))
     say("Enable a plugin by adding its id to forum.plugins in ${path}, then run 'forum migrate'.",
         path=str(config_path))
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 
 from forum_core.accounts import models as _account_models  # noqa: F401  (registers tables)
 from forum_core.admin import models as _admin_models  # noqa: F401
@@ -39,7 +40,7 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
     return not name.startswith(other_prefixes) and not name.startswith("alembic_version")
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write the forum's own column types as plain SQLAlchemy ones, so revisions never import
     application code that may change later."""
     if type_ == "type" and isinstance(obj, UTCDateTime):

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pyramid.i18n import TranslationString
-from sqlalchemy import func, inspect, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload, object_mapper
 
 from ..accounts.models import User
 from ..content.models import Post, Topic
@@ -63,7 +63,7 @@ def ref_of(session: Session, target: object) -> tuple[str, int]:
     type_ = registries.content_types.for_model(type(target))
     if type_ is None:
         raise ValueError(f"{type(target).__name__} is not a declared content type's model")
-    mapper = inspect(target).mapper
+    mapper = object_mapper(target)
     key = getattr(target, mapper.get_property_by_column(mapper.primary_key[0]).key)
     return type_.name, int(key)
 

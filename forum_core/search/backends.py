@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, desc, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Engine, and_, delete, desc, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ..contenttypes import SearchDocument
@@ -141,7 +141,8 @@ class _Segment:
         self.types = bytearray(count)  # index + 1 in _TYPE_NAMES
         self.lengths: dict[str, _Lengths] = {}
         perdoc = getattr(reader, "_perdoc", None)
-        if not hasattr(perdoc, "_cached_reader") or not hasattr(perdoc, "_readers"):
+        if perdoc is None or not hasattr(perdoc, "_cached_reader") \
+                or not hasattr(perdoc, "_readers"):
             return
         for field in _SCORED_FIELDS:
             name = _lenfield(field)
@@ -196,7 +197,7 @@ class WhooshBackend(SearchBackend):
         self._rebuilding: threading.Thread | None = None
         self._missed: list[tuple[Sequence[SearchDocument], list[Hit]]] = []
         self._shared: tuple[Any, int] | None = None  # (searcher, epoch it was opened at)
-        self._segments: dict[str, _Segment] = {}  # by segment id
+        self._segments: dict[str | None, _Segment] = {}  # by segment id
         self._learning: threading.Thread | None = None  # reading new segments' hits ahead
         self._search_lock = threading.Lock()
         self._state = threading.Lock()  # guards _missed and the end of a rebuild
@@ -563,7 +564,7 @@ class WhooshBackend(SearchBackend):
 # -- PostgreSQL full-text search --------------------------------------------------------------
 
 #: the stored tsvector of search_entries.terms, with a GIN index (migration core_0012)
-TSVECTOR = literal_column("search_entries.vector")
+TSVECTOR: ColumnElement[Any] = literal_column("search_entries.vector")
 
 
 def _lexeme(word: str) -> str:
@@ -573,7 +574,8 @@ def _lexeme(word: str) -> str:
 def tsquery_text(clauses: Sequence[Clause], any_clause: bool = False) -> str:
     """A ``to_tsquery`` expression for ``clauses`` (all of them, or with ``any_clause`` any
     of the positive ones); every word is quoted, so no input can inject tsquery syntax."""
-    parts, wanted = [], []
+    parts: list[str] = []
+    wanted: list[str] = []
     for clause in clauses:
         lexemes = [_lexeme(word) for word in clause.words]
         if clause.prefix:

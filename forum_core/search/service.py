@@ -226,8 +226,9 @@ def _note_changes(session: Session, flush_context: Any) -> None:
         connection.execute(delete(SearchQueue).where(SearchQueue.id.in_(done)))
     if hits:
         pending.update(hits)
-        row = connection.execute(insert(SearchQueue).values(hits=encode_hits(hits)))
-        session.info.setdefault(_QUEUED, []).append(row.inserted_primary_key[0])
+        row_id = connection.scalar(insert(SearchQueue).values(hits=encode_hits(hits))
+                                   .returning(SearchQueue.id))
+        session.info.setdefault(_QUEUED, []).append(row_id)
 
 
 @sa_event.listens_for(Session, "after_commit")

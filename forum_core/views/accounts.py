@@ -231,8 +231,11 @@ def _change_avatar(request: Request, user: Any) -> None:
         user.avatar = store_avatar(upload.file, user.id, data_dir)
     if old and old != user.avatar:
         # the old file goes once the new name is committed
-        request.tm.get().addAfterCommitHook(
-            lambda committed: committed and remove_avatar(old, data_dir))
+        def remove_old(committed: bool) -> None:
+            if committed:
+                remove_avatar(old, data_dir)
+
+        request.tm.get().addAfterCommitHook(remove_old)
 
 
 @view_config(route_name="accounts.avatar")
