@@ -409,6 +409,24 @@ def plugin_new(plugin_id: str, directory: Path, description: str) -> None:
     say("Then add '${plugin}' to forum.plugins and run 'forum migrate'.", plugin=plugin_id)
 
 
+@plugin.command("catalogs")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path),
+                default=Path("."))
+@click.option("--languages", default="nl ru", show_default=True,
+              help="The languages to keep catalogs for, space or comma separated.")
+def plugin_catalogs(directory: Path, languages: str) -> None:
+    """Extract a plugin's translatable strings and update its catalogs (locale/)."""
+    from .catalogs import update_catalogs
+
+    wanted = [code for code in languages.replace(",", " ").split() if code]
+    report = update_catalogs(directory, wanted)
+    say("Wrote ${path} with ${count} messages.", path=str(report.template),
+        count=report.messages)
+    for language, missing in report.untranslated.items():
+        say("${language}: untranslated messages: ${missing}.", language=language,
+            missing=missing)
+
+
 @plugin.command("revision")
 @config_path_option
 @click.argument("plugin_id")

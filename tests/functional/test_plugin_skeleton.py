@@ -109,3 +109,42 @@ def test_existing_folder_is_never_overwritten(run_forum, tmp_path):
     assert result.returncode == 1
     assert "exists already" in result.stderr
     assert (tmp_path / "forum-notes" / "keep.txt").read_text() == "mine"
+
+
+def test_a_plugin_outside_the_checkout_gets_its_catalogs_and_is_translated(run_forum, tmp_path):
+    """``forum plugin catalogs`` in the generated folder (no Makefile, no checkout): the
+    strings are extracted, the catalogs made; a translation shows on the plugin's page."""
+    run_forum("plugin", "new", "notes", "--directory", str(tmp_path))
+    plugin_dir = tmp_path / "forum-notes"
+    assert (plugin_dir / "babel.cfg").is_file()
+    made = run_forum("plugin", "catalogs", cwd=plugin_dir)
+    assert made.returncode == 0, made.stderr
+    assert "nl: untranslated messages: 2." in made.stdout
+    catalog = plugin_dir / "forum_notes" / "locale" / "nl" / "LC_MESSAGES" / "forum.po"
+    text = catalog.read_text("utf-8")
+    assert 'msgid "Notes stored: %(count)s"' in text
+    catalog.write_text(text.replace('msgid "Notes stored: %(count)s"\nmsgstr ""',
+                                    'msgid "Notes stored: %(count)s"\n'
+                                    'msgstr "Opgeslagen notities: %(count)s"'), "utf-8")
+    again = run_forum("plugin", "catalogs", cwd=plugin_dir)
+    assert "nl: untranslated messages: 1." in again.stdout, "translations are kept"
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--no-build-isolation", "--disable-pip-version-check", "--target",
+                    str(site), str(plugin_dir)], check=True, capture_output=True, timeout=300)
+    env = {"PYTHONPATH": str(site)}
+    assert run_forum("init", "--no-input", "--plugins", "notes", env=env).returncode == 0
+    page = subprocess.run(
+        [sys.executable, "-c", DUTCH_PAGE, str(tmp_path / "forum.ini")], cwd=tmp_path,
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(site)})
+    assert "Opgeslagen notities: 0" in page.stdout, page.stderr
+
+
+DUTCH_PAGE = """
+import sys
+from pyramid.paster import get_app
+from webtest import TestApp
+app = TestApp(get_app(sys.argv[1], "main"))
+print(app.get("/notes/", headers={"Accept-Language": "nl"}).text)
+"""
