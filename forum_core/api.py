@@ -20,6 +20,7 @@ from .errors import ForumError, StartupError, ValidationError
 from .events import Event, UserRegistered, UserRoleChanged, emit
 from .hookspecs import hookimpl
 from .i18n import _
+from .jobs import Job, JobContext, enqueue
 from .mail import send_mail
 from .memo import once_per_request
 from .moderation.events import MemberRestricted, PostStateChanged
@@ -71,6 +72,10 @@ __all__ = [
     "SearchResult",
     "plain_text",
     "find_similar",
+    # background jobs: declared with forum_register_jobs, run after the transaction commits
+    "Job",
+    "JobContext",
+    "enqueue",
     # the JSON API: a plugin's own endpoints
     "ApiEndpoint",
     "ApiProblem",

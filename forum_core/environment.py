@@ -16,7 +16,7 @@ from typing import Any
 
 import pluggy
 
-from . import demo
+from . import demo, mail
 from .notifications import subscribers as notification_subscribers
 from .plugins import (
     Hooks,
@@ -28,7 +28,7 @@ from .plugins import (
 from .settings import CORE_SETTINGS, SettingsGroup, check_unknown, parse_settings
 
 #: The core's own hook implementations, registered before any plugin's.
-CORE_HOOK_MODULES = (demo, notification_subscribers)
+CORE_HOOK_MODULES = (demo, mail, notification_subscribers)
 
 #: The checkout's top folder (themes/ and locale/ live there).
 CHECKOUT_DIR = Path(__file__).resolve().parent.parent

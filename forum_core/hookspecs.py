@@ -15,7 +15,7 @@ Every hook is of one kind, which says what happens when an implementation raises
   hook governs can be shown because the hook could not say no.
 * **writes** (content events inside the transaction): the failure rolls back the change that
   caused it; the member is told it was not saved.
-* **start-up** (commands, search types, API endpoints, Markdown): the failure stops start-up
+* **start-up** (commands, jobs, search types, API endpoints, Markdown): the failure stops start-up
   with one line naming the plugin.
 
 ``forum hooks`` prints this reference; ``docs/plugin_hooks.md`` is generated from it.
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .accounts.models import User
     from .content.models import Category, Topic
     from .events import Event
+    from .jobs import Job
     from .rendering import Allowlist
     from .search.documents import DocumentType
     from .visibility import Viewer
@@ -193,6 +194,31 @@ def forum_on_event_in_transaction(session: Session, event: Event) -> None:
     :return: Nothing.
 
     Called from: ``forum_core/events.py``.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# Background jobs
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+@startup
+def forum_register_jobs() -> list[Job]:
+    """Declare the plugin's background jobs, for work that need not happen before the answer.
+
+    E-mail, digests, reminders, webhooks, fan-out of notifications: anything a member need
+    not wait for. Called once when the application, ``forum worker`` or a command that
+    handles jobs starts. Each ``forum_core.api.Job`` has a name ``<plugin id>.<what>``
+    (unique; a clash stops start-up naming both plugins), the function, its retries and
+    backoff, and for a periodic job a crontab ``schedule`` in UTC. Ask for a job with
+    ``enqueue(request_or_session, name, **arguments)``: it runs after the transaction
+    commits, never for one that rolled back, and may run more than once, so it must be
+    idempotent.
+
+    :return: A list of ``Job`` declarations.
+
+    Called from: ``forum_core/jobs/declare.py``.
     """
 
 

@@ -68,7 +68,8 @@ class SearchIndex:
 
     def watch(self, factory: sessionmaker[Session]) -> None:
         """Index what sessions of ``factory`` commit."""
-        factory.configure(info={INDEX_KEY: self})
+        # (keeping what others put there: the job queue sessions enqueue to)
+        factory.configure(info={**factory.kw.get("info", {}), INDEX_KEY: self})
 
     def noted(self, session: Session, obj: Any) -> Iterator[Hit]:
         for type_ in self.types.values():
