@@ -271,9 +271,9 @@ def test_the_json_api_lists_joins_and_hides_like_the_pages(board):
 
 
 def outbox(forum):
-    from tests.functional.test_accounts import outbox as read_outbox
-
-    return read_outbox(forum)
+    """The e-mails sent so far (mail is a background job: the queued ones run first)."""
+    forum.run_jobs()
+    return forum.outbox()
 
 
 def mail_text(message) -> str:
@@ -309,6 +309,8 @@ def test_announcements_reach_the_chosen_groups_and_nobody_else(board):
         ("csrf_token", owner.csrf_token()), ("group", partners), ("group", testers),
         ("title", "Price list 2027"), ("body", "The new prices apply from January.")])
     assert "posted to 2 groups" in sent.text and "1 member will get it" in sent.text
+    assert len(board.outbox()) == before, "the e-mail is a job, sent after the answer"
+    assert [job.name for job in board.jobs()] == ["core.send_mail"]
 
     # a pinned topic in each group's space, seen by its members only
     for space in (partners_space, testers_space):
