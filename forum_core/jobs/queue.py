@@ -311,16 +311,16 @@ class JobQueue:
         included); with ``include_scheduled`` also retries not yet due. Returns how many
         jobs ran."""
         ran = 0
-        for _round in range(100_000):
+        while True:
             until = utcnow() + (dt.timedelta(days=36500) if include_scheduled
                                 else dt.timedelta())
             for task in self.huey.read_schedule(until.replace(tzinfo=None)):
+                task.eta = None  # due now: what is taken early is not put back to wait
                 self.huey.enqueue(task)
             task = self.huey.dequeue()
             if task is None:
                 return ran
             ran += bool(self.huey.execute(task))
-        return ran
 
     def consumer(self, threads: int, embedded: bool = False) -> Consumer:
         """huey's consumer with ``threads`` worker threads. ``embedded``: inside another
@@ -338,7 +338,7 @@ class _EmbeddedConsumer(Consumer):
 # -- enqueueing: with the transaction, handed to huey after its commit -----------------------
 
 
-def enqueue(target: Session | Request, name: str, **arguments: Any) -> int:
+def enqueue(target: Session | Request, name: str, /, **arguments: Any) -> int:
     """Run job ``name`` with ``arguments`` once the current transaction commits.
 
     The job is written to the forum's database in the same transaction: a rolled-back
@@ -349,7 +349,8 @@ def enqueue(target: Session | Request, name: str, **arguments: Any) -> int:
     :param target: The request (its ``request.db`` is used) or a database session from the
         forum (a job's ``context.session``, a command's, ``forum.session()`` in tests).
     :param name: A job declared through ``forum_register_jobs``.
-    :param arguments: Keyword arguments for the job, JSON values only (ids, not objects).
+    :param arguments: Keyword arguments for the job, JSON values only (ids, not objects);
+        any names, ``name`` included (the first two parameters are positional only).
     :return: The job's id in the ledger (``forum jobs``).
     :raises LookupError: if no enabled plugin declares ``name``.
     :raises TypeError: if an argument is not a JSON value.
