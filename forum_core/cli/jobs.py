@@ -77,7 +77,7 @@ def jobs_command(ctx: click.Context, config_path: Path, limit: int) -> None:
             for row in rows:
                 attempts = f"{row.attempts}/{_max_attempts(runtime.queue, row.name)}"
                 click.echo(f"{row.id:>7}  {state_label(row, now):<10} {row.plugin_id:<12} "
-                           f"{row.name:<28} {attempts:>5}  {row.due_at:%Y-%m-%d %H:%M}  "
+                           f"{row.name:<28} {attempts:>5}  {row.due_at:%Y-%m-%d %H:%M} UTC  "
                            f"{arguments_summary(row.arguments)}")
                 if row.last_error:
                     click.echo("         " + translate(_("last error: ${error}", mapping={

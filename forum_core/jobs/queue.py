@@ -326,8 +326,10 @@ class JobQueue:
         """huey's consumer with ``threads`` worker threads. ``embedded``: inside another
         program (``forum serve``), which keeps its own signal handlers."""
         kind = _EmbeddedConsumer if embedded else Consumer
+        # SIGTERM (a process supervisor's stop) lets running jobs finish, up to 30 seconds;
+        # Ctrl+C stops at once (an interrupted job runs again when its timeout is up)
         return kind(self.huey, workers=threads, worker_type="thread", periodic=True,
-                    max_delay=2.0, shutdown_timeout=30)
+                    max_delay=2.0, shutdown_timeout=30, graceful_signal="TERM")
 
 
 class _EmbeddedConsumer(Consumer):

@@ -19,9 +19,11 @@ from forum_core.worker import open_runtime, replay
 CHORES = ["chores"]
 
 
-@pytest.fixture
-def chores(plugin_forum):
-    return plugin_forum(plugins=CHORES)
+@pytest.fixture(params=[pytest.param(False, id="sqlite"),
+                        pytest.param(True, id="postgresql", marks=pytest.mark.postgres)])
+def chores(plugin_forum, request):
+    """A forum with the chores plugin, on SQLite and on PostgreSQL."""
+    return plugin_forum(plugins=CHORES, postgres=request.param)
 
 
 def trace(forum) -> list[str]:
