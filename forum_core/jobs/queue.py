@@ -72,11 +72,21 @@ def make_huey(settings: Mapping[str, Any]) -> Huey:
         path = Path(settings["forum.data_dir"]) / "jobs.sqlite"
         path.parent.mkdir(parents=True, exist_ok=True)
         return SqliteHuey(name, filename=str(path), **options)
+    refused = StartupError(_(
+        "forum.jobs_url ${url} is not a Redis address; leave it empty to keep jobs in "
+        "<data_dir>/jobs.sqlite, or write redis://host:6379/0.",
+        mapping={"url": repr(without_password(url))}))
     if url.split("://", 1)[0] not in ("redis", "rediss", "unix"):
-        raise StartupError(_(
-            "forum.jobs_url ${url} is not a Redis address; leave it empty to keep jobs in "
-            "<data_dir>/jobs.sqlite, or write redis://host:6379/0.", mapping={"url": repr(url)}))
-    return RedisHuey(name, url=url, **options)
+        raise refused
+    try:
+        return RedisHuey(name, url=url, **options)
+    except ValueError:  # redis-py cannot parse it (a bad port or database number)
+        raise refused from None
+
+
+def without_password(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``***``, for messages."""
+    return re.sub(r"//([^:@/]*):[^@/]*@", r"//\1:***@", url)
 
 
 class JobQueue:
@@ -112,7 +122,7 @@ class JobQueue:
         """Where the jobs are kept, for messages (without a password)."""
         if self.embedded:
             return str(self.huey.storage.filename)
-        return re.sub(r"//([^:@/]*):[^@/]*@", r"//\1:***@", self.settings["forum.jobs_url"])
+        return without_password(self.settings["forum.jobs_url"])
 
     def bind_sessions(self, factory: sessionmaker[Session]) -> None:
         """Let sessions of ``factory`` enqueue jobs, handed to huey after they commit."""

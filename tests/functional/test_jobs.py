@@ -239,3 +239,12 @@ def test_job_declarations_are_checked_at_start_up(plugin_forum, monkeypatch):
             forum.app  # noqa: B018  (building the app declares the jobs)
         assert str(info.value).startswith(expected)
         assert "\n" not in str(info.value)
+
+
+def test_a_bad_jobs_url_stops_start_up_with_one_line_and_no_password(make_forum):
+    forum = make_forum(**{"forum.jobs_url": "amqp://forum:s3cret@mq.example/0"})
+    with pytest.raises(StartupError) as info:
+        forum.app  # noqa: B018
+    assert str(info.value) == (
+        "forum.jobs_url 'amqp://forum:***@mq.example/0' is not a Redis address; leave it "
+        "empty to keep jobs in <data_dir>/jobs.sqlite, or write redis://host:6379/0.")
