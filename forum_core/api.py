@@ -24,7 +24,6 @@ raise ``NotAvailable()`` in a page's view and ``ApiProblem(404, ...)`` in an API
 from __future__ import annotations
 
 from markupsafe import Markup, escape
-from pyramid.csrf import get_csrf_token
 
 from .accounts.interfaces import IUserService
 from .accounts.models import ROLES, User
@@ -40,6 +39,7 @@ from .errors import ForumError, StartupError, ValidationError
 from .events import Event, UserRegistered, UserRoleChanged, emit
 from .hookspecs import hookimpl
 from .i18n import _
+from .jobs import Job, JobContext, enqueue
 from .mail import send_mail
 from .memo import once_per_request
 from .moderation.events import MemberRestricted, PostStateChanged
@@ -61,6 +61,7 @@ from .visibility import (
 )
 from .web import NotAvailable
 from .web.httpcache import keep_private, same_for_every_visitor
+from .web.templating import csrf_token
 from .webapi.endpoints import ApiEndpoint, ApiProblem
 
 __all__ = [
@@ -117,8 +118,12 @@ __all__ = [
     "Groups",
     # pages: answering "not available", forms, the admin area
     "NotAvailable",
-    "get_csrf_token",
+    "csrf_token",
     "AdminPage",
+    # background jobs: declared with forum_register_jobs, run after the transaction commits
+    "Job",
+    "JobContext",
+    "enqueue",
     # the JSON API: a plugin's own endpoints
     "ApiEndpoint",
     "ApiProblem",

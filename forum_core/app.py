@@ -55,8 +55,6 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.include(".db")
     # services looked up with request.find_service(IThing)
     config.include("pyramid_services")
-    # outgoing e-mail: SMTP, or the outbox folder
-    config.include(".mail")
     # sign-in, principals, the ACL security policy and CSRF protection
     config.include(".accounts")
     # request.viewer: what the visibility choke point asks about the request
@@ -67,6 +65,8 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.include(".notifications")
     # the search index, kept in step after each commit
     config.include(".search")
+    # background jobs: enqueued with the request's transaction, handed to huey after it
+    config.include(".worker")
     # the site's settings set in the browser (request.site)
     config.include(".admin")
     # input guards, security headers, HTTP validators, templates, themes, static files

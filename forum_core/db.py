@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib
 import sys
 import threading
 from pathlib import Path
@@ -24,23 +25,27 @@ from .i18n import _
 from .registries import bind
 
 
+def import_without_psycopg(name: str) -> Any:
+    """Module ``name``, imported without letting it import psycopg, 9 MB a SQLite forum does
+    not use. For libraries that import it only in case (a forum on PostgreSQL imports it
+    when it connects, and then they see it as before)."""
+    if "psycopg" in sys.modules:
+        return importlib.import_module(name)
+    sys.modules["psycopg"] = None  # type: ignore[assignment]  # "import psycopg" fails
+    try:
+        return importlib.import_module(name)
+    finally:
+        del sys.modules["psycopg"]
+
+
 def _import_zope_sqlalchemy() -> Any:
-    """zope.sqlalchemy, imported without letting it import psycopg, 9 MB a SQLite forum does
-    not use.
+    """zope.sqlalchemy, without psycopg.
 
     At import it looks for PostgreSQL's drivers only to note which of their errors a retrying
     transaction manager (pyramid_retry) should retry; the forum never retries a request, so
-    nothing is lost. A forum on PostgreSQL imports psycopg when it connects, as before.
+    nothing is lost.
     """
-    if "psycopg" in sys.modules:
-        import zope.sqlalchemy
-        return zope.sqlalchemy
-    sys.modules["psycopg"] = None  # type: ignore[assignment]  # "import psycopg" fails
-    try:
-        import zope.sqlalchemy
-    finally:
-        del sys.modules["psycopg"]
-    return zope.sqlalchemy
+    return import_without_psycopg("zope.sqlalchemy")
 
 
 zope_sqlalchemy = _import_zope_sqlalchemy()

@@ -16,7 +16,7 @@ from typing import Any
 
 import pluggy
 
-from . import demo
+from . import demo, mail
 from .notifications import subscribers as notification_subscribers
 from .notifications.kinds import CORE_KINDS
 from .plugins import (
@@ -31,7 +31,7 @@ from .settings import CORE_SETTINGS, SettingsGroup, check_unknown, parse_setting
 from .visibility.types import CORE_TYPES
 
 #: The core's own hook implementations, registered before any plugin's.
-CORE_HOOK_MODULES = (demo, notification_subscribers)
+CORE_HOOK_MODULES = (demo, mail, notification_subscribers)
 
 #: The checkout's top folder (themes/ and locale/ live there).
 CHECKOUT_DIR = Path(__file__).resolve().parent.parent

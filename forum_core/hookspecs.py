@@ -15,7 +15,7 @@ Every hook is of one kind, which says what happens when an implementation raises
   hook governs can be shown because the hook could not say no.
 * **writes** (content events inside the transaction): the failure rolls back the change that
   caused it; the member is told it was not saved.
-* **start-up** (commands, search types, API endpoints, Markdown): the failure stops start-up
+* **start-up** (commands, jobs, search types, API endpoints, Markdown): the failure stops start-up
   with one line naming the plugin.
 
 ``forum hooks`` prints this reference; ``docs/plugin_hooks.md`` is generated from it.
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .content.models import Category, Post, Topic
     from .contenttypes import ContentType
     from .events import Event
+    from .jobs import Job
     from .registries import AdminPage, NotificationKind
     from .rendering import Allowlist
     from .visibility import Viewer
@@ -194,6 +195,31 @@ def forum_on_event_in_transaction(session: Session, event: Event) -> None:
     :return: Nothing.
 
     Called from: ``forum_core/events.py``.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# Background jobs
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+@startup
+def forum_register_jobs() -> list[Job]:
+    """Declare the plugin's background jobs, for work that need not happen before the answer.
+
+    E-mail, digests, reminders, webhooks, fan-out of notifications: anything a member need
+    not wait for. Called once when the application, ``forum worker`` or a command that
+    handles jobs starts. Each ``forum_core.api.Job`` has a name ``<plugin id>.<what>``
+    (unique; a clash stops start-up naming both plugins), the function, its retries and
+    backoff, and for a periodic job a crontab ``schedule`` in UTC. Ask for a job with
+    ``enqueue(request_or_session, name, **arguments)``: it runs after the transaction
+    commits, never for one that rolled back, and may run more than once, so it must be
+    idempotent.
+
+    :return: A list of ``Job`` declarations.
+
+    Called from: ``forum_core/jobs/declare.py``.
     """
 
 
@@ -358,6 +384,13 @@ def forum_extra_script_urls(request: Request) -> list[str]:
 def forum_tpl_nav(request: Request) -> str | None:
     """Add HTML to the main navigation bar of every page.
 
+    Example::
+
+        @hookimpl
+        def forum_tpl_nav(request):
+            return Markup('<li><a href="{}">{}</a></li>').format(
+                request.route_path("notes.index"), request.translate(_("Notes")))
+
     :param request: The current request.
     :return: Markup for one or more ``<li>`` items, or None. Returned HTML is not escaped:
         escape anything that comes from members.
@@ -371,6 +404,13 @@ def forum_tpl_nav(request: Request) -> str | None:
 def forum_tpl_home(request: Request) -> str | None:
     """Add a section to the home page, below the core's own content.
 
+    Example::
+
+        @hookimpl
+        def forum_tpl_home(request):
+            return Markup('<section><h2>{}</h2></section>').format(
+                request.translate(_("Upcoming events")))
+
     :param request: The current request.
     :return: Markup of a ``<section>``, or None. Returned HTML is not escaped.
 
@@ -382,6 +422,13 @@ def forum_tpl_home(request: Request) -> str | None:
 @adds
 def forum_tpl_footer(request: Request) -> str | None:
     """Add HTML to the footer of every page.
+
+    Example::
+
+        @hookimpl
+        def forum_tpl_footer(request):
+            return Markup('<p><a href="/notes/about">{}</a></p>').format(
+                request.translate(_("About our notes")))
 
     :param request: The current request.
     :return: Markup, or None. Returned HTML is not escaped.
@@ -397,6 +444,15 @@ def forum_tpl_category(request: Request, category: Category) -> str | None:
 
     For example, links to the plugin's own view of the category.
 
+    Example::
+
+        @hookimpl
+        def forum_tpl_category(request, category):
+            if category.slug != "support":
+                return None
+            return Markup('<p><a href="{}">{}</a></p>').format(
+                request.route_path("support.unanswered"), request.translate(_("Unanswered")))
+
     :param request: The current request.
     :param category: The category shown; the viewer may read it.
     :return: Markup, or None. Returned HTML is not escaped.
@@ -409,6 +465,14 @@ def forum_tpl_category(request: Request, category: Category) -> str | None:
 @adds
 def forum_tpl_topic(request: Request, topic: Topic) -> str | None:
     """Add HTML to a topic's page, under its title (e.g. an idea's votes and status).
+
+    Example::
+
+        @hookimpl
+        def forum_tpl_topic(request, topic):
+            idea = request.db.get(Idea, topic.id)
+            return None if idea is None else Markup('<p class="status">{}</p>').format(
+                idea.status)
 
     :param request: The current request.
     :param topic: The topic shown; the viewer may read it.
@@ -424,6 +488,13 @@ def forum_tpl_error_help(request: Request) -> str | None:
     """Add advice to the "not available" and "page not found" pages (403 and 404).
 
     For example, how to get access to content the plugin protects.
+
+    Example::
+
+        @hookimpl
+        def forum_tpl_error_help(request):
+            return Markup("<p>{}</p>").format(request.translate(
+                _("Content of a group is for its members: ask its owner for an invitation.")))
 
     :param request: The current request.
     :return: Markup of one or more ``<p>``, or None. Returned HTML is not escaped. The same
@@ -466,6 +537,14 @@ def forum_tpl_post_body(request: Request, post: Post, posts: list[Post]) -> str 
     Called once for each post on a topic page; load for all of ``posts`` at once, as in
     ``forum_tpl_post_author``.
 
+    Example::
+
+        @hookimpl
+        def forum_tpl_post_body(request, post, posts):
+            files = once_per_request(request, ("files", "page"), lambda: files_of(
+                request.db, [p.id for p in posts]))
+            return render_file_list(request, files.get(post.id, []))
+
     :param request: The current request.
     :param post: The post; the viewer may see it.
     :param posts: Every post shown on the page, in order.
@@ -481,8 +560,20 @@ def forum_tpl_post_actions(request: Request, post: Post, posts: list[Post]) -> s
     """Add a control to a post's actions, beside Quote, Edit and Flag ("Accept answer").
 
     Called once for each post on a topic page. A control that changes something is a
-    ``<form method="post">`` with the ``csrf_token`` field (``get_csrf_token(request)``), so
+    ``<form method="post">`` with the ``csrf_token`` field (``csrf_token(request)``), so
     the page works without JavaScript.
+
+    Example::
+
+        @hookimpl
+        def forum_tpl_post_actions(request, post, posts):
+            if request.user is None or request.user.id != post.topic.user_id:
+                return None
+            return Markup('<form method="post" action="{}" class="inline-form">'
+                          '<input type="hidden" name="csrf_token" value="{}">'
+                          '<button class="link-button">{}</button></form>').format(
+                request.route_path("support.accept", post_id=post.id),
+                csrf_token(request), request.translate(_("Accept answer")))
 
     :param request: The current request.
     :param post: The post; the viewer may see it.
@@ -498,6 +589,13 @@ def forum_tpl_post_actions(request: Request, post: Post, posts: list[Post]) -> s
 def forum_tpl_user_card(request: Request, member: User) -> str | None:
     """Add a line to a member's card, the box with their picture and name on their profile.
 
+    Example::
+
+        @hookimpl
+        def forum_tpl_user_card(request, member):
+            points = points_of(request.db, member.id)
+            return Markup('<span class="points">{}</span>').format(points)
+
     :param request: The current request.
     :param member: The member shown (not necessarily the viewer).
     :return: Inline markup, or None. Returned HTML is not escaped.
@@ -512,6 +610,14 @@ def forum_tpl_profile(request: Request, member: User) -> str | None:
     """Add a section to a member's profile page, under their bio (badges, their ideas).
 
     Show only what the viewer may see: query content through the visibility functions.
+
+    Example::
+
+        @hookimpl
+        def forum_tpl_profile(request, member):
+            ideas = request.db.scalars(visible_topics(request.viewer).join(Idea)
+                                       .where(Topic.user_id == member.id).limit(5))
+            return render("ideas/_profile.html", {"ideas": list(ideas)}, request)
 
     :param request: The current request.
     :param member: The member shown (not necessarily the viewer).
@@ -529,6 +635,13 @@ def forum_tpl_account(request: Request, user: User) -> str | None:
 
     The section's form posts to a route of the plugin (with the ``csrf_token`` field), which
     saves and redirects back to ``request.route_path("accounts.settings")``.
+
+    Example::
+
+        @hookimpl
+        def forum_tpl_account(request, user):
+            return render("digests/_account.html", {"settings": settings_of(
+                request.db, user.id)}, request)
 
     :param request: The current request.
     :param user: The signed-in member whose account it is.

@@ -1,8 +1,10 @@
 """Outgoing e-mail: through SMTP when configured, otherwise into an outbox folder.
 
 The outbox default lets the quick start work offline: every message is written as an ``.eml``
-file under ``<data_dir>/outbox`` that any mail client opens. Messages of a request are sent
-only after its transaction commits, so a failed request never e-mails anyone.
+file under ``<data_dir>/outbox`` that any mail client opens. A message is a background job
+(``core.send_mail``) written with the request's transaction: a failed request e-mails nobody,
+a committed one e-mails even if the process dies right after, and a mail server that is down
+is tried again with backoff.
 """
 
 from __future__ import annotations
@@ -13,22 +15,25 @@ import os
 import secrets
 import smtplib
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from zope.interface import Interface, implementer
-
+from .hookspecs import hookimpl
 from .i18n import localizer_of, render
+from .jobs import Job, JobContext, enqueue
 
 if TYPE_CHECKING:
-    from pyramid.config import Configurator
     from pyramid.request import Request
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
+#: the core's job that delivers one message
+SEND_MAIL = "core.send_mail"
 
 
 @dataclass(frozen=True)
@@ -36,15 +41,6 @@ class Mail:
     to: str
     subject: str
     body: str
-
-
-class IMailer(Interface):
-    def send(mail):
-        """Deliver ``mail`` now (SMTP or outbox)."""
-
-
-class Transport(Protocol):
-    def send(self, mail: Mail) -> None: ...
 
 
 def build_message(mail: Mail, sender: str) -> EmailMessage:
@@ -58,7 +54,6 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     return message
 
 
-@implementer(IMailer)
 class OutboxMailer:
     """Writes each message to ``<folder>/<timestamp>-<random>.eml``."""
 
@@ -75,7 +70,6 @@ class OutboxMailer:
         os.replace(tmp, path)  # readers never see half a message
 
 
-@implementer(IMailer)
 class SMTPMailer:
     def __init__(self, host: str, port: int, sender: str, username: str = "",
                  password: str = "", tls: str = "starttls", timeout: float = 30) -> None:
@@ -96,7 +90,7 @@ class SMTPMailer:
             smtp.send_message(build_message(mail, self.sender))
 
 
-def mailer_from_settings(settings: dict[str, Any]) -> OutboxMailer | SMTPMailer:
+def mailer_from_settings(settings: Mapping[str, Any]) -> OutboxMailer | SMTPMailer:
     sender = settings["forum.mail_from"]
     if not settings["forum.smtp_host"]:
         return OutboxMailer(Path(settings["forum.data_dir"]) / "outbox", sender)
@@ -105,32 +99,31 @@ def mailer_from_settings(settings: dict[str, Any]) -> OutboxMailer | SMTPMailer:
                       settings["forum.smtp_tls"])
 
 
-def send_after_commit(request: Request, mail: Mail) -> None:
-    """Send ``mail`` once the request's transaction has committed (never for a rollback)."""
-    mailer = request.registry.getUtility(IMailer)
-
-    def deliver(committed: bool) -> None:
-        if not committed:
-            return
-        try:
-            mailer.send(mail)
-        except Exception:  # a mail server outage must not turn a saved change into an error
-            log.exception("could not send e-mail %r to %s", mail.subject, mail.to)
-
-    request.tm.get().addAfterCommitHook(deliver)
+def queue_mail(target: Request | Session, mail: Mail) -> int:
+    """Send ``mail`` (already in the recipient's language) once the transaction of
+    ``target`` (a request or a session) commits; returns the job's id."""
+    return enqueue(target, SEND_MAIL, to=mail.to, subject=mail.subject, body=mail.body)
 
 
 def send_mail(request: Request, to: str, subject: str, body: str,
-              locale_name: str | None = None) -> None:
-    """E-mail ``to`` once the request commits. ``subject`` and ``body`` may be translation
-    strings: they are written in ``locale_name`` (the recipient's language, e.g.
-    ``user.locale``), or in the request's language when it is None."""
+              locale_name: str | None = None) -> int:
+    """E-mail ``to`` once the request commits (a background job, tried again while the mail
+    server fails). ``subject`` and ``body`` may be translation strings: they are written in
+    ``locale_name`` (the recipient's language, e.g. ``user.locale``), or in the request's
+    language when it is None. Returns the job's id."""
     localizer = request.localizer if locale_name is None else localizer_of(request.registry,
                                                                            locale_name)
-    send_after_commit(request, Mail(to=to, subject=render(subject, localizer),
+    return queue_mail(request, Mail(to=to, subject=render(subject, localizer),
                                     body=render(body, localizer)))
 
 
-def includeme(config: Configurator) -> None:
-    config.registry.registerUtility(mailer_from_settings(config.get_settings()), IMailer)
+def deliver(context: JobContext, to: str, subject: str, body: str) -> None:
+    """The job: hand one message to the SMTP server (or write it to the outbox folder).
+    Raising (server down, refused) makes the job try again later."""
+    mailer_from_settings(context.settings).send(Mail(to=to, subject=subject, body=body))
 
+
+@hookimpl
+def forum_register_jobs() -> list[Job]:
+    # a mail server may be away for hours: 8 retries, 1 minute doubling to about 2 hours
+    return [Job(SEND_MAIL, deliver, retries=8, retry_delay=60.0, backoff=2.0)]

@@ -190,6 +190,16 @@ CORE_SETTINGS = SettingsGroup(
                 _("Seconds a reverse proxy may keep a page that is the same for every visitor "
                   "who is not signed in (s-maxage); 0: it asks the forum again every time, "
                   "which answers 304 when the page has not changed."), minimum=0),
+        Setting("jobs_url", "str", "",
+                _("Where background jobs wait: empty for <data_dir>/jobs.sqlite, worked through "
+                  "by 'forum serve' itself (one machine), or redis://host:6379/0 for 'forum "
+                  "worker' processes (several machines)."), secret=True),
+        Setting("jobs_queue", "str", "forum",
+                _("Name of the job queue; forums that share one Redis database need different "
+                  "names.")),
+        Setting("jobs_threads", "int", 2,
+                _("Threads that run jobs inside 'forum serve' when jobs are kept in SQLite (0: "
+                  "none; run 'forum worker' instead)."), minimum=0),
         Setting("count_queries", "bool", False,
                 _("Add the header X-Forum-Queries (SQL statements run for the request) to "
                   "every response, for benchmarks and profiling.")),

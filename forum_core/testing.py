@@ -8,10 +8,24 @@ application under WebTest. Plugin test suites use the same fixtures::
     def test_my_page(make_forum):
         forum = make_forum(plugins=["myplugin"])
         assert "Hello" in forum.app.get("/myplugin/").text
+
+Background jobs wait in the forum's real queue (a SQLite file in its data folder) until the
+test runs them with :meth:`Forum.run_jobs`, so a test sees what a member sees the moment the
+page answers, then what the jobs did::
+
+    def test_invitation_mail(make_forum):
+        forum = make_forum(plugins=["myplugin"])
+        ...  # a request that sends mail
+        assert forum.outbox() == []
+        forum.run_jobs()
+        (message,) = forum.outbox()
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import email
+import email.message
 import os
 import secrets
 import shutil
@@ -41,6 +55,7 @@ class Forum:
     engine: Any
     _app: Any = None
     _cleanups: list[Callable[[], None]] = field(default_factory=list)
+    _runtime: Any = None
 
     @property
     def app(self) -> Any:
@@ -58,32 +73,77 @@ class Forum:
         import webtest
 
         return Forum(settings=self.settings, env=self.env, engine=self.engine,
-                     _app=webtest.TestApp(self.app.app))
+                     _app=webtest.TestApp(self.app.app), _runtime=self.runtime)
 
     def close(self) -> None:
         """Close every database connection of this forum, then drop what the test made."""
         if self._app is not None:
             self._app.app.registry["forum.db_engine"].dispose()
+            self._app.app.registry["forum.jobs"].close()
+        if self._runtime is not None:
+            self._runtime.queue.close()
         self.engine.dispose()
         for cleanup in self._cleanups:
             cleanup()
 
-    @contextmanager
-    def session(self, search: bool = True) -> Iterator[Any]:
-        """A database session of the forum, committed at the end of the block (its events
-        reach the plugins). With ``search`` its commits reach the search index, as a
-        request's do; threads writing at once (concurrency tests) pass ``search=False``."""
-        from forum_core.db import make_session_factory, open_session
-        from forum_core.search import watched_sessions
+    @property
+    def runtime(self) -> Any:
+        """Sessions, search upkeep and the job queue outside the app (``forum_core.worker``)."""
+        if self._runtime is None:
+            from forum_core.worker import open_runtime
 
-        factory = watched_sessions(self.env, self.engine) if search \
-            else make_session_factory(self.engine)
-        session = open_session(factory, self.env.registries)
-        try:
-            yield session
-            session.commit()
-        finally:
-            session.close()
+            self._runtime = open_runtime(self.env, self.engine)
+        return self._runtime
+
+    def session(self, search: bool = True) -> Any:
+        """A database session committed at the end of the block (``with forum.session() as
+        session:``): content events are announced, the search index follows and jobs are
+        queued, as after a request. Threads writing at once (concurrency tests) pass
+        ``search=False``: their commits leave the search index alone."""
+        if search:
+            return self.runtime.session()
+        from forum_core.db import make_session_factory
+        from forum_core.worker import committed
+
+        factory = make_session_factory(self.engine)
+        self.runtime.queue.bind_sessions(factory)
+        return committed(factory, self.env.registries)
+
+    # -- background jobs and e-mail -------------------------------------------------------
+
+    def run_jobs(self, include_scheduled: bool = False) -> int:
+        """Run the queued jobs here and now, and the jobs they queue, until none is left;
+        returns how many ran. ``include_scheduled``: also the retries of failed attempts
+        that are waiting for their time (so a test need not wait out the backoff)."""
+        return self.runtime.queue.run_queued(include_scheduled=include_scheduled)
+
+    def run_periodic_jobs(self, at: dt.datetime | None = None) -> int:
+        """Run every periodic job whose schedule falls on the minute of ``at`` (a UTC
+        time; now by default), as a worker's scheduler would, then what they queue;
+        returns how many periodic jobs ran."""
+        queue = self.runtime.queue
+        moment = at or dt.datetime.now(dt.UTC)
+        ran = sum(queue.start_periodic(name, moment) for name, declared in queue.declared.items()
+                  if declared.job.matches(moment))
+        self.run_jobs()
+        return ran
+
+    def jobs(self) -> list[Any]:
+        """The jobs that wait, run or failed (ledger rows: ``name``, ``state``,
+        ``attempts``, ``last_error``, ``arguments`` as JSON), as ``forum jobs`` lists them."""
+        with self.session() as session:
+            rows = self.runtime.queue.listing(session, limit=10_000)
+            session.expunge_all()
+            return rows
+
+    def outbox(self) -> list[email.message.Message]:
+        """The e-mails written to the outbox folder (``forum.smtp_host`` unset), oldest
+        first. Mail is a job: call :meth:`run_jobs` first."""
+        folder = Path(self.settings["forum.data_dir"]) / "outbox"
+        if not folder.exists():
+            return []
+        return [email.message_from_bytes(path.read_bytes())
+                for path in sorted(folder.glob("*.eml"))]
 
     # -- factories: real rows, written through the core's own services ----------------------
 

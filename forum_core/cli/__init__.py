@@ -71,25 +71,15 @@ def _environment(path: Path, resolved: Path, stamp: int | None) -> ForumEnvironm
 @contextmanager
 def db_session(env: ForumEnvironment) -> Iterator[Session]:
     """A session for one command: committed at the end, rolled back on error; what it commits
-    reaches the search index as it would from a request."""
-    from ..db import make_engine, open_session
-    from ..search import INDEX_KEY, watched_sessions
+    reaches the search index and the job queue as it would from a request."""
+    from ..worker import open_runtime
 
-    engine = make_engine(env.settings["forum.database_url"])
-    sessions = watched_sessions(env, engine)
-    session = open_session(sessions, env.registries)
+    runtime = open_runtime(env)
     try:
-        yield session
-        session.commit()
-        index = session.info.get(INDEX_KEY)
-        if index is not None:
-            index.forget_done(sessions)
-    except BaseException:
-        session.rollback()
-        raise
+        with runtime.session() as session:
+            yield session
     finally:
-        session.close()
-        engine.dispose()
+        runtime.close()
 
 
 class ForumGroup(click.Group):
@@ -186,4 +176,4 @@ def read_password(prompt: str) -> str:
     return first
 
 
-from . import commands  # noqa: E402,F401  (registers the subcommands on ``cli``)
+from . import commands, jobs  # noqa: E402,F401  (registers the subcommands on ``cli``)

@@ -148,10 +148,30 @@ def serve(config_path: Path, host: str | None, port: int | None, threads: int | 
     setup_logging(ini)
     app = get_app(ini, "main")
     _settle_memory()
+    consumer = _start_jobs(app, env.settings["forum.jobs_threads"])
     say("Serving the forum on ${where} (Ctrl+C to stop)",
         where=" ".join(f"http://{address}/" for address in options["listen"].split())
         if "listen" in options else f"http://{options['host']}:{options['port']}/")
-    waitress.serve(app, **options)
+    try:
+        waitress.serve(app, **options)
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)  # lets running jobs finish (up to 30 seconds)
+
+
+def _start_jobs(app: Any, threads: int) -> Any:
+    """The job consumer inside the server (jobs in SQLite), or a word on where jobs run."""
+    from ..jobs import QUEUE_KEY
+    from ..worker import start_jobs
+
+    queue = app.registry[QUEUE_KEY]
+    consumer = start_jobs(queue, threads)
+    if consumer is not None:
+        say("Running background jobs in ${threads} threads (${where}).", threads=threads,
+            where=queue.describe())
+    else:
+        say("Background jobs wait in ${where} for 'forum worker'.", where=queue.describe())
+    return consumer
 
 
 def pending_branches(config_path: Path, env: Any = None) -> list[str]:

@@ -70,6 +70,7 @@ class SearchIndex:
 
     def watch(self, factory: sessionmaker[Session]) -> None:
         """Index what sessions of ``factory`` commit."""
+        # (keeping what others put there: the job queue sessions enqueue to)
         factory.configure(info={**factory.kw.get("info", {}), INDEX_KEY: self})
 
     def noted(self, session: Session, obj: Any) -> Iterator[Hit]:

@@ -17,7 +17,7 @@ from ..accounts.security import COOKIE_NAME
 from ..accounts.services import PROFILE_ROUTE
 from ..errors import ValidationError
 from ..i18n import _, language_names
-from ..mail import Mail, send_after_commit
+from ..mail import Mail, queue_mail
 from ..ratelimit import hit
 from ..visibility.queries import member_activity
 from ..web.httpcache import same_for_every_visitor
@@ -134,7 +134,7 @@ def forgot_password(request: Request) -> dict[str, Any]:
                      "link": link}))
         subject = request.translate(_("Reset your password on ${site}", mapping={
             "site": request.registry.settings["forum.site_name"]}))
-        send_after_commit(request, Mail(to=user.email, subject=subject, body=body))
+        queue_mail(request, Mail(to=user.email, subject=subject, body=body))
     # the same answer whether or not the address is known, so it reveals no accounts
     return {"sent": True}
 

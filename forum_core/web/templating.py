@@ -142,6 +142,14 @@ def _script_urls(request: Request) -> list[str]:
     return urls
 
 
+def csrf_token(request: Request) -> str:
+    """The CSRF token to put in a form's ``csrf_token`` field (a slot's or a view's own
+    HTML). A page that shows it belongs to one browser: it is kept private (never shared
+    by a reverse proxy between visitors), and the browser gets the token's cookie."""
+    keep_private(request)
+    return get_csrf_token(request)
+
+
 class LazyCsrfToken:
     """The request's CSRF token, made only when a template prints it. Making it sets the
     ``forum_csrf`` cookie for a browser that has none, and a page that shows a token belongs
@@ -154,8 +162,7 @@ class LazyCsrfToken:
         self.request = request
 
     def __str__(self) -> str:
-        keep_private(self.request)
-        return get_csrf_token(self.request)
+        return csrf_token(self.request)
 
     def __html__(self) -> Markup:
         return escape(str(self))

@@ -11,7 +11,7 @@ COMMANDS = [
     [], ["init"], ["serve"], ["migrate"], ["plugins"], ["settings"], ["hooks"],
     ["user"], ["user", "create"], ["user", "list"], ["user", "set-role"], ["user", "set-password"],
     ["plugin"], ["plugin", "new"], ["plugin", "revision"], ["category"], ["category", "create"],
-    ["category", "list"], ["recook"],
+    ["category", "list"], ["recook"], ["jobs"], ["jobs", "retry"], ["worker"],
 ]
 
 

@@ -312,9 +312,10 @@ def png_bytes() -> bytes:
 
 
 def uploaded_files(data_dir: Path) -> list[str]:
-    """Every file under the data folder but the search index's."""
+    """Every file under the data folder but the search index's and the job queue's."""
     return sorted(p.relative_to(data_dir).as_posix() for p in data_dir.rglob("*")
-                  if p.is_file() and p.relative_to(data_dir).parts[0] != "search")
+                  if p.is_file() and p.relative_to(data_dir).parts[0] != "search"
+                  and not p.name.startswith("jobs.sqlite"))
 
 
 def upload_avatar(forum, filename: str, content: bytes, content_type: str = "image/png"):

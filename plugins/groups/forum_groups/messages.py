@@ -1,5 +1,6 @@
 """What the groups plugin e-mails: invitations and announcements, each in the recipient's
-language, sent only once the request's transaction has committed."""
+language, queued as background jobs with the request's transaction (sent after it commits,
+tried again while the mail server fails)."""
 
 from __future__ import annotations
 
