@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from . import limits
 from .accounts.interfaces import IUserService
 from .accounts.models import ROLES, User
 from .content.events import PostCreated, PostEdited, TopicCreated
@@ -16,7 +17,14 @@ from .content.interfaces import IContentService
 from .content.models import Category, Post, Topic
 from .content.services import slugify
 from .db import Base, UTCDateTime, utcnow
-from .errors import ForumError, StartupError, ValidationError
+from .errors import (
+    ConflictError,
+    ForumError,
+    NotAllowedError,
+    NotFoundError,
+    StartupError,
+    ValidationError,
+)
 from .events import Event, UserRegistered, UserRoleChanged, emit
 from .hookspecs import hookimpl
 from .i18n import _
@@ -31,6 +39,17 @@ from .search.service import find_similar
 from .settings import Setting
 from .visibility import Viewer, visible_categories, visible_posts, visible_topics
 from .webapi.endpoints import ApiEndpoint, ApiProblem
+from .webapi.schemas import (
+    BODY,
+    ID,
+    SLUG,
+    TITLE,
+    USERNAME,
+    cursor_parameter,
+    line_schema,
+    query_parameter,
+    text_schema,
+)
 
 __all__ = [
     # declaring a plugin
@@ -71,9 +90,22 @@ __all__ = [
     "SearchResult",
     "plain_text",
     "find_similar",
-    # the JSON API: a plugin's own endpoints
+    # what the forum accepts from people: limits, the id parser (limits.parse_id), patterns
+    "limits",
+    # the JSON API: a plugin's own endpoints, and schemas built from the limits; a
+    # ValidationError raised by an endpoint answers 422, NotFoundError 404, NotAllowedError
+    # 403, ConflictError 409
     "ApiEndpoint",
     "ApiProblem",
+    "BODY",
+    "ID",
+    "SLUG",
+    "TITLE",
+    "USERNAME",
+    "cursor_parameter",
+    "line_schema",
+    "query_parameter",
+    "text_schema",
     # telling members: in-app notifications, e-mail in the recipient's language
     "notify",
     "send_mail",
@@ -85,6 +117,9 @@ __all__ = [
     "ForumError",
     "StartupError",
     "ValidationError",
+    "NotFoundError",
+    "NotAllowedError",
+    "ConflictError",
     # HTML for template slots
     "Markup",
     "escape",

@@ -9,6 +9,7 @@ from pyramid.request import Request
 from pyramid.view import view_config
 
 from ..content.urls import topic_url
+from ..limits import parse_id
 from ..notifications.services import PER_PAGE, DatabaseNotificationService
 
 if TYPE_CHECKING:
@@ -25,17 +26,16 @@ def includeme(config: Configurator) -> None:
 @view_config(route_name="notifications.list", permission="account",
              renderer="notifications/list.html")
 def notifications(request: Request) -> dict[str, Any]:
-    raw = request.GET.get("before", "")
-    before = int(raw) if raw.isdigit() and len(raw) < 18 else None
+    before = parse_id(request.GET.get("before", ""))
     items = DatabaseNotificationService(request.db).page(request.viewer, before)
     return {"items": items, "next": items[-1].id if len(items) == PER_PAGE else None}
 
 
 @view_config(route_name="notifications.open", permission="account")
 def open_notification(request: Request) -> HTTPSeeOther:
-    raw = request.matchdict["notification_id"]
-    found = DatabaseNotificationService(request.db).open(
-        request.viewer, int(raw)) if raw.isdigit() and len(raw) < 18 else None
+    notification_id = parse_id(request.matchdict["notification_id"])
+    found = None if notification_id is None else DatabaseNotificationService(request.db).open(
+        request.viewer, notification_id)
     if found is None:
         raise HTTPNotFound()
     return HTTPSeeOther(topic_url(request, found.post.topic, found.post.number))

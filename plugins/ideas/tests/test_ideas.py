@@ -433,7 +433,7 @@ def test_the_json_api_reads_votes_and_sets_statuses(board):
     assert [i["id"] for i in listed["items"]][0] == ideas[1]
     assert listed["items"][0]["my_vote"] == 1 and listed["links"]["next"] is None
     refused = app.put_json(f"/api/v1/ideas/{ideas[1]}/vote", {"value": -1}, headers=nils,
-                           status=422)
+                           status=403)
     assert "no votes against" in refused.json["detail"]
     assert app.put_json(f"/api/v1/ideas/{ideas[1]}/vote", {"value": 5}, headers=nils,
                         status=422).content_type == "application/problem+json"
