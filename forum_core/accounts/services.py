@@ -156,7 +156,8 @@ class DatabaseUserService:
 
     def set_locale(self, user: User, locale: str | None, available: list[str]) -> None:
         if locale is not None and locale not in available:
-            raise ValidationError(_("Unknown language ${locale}.", mapping={"locale": locale}))
+            # not naming what was sent: it may be blank, and then the sentence reads wrong
+            raise ValidationError(_("Choose one of the languages offered."))
         user.locale = locale
 
     # -- password reset ----------------------------------------------------------------------
