@@ -228,9 +228,9 @@ def served(forum: Forum) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def check_api(forum: Forum, token: str, *, operations: dict[str, Any] | None = None,
-              max_examples: int = 20, seed: int = 1, checks_off: dict[str, str] | None = None,
-              ) -> list[str]:
+def check_api(forum: Forum, token: str, *, tags: tuple[str, ...] = (),
+              operations: dict[str, Any] | None = None, max_examples: int = 20, seed: int = 1,
+              checks_off: dict[str, str] | None = None) -> list[str]:
     """Run schemathesis against ``forum``'s JSON API as the member whose API ``token`` is
     given, over every operation of ``/api/v1/openapi.json`` (the core's and the enabled
     plugins'), in all its phases (examples, coverage, fuzzing, stateful), with every check.
@@ -240,6 +240,8 @@ def check_api(forum: Forum, token: str, *, operations: dict[str, Any] | None = N
     The run is deterministic (a fixed ``seed``, no example database) and bounded by
     ``max_examples`` per operation and phase.
 
+    :param tags: only the operations of these OpenAPI tags (a plugin's, e.g. ``("ideas",)``);
+        all of them by default.
     :param operations: schemathesis ``[[operations]]`` settings by operationId, e.g.
         ``{"search": {"checks": {"positive_data_acceptance": {"enabled": False}}}}``.
     :param checks_off: checks to leave out of the whole run, each with the reason.
@@ -272,6 +274,8 @@ def check_api(forum: Forum, token: str, *, operations: dict[str, Any] | None = N
     failures: list[str] = []
     with served(forum) as url:
         schema = schemathesis.openapi.from_url(url + "/api/v1/openapi.json", config=config)
+        if tags:
+            schema = schema.include(tag=list(tags))
         everything = {result.ok().label for result in schema.get_all_operations()}
         tested: dict[PhaseName, set[str]] = {}
         for event in from_schema(schema).execute():
