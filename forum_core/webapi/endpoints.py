@@ -37,7 +37,8 @@ class ApiEndpoint:
     :param method: ``GET``, ``POST``, ``PATCH``, ``PUT`` or ``DELETE``.
     :param path: under ``/api/v1``, with ``{placeholders}`` (e.g. ``/ideas/{idea_id}``).
     :param view: ``view(context, request)`` returning the response body (JSON-serialisable);
-        ``request.api_data`` holds the body, already checked against ``request_schema``.
+        ``request.api_data`` holds the body, already checked against ``request_schema``. A
+        ``ValidationError`` it lets through answers by its kind (:func:`refusal`).
     :param summary: one line for the OpenAPI document.
     :param factory: a route factory giving the context (and its ACL), e.g. to 404 hidden
         content; endpoints sharing a path must share it.
