@@ -82,6 +82,8 @@ def authenticating_factory(endpoints: list[ApiEndpoint]) -> Callable[[Request], 
 
 def make_view(endpoint: ApiEndpoint, checker: SchemaChecker) -> Callable[[Any, Request], Any]:
     def api_view(context: Any, request: Request) -> Response:
+        if endpoint.signed_in and request.user is None:  # the factory refused already
+            raise unauthenticated(request)
         if endpoint.request_schema is not None:
             data = read_json_body(request)
             errors = checker.errors(data, endpoint.request_schema)
