@@ -28,6 +28,7 @@ from .errors import (
 from .events import Event, UserRegistered, UserRoleChanged, emit
 from .hookspecs import hookimpl
 from .i18n import _
+from .limits import parse_id
 from .mail import send_mail
 from .memo import once_per_request
 from .moderation.events import MemberRestricted, PostStateChanged
@@ -90,8 +91,10 @@ __all__ = [
     "SearchResult",
     "plain_text",
     "find_similar",
-    # what the forum accepts from people: limits, the id parser (limits.parse_id), patterns
+    # what the forum accepts from people: the limits, and the one parser of ids and numeric
+    # cursors in URLs, queries and forms
     "limits",
+    "parse_id",
     # the JSON API: a plugin's own endpoints, and schemas built from the limits; a
     # ValidationError raised by an endpoint answers 422, NotFoundError 404, NotAllowedError
     # 403, ConflictError 409

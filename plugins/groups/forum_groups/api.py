@@ -16,6 +16,7 @@ from forum_core.api import (
     _,
     limits,
     line_schema,
+    parse_id,
     text_schema,
 )
 
@@ -168,7 +169,7 @@ def join_requests(context, request):
 
 def decide(context, request):
     service, group = _managed(request)
-    request_id = limits.parse_id(request.matchdict["request_id"])
+    request_id = parse_id(request.matchdict["request_id"])
     if request_id is None:
         raise NotFoundError(_("That request does not exist (any more)."))
     service.decide(group, request_id, request.api_data["decision"] == "approve")

@@ -6,7 +6,7 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from forum_core.api import IContentService, IUserService, ValidationError, _, limits
+from forum_core.api import IContentService, IUserService, ValidationError, _, limits, parse_id
 
 from . import group_ids
 from .messages import invite_by_mail, mail_announcement
@@ -135,7 +135,7 @@ def _manage_action(request, service: GroupService, group: Group, action: str):
                                      request.POST.get("description", "")[:limits.FORM_FIELD_MAX])
         return _("The space ${name} was created.", mapping={"name": category.name}), None
     raw = request.POST.get("request_id", "") or request.POST.get("invitation_id", "")
-    number = limits.parse_id(raw) or 0  # no request or invitation has the id 0
+    number = parse_id(raw) or 0  # no request or invitation has the id 0
     if action in ("approve", "decline"):
         service.decide(group, number, action == "approve")
         return _("Done."), None

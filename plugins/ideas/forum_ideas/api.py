@@ -18,6 +18,7 @@ from forum_core.api import (
     cursor_parameter,
     find_similar,
     limits,
+    parse_id,
     query_parameter,
     text_schema,
 )
@@ -99,7 +100,7 @@ def _board(request, service: IdeaService):
 
 
 def _idea(request, service: IdeaService):
-    idea_id = limits.parse_id(request.matchdict.get("idea_id"))
+    idea_id = parse_id(request.matchdict.get("idea_id"))
     found = None if idea_id is None else service.visible_idea(request.viewer, idea_id)
     if found is None:
         raise not_found()

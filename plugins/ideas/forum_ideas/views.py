@@ -18,6 +18,7 @@ from forum_core.api import (
     _,
     find_similar,
     limits,
+    parse_id,
     visible_categories,
     visible_topics,
 )
@@ -45,7 +46,7 @@ def status_labels(request) -> dict[str, str]:
 
 
 def _topic_id(request) -> int:
-    found = limits.parse_id(request.matchdict.get("topic_id"))
+    found = parse_id(request.matchdict.get("topic_id"))
     if found is None:
         raise HTTPNotFound()
     return found
@@ -218,7 +219,7 @@ def merge(request):
     topic, idea, _board = _visible_idea(request, service)
     back = topic_path(request, topic)
     found = _TARGET.match(request.POST.get("into", "")[:limits.FORM_FIELD_MAX])
-    target_id = limits.parse_id(found.group(1)) if found else None
+    target_id = parse_id(found.group(1)) if found else None
     target = None if target_id is None else service.visible_idea(request.viewer, target_id)
     if target is None:
         return _problem(request, _("There is no idea with that number or address."), back)
@@ -236,8 +237,8 @@ def boards_admin(request):
     service = service_for(request)
     error = notice = None
     if request.method == "POST":
-        category_id = limits.parse_id(request.POST.get("category_id", ""))
-        budget = limits.parse_id(request.POST.get("vote_budget", "0").strip() or "0",
+        category_id = parse_id(request.POST.get("category_id", ""))
+        budget = parse_id(request.POST.get("vote_budget", "0").strip() or "0",
                                  maximum=BUDGET_MAX)
         category = None if category_id is None else request.db.scalar(
             visible_categories(request.viewer).where(Category.id == category_id))
