@@ -218,13 +218,25 @@ def served(forum: Forum) -> Iterator[str]:
 
     from waitress.server import create_server
 
-    server = create_server(forum.app.app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, name="served-forum", daemon=True)
+    # its own socket map: waitress' default one is shared by every server of the process, and
+    # sockets are closed by the thread that polls them, so no other thread polls a closed one
+    sockets: dict[int, Any] = {}
+    server = create_server(forum.app.app, map=sockets, host="127.0.0.1", port=0, threads=2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.1, map=sockets, count=1)
+        for dispatcher in list(sockets.values()):
+            dispatcher.close()
+        server.task_dispatcher.shutdown()
+
+    thread = threading.Thread(target=serve, name="served-forum", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.close()
+        stop.set()
         thread.join(timeout=10)
 
 
