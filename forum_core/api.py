@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from . import limits
 from .accounts.interfaces import IUserService
 from .accounts.models import ROLES, User
 from .capabilities import AcceptedAnswer, Attendance, Groups, Votes
@@ -35,11 +36,19 @@ from .content.models import Category, Post, Topic
 from .content.services import slugify
 from .contenttypes import ContentItem, ContentType, SearchDocument, chunked_keys
 from .db import Base, UTCDateTime, utcnow
-from .errors import ForumError, StartupError, ValidationError
+from .errors import (
+    ConflictError,
+    ForumError,
+    NotAllowedError,
+    NotFoundError,
+    StartupError,
+    ValidationError,
+)
 from .events import Event, UserRegistered, UserRoleChanged, emit
 from .hookspecs import hookimpl
 from .i18n import _
 from .jobs import Job, JobContext, enqueue
+from .limits import parse_id
 from .mail import send_mail
 from .memo import once_per_request
 from .moderation.events import MemberRestricted, PostStateChanged
@@ -63,6 +72,17 @@ from .web import NotAvailable
 from .web.httpcache import keep_private, same_for_every_visitor
 from .web.templating import csrf_token
 from .webapi.endpoints import ApiEndpoint, ApiProblem
+from .webapi.schemas import (
+    BODY,
+    ID,
+    SLUG,
+    TITLE,
+    USERNAME,
+    cursor_parameter,
+    line_schema,
+    query_parameter,
+    text_schema,
+)
 
 __all__ = [
     # declaring a plugin
@@ -124,9 +144,24 @@ __all__ = [
     "Job",
     "JobContext",
     "enqueue",
-    # the JSON API: a plugin's own endpoints
+    # what the forum accepts from people: the limits, and the one parser of ids and numeric
+    # cursors in URLs, queries and forms
+    "limits",
+    "parse_id",
+    # the JSON API: a plugin's own endpoints, and schemas built from the limits; a
+    # ValidationError raised by an endpoint answers 422, NotFoundError 404, NotAllowedError
+    # 403, ConflictError 409
     "ApiEndpoint",
     "ApiProblem",
+    "BODY",
+    "ID",
+    "SLUG",
+    "TITLE",
+    "USERNAME",
+    "cursor_parameter",
+    "line_schema",
+    "query_parameter",
+    "text_schema",
     # telling members: in-app notifications, e-mail in the recipient's language
     "NotificationKind",
     "notify",
@@ -139,6 +174,9 @@ __all__ = [
     "ForumError",
     "StartupError",
     "ValidationError",
+    "NotFoundError",
+    "NotAllowedError",
+    "ConflictError",
     # HTML for template slots
     "Markup",
     "escape",

@@ -30,3 +30,18 @@ class StartupError(ForumError):
 
 class ValidationError(ForumError):
     """Input from a person (form, command line) is not acceptable; the message says why."""
+
+
+class NotFoundError(ValidationError):
+    """The input names something that does not exist, or that the person may not see (a
+    member to invite, an idea to merge into). The JSON API answers 404."""
+
+
+class NotAllowedError(ValidationError):
+    """The person may not do this, whatever they send (a group that is by invitation only,
+    a vote against where a board takes none). The JSON API answers 403."""
+
+
+class ConflictError(ValidationError):
+    """Acceptable input that the present state refuses (an address taken, the last owner
+    leaving, a vote budget spent). The JSON API answers 409."""

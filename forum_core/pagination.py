@@ -1,57 +1,71 @@
 """Keyset pagination: a page starts after the last row of the previous one, so page 5,000
-costs what page 1 costs (no OFFSET scans). Cursors are opaque URL-safe strings."""
+costs what page 1 costs (no OFFSET scans).
+
+A cursor is the last row's sort values written as numbers joined by dots (``1.1767225600000000.42``
+for pinned, a time in microseconds since 1970, an id). :func:`cursor_pattern` gives its exact
+form for the API's document, and every string of that form decodes: a cursor is a position,
+so one that no page wrote still answers a page, and anything else is a :class:`BadCursor`.
+"""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, literal, tuple_
 
+from .limits import ID_DIGITS
+
 T = TypeVar("T")
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+#: a time is at most this many digits of microseconds: 10**17 of them reach the year 5138,
+#: so every cursor of the pattern is a time Python can hold
+_TIME_DIGITS = 17
+_PARTS: dict[type, str] = {bool: "[01]", int: f"[0-9]{{1,{ID_DIGITS}}}",
+                           dt.datetime: f"[0-9]{{1,{_TIME_DIGITS}}}"}
 
 
 class BadCursor(ValueError):
     """The cursor in a URL was not made by us (or the URL was edited)."""
 
 
+def cursor_pattern(kinds: Sequence[type]) -> str:
+    """The form of a cursor of values of ``kinds`` (bool, int or datetime), as a pattern
+    for Python and for JSON Schema alike."""
+    return "^" + "\\.".join(_PARTS[kind] for kind in kinds) + "$"
+
+
 def encode_cursor(values: Sequence[Any]) -> str:
-    plain = [v.isoformat() if isinstance(v, dt.datetime) else v for v in values]
-    raw = json.dumps(plain, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return ".".join(_encode(value) for value in values)
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return str(max(0, (value - _EPOCH) // _MICROSECOND))
+    return str(int(value))
 
 
 def decode_cursor(cursor: str, kinds: Sequence[type]) -> list[Any]:
-    """Values of ``cursor`` converted to ``kinds`` (int, bool, str or datetime)."""
-    if len(cursor) > 200:
+    """Values of ``cursor`` converted to ``kinds`` (bool, int or datetime).
+
+    :raises BadCursor: for a string not of :func:`cursor_pattern`'s form.
+    """
+    if re.fullmatch(cursor_pattern(kinds), cursor, flags=re.ASCII) is None:
         raise BadCursor(cursor)
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
-        if not isinstance(values, list) or len(values) != len(kinds):
-            raise BadCursor(cursor)
-        return [_convert(value, kind) for value, kind in zip(values, kinds, strict=True)]
-    except (ValueError, TypeError) as exc:
-        raise BadCursor(cursor) from exc
+    return [_decode(part, kind) for part, kind in zip(cursor.split("."), kinds, strict=True)]
 
 
-def _convert(value: Any, kind: type) -> Any:
+def _decode(part: str, kind: type) -> Any:
     if kind is dt.datetime:
-        parsed = dt.datetime.fromisoformat(value)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+        return _EPOCH + int(part) * _MICROSECOND
     if kind is bool:
-        if not isinstance(value, bool):
-            raise TypeError(value)
-        return value
-    if kind is int and (not isinstance(value, int) or isinstance(value, bool)):
-        raise TypeError(value)
-    if kind is str and not isinstance(value, str):
-        raise TypeError(value)
-    return value
+        return part == "1"
+    return int(part)
 
 
 def after(columns: Sequence[Any], values: Sequence[Any], descending: bool) -> ColumnElement[bool]:

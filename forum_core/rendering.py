@@ -29,12 +29,13 @@ from markdown.treeprocessors import Treeprocessor
 
 from .errors import ValidationError
 from .i18n import _
+from .limits import BODY_MAX, ID_DIGITS, USERNAME_CHARS, has_text_controls
 
 if TYPE_CHECKING:
     from .plugins import Hooks
 
-#: Longest post source in characters (what Discourse allows by default, too).
-MAX_LENGTH = 32_000
+#: Longest post source in characters.
+MAX_LENGTH = BODY_MAX
 MAX_NESTING = 20
 MAX_BRACKETS = 50
 #: Python-Markdown re-splits a block for every heading or rule inside it, so the work grows
@@ -43,11 +44,11 @@ MAX_BLOCK_LINES = 500
 #: Highlighting costs about half a millisecond per code block.
 MAX_CODE_BLOCKS = 200
 
-USERNAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9]"
+USERNAME = USERNAME_CHARS
 MENTION_RE = r"(?<![\w@/])@(" + USERNAME + r")\b"
-QUOTE_OPEN_RE = re.compile(r"^\[quote\s+post=(\d{1,18})(?:\s+user=(" + USERNAME + r"))?\s*\]$")
+QUOTE_OPEN_RE = re.compile(rf"^\[quote\s+post=([0-9]{{1,{ID_DIGITS}}})(?:\s+user=({USERNAME}))?"
+                           r"\s*\]$")
 QUOTE_CLOSE = "[/quote]"
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 QUOTE_PREFIX_RE = re.compile(r"[ \t]*((?:>[ \t]?)+)")
 LIST_PREFIX_RE = re.compile(r"((?:[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+)+)")
 
@@ -132,7 +133,7 @@ def check_source(source: str, max_length: int = MAX_LENGTH) -> str:
         raise ContentTooLong(_("The text is longer than ${limit} characters; shorten it.",
                                mapping={"limit": max_length}))
     source = source.replace("\r\n", "\n").replace("\r", "\n")
-    if CONTROL_RE.search(source):
+    if has_text_controls(source):
         raise ContentInvalid(_("The text contains control characters; remove them and try "
                                "again."))
     if not source.strip():

@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import StartupError
 from .i18n import _
+from .limits import parse_id
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
@@ -64,10 +65,11 @@ class Limit:
 
     @classmethod
     def parse(cls, text: str) -> Limit:
-        count, _sep, seconds = text.partition("/")
-        if not (count.strip().isdigit() and seconds.strip().isdigit()) or int(seconds) < 1:
+        raw_count, _sep, raw_seconds = text.partition("/")
+        count, seconds = parse_id(raw_count.strip()), parse_id(raw_seconds.strip())
+        if count is None or seconds is None or seconds < 1:
             raise ValueError(_("expected attempts/seconds, like 10/600"))
-        return cls(int(count), int(seconds))
+        return cls(count, seconds)
 
 
 #: Type name shown in ``forum settings`` -> parser.

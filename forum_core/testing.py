@@ -351,6 +351,111 @@ def run_together(count: int, work: Callable[[int], None], timeout: float = 300,
     return errors
 
 
+@contextmanager
+def served(forum: Forum) -> Iterator[str]:
+    """Serve ``forum``'s WSGI app over real HTTP with waitress on a free local port, for
+    clients that speak HTTP (a browser, schemathesis); yields its base URL."""
+    import threading
+
+    from waitress.server import create_server
+
+    # its own socket map: waitress' default one is shared by every server of the process, and
+    # sockets are closed by the thread that polls them, so no other thread polls a closed one
+    sockets: dict[int, Any] = {}
+    server = create_server(forum.app.app, map=sockets, host="127.0.0.1", port=0, threads=2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.1, map=sockets, count=1)
+        for dispatcher in list(sockets.values()):
+            dispatcher.close()
+        server.task_dispatcher.shutdown()
+
+    thread = threading.Thread(target=serve, name="served-forum", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def check_api(forum: Forum, token: str, *, tags: tuple[str, ...] = (),
+              operations: dict[str, Any] | None = None, max_examples: int = 20, seed: int = 1,
+              checks_off: dict[str, str] | None = None) -> list[str]:
+    """Run schemathesis against ``forum``'s JSON API as the member whose API ``token`` is
+    given, over every operation of ``/api/v1/openapi.json`` (the core's and the enabled
+    plugins'), in all its phases (examples, coverage, fuzzing, stateful), with every check.
+    Returns the failures found, one readable paragraph each (empty: the API answers as its
+    document says); a phase that left out an operation is a failure too.
+
+    The run is deterministic (a fixed ``seed``, no example database) and bounded by
+    ``max_examples`` per operation and phase.
+
+    :param tags: only the operations of these OpenAPI tags (a plugin's, e.g. ``("ideas",)``);
+        all of them by default.
+    :param operations: schemathesis ``[[operations]]`` settings by operationId, e.g.
+        ``{"search": {"checks": {"positive_data_acceptance": {"enabled": False}}}}``.
+    :param checks_off: checks to leave out of the whole run, each with the reason.
+    """
+    import schemathesis
+    from schemathesis.config import SchemathesisConfig
+    from schemathesis.engine import Status, events, from_schema
+    from schemathesis.engine.run import PhaseName
+
+    # every check schemathesis has, so one a later release adds runs too
+    checks: dict[str, Any] = {"enabled": True}
+    checks.update({name: {"enabled": False} for name in checks_off or {}})
+    config = SchemathesisConfig.from_dict({
+        "seed": seed,
+        # a health check that times data generation: on a busy machine it fails at random
+        "suppress-health-check": ["too_slow"],
+        "workers": 1,
+        "headers": {"Authorization": f"Bearer {token}"},
+        "checks": checks,
+        "generation": {"max-examples": max_examples, "deterministic": True,
+                       "database": "none"},
+        # values seen in responses are not mixed into generated bodies while fuzzing: checking
+        # them against long text schemas over and over made that phase ten times slower; the
+        # stateful phase still follows the ids and addresses the responses give
+        "phases": {"fuzzing": {"extra-data-sources": {"responses": False}},
+                   "stateful": {"max-steps": 10}},
+        "operations": [{"include-operation-id": name, **settings}
+                       for name, settings in (operations or {}).items()],
+    })
+    failures: list[str] = []
+    with served(forum) as url:
+        schema = schemathesis.openapi.from_url(url + "/api/v1/openapi.json", config=config)
+        if tags:
+            schema = schema.include(tag=list(tags))
+        everything = {result.ok().label for result in schema.get_all_operations()}
+        tested: dict[PhaseName, set[str]] = {}
+        for event in from_schema(schema).execute():
+            if isinstance(event, events.ScenarioFinished):
+                if event.status != Status.SKIP and event.label is not None:
+                    tested.setdefault(event.phase, set()).add(event.label)
+                failures += _failures(event) if event.status == Status.FAILURE else []
+            elif isinstance(event, (events.NonFatalError, events.FatalError)):
+                failures.append(f"schemathesis could not run: {event!r}")
+    for phase in (PhaseName.COVERAGE, PhaseName.FUZZING):
+        missing = everything - tested.get(phase, set())
+        if missing:
+            failures.append(f"the {phase.value} phase left out {sorted(missing)}")
+    return failures
+
+
+def _failures(event: Any) -> list[str]:
+    found = []
+    for checks in event.recorder.checks.values():
+        for check in checks:
+            info = check.failure_info
+            if info is not None:
+                found.append(f"{event.label} [{event.phase.value}] {check.name}: "
+                             f"{info.failure.title}\n{info.failure.message}\n{info.code_sample}")
+    return found
+
+
 def postgres_url() -> str | None:
     return os.environ.get(POSTGRES_ENV) or None
 

@@ -53,9 +53,24 @@ def bearer_token(request: Request) -> str | None:
     return header[7:].strip()
 
 
+def is_api_path(path: str) -> bool:
+    return path == API_PREFIX or path.startswith(API_PREFIX + "/")
+
+
 def csrf_applies(request: Request) -> bool:
-    """CSRF protects cookie sessions; a request carrying a Bearer token is exempt."""
-    return bearer_token(request) is None
+    """Whether a state-changing request must carry the CSRF token.
+
+    CSRF forges what a browser's cookies authorise. Every form needs the token (signing in
+    too: a forged sign-in would plant the attacker's account). An API request needs it only
+    when a session cookie signs a member in: one with a Bearer token, or with no valid
+    session, carries no authority a forger could borrow, and without a member it is refused
+    with 401 like any unauthenticated API request.
+    """
+    if bearer_token(request) is not None:
+        return False
+    if not is_api_path(request.path):
+        return True
+    return bool(request.cookies.get(COOKIE_NAME)) and request.user is not None
 
 
 def _request_user(request: Request) -> User | None:

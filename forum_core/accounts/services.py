@@ -17,17 +17,28 @@ from ..db import utcnow
 from ..errors import ValidationError
 from ..events import UserRegistered, UserRoleChanged, emit
 from ..i18n import _
+from ..limits import (
+    API_TOKENS_MAX,
+    BIO_MAX,
+    DISPLAY_NAME_MAX,
+    EMAIL_MAX,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    PROFILE_TITLE_MAX,
+    TOKEN_NAME_MAX,
+    USERNAME_MAX,
+    USERNAME_PATTERN,
+    has_line_controls,
+    has_text_controls,
+    one_line,
+)
 from .interfaces import IUserService
 from .models import ROLES, ApiToken, AuthSession, PasswordReset, User
 
 TOKEN_PREFIX = "forum_"
-MAX_API_TOKENS = 20
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9]$")
+USERNAME_RE = re.compile(USERNAME_PATTERN, re.ASCII)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 1024
 
 #: Where a member's profile lives; mentions in posts link here.
 PROFILE_ROUTE = "/u/{username}"
@@ -60,7 +71,7 @@ class DatabaseUserService:
             raise ValidationError(_(
                 "A username has 3 to 30 characters: letters, digits, '_', '.' or '-', "
                 "starting and ending with a letter or digit."))
-        if not EMAIL_RE.match(email) or len(email) > 254:
+        if not EMAIL_RE.match(email) or len(email) > EMAIL_MAX:
             raise ValidationError(_("Enter a valid e-mail address, like name@example.com."))
         self._check_password(password)
         self._check_role(role)
@@ -83,6 +94,8 @@ class DatabaseUserService:
         return None if member is None else PROFILE_ROUTE.format(username=member.username)
 
     def get_by_username(self, username: str) -> User | None:
+        if len(username) > USERNAME_MAX:
+            return None  # no member has such a name: no need to ask the database
         return self.db.scalar(select(User).where(func.lower(User.username) == username.lower()))
 
     def list_users(self, after_id: int | None = None, limit: int = 50) -> list[User]:
@@ -120,7 +133,7 @@ class DatabaseUserService:
         email = email.strip()
         if not self.verify_password(user, password):
             raise ValidationError(_("The current password is not right."))
-        if not EMAIL_RE.match(email) or len(email) > 254:
+        if not EMAIL_RE.match(email) or len(email) > EMAIL_MAX:
             raise ValidationError(_("Enter a valid e-mail address, like name@example.com."))
         taken = self.db.scalar(select(User.id).where(func.lower(User.email) == email.lower(),
                                                       User.id != user.id))
@@ -129,19 +142,22 @@ class DatabaseUserService:
         user.email = email
 
     def update_profile(self, user: User, display_name: str, title: str, bio: str) -> None:
-        display_name, title = " ".join(display_name.split()), " ".join(title.split())
-        if len(display_name) > 60 or len(title) > 60:
-            raise ValidationError(_("A name or title has at most 60 characters."))
-        if len(bio) > 2000:
-            raise ValidationError(_("The bio has at most 2000 characters."))
-        if CONTROL_RE.search(display_name + title + bio.replace("\n", "").replace("\r", "")
-                             .replace("\t", "")):
+        if has_line_controls(display_name + title) or has_text_controls(bio):
             raise ValidationError(_("The profile contains control characters; remove them."))
+        display_name, title = one_line(display_name), one_line(title)
+        if len(display_name) > DISPLAY_NAME_MAX or len(title) > PROFILE_TITLE_MAX:
+            raise ValidationError(_("A name has at most ${name} characters, a title at most "
+                                    "${title}.", mapping={"name": DISPLAY_NAME_MAX,
+                                                          "title": PROFILE_TITLE_MAX}))
+        if len(bio) > BIO_MAX:
+            raise ValidationError(_("The bio has at most ${maximum} characters.",
+                                    mapping={"maximum": BIO_MAX}))
         user.display_name, user.title, user.bio = display_name, title, bio.strip()
 
     def set_locale(self, user: User, locale: str | None, available: list[str]) -> None:
         if locale is not None and locale not in available:
-            raise ValidationError(_("Unknown language ${locale}.", mapping={"locale": locale}))
+            # not naming what was sent: it may be blank, and then the sentence reads wrong
+            raise ValidationError(_("Choose one of the languages offered."))
         user.locale = locale
 
     # -- password reset ----------------------------------------------------------------------
@@ -187,16 +203,16 @@ class DatabaseUserService:
 
     @staticmethod
     def _check_password(password: str) -> None:
-        if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
             raise ValidationError(_(
-                "A password has at least ${minimum} characters.",
-                mapping={"minimum": MIN_PASSWORD_LENGTH}))
+                "A password has ${minimum} to ${maximum} characters.",
+                mapping={"minimum": PASSWORD_MIN, "maximum": PASSWORD_MAX}))
 
     @staticmethod
     def _check_role(role: str) -> None:
         if role not in ROLES:
-            raise ValidationError(_("Unknown role ${role}; choose one of ${roles}.",
-                                    mapping={"role": role, "roles": ", ".join(ROLES)}))
+            raise ValidationError(_("Choose one of the roles ${roles}.",
+                                    mapping={"roles": ", ".join(ROLES)}))
 
     # -- signing in ------------------------------------------------------------------------
 
@@ -233,13 +249,14 @@ class DatabaseUserService:
 
     def create_api_token(self, user: User, name: str) -> tuple[ApiToken, str]:
         """A new token for ``user``; the secret is returned once and only its hash is kept."""
-        name = " ".join(name.split())
-        if not 1 <= len(name) <= 80:
-            raise ValidationError(_("Give the token a name of 1 to 80 characters, such as the "
-                                    "script that will use it."))
-        if len(self.api_tokens(user)) >= MAX_API_TOKENS:
+        name = one_line(name)
+        if not 1 <= len(name) <= TOKEN_NAME_MAX or has_line_controls(name):
+            raise ValidationError(_("Give the token a name of 1 to ${maximum} characters, such "
+                                    "as the script that will use it.",
+                                    mapping={"maximum": TOKEN_NAME_MAX}))
+        if len(self.api_tokens(user)) >= API_TOKENS_MAX:
             raise ValidationError(_("You have ${maximum} tokens already; revoke one first.",
-                                    mapping={"maximum": MAX_API_TOKENS}))
+                                    mapping={"maximum": API_TOKENS_MAX}))
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret),
                          hint=secret[:len(TOKEN_PREFIX) + 4])

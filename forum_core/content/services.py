@@ -16,9 +16,19 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
-from ..errors import ValidationError
+from ..errors import ConflictError, ValidationError
 from ..events import emit
 from ..i18n import _
+from ..limits import (
+    CATEGORY_NAME_MAX,
+    DESCRIPTION_MAX,
+    SLUG_MAX,
+    TITLE_MAX,
+    TITLE_MIN,
+    has_line_controls,
+    has_text_controls,
+    one_line,
+)
 from .events import PostCreated, PostEdited, TopicCreated
 from .models import ACCESS_LEVELS, Category, Post, PostRevision, Topic, TopicRead
 
@@ -26,29 +36,24 @@ if TYPE_CHECKING:
     from ..accounts.models import User
     from ..rendering import Cooked, Cooker
 
-TITLE_MIN, TITLE_MAX = 3, 200
-NAME_MAX = 80
-
-
-def slugify(text: str, max_length: int = 80) -> str:
+def slugify(text: str, max_length: int = SLUG_MAX) -> str:
     """A URL-friendly form of ``text``; letters of any script are kept, lower-cased."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).strip("-_")
     return text[:max_length].rstrip("-") or "topic"
 
 
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
 def clean_title(title: str) -> str:
-    if CONTROL.search(title.replace("\t", " ")):
+    """The title as stored (white space made single spaces), or a ValidationError: the rules
+    of :func:`forum_core.limits.line_pattern` with ``TITLE_MIN``, and at most ``TITLE_MAX``
+    characters as sent."""
+    if has_line_controls(title):
         raise ValidationError(_("The title contains control characters; remove them."))
-    title = " ".join(title.split())
-    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+    if not TITLE_MIN <= len(title.strip()) or len(title) > TITLE_MAX:
         raise ValidationError(_(
             "A title has ${minimum} to ${maximum} characters.",
             mapping={"minimum": TITLE_MIN, "maximum": TITLE_MAX}))
-    return title
+    return one_line(title)
 
 
 class DatabaseContentService:
@@ -74,29 +79,31 @@ class DatabaseContentService:
 
     # -- categories --------------------------------------------------------------------------
 
-    def _check_category(self, name: str, slug: str, levels: tuple[str, ...],
+    def _check_category(self, name: str, description: str, slug: str, levels: tuple[str, ...],
                         category: Category | None = None) -> tuple[str, str]:
-        name = " ".join(name.split())
-        if not 1 <= len(name) <= NAME_MAX:
+        if has_line_controls(name) or not 1 <= len(name.strip()) \
+                or len(name) > CATEGORY_NAME_MAX:
             raise ValidationError(_("A category name has 1 to ${maximum} characters.",
-                                    mapping={"maximum": NAME_MAX}))
+                                    mapping={"maximum": CATEGORY_NAME_MAX}))
+        if has_text_controls(description) or len(description) > DESCRIPTION_MAX:
+            raise ValidationError(_("A description has at most ${maximum} characters, and no "
+                                    "control characters.", mapping={"maximum": DESCRIPTION_MAX}))
         for level in levels:
             if level not in ACCESS_LEVELS:
-                raise ValidationError(_("Unknown access level ${level}; choose one of ${levels}.",
-                                        mapping={"level": level,
-                                                 "levels": ", ".join(ACCESS_LEVELS)}))
-        slug = slugify(slug or name)
+                raise ValidationError(_("Choose who may read, start topics and reply from "
+                                        "${levels}.", mapping={"levels": ", ".join(ACCESS_LEVELS)}))
+        name, slug = one_line(name), slugify(slug or name)
         taken = self.db.scalar(select(Category.id).where(Category.slug == slug))
         if taken is not None and (category is None or taken != category.id):
-            raise ValidationError(_("A category with the address ${slug} exists already.",
-                                    mapping={"slug": slug}))
+            raise ConflictError(_("A category with the address ${slug} exists already.",
+                                  mapping={"slug": slug}))
         return name, slug
 
     def create_category(self, name: str, description: str = "", slug: str | None = None,
                         parent: Category | None = None, read_access: str = "everyone",
                         topic_access: str = "members", reply_access: str = "members",
                         position: int | None = None) -> Category:
-        name, slug = self._check_category(name, slug or "",
+        name, slug = self._check_category(name, description, slug or "",
                                           (read_access, topic_access, reply_access))
         if position is None:
             position = (self.db.scalar(select(func.max(Category.position))) or 0) + 1
@@ -111,8 +118,8 @@ class DatabaseContentService:
                         parent: Category | None, read_access: str, topic_access: str,
                         reply_access: str, position: int) -> None:
         """Change a category's name, address, place and who may do what in it."""
-        name, slug = self._check_category(name, slug, (read_access, topic_access, reply_access),
-                                          category)
+        name, slug = self._check_category(name, description, slug,
+                                          (read_access, topic_access, reply_access), category)
         ancestor = parent
         while ancestor is not None:
             if ancestor.id == category.id:

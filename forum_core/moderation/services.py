@@ -18,13 +18,13 @@ from ..db import utcnow
 from ..errors import ValidationError
 from ..events import emit
 from ..i18n import _
+from ..limits import REASON_MAX, REASON_MIN
 from .events import MemberRestricted, PostStateChanged
 from .models import AuditEntry, Flag
 
 if TYPE_CHECKING:
     from ..accounts.models import User
 
-REASON_MAX = 500
 TOPIC_SWITCHES = {"pin": ("is_pinned", True), "unpin": ("is_pinned", False),
                   "lock": ("is_locked", True), "unlock": ("is_locked", False),
                   "close": ("is_closed", True), "open": ("is_closed", False)}
@@ -145,9 +145,10 @@ class DatabaseModerationService:
 
     def flag(self, user: User, post: Post, reason: str) -> Flag:
         reason = " ".join(reason.split())
-        if not 3 <= len(reason) <= REASON_MAX:
-            raise ValidationError(_("Say in 3 to ${maximum} characters what is wrong with the "
-                                    "post.", mapping={"maximum": REASON_MAX}))
+        if not REASON_MIN <= len(reason) <= REASON_MAX:
+            raise ValidationError(_("Say in ${minimum} to ${maximum} characters what is wrong "
+                                    "with the post.", mapping={"minimum": REASON_MIN,
+                                                               "maximum": REASON_MAX}))
         existing = self.db.scalar(select(Flag).where(
             Flag.post_id == post.id, Flag.user_id == user.id, Flag.resolved_at.is_(None)))
         if existing is not None:

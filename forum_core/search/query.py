@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 from ..errors import ValidationError
 from ..i18n import _
+from ..limits import SEARCH_CLAUSES_MAX, SEARCH_TEXT_MAX
 
-MAX_QUERY_CHARS = 300
-MAX_CLAUSES = 12
+MAX_QUERY_CHARS = SEARCH_TEXT_MAX
+MAX_CLAUSES = SEARCH_CLAUSES_MAX
 MIN_PREFIX = 2
 #: at most this many hits are ranked and checked for visibility per search
 MAX_HITS = 500

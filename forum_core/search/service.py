@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -27,6 +28,7 @@ from ..content.models import Category
 from ..contenttypes import ContentItem, ContentType, SearchDocument
 from ..errors import ValidationError
 from ..i18n import _
+from ..limits import SIMILAR_TEXT_MAX, parse_id
 from ..rendering import plain_text
 from ..visibility import category_clause
 from .backends import Hit, SearchBackend
@@ -203,8 +205,9 @@ def decode_hits(text: str) -> set[Hit]:
     found = set()
     for item in text.split():
         name, _, key = item.rpartition(":")
-        if name and key.isdigit():
-            found.add((name, int(key)))
+        number = parse_id(key)
+        if name and number is not None:
+            found.add((name, number))
     return found
 
 
@@ -267,10 +270,16 @@ class SearchPage:
     searched: bool = False
 
 
+#: a day as year-month-day (RFC 3339's full-date); fromisoformat alone also takes 20260131
+DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
 def _date(value: str, end: bool = False) -> dt.datetime | None:
     if not value:
         return None
     try:
+        if re.fullmatch(DATE_PATTERN, value, flags=re.ASCII) is None:
+            raise ValueError(value)
         day = dt.date.fromisoformat(value)
     except ValueError:
         raise ValidationError(_("Write dates as year-month-day, for example 2026-01-31.")
@@ -279,11 +288,13 @@ def _date(value: str, end: bool = False) -> dt.datetime | None:
     return moment.replace(tzinfo=dt.UTC)
 
 
-def _int(value: str, default: int) -> int:
-    try:
-        return max(1, int(value)) if value else default
-    except ValueError:
-        raise ValidationError(_("The page must be a number.")) from None
+def _page_number(value: str) -> int:
+    if not value:
+        return 1
+    number = parse_id(value)
+    if number is None:
+        raise ValidationError(_("The page must be a number."))
+    return max(1, number)
 
 
 def clean_params(params: Mapping[str, Any]) -> dict[str, str]:
@@ -367,7 +378,7 @@ def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE
         if author_id is None:
             raise ValidationError(_("There is no member ${author}.",
                                     mapping={"author": params["author"]}))
-    number = _int(params.get("page", ""), 1)
+    number = _page_number(params.get("page", ""))
     query = IndexQuery(clauses, types=types, category_ids=category_ids,
                        hidden_category_ids=hidden, author_id=author_id,
                        since=since, until=until, status=params.get("status") or None,
@@ -404,7 +415,8 @@ def find_similar(request: Any, text: str, types: Iterable[str] = (), limit: int 
         ignored).
     :param exclude: ``(type, key)`` pairs to leave out, e.g. the document being edited.
     """
-    terms = list(dict.fromkeys(w for w in words(text[:1000]) if len(w) >= SIMILAR_MIN_LENGTH))
+    terms = list(dict.fromkeys(w for w in words(text[:SIMILAR_TEXT_MAX])
+                               if len(w) >= SIMILAR_MIN_LENGTH))
     index: SearchIndex = request.registry[INDEX_KEY]
     _prepare(index)
     wanted = tuple(t for t in types if t in index.types) if types else tuple(index.types)

@@ -17,6 +17,7 @@ from ..accounts.security import COOKIE_NAME
 from ..accounts.services import PROFILE_ROUTE
 from ..errors import ValidationError
 from ..i18n import _, language_names
+from ..limits import FORM_FIELD_MAX, PASSWORD_MAX, parse_id
 from ..mail import Mail, queue_mail
 from ..ratelimit import hit
 from ..visibility.queries import member_activity
@@ -24,9 +25,6 @@ from ..web.httpcache import same_for_every_visitor
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
-
-
-MAX_FIELD = 1024
 
 
 def includeme(config: Configurator) -> None:
@@ -62,8 +60,9 @@ def login_form(request: Request) -> dict[str, Any]:
 
 @view_config(route_name="accounts.login", request_method="POST", renderer="accounts/login.html")
 def login(request: Request) -> Any:
-    login_name = request.POST.get("login", "")[:MAX_FIELD]
-    password = request.POST.get("password", "")[:MAX_FIELD]
+    login_name = request.POST.get("login", "")[:FORM_FIELD_MAX]
+    # no password longer than PASSWORD_MAX was ever stored; earlier releases cut it there
+    password = request.POST.get("password", "")[:PASSWORD_MAX]
     next_url = safe_next(request, request.POST.get("next"))
     settings = request.registry.settings
     # per account from one address (guessing one password), and per address over all
@@ -100,12 +99,12 @@ def register(request: Request) -> Any:
     if request.user is not None:
         return HTTPSeeOther(request.route_path("core.home"))
     if request.method == "POST":
-        values = {"username": request.POST.get("username", "")[:MAX_FIELD],
-                  "email": request.POST.get("email", "")[:MAX_FIELD]}
-        password = request.POST.get("password", "")[:MAX_FIELD]
+        values = {"username": request.POST.get("username", "")[:FORM_FIELD_MAX],
+                  "email": request.POST.get("email", "")[:FORM_FIELD_MAX]}
+        password = request.POST.get("password", "")[:FORM_FIELD_MAX]
         hit(request.db, "register", str(request.client_addr),
             request.registry.settings["forum.rate_register"])
-        if password != request.POST.get("password_again", "")[:MAX_FIELD]:
+        if password != request.POST.get("password_again", "")[:FORM_FIELD_MAX]:
             return {**values, "error": _error(request, ValidationError(
                 _("The passwords do not match.")))}
         try:
@@ -121,7 +120,7 @@ def register(request: Request) -> Any:
 def forgot_password(request: Request) -> dict[str, Any]:
     if request.method != "POST":
         return {"sent": False}
-    email = request.POST.get("email", "")[:MAX_FIELD]
+    email = request.POST.get("email", "")[:FORM_FIELD_MAX]
     found = request.find_service(IUserService).start_password_reset(email)
     if found is not None:
         user, token = found
@@ -147,8 +146,8 @@ def reset_password(request: Request) -> Any:
         request.response.status = 404
         return {"valid": False, "error": None}
     if request.method == "POST":
-        password = request.POST.get("password", "")[:MAX_FIELD]
-        if password != request.POST.get("password_again", "")[:MAX_FIELD]:
+        password = request.POST.get("password", "")[:FORM_FIELD_MAX]
+        if password != request.POST.get("password_again", "")[:FORM_FIELD_MAX]:
             return {"valid": True, "error": _error(request, ValidationError(
                 _("The passwords do not match.")))}
         try:
@@ -173,25 +172,25 @@ def account_settings(request: Request) -> Any:
     if request.method != "POST":
         return result
     action = request.POST.get("action", "")
-    password = request.POST.get("current_password", "")[:MAX_FIELD]
+    password = request.POST.get("current_password", "")[:FORM_FIELD_MAX]
     try:
         if action == "password":
-            new = request.POST.get("new_password", "")[:MAX_FIELD]
-            if new != request.POST.get("new_password_again", "")[:MAX_FIELD]:
+            new = request.POST.get("new_password", "")[:FORM_FIELD_MAX]
+            if new != request.POST.get("new_password_again", "")[:FORM_FIELD_MAX]:
                 raise ValidationError(_("The passwords do not match."))
             users.change_password(user, password, new, request.cookies.get(COOKIE_NAME))
             result["done"] = _("Your password was changed; other browsers were signed out.")
         elif action == "email":
-            users.change_email(user, password, request.POST.get("email", "")[:MAX_FIELD])
+            users.change_email(user, password, request.POST.get("email", "")[:FORM_FIELD_MAX])
             result["done"] = _("Your e-mail address was changed.")
         elif action == "language":
             locale = request.POST.get("locale", "")[:10] or None
             users.set_locale(user, locale, result["locales"])
             result["done"] = _("Your language was saved.")
         elif action == "profile":
-            users.update_profile(user, request.POST.get("display_name", "")[:MAX_FIELD],
-                                 request.POST.get("title", "")[:MAX_FIELD],
-                                 request.POST.get("bio", "")[:MAX_FIELD * 10])
+            users.update_profile(user, request.POST.get("display_name", "")[:FORM_FIELD_MAX],
+                                 request.POST.get("title", "")[:FORM_FIELD_MAX],
+                                 request.POST.get("bio", "")[:FORM_FIELD_MAX])
             result["done"] = _("Your profile was saved.")
         elif action == "avatar":
             _change_avatar(request, user)
@@ -201,12 +200,12 @@ def account_settings(request: Request) -> Any:
             result["done"] = _("You were signed out everywhere else.")
         elif action == "create_token":
             token, result["new_token"] = users.create_api_token(
-                user, request.POST.get("token_name", "")[:MAX_FIELD])
+                user, request.POST.get("token_name", "")[:FORM_FIELD_MAX])
             result["done"] = _("Token ${name} created. Copy it now: it is not shown again.",
                                mapping={"name": token.name})
         elif action == "revoke_token":
-            raw = request.POST.get("token_id", "")
-            if not (raw.isdigit() and len(raw) < 18 and users.revoke_api_token(user, int(raw))):
+            token_id = parse_id(request.POST.get("token_id", ""))
+            if token_id is None or not users.revoke_api_token(user, token_id):
                 raise ValidationError(_("That token does not exist (any more)."))
             result["done"] = _("The token was revoked; programs using it are refused from now on.")
         else:
@@ -254,11 +253,10 @@ def avatar_file(request: Request) -> FileResponse:
 @view_config(route_name="accounts.profile", renderer="accounts/profile.html")
 def profile(request: Request) -> dict[str, Any]:
     member = request.find_service(IUserService).get_by_username(
-        request.matchdict["username"][:40])
+        request.matchdict["username"])
     if member is None:
         raise HTTPNotFound()
-    raw = request.GET.get("before", "")
-    before = int(raw) if raw.isdigit() and len(raw) < 18 else None
+    before = parse_id(request.GET.get("before", ""))
     topics, posts, post_count = member_activity(request.db, request.viewer, member.id, before)
     same_for_every_visitor(request)
     return {"member": member, "topics": topics, "posts": posts, "post_count": post_count,

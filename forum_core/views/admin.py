@@ -16,14 +16,16 @@ from ..content.interfaces import IContentService
 from ..content.models import ACCESS_LEVELS, Category
 from ..errors import ValidationError
 from ..i18n import _
+from ..limits import FORM_FIELD_MAX, parse_id
 from .errors import error_page
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
 
 
-MAX_FIELD = 2000
 PERMISSION = "administer"
+#: positions are 32-bit integers in the database
+POSITION_MAX = 10**8 - 1
 
 
 def includeme(config: Configurator) -> None:
@@ -52,7 +54,7 @@ def settings(request: Request) -> Any:
     result: dict[str, Any] = {"fields": SITE_FIELDS, "values": request.site, "error": None,
                               "done": request.GET.get("saved") == "1"}
     if request.method == "POST":
-        values = {f.key: request.POST.get(f.key, "")[:MAX_FIELD] for f in SITE_FIELDS}
+        values = {f.key: request.POST.get(f.key, "")[:FORM_FIELD_MAX] for f in SITE_FIELDS}
         try:
             AdminService(request.db).save_site(request.user, values)
         except ValidationError as exc:
@@ -61,17 +63,23 @@ def settings(request: Request) -> Any:
     return result
 
 
+def _position(raw: str) -> int:
+    """A category's place in the listing, as typed: a whole number, perhaps negative."""
+    number = parse_id(raw.removeprefix("-"), maximum=POSITION_MAX)
+    if number is None:
+        return 0
+    return -number if raw.startswith("-") else number
+
+
 def _category_form(request: Request) -> dict[str, Any]:
-    raw_position = request.POST.get("position", "0").strip()
-    return {"name": request.POST.get("name", "")[:MAX_FIELD],
-            "description": request.POST.get("description", "")[:MAX_FIELD],
-            "slug": request.POST.get("slug", "")[:MAX_FIELD],
+    return {"name": request.POST.get("name", "")[:FORM_FIELD_MAX],
+            "description": request.POST.get("description", "")[:FORM_FIELD_MAX],
+            "slug": request.POST.get("slug", "")[:FORM_FIELD_MAX],
             "parent": request.POST.get("parent", ""),
             "read_access": request.POST.get("read_access", "everyone"),
             "topic_access": request.POST.get("topic_access", "members"),
             "reply_access": request.POST.get("reply_access", "members"),
-            "position": int(raw_position) if raw_position.lstrip("-").isdigit()
-            and len(raw_position) < 9 else 0}
+            "position": _position(request.POST.get("position", "0").strip())}
 
 
 def _parent(request: Request, slug: str) -> Category | None:
@@ -132,8 +140,7 @@ def category(request: Request) -> Any:
 @view_config(route_name="admin.members", permission=PERMISSION, renderer="admin/members.html")
 def members(request: Request) -> dict[str, Any]:
     query = request.GET.get("q", "").strip()[:100]
-    raw = request.GET.get("after", "")
-    after = int(raw) if raw.isdigit() and len(raw) < 18 else None
+    after = parse_id(request.GET.get("after", ""))
     found = AdminService(request.db).members(query, after, limit=51)
     more = len(found) > 50
     found = found[:50]
@@ -146,7 +153,7 @@ def members(request: Request) -> dict[str, Any]:
 def change_role(request: Request) -> Any:
 
     member = request.find_service(IUserService).get_by_username(
-        request.matchdict["username"][:40])
+        request.matchdict["username"])
     if member is None:
         raise HTTPNotFound()
     try:

@@ -16,6 +16,7 @@ from ..content.models import Post
 from ..content.urls import topic_url
 from ..errors import ValidationError
 from ..i18n import _
+from ..limits import FORM_FIELD_MAX, parse_id
 from ..pagination import BadCursor
 from ..ratelimit import count_post
 from ..rendering import plain_text
@@ -26,13 +27,12 @@ from ..web.httpcache import same_for_every_visitor
 if TYPE_CHECKING:
     from pyramid.config import Configurator
 
-MAX_FORM_FIELD = 100_000
 log = logging.getLogger(__name__)
 
 
-def _form(request: Request, name: str, limit: int = MAX_FORM_FIELD) -> str:
+def _form(request: Request, name: str) -> str:
     value = request.POST.get(name, "")
-    if len(value) > limit:
+    if len(value) > FORM_FIELD_MAX:
         raise ValidationError(_("The text is longer than the forum accepts."))
     return value
 
@@ -101,18 +101,18 @@ def category(context: CategoryResource, request: Request) -> dict[str, Any]:
 @view_config(route_name="content.topic_short", context=TopicResource, permission="view",
              renderer="content/topic.html")
 def topic(context: TopicResource, request: Request) -> dict[str, Any]:
-    raw_after = request.GET.get("after", "0")
-    if not raw_after.isdigit() or len(raw_after) > 9:
+    after = parse_id(request.GET.get("after", "0"))
+    if after is None:
         raise HTTPBadRequest(_("This page link is broken; start from the first page."))
     topic = context.topic
-    page = queries.posts_page(request.db, request.viewer, topic, int(raw_after))
+    page = queries.posts_page(request.db, request.viewer, topic, after)
     last = page.items[-1].number if page.items else None
     if request.user is not None and last is not None:
         _remember_reading(request, topic, last)
     can_moderate = bool(request.has_permission("moderate"))
     canonical = request.route_url("content.topic", topic_id=context.topic.id,
                                   slug=context.topic.slug,
-                                  _query={"after": raw_after} if raw_after != "0" else {})
+                                  _query={"after": after} if after else {})
     same_for_every_visitor(request)
     return {"topic": context.topic, "page": page, "canonical": canonical,
             "excerpt": excerpt(page.items[0].html) if page.items else context.topic.title,
@@ -128,10 +128,10 @@ def new_topic(context: CategoryResource, request: Request) -> Any:
     values = {"title": "", "body": ""}
     if request.method == "POST":
         count_post(request)
-        values = {"title": request.POST.get("title", "")[:1000],
-                  "body": request.POST.get("body", "")[:MAX_FORM_FIELD]}
+        values = {"title": request.POST.get("title", "")[:FORM_FIELD_MAX],
+                  "body": request.POST.get("body", "")[:FORM_FIELD_MAX]}
         try:
-            _form(request, "title", 1000)
+            _form(request, "title")
             created = request.find_service(IContentService).create_topic(
                 request.user, context.category, values["title"], values["body"])
         except ValidationError as exc:
@@ -161,10 +161,10 @@ def reply(context: TopicResource, request: Request) -> Any:
 
 def _quote_text(request: Request, context: TopicResource) -> str:
     """The reply form pre-filled with a quote of ``?quote=<post id>`` (only a visible post)."""
-    raw = request.GET.get("quote", "")
-    if not raw.isdigit() or len(raw) > 18:
+    post_id = parse_id(request.GET.get("quote", ""))
+    if post_id is None:
         return ""
-    quoted = queries.visible_post(request.db, request.viewer, int(raw))
+    quoted = queries.visible_post(request.db, request.viewer, post_id)
     if quoted is None or quoted.topic_id != context.topic.id:
         return ""
     return f"[quote post={quoted.id} user={quoted.author.username}]\n{quoted.source}\n[/quote]\n\n"

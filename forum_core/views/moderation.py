@@ -13,6 +13,7 @@ from ..accounts.models import User
 from ..content.models import Category
 from ..content.urls import topic_url
 from ..errors import ValidationError
+from ..limits import FORM_FIELD_MAX, parse_id
 from ..moderation.models import Flag
 from ..moderation.services import DatabaseModerationService
 from ..visibility import category_clause
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from pyramid.config import Configurator
 
 
-MAX_REASON = 2000
 
 
 def includeme(config: Configurator) -> None:
@@ -53,10 +53,9 @@ def moderate_topic(context: TopicResource, request: Request) -> Any:
     service = _service(request)
     try:
         if action == "move":
-            raw = request.POST.get("category", "")
-            target = request.db.scalar(select(Category).where(
-                Category.id == (int(raw) if raw.isdigit() and len(raw) < 18 else -1),
-                category_clause(request.viewer)))
+            category_id = parse_id(request.POST.get("category", ""))
+            target = None if category_id is None else request.db.scalar(select(Category).where(
+                Category.id == category_id, category_clause(request.viewer)))
             if target is None:
                 raise HTTPNotFound()
             service.move_topic(request.user, context.topic, target)
@@ -77,7 +76,7 @@ def moderate_post(context: PostResource, request: Request) -> Any:
     try:
         _service(request).set_post_state(request.user, context.post,
                                          request.POST.get("action", ""),
-                                         request.POST.get("reason", "")[:MAX_REASON])
+                                         request.POST.get("reason", "")[:FORM_FIELD_MAX])
     except ValidationError as exc:
         return _refused(request, exc)
     if request.POST.get("next") == "queue":
@@ -97,7 +96,7 @@ def delete_own_post(context: PostResource, request: Request) -> Any:
 def flag_post(context: PostResource, request: Request) -> Any:
     result = {"post": context.post, "error": None, "reason": ""}
     if request.method == "POST":
-        reason = request.POST.get("reason", "")[:MAX_REASON]
+        reason = request.POST.get("reason", "")[:FORM_FIELD_MAX]
         try:
             _service(request).flag(request.user, context.post, reason)
         except ValidationError as exc:
@@ -117,8 +116,8 @@ def queue(request: Request) -> dict[str, Any]:
 @view_config(route_name="moderation.resolve_flag", permission="moderate", request_method="POST",
              renderer="error.html")
 def resolve_flag(request: Request) -> Any:
-    raw = request.matchdict["flag_id"]
-    flag = request.db.get(Flag, int(raw)) if raw.isdigit() and len(raw) < 18 else None
+    flag_id = parse_id(request.matchdict["flag_id"])
+    flag = None if flag_id is None else request.db.get(Flag, flag_id)
     if flag is None:
         raise HTTPNotFound()
     try:
@@ -130,8 +129,7 @@ def resolve_flag(request: Request) -> Any:
 
 @view_config(route_name="moderation.log", permission="moderate", renderer="moderation/log.html")
 def audit_log(request: Request) -> dict[str, Any]:
-    raw = request.GET.get("before", "")
-    before = int(raw) if raw.isdigit() and len(raw) < 18 else None
+    before = parse_id(request.GET.get("before", ""))
     entries = _service(request).audit_log(before)
     return {"entries": entries, "next": entries[-1].id if len(entries) == 50 else None}
 
@@ -140,14 +138,13 @@ def audit_log(request: Request) -> dict[str, Any]:
              renderer="error.html")
 def moderate_member(request: Request) -> Any:
     member = request.db.scalar(select(User).where(
-        User.username == request.matchdict["username"][:30]))
+        User.username == request.matchdict["username"]))
     if member is None:
         raise HTTPNotFound()
-    raw_days = request.POST.get("days", "")
-    days = int(raw_days) if raw_days.isdigit() and len(raw_days) < 6 else None
+    days = parse_id(request.POST.get("days", ""))
     try:
         _service(request).restrict(request.user, member, request.POST.get("action", ""), days,
-                                   request.POST.get("reason", "")[:MAX_REASON])
+                                   request.POST.get("reason", "")[:FORM_FIELD_MAX])
     except ValidationError as exc:
         return _refused(request, exc)
     return HTTPSeeOther(request.route_path("accounts.profile", username=member.username))

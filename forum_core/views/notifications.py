@@ -8,6 +8,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config
 
+from ..limits import parse_id
 from ..notifications.services import DatabaseNotificationService
 
 if TYPE_CHECKING:
@@ -24,17 +25,16 @@ def includeme(config: Configurator) -> None:
 @view_config(route_name="notifications.list", permission="account",
              renderer="notifications/list.html")
 def notifications(request: Request) -> dict[str, Any]:
-    raw = request.GET.get("before", "")
-    before = int(raw) if raw.isdigit() and len(raw) < 18 else None
+    before = parse_id(request.GET.get("before", ""))
     items, next_cursor = DatabaseNotificationService(request.db).page(request, before)
     return {"items": items, "next": next_cursor}
 
 
 @view_config(route_name="notifications.open", permission="account")
 def open_notification(request: Request) -> HTTPSeeOther:
-    raw = request.matchdict["notification_id"]
-    found = DatabaseNotificationService(request.db).open(
-        request, int(raw)) if raw.isdigit() and len(raw) < 18 else None
+    notification_id = parse_id(request.matchdict["notification_id"])
+    found = None if notification_id is None else DatabaseNotificationService(request.db).open(
+        request, notification_id)
     if found is None:
         raise HTTPNotFound()
     return HTTPSeeOther(found.item.url)

@@ -9,13 +9,15 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..content.models import Category, Post, Topic, TopicRead
-from ..pagination import Page, after, decode_cursor, encode_cursor
+from ..pagination import Page, after, cursor_pattern, decode_cursor, encode_cursor
 from . import Viewer, post_clause, topic_clause, visible_categories
 
 TOPICS_PER_PAGE = 30
 POSTS_PER_PAGE = 20
 _TOPIC_ORDER = (Topic.is_pinned, Topic.last_post_at, Topic.id)
 _TOPIC_KINDS = (bool, dt.datetime, int)
+#: the form of a cursor of :func:`topics_page` (pinned, last activity, id)
+TOPIC_CURSOR_PATTERN = cursor_pattern(_TOPIC_KINDS)
 
 
 def categories(db: Session, viewer: Viewer) -> list[Category]:
@@ -36,14 +38,14 @@ def topics_page(db: Session, viewer: Viewer, category: Category,
                 cursor: str | None = None, per_page: int = TOPICS_PER_PAGE) -> Page[Topic]:
     """A page of a category's topics: pinned first, then the latest activity.
 
-    :raises BadCursor: for a cursor we did not make.
+    :raises BadCursor: for a cursor not of :data:`TOPIC_CURSOR_PATTERN`'s form.
     """
     query = (select(Topic)
              .where(topic_clause(viewer), Topic.category_id == category.id)
              .options(joinedload(Topic.author), joinedload(Topic.last_poster))
              .order_by(*(column.desc() for column in _TOPIC_ORDER))
              .limit(per_page + 1))
-    if cursor:
+    if cursor is not None:
         query = query.where(after(_TOPIC_ORDER, decode_cursor(cursor, _TOPIC_KINDS),
                                   descending=True))
     rows = list(db.scalars(query).unique())

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..content.models import Category, Post, Topic
+from ..limits import parse_id
 from . import category_clause, post_clause, topic_clause
 
 if TYPE_CHECKING:
@@ -38,11 +39,12 @@ def _plugin_acl(resource: Any) -> list[Any]:
     return entries
 
 
-def _int_param(request: Request, name: str) -> int:
-    raw = request.matchdict.get(name, "")
-    if not raw.isdigit() or len(raw) > 18:
+def _id_param(request: Request, name: str) -> int:
+    """The id in the URL; anything that is not one is a 404 like a missing object."""
+    found = parse_id(request.matchdict.get(name))
+    if found is None:
         raise HTTPNotFound()
-    return int(raw)
+    return found
 
 
 class CategoryResource:
@@ -72,7 +74,7 @@ class CategoryResource:
 class TopicResource:
     def __init__(self, request: Request) -> None:
         self.request = request
-        topic_id = _int_param(request, "topic_id")
+        topic_id = _id_param(request, "topic_id")
         topic = request.db.scalar(
             select(Topic).options(joinedload(Topic.category))
             .where(Topic.id == topic_id, topic_clause(request.viewer)))
@@ -96,7 +98,7 @@ class TopicResource:
 class PostResource:
     def __init__(self, request: Request) -> None:
         self.request = request
-        post_id = _int_param(request, "post_id")
+        post_id = _id_param(request, "post_id")
         post = request.db.scalar(
             select(Post).options(joinedload(Post.topic).joinedload(Topic.category))
             .where(Post.id == post_id, post_clause(request.viewer)))

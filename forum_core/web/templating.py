@@ -19,6 +19,7 @@ from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
 from pyramid.static import QueryStringConstantCacheBuster
 
+from .. import limits
 from ..errors import StartupError
 from ..hookspecs import TEMPLATE_SLOTS
 from ..i18n import _, format_ago, format_count, format_moment, language_names
@@ -185,6 +186,8 @@ def add_template_globals(event: BeforeRender) -> None:
     event["css_urls"] = _css_urls(request)
     event["script_urls"] = _script_urls(request)
     event["csrf_token"] = LazyCsrfToken(request)
+    # forms show the same limits the services check (maxlength, minlength)
+    event["limits"] = limits
     # dates and numbers in the request's language, through Babel
     locale = request.babel_locale
     event["ago"] = lambda moment: format_ago(moment, locale)

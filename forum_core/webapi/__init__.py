@@ -5,6 +5,8 @@ OpenAPI 3.1 document at ``/api/v1/openapi.json``.
 Callers authenticate with the browser session (state-changing requests then need the CSRF
 token in the ``X-CSRF-Token`` header) or with a personal API token sent as
 ``Authorization: Bearer <token>`` (no CSRF token needed: a browser never sends it by itself).
+A request that must be signed in and is not is refused with 401 before anything is looked
+up, so the answer says the same whether or not the object exists.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from pyramid.interfaces import IRootFactory
 from pyramid.security import NO_PERMISSION_REQUIRED
 
 from ..accounts.security import bearer_token
-from ..errors import StartupError
+from ..errors import StartupError, ValidationError
 from ..i18n import _
 from ..web.httpcache import same_for_every_visitor
 from .endpoints import (
@@ -28,6 +31,7 @@ from .endpoints import (
     json_response,
     problem_response,
     read_json_body,
+    refusal,
 )
 from .openapi import openapi_document
 from .schemas import COMPONENTS
@@ -55,9 +59,31 @@ def unauthenticated(request: Request) -> ApiProblem:
         headers={"WWW-Authenticate": 'Bearer realm="forum"'})
 
 
+def authenticating_factory(endpoints: list[ApiEndpoint]) -> Callable[[Request], Any]:
+    """The route factory of the endpoints sharing one path: first the caller, then the object.
+
+    A request to an endpoint that needs a member, or with a token that is not valid, is a 401
+    before the factory looks anything up: otherwise a missing or hidden object (404) would
+    answer first, and an anonymous caller could tell which ids exist.
+    """
+    factory = endpoints[0].factory
+    signed_in = {e.method for e in endpoints if e.signed_in}
+    if "GET" in signed_in:
+        signed_in.add("HEAD")
+
+    def find(request: Request) -> Any:
+        if request.user is None and (request.method in signed_in
+                                     or bearer_token(request) is not None):
+            raise unauthenticated(request)
+        if factory is None:
+            return request.registry.getUtility(IRootFactory)(request)
+        return factory(request)
+    return find
+
+
 def make_view(endpoint: ApiEndpoint, checker: SchemaChecker) -> Callable[[Any, Request], Any]:
     def api_view(context: Any, request: Request) -> Response:
-        if request.user is None and (endpoint.signed_in or bearer_token(request) is not None):
+        if endpoint.signed_in and request.user is None:  # the factory refused already
             raise unauthenticated(request)
         if endpoint.request_schema is not None:
             data = read_json_body(request)
@@ -66,7 +92,11 @@ def make_view(endpoint: ApiEndpoint, checker: SchemaChecker) -> Callable[[Any, R
                 raise ApiProblem(422, _("Invalid request"), _(
                     "The request body does not match the schema; see errors."), errors)
             request.api_data = data
-        return json_response(endpoint.view(context, request), endpoint.status)
+        try:
+            body = endpoint.view(context, request)
+        except ValidationError as exc:
+            raise refusal(exc) from None
+        return json_response(body, endpoint.status)
     api_view.__name__ = f"api_{endpoint.name.replace('.', '_')}"
     return api_view
 
@@ -119,7 +149,7 @@ def includeme(config: Configurator) -> None:
         by_path[endpoint.path].append(endpoint)
     for number, (path, group) in enumerate(by_path.items()):
         route = f"api.{number}.{group[0].name}"
-        config.add_route(route, API_PREFIX + path, factory=group[0].factory)
+        config.add_route(route, API_PREFIX + path, factory=authenticating_factory(group))
         for endpoint in group:
             config.add_view(make_view(endpoint, checker), route_name=route,
                             request_method=endpoint.method, permission=endpoint.permission)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,11 @@ from typing import Any
 from pyramid.request import Request
 from pyramid.response import Response
 
-from ..accounts.security import API_PREFIX
+from ..accounts.security import API_PREFIX, is_api_path
+
+__all__ = ["API_PREFIX", "ApiEndpoint", "ApiProblem", "SchemaChecker", "is_api_request",
+           "json_response", "problem_response", "read_json_body", "refusal"]
+from ..errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from ..i18n import _
 
 PROBLEM_TYPE = "application/problem+json"
@@ -32,7 +37,8 @@ class ApiEndpoint:
     :param method: ``GET``, ``POST``, ``PATCH``, ``PUT`` or ``DELETE``.
     :param path: under ``/api/v1``, with ``{placeholders}`` (e.g. ``/ideas/{idea_id}``).
     :param view: ``view(context, request)`` returning the response body (JSON-serialisable);
-        ``request.api_data`` holds the body, already checked against ``request_schema``.
+        ``request.api_data`` holds the body, already checked against ``request_schema``. A
+        ``ValidationError`` it lets through answers by its kind (:func:`refusal`).
     :param summary: one line for the OpenAPI document.
     :param factory: a route factory giving the context (and its ACL), e.g. to 404 hidden
         content; endpoints sharing a path must share it.
@@ -83,6 +89,19 @@ class ApiProblem(Exception):
         self.headers = dict(headers or {})
 
 
+def refusal(exc: ValidationError) -> ApiProblem:
+    """How the API answers a service's refusal, by its kind: 404 for something named that
+    does not exist, 403 for what the caller may not do, 409 for what the present state
+    refuses, and 422 for content the forum does not accept."""
+    if isinstance(exc, NotFoundError):
+        return ApiProblem(404, _("Not found"), exc.message)
+    if isinstance(exc, NotAllowedError):
+        return ApiProblem(403, _("Not allowed"), exc.message)
+    if isinstance(exc, ConflictError):
+        return ApiProblem(409, _("Conflict"), exc.message)
+    return ApiProblem(422, _("Invalid request"), exc.message)
+
+
 def problem_response(request: Request, status: int, title: str, detail: str,
                      errors: list[dict[str, str]] | None = None,
                      headers: Mapping[str, str] | None = None) -> Response:
@@ -100,7 +119,7 @@ def problem_response(request: Request, status: int, title: str, detail: str,
 
 
 def is_api_request(request: Request) -> bool:
-    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
+    return is_api_path(request.path)
 
 
 def json_default(value: Any) -> Any:
@@ -139,7 +158,11 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 class SchemaChecker:
     """Checks a JSON value against the JSON Schema subset the API's request bodies use
     (type, properties, required, additionalProperties, minLength, maxLength, enum, minimum,
-    maximum, items, minItems, maxItems, $ref to components), with translatable messages."""
+    maximum, items, minItems, maxItems, $ref to components), with translatable messages.
+
+    A ``pattern`` is not checked here: each one states a rule of a service (no control
+    characters in a title, a name that is not blank), which refuses the value with a message
+    saying what to change; the schemathesis test holds the two to each other."""
 
     components: Mapping[str, Any] = field(default_factory=dict)
 
@@ -202,7 +225,8 @@ def read_json_body(request: Request) -> Any:
         raise ApiProblem(415, _("Unsupported media type"), _(
             "Send the request body as JSON with the header Content-Type: application/json."))
     try:
-        data = json.loads(request.body.decode("utf-8"), parse_constant=_refuse_constant)
+        data = json.loads(request.body.decode("utf-8"), parse_constant=_refuse_constant,
+                          parse_float=_number)
         # "\ud800" escapes decode to lone surrogates, which no database can store
         json.dumps(data, ensure_ascii=False).encode("utf-8")
     except (UnicodeError, ValueError, RecursionError):
@@ -213,3 +237,12 @@ def read_json_body(request: Request) -> Any:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(name)  # NaN and Infinity are not JSON
+
+
+def _number(text: str) -> int | float:
+    """A JSON number with a fraction or exponent: JSON Schema counts 7.0 as the integer 7,
+    so it becomes one; a number too large for a float is refused like NaN."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return int(value) if value.is_integer() else value

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .endpoints import API_PREFIX, PROBLEM_TYPE, ApiEndpoint
-from .schemas import ref
+from .schemas import ID, SLUG, USERNAME, ref
 
 _PLACEHOLDER = re.compile(r"{(\w+)}")
 
@@ -16,13 +16,25 @@ ERRORS = {
     400: "The request cannot be used (a parameter, cursor or JSON body is invalid).",
     401: "Sign-in required, or the API token is unknown or revoked.",
     403: "The caller may not do this.",
-    404: "Not found, or not visible to the caller.",
+    404: "Not found, or not visible to the caller (also what the request names, such as "
+         "a member to invite).",
     405: "The address does not answer this method.",
+    409: "The request conflicts with the present state (an address taken, the last owner "
+         "leaving, a vote budget spent).",
     413: "The request body is too large.",
     415: "The body must be JSON (Content-Type: application/json).",
     422: "The body does not match the schema, or the forum refuses its content.",
     429: "Too many requests; wait for the seconds in Retry-After.",
 }
+#: headers some error answers always carry
+ERROR_HEADERS = {
+    401: {"WWW-Authenticate": {"description": "How to authenticate: a Bearer token.",
+                               "required": True, "schema": {"type": "string"}}},
+    429: {"Retry-After": {"description": "Seconds to wait before trying again.",
+                          "required": True, "schema": {"type": "integer", "minimum": 1}}},
+}
+#: schemas of the path parameters, by name (``*_id`` are ids)
+PATH_PARAMETERS = {"slug": SLUG, "username": USERNAME}
 SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer",
                    "description": "A personal API token, created on the account page."},
@@ -39,14 +51,13 @@ def _error_codes(endpoint: ApiEndpoint) -> list[int]:
     elif endpoint.writes:
         codes += [413, 422]
     if endpoint.writes:
-        codes.append(429)
+        codes += [409, 429]
     return sorted(codes)
 
 
 def _path_parameters(path: str) -> list[dict[str, Any]]:
     return [{"name": name, "in": "path", "required": True,
-             "schema": {"type": "integer"} if name.endswith("_id")
-             else {"type": "string", "maxLength": 200}}
+             "schema": ID if name.endswith("_id") else PATH_PARAMETERS.get(name, SLUG)}
             for name in _PLACEHOLDER.findall(path)]
 
 
@@ -61,6 +72,8 @@ def operation(endpoint: ApiEndpoint) -> dict[str, Any]:
     for code in _error_codes(endpoint):
         responses[str(code)] = {"description": ERRORS[code],
                                 "content": {PROBLEM_TYPE: {"schema": ref("Problem")}}}
+        if code in ERROR_HEADERS:
+            responses[str(code)]["headers"] = ERROR_HEADERS[code]
     security: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"sessionCookie": []}]
     op: dict[str, Any] = {
         "operationId": endpoint.name, "summary": endpoint.summary, "tags": [endpoint.tag],

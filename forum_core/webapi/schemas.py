@@ -1,11 +1,31 @@
 """JSON Schemas of the core API's resources (OpenAPI 3.1 uses JSON Schema 2020-12), and the
-functions turning models into exactly those shapes."""
+functions turning models into exactly those shapes.
+
+The schemas of what callers send are built from :mod:`forum_core.limits`, the rules the
+services check, so the document promises exactly what the server enforces.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..contenttypes import ContentItem
+from ..limits import (
+    BODY_MAX,
+    ID_PATTERN,
+    LINE_CONTROLS,
+    MAX_ID,
+    SLUG_MAX,
+    TITLE_MAX,
+    TITLE_MIN,
+    USERNAME_MAX,
+    USERNAME_MIN,
+    USERNAME_PATTERN,
+    WHITESPACE,
+    line_pattern,
+    text_pattern,
+)
 from ..notifications.services import Shown
 
 REF = "#/components/schemas/"
@@ -26,6 +46,48 @@ INTEGER = {"type": "integer"}
 BOOLEAN = {"type": "boolean"}
 DATETIME = {"type": "string", "format": "date-time"}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+
+
+# -- what callers send ------------------------------------------------------------------------
+
+def line_schema(minimum: int, maximum: int) -> dict[str, Any]:
+    """One line of text (a title, a name): no control characters but tab, ``minimum``
+    characters not counting white space at either end, ``maximum`` in all."""
+    return {"type": "string", "minLength": minimum, "maxLength": maximum,
+            "pattern": line_pattern(minimum)}
+
+
+def text_schema(maximum: int, required: bool = True) -> dict[str, Any]:
+    """A text of several lines (a post, a note): no control characters but tab and line ends,
+    at most ``maximum`` characters, and (``required``) not only white space."""
+    return {"type": "string", "minLength": int(required), "maxLength": maximum,
+            "pattern": text_pattern(required)}
+
+
+def query_parameter(name: str, description: str, schema: Mapping[str, Any],
+                    required: bool = False) -> dict[str, Any]:
+    """An OpenAPI parameter object for the query string."""
+    return {"name": name, "in": "query", "required": required, "description": description,
+            "schema": dict(schema)}
+
+
+#: an id in a body or a path
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+#: an address of a category or a group: no white space and no control characters
+SLUG = {"type": "string", "minLength": 1, "maxLength": SLUG_MAX,
+        "pattern": f"^[^{LINE_CONTROLS}{WHITESPACE}]+$"}
+USERNAME = {"type": "string", "minLength": USERNAME_MIN, "maxLength": USERNAME_MAX,
+            "pattern": USERNAME_PATTERN}
+TITLE = line_schema(TITLE_MIN, TITLE_MAX)
+BODY = text_schema(BODY_MAX)
+#: a cursor that is a number: the ``next`` link of the previous page holds it
+NUMBER_CURSOR = {"type": "string", "pattern": ID_PATTERN}
+
+
+def cursor_parameter(pattern: str) -> dict[str, Any]:
+    """The ``cursor`` query parameter of a list, whose values have the form ``pattern``."""
+    return query_parameter("cursor", "Where the page starts: the `next` link of the previous "
+                           "page holds it.", {"type": "string", "pattern": pattern})
 
 
 def page_of(name: str) -> dict[str, Any]:
@@ -64,11 +126,8 @@ COMPONENTS: dict[str, Any] = {
     "Notification": obj(id=INTEGER, kind=STRING, created_at=DATETIME, read=BOOLEAN,
                         actor={"oneOf": [ref("UserRef"), {"type": "null"}]},
                         type=STRING, key=INTEGER, title=STRING, message=STRING, url=STRING),
-    "NewTopic": {**obj(title={"type": "string", "minLength": 1, "maxLength": 1000},
-                       body={"type": "string", "minLength": 1, "maxLength": 100_000}),
-                 "additionalProperties": False},
-    "PostBody": {**obj(body={"type": "string", "minLength": 1, "maxLength": 100_000}),
-                 "additionalProperties": False},
+    "NewTopic": {**obj(title=TITLE, body=BODY), "additionalProperties": False},
+    "PostBody": {**obj(body=BODY), "additionalProperties": False},
 }
 for _name in ("Category", "Topic", "Post", "Notification", "UserRef", "SearchResult"):
     COMPONENTS[_name + "Page"] = page_of(_name)

@@ -13,19 +13,32 @@ from ..content.interfaces import IContentService
 from ..db import starts_with
 from ..errors import ValidationError
 from ..i18n import _
+from ..limits import SEARCH_TEXT_MAX, SIMILAR_TEXT_MAX, USERNAME_MAX, parse_id
 from ..moderation.services import DatabaseModerationService
 from ..notifications.services import DatabaseNotificationService
 from ..pagination import BadCursor
 from ..ratelimit import count_post
-from ..search.service import FILTERS, clean_params, find_similar, run_search
+from ..search.service import (
+    DATE_PATTERN,
+    FILTERS,
+    SORTS,
+    clean_params,
+    find_similar,
+    run_search,
+)
 from ..visibility import queries
 from ..visibility.resources import CategoryResource, PostResource, TopicResource
 from ..web.httpcache import same_for_every_visitor
 from .endpoints import ApiEndpoint, ApiProblem
 from .schemas import (
+    NUMBER_CURSOR,
+    SLUG,
+    USERNAME,
     category_json,
+    cursor_parameter,
     notification_json,
     post_json,
+    query_parameter,
     ref,
     search_result_json,
     topic_json,
@@ -35,19 +48,34 @@ from .schemas import (
 
 #: possible duplicates offered while a title is typed
 SIMILAR_LIMIT = 5
+#: at most this many members are offered to complete a mention
+MENTION_CHOICES = 8
 
-CURSOR = {"name": "cursor", "in": "query", "required": False,
-          "description": "Where the page starts: the `next` link of the previous page.",
-          "schema": {"type": "string", "maxLength": 200}}
-
-
-def invalid(exc: ValidationError) -> ApiProblem:
-    return ApiProblem(422, _("Invalid request"), exc.message)
+NUMBER_CURSOR_PARAMETER = cursor_parameter(NUMBER_CURSOR["pattern"])
 
 
 def bad_cursor() -> ApiProblem:
     return ApiProblem(400, _("Invalid cursor"), _(
         "The cursor was not made by this forum; start again from the first page."))
+
+
+def number_cursor(request: Request, default: int | None) -> int | None:
+    """The numeric ``cursor`` of a list's query string (``default`` without one)."""
+    if "cursor" not in request.GET:
+        return default
+    found = parse_id(request.GET["cursor"])
+    if found is None:
+        raise bad_cursor()
+    return found
+
+
+def required_query(request: Request, name: str, minimum: int, maximum: int, what: str) -> str:
+    """A required query parameter of ``minimum`` to ``maximum`` characters; ``what`` says in
+    a sentence what to send when it is missing, too short or too long."""
+    value = request.GET.get(name)
+    if value is None or not minimum <= len(value) <= maximum:
+        raise ApiProblem(400, _("Invalid request"), what)
+    return value
 
 
 def page(request: Request, items: list[Any], next_cursor: str | None) -> dict[str, Any]:
@@ -72,7 +100,7 @@ def list_topics(context: CategoryResource, request: Request) -> dict[str, Any]:
     same_for_every_visitor(request)
     try:
         found = queries.topics_page(request.db, request.viewer, context.category,
-                                    request.GET.get("cursor") or None)
+                                    request.GET.get("cursor"))
     except BadCursor:
         raise bad_cursor() from None
     return page(request, [topic_json(request, t, False) for t in found.items],
@@ -82,11 +110,8 @@ def list_topics(context: CategoryResource, request: Request) -> dict[str, Any]:
 def create_topic(context: CategoryResource, request: Request) -> dict[str, Any]:
     count_post(request)
     data = request.api_data
-    try:
-        topic = request.find_service(IContentService).create_topic(
-            request.user, context.category, data["title"], data["body"])
-    except ValidationError as exc:
-        raise invalid(exc) from None
+    topic = request.find_service(IContentService).create_topic(
+        request.user, context.category, data["title"], data["body"])
     return topic_json(request, topic, True)
 
 
@@ -97,21 +122,16 @@ def read_topic(context: TopicResource, request: Request) -> dict[str, Any]:
 
 def list_posts(context: TopicResource, request: Request) -> dict[str, Any]:
     same_for_every_visitor(request)
-    raw = request.GET.get("cursor", "0")
-    if not raw.isdigit() or len(raw) > 9:
-        raise bad_cursor()
-    found = queries.posts_page(request.db, request.viewer, context.topic, int(raw))
+    after = number_cursor(request, 0)
+    found = queries.posts_page(request.db, request.viewer, context.topic, after or 0)
     return page(request, [post_json(request, p, context.topic) for p in found.items],
                 found.next_cursor)
 
 
 def reply(context: TopicResource, request: Request) -> dict[str, Any]:
     count_post(request)
-    try:
-        post = request.find_service(IContentService).reply(
-            request.user, context.topic, request.api_data["body"])
-    except ValidationError as exc:
-        raise invalid(exc) from None
+    post = request.find_service(IContentService).reply(
+        request.user, context.topic, request.api_data["body"])
     return post_json(request, post, context.topic)
 
 
@@ -123,11 +143,8 @@ def read_post(context: PostResource, request: Request) -> dict[str, Any]:
 
 
 def edit_post(context: PostResource, request: Request) -> dict[str, Any]:
-    try:
-        request.find_service(IContentService).edit_post(
-            request.user, context.post, request.api_data["body"])
-    except ValidationError as exc:
-        raise invalid(exc) from None
+    request.find_service(IContentService).edit_post(
+        request.user, context.post, request.api_data["body"])
     return post_json(request, context.post, context.topic)
 
 
@@ -143,8 +160,7 @@ def read_user(context: Any, request: Request) -> dict[str, Any]:
     from ..accounts.interfaces import IUserService
 
     same_for_every_visitor(request)
-    member = request.find_service(IUserService).get_by_username(
-        request.matchdict["username"][:40])
+    member = request.find_service(IUserService).get_by_username(request.matchdict["username"])
     if member is None or member.status == "banned":
         raise ApiProblem(404, _("Not found"), _("There is no member with this username."))
     return user_json(request, member)
@@ -155,12 +171,14 @@ def find_users(context: Any, request: Request) -> dict[str, Any]:
     from ..accounts.models import User
 
     same_for_every_visitor(request)
-    prefix = request.GET.get("prefix", "").strip().lower()[:30]
-    if not prefix:
-        raise ApiProblem(400, _("Invalid request"), _("Give the first letters of a username."))
+    prefix = required_query(request, "prefix", 1, USERNAME_MAX, _(
+        "Give the first letters of a username, at most ${maximum} of them.",
+        mapping={"maximum": USERNAME_MAX})).strip().lower()
+    if not prefix:  # white space starts no username
+        return page(request, [], None)
     found = request.db.scalars(
         select(User).where(starts_with(User.username, prefix), User.status != "banned")
-        .order_by(User.username).limit(8))
+        .order_by(User.username).limit(MENTION_CHOICES))
     return page(request, [user_ref(request, user) for user in found], None)
 
 
@@ -172,14 +190,25 @@ def me(context: Any, request: Request) -> dict[str, Any]:
             "url": request.route_url("accounts.profile", username=user.username)}
 
 
+def search_params(request: Request) -> dict[str, str]:
+    """The search's parameters: unlike the search form's, a parameter that is sent is used,
+    so one sent empty is refused rather than left out."""
+    params = clean_params(request.GET)
+    params.pop("page", None)  # the form's; the API pages with the cursor
+    empty = [name for name in FILTERS if name in request.GET and name not in params
+             and name != "page"]
+    if empty:
+        raise ApiProblem(400, _("Invalid request"), _(
+            "The parameter ${name} is empty; give it a value or leave it out.",
+            mapping={"name": empty[0]}))
+    if "cursor" in request.GET:
+        params["page"] = str(number_cursor(request, 1))
+    return params
+
+
 def search(context: Any, request: Request) -> dict[str, Any]:
     same_for_every_visitor(request)
-    params = clean_params(request.GET)
-    if "cursor" in request.GET:
-        cursor = request.GET["cursor"]
-        if not cursor.isdigit() or len(cursor) > 4:
-            raise bad_cursor()
-        params["page"] = cursor
+    params = search_params(request)
     if not params.get("q"):
         raise ApiProblem(400, _("Invalid request"), _("Enter at least one word to search for."))
     try:
@@ -194,20 +223,17 @@ def search(context: Any, request: Request) -> dict[str, Any]:
 def similar(context: Any, request: Request) -> dict[str, Any]:
     """What the caller may see that shares words with ``text`` (e.g. a new topic's title)."""
     same_for_every_visitor(request)
-    text = request.GET.get("text", "")
-    if len(text) > 1000:
-        raise ApiProblem(400, _("Invalid request"), _("The text is too long."))
+    text = required_query(request, "text", 0, SIMILAR_TEXT_MAX, _(
+        "Give the text to compare in 'text', at most ${maximum} characters.",
+        mapping={"maximum": SIMILAR_TEXT_MAX}))
     types = [t for t in request.GET.getall("type") if t][:10]
     found = find_similar(request, text, types=types, limit=SIMILAR_LIMIT)
     return {"items": [search_result_json(request, r) for r in found], "links": {"next": None}}
 
 
 def notifications(context: Any, request: Request) -> dict[str, Any]:
-    raw = request.GET.get("cursor", "")
-    if raw and (not raw.isdigit() or len(raw) > 18):
-        raise bad_cursor()
-    items, next_cursor = DatabaseNotificationService(request.db).page(
-        request, int(raw) if raw else None)
+    before = number_cursor(request, None)
+    items, next_cursor = DatabaseNotificationService(request.db).page(request, before)
     return page(request, [notification_json(request, n) for n in items],
                 None if next_cursor is None else str(next_cursor))
 
@@ -217,20 +243,20 @@ def read_all_notifications(context: Any, request: Request) -> None:
 
 
 def _search_parameters() -> tuple[dict[str, Any], ...]:
-    described = {
-        "q": "Words, \"phrases\", -excluded, prefix*.",
-        "type": "Content type: topic, post, or a plugin's type.",
-        "category": "A category's slug.",
-        "author": "A member's username.",
-        "from": "Created on or after this day (YYYY-MM-DD).",
-        "to": "Created on or before this day (YYYY-MM-DD).",
-        "status": "Status, for content types that have one.",
-        "sort": "relevance (default) or newest.",
-    }
-    return tuple({"name": name, "in": "query", "required": name == "q",
-                  "description": described[name],
-                  "schema": {"type": "string", "maxLength": 300}}
-                 for name in FILTERS if name in described) + (CURSOR,)
+    text = {"type": "string", "minLength": 1, "maxLength": SEARCH_TEXT_MAX}
+    filled = {"type": "string", "minLength": 1}
+    day = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+    return (
+        query_parameter("q", "Words, \"phrases\", -excluded, prefix*.", text, required=True),
+        query_parameter("type", "Content type: topic, post, or a plugin's type.", filled),
+        query_parameter("category", "A category's slug.", SLUG),
+        query_parameter("author", "A member's username.", USERNAME),
+        query_parameter("from", "Created on or after this day (YYYY-MM-DD).", day),
+        query_parameter("to", "Created on or before this day (YYYY-MM-DD).", day),
+        query_parameter("status", "Status, for content types that have one.", filled),
+        query_parameter("sort", "relevance (default) or newest.",
+                        {"type": "string", "enum": list(SORTS)}),
+        NUMBER_CURSOR_PARAMETER)
 
 
 CORE_ENDPOINTS = [
@@ -239,7 +265,8 @@ CORE_ENDPOINTS = [
                 tag="discussions"),
     ApiEndpoint("topics.list", "GET", "/categories/{slug}/topics", list_topics,
                 "Topics of a category, pinned first, then latest activity",
-                factory=CategoryResource, parameters=(CURSOR,),
+                factory=CategoryResource,
+                parameters=(cursor_parameter(queries.TOPIC_CURSOR_PATTERN),),
                 response_schema=ref("TopicPage"), tag="discussions"),
     ApiEndpoint("topics.create", "POST", "/categories/{slug}/topics", create_topic,
                 "Start a topic", factory=CategoryResource, permission="start_topic",
@@ -248,7 +275,8 @@ CORE_ENDPOINTS = [
     ApiEndpoint("topics.read", "GET", "/topics/{topic_id}", read_topic, "One topic",
                 factory=TopicResource, response_schema=ref("Topic"), tag="discussions"),
     ApiEndpoint("posts.list", "GET", "/topics/{topic_id}/posts", list_posts,
-                "Posts of a topic in order", factory=TopicResource, parameters=(CURSOR,),
+                "Posts of a topic in order", factory=TopicResource,
+                parameters=(NUMBER_CURSOR_PARAMETER,),
                 response_schema=ref("PostPage"), tag="discussions"),
     ApiEndpoint("posts.create", "POST", "/topics/{topic_id}/posts", reply, "Reply to a topic",
                 factory=TopicResource, permission="reply", request_schema=ref("PostBody"),
@@ -264,9 +292,10 @@ CORE_ENDPOINTS = [
                 tag="discussions"),
     ApiEndpoint("users.find", "GET", "/users", find_users,
                 "Members whose username starts with the given letters",
-                parameters=({"name": "prefix", "in": "query", "required": True,
-                             "description": "The first letters of a username.",
-                             "schema": {"type": "string", "maxLength": 30}},),
+                parameters=(query_parameter(
+                    "prefix", "The first letters of a username.",
+                    {"type": "string", "minLength": 1, "maxLength": USERNAME_MAX},
+                    required=True),),
                 response_schema=ref("UserRefPage"), tag="members"),
     ApiEndpoint("users.read", "GET", "/users/{username}", read_user,
                 "A member's public profile", response_schema=ref("User"), tag="members"),
@@ -277,9 +306,9 @@ CORE_ENDPOINTS = [
                 response_schema=ref("SearchPage"), tag="search"),
     ApiEndpoint("search.similar", "GET", "/similar", similar,
                 "Possible duplicates: what shares the most words with a text",
-                parameters=({"name": "text", "in": "query", "required": True,
-                             "description": "A title or sentence, e.g. of a new topic.",
-                             "schema": {"type": "string", "maxLength": 1000}},
+                parameters=(query_parameter(
+                    "text", "A title or sentence, e.g. of a new topic.",
+                    {"type": "string", "maxLength": SIMILAR_TEXT_MAX}, required=True),
                             {"name": "type", "in": "query", "required": False,
                              "description": "Document types to look in (all by default).",
                              "schema": {"type": "array", "items": {"type": "string"}},
@@ -287,7 +316,8 @@ CORE_ENDPOINTS = [
                 response_schema=ref("SearchResultPage"), tag="search"),
     ApiEndpoint("notifications.list", "GET", "/notifications", notifications,
                 "The caller's notifications, newest first", permission="account",
-                parameters=(CURSOR,), response_schema=ref("NotificationPage"), signed_in=True,
+                parameters=(NUMBER_CURSOR_PARAMETER,), response_schema=ref("NotificationPage"),
+                signed_in=True,
                 tag="members"),
     ApiEndpoint("notifications.read_all", "POST", "/notifications/read", read_all_notifications,
                 "Mark all notifications as read", permission="account", status=204,

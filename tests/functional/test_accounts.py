@@ -55,7 +55,7 @@ def test_a_password_hashed_with_other_parameters_still_works_and_is_upgraded(for
     ({"username": "bad name!"}, "A username has 3 to 30 characters"),
     ({"email_address": "not-an-address", "username": "other"}, "Enter a valid e-mail address"),
     ({"password": "short", "username": "other", "email_address": "o@example.com"},
-     "A password has at least 8 characters."),
+     "A password has 8 to 1024 characters."),
     ({"again": "something else", "username": "other", "email_address": "o@example.com"},
      "The passwords do not match."),
 ])

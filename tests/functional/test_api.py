@@ -166,7 +166,12 @@ def test_bad_requests_get_problem_documents(board):
     assert {e["field"] for e in body["errors"]} == {"title", "body", "extra"}
     body = problem(board.app.post_json(url, {"title": "ab", "body": "x"}, headers=bearer(token),
                                        status=422), 422)
-    assert "3 to 200" in body["detail"]
+    assert body["errors"] == [{"field": "title", "message": "must have at least 3 characters"}]
+    # the schema's pattern: three characters besides white space, no control characters
+    for title in ("  a  ", "Tab\tis fine but\nnot a line end"):
+        body = problem(board.app.post_json(url, {"title": title, "body": "x"},
+                                           headers=bearer(token), status=422), 422)
+        assert "title" in body["detail"].lower(), title
     problem(board.app.get("/api/v1/nothing-here", status=404), 404)
     problem(board.app.get("/api/v1/topics/999999", status=404), 404)
     problem(board.app.get("/api/v1/topics/notanumber", status=404), 404)

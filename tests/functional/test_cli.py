@@ -119,7 +119,7 @@ def test_user_create_list_and_set_role(run_forum):
     (["user", "create", "mira", "--email", "nope", "--password", "long enough pw"],
      "Enter a valid e-mail address"),
     (["user", "create", "mira", "--email", "m@example.com", "--password", "short"],
-     "A password has at least 8 characters."),
+     "A password has 8 to 1024 characters."),
     (["user", "create", "ADMIN", "--email", "m@example.com", "--password", "long enough pw"],
      "The username ADMIN is taken."),
     (["user", "set-role", "ghost", "admin"], "No member is called ghost."),

@@ -497,7 +497,8 @@ def test_similar_content_is_offered_for_a_new_title_and_respects_visibility(boar
     assert set(similar(board.app, "dark mode")) == {"Dark mode for the editor",
                                                     "Dark mode budget"}
     too_long = board.app.get("/api/v1/similar", params={"text": "x" * 1001}, status=400)
-    assert too_long.json["detail"] == "The text is too long."
+    assert too_long.json["detail"] == ("Give the text to compare in 'text', at most 1000 "
+                                       "characters.")
 
 
 KILLED_AFTER_COMMIT = """

@@ -42,3 +42,33 @@ def test_plugin_tests_import_only_the_api_and_the_testing_fixtures(path):
     modules = imported_modules(path)
     core = {m for m in modules if m.split(".")[0] in ("forum_core", "tests", "plugins")}
     assert core <= {"forum_core.api", "forum_core.testing"}, core
+
+
+def test_the_plugins_contract_forbids_every_module_of_the_core_but_the_api():
+    """A new module of the core is forbidden to plugins as soon as it exists: the list in
+    pyproject.toml cannot fall behind."""
+    import tomllib
+
+    config = tomllib.loads((CHECKOUT_DIR / "pyproject.toml").read_text("utf-8"))
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"]
+                    if c["type"] == "forbidden")
+    core = CHECKOUT_DIR / "forum_core"
+    modules = {f"forum_core.{p.stem}" for p in core.glob("*.py") if p.stem != "__init__"}
+    modules |= {f"forum_core.{p.parent.name}" for p in core.glob("*/__init__.py")}
+    assert set(contract["forbidden_modules"]) == modules - {"forum_core.api"}
+
+
+def test_every_module_of_the_core_is_in_a_layer():
+    """A module in no layer could import anything: each must be placed in the contract."""
+    import re
+    import tomllib
+
+    config = tomllib.loads((CHECKOUT_DIR / "pyproject.toml").read_text("utf-8"))
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"]
+                    if c["type"] == "layers")
+    placed = {name for layer in contract["layers"] for name in re.split(r"[|:]", layer)}
+    placed = {name.strip() for name in placed}
+    core = CHECKOUT_DIR / "forum_core"
+    modules = {f"forum_core.{p.stem}" for p in core.glob("*.py") if p.stem != "__init__"}
+    modules |= {f"forum_core.{p.parent.name}" for p in core.glob("*/__init__.py")}
+    assert modules <= placed, modules - placed

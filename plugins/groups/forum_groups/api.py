@@ -1,12 +1,28 @@
 """The groups' JSON API endpoints (under /api/v1/groups, in the OpenAPI document): the same
-actions as the pages, through the same services and rules."""
+actions as the pages, through the same services and rules. A service's refusal answers by its
+kind (404, 403, 409 or 422: see forum_core.api)."""
 
 from __future__ import annotations
 
-from forum_core.api import ApiEndpoint, ApiProblem, IUserService, ValidationError, _
+from forum_core.api import (
+    BODY,
+    SLUG,
+    TITLE,
+    ApiEndpoint,
+    ApiProblem,
+    IUserService,
+    NotAllowedError,
+    NotFoundError,
+    _,
+    limits,
+    line_schema,
+    parse_id,
+    text_schema,
+)
 
 from .messages import invite_by_mail, mail_announcement
 from .models import KINDS
+from .services import GROUP_NAME_MAX, GROUP_NAME_MIN, INVITE_DAYS, INVITE_DAYS_MAX
 from .views import _is_admin, _service, _visible_group, my_groups
 
 STRING = {"type": "string"}
@@ -46,17 +62,15 @@ ANNOUNCED = {"type": "object", "required": ["items", "emailed"],
                  "properties": {"group": STRING, "topic_id": {"type": "integer"},
                                 "url": STRING}}},
                  "emailed": {"type": "integer"}}}
-NAME = {"type": "string", "minLength": 1, "maxLength": 200}
+NAME = line_schema(GROUP_NAME_MIN, GROUP_NAME_MAX)
+DESCRIPTION = text_schema(limits.DESCRIPTION_MAX, required=False)
+SPACE_NAME = line_schema(1, limits.CATEGORY_NAME_MAX)
 
 
 def _json(request, group, mine):
     return {"slug": group.slug, "name": group.name, "description": group.description,
             "kind": group.kind, "is_member": group.id in mine,
             "url": request.route_url("groups.group", slug=group.slug)}
-
-
-def refused(exc: ValidationError) -> ApiProblem:
-    return ApiProblem(422, _("Invalid request"), exc.message)
 
 
 def _managed(request):
@@ -70,10 +84,9 @@ def _managed(request):
 
 
 def _member(request, service, group):
-    user = request.find_service(IUserService).get_by_username(
-        request.matchdict["username"][:30])
+    user = request.find_service(IUserService).get_by_username(request.matchdict["username"])
     if user is None or service.membership(group, user) is None:
-        raise ApiProblem(404, _("Not found"), _("That member is not in the group."))
+        raise NotFoundError(_("That member is not in the group."))
     return user
 
 
@@ -86,11 +99,8 @@ def list_groups(context, request):
 
 def create_group(context, request):
     data = request.api_data
-    try:
-        group = _service(request).create_group(request.user, data["name"],
-                                               data.get("description", ""), data["kind"])
-    except ValidationError as exc:
-        raise refused(exc) from None
+    group = _service(request).create_group(request.user, data["name"],
+                                           data.get("description", ""), data["kind"])
     return _json(request, group, {group.id})
 
 
@@ -101,29 +111,19 @@ def read_group(context, request):
 def join(context, request):
     service = _service(request)
     group = _visible_group(request, service)
-    try:
-        return {"state": service.join(group, request.user)}
-    except ValidationError as exc:
-        raise refused(exc) from None
+    return {"state": service.join(group, request.user)}
 
 
 def update_membership(context, request):
     service = _service(request)
     group = _visible_group(request, service)
-    try:
-        service.set_email_announcements(group, request.user,
-                                        request.api_data["email_announcements"])
-    except ValidationError as exc:
-        raise refused(exc) from None
+    service.set_email_announcements(group, request.user, request.api_data["email_announcements"])
     return {"state": "joined", "email_announcements": request.api_data["email_announcements"]}
 
 
 def leave(context, request):
     service = _service(request)
-    try:
-        service.leave(_visible_group(request, service), request.user)
-    except ValidationError as exc:
-        raise refused(exc) from None
+    service.leave(_visible_group(request, service), request.user)
 
 
 def members(context, request):
@@ -139,36 +139,25 @@ def members(context, request):
 def change_member(context, request):
     service, group = _managed(request)
     user = _member(request, service, group)
-    try:
-        service.set_role(group, user, request.api_data["role"])
-    except ValidationError as exc:
-        raise refused(exc) from None
+    service.set_role(group, user, request.api_data["role"])
     return {"username": user.username, "name": user.name, "role": request.api_data["role"]}
 
 
 def remove_member(context, request):
     service, group = _managed(request)
-    try:
-        service.remove(group, _member(request, service, group))
-    except ValidationError as exc:
-        raise refused(exc) from None
+    service.remove(group, _member(request, service, group))
 
 
 def invite(context, request):
     service, group = _managed(request)
-    try:
-        notice = invite_by_mail(request, service, group, request.api_data["to"].strip())
-    except ValidationError as exc:
-        raise refused(exc) from None
+    notice = invite_by_mail(request, service, group, request.api_data["to"])
     return {"detail": request.translate(notice)}
 
 
 def invitation_link(context, request):
     service, group = _managed(request)
-    try:
-        token = service.invitation_link(group, request.user, request.api_data.get("days", 7))
-    except ValidationError as exc:
-        raise refused(exc) from None
+    token = service.invitation_link(group, request.user,
+                                    request.api_data.get("days", INVITE_DAYS))
     return {"url": request.route_url("groups.invite", token=token)}
 
 
@@ -180,21 +169,16 @@ def join_requests(context, request):
 
 def decide(context, request):
     service, group = _managed(request)
-    raw = request.matchdict["request_id"]
-    try:
-        service.decide(group, int(raw) if raw.isdigit() and len(raw) < 18 else 0,
-                       request.api_data["decision"] == "approve")
-    except ValidationError as exc:
-        raise ApiProblem(404, _("Not found"), exc.message) from None
+    request_id = parse_id(request.matchdict["request_id"])
+    if request_id is None:
+        raise NotFoundError(_("That request does not exist (any more)."))
+    service.decide(group, request_id, request.api_data["decision"] == "approve")
 
 
 def add_space(context, request):
     service, group = _managed(request)
-    try:
-        category = service.add_space(group, request.api_data["name"],
-                                     request.api_data.get("description", ""))
-    except ValidationError as exc:
-        raise refused(exc) from None
+    category = service.add_space(group, request.api_data["name"],
+                                 request.api_data.get("description", ""))
     return {"slug": category.slug, "name": category.name}
 
 
@@ -204,15 +188,13 @@ def announce(context, request):
     wanted = list(dict.fromkeys(request.api_data["groups"]))
     unknown = [slug for slug in wanted if slug not in allowed]
     if unknown:
-        raise ApiProblem(422, _("Invalid request"), _(
-            "You cannot send announcements to ${groups}.", mapping={"groups": ", ".join(
-                unknown)}))
+        # quoted: an address sent blank or as white space still shows where it is
+        raise NotAllowedError(_(
+            "You cannot send announcements to ${groups}.",
+            mapping={"groups": ", ".join(f'"{slug}"' for slug in unknown)}))
     targets = [allowed[slug] for slug in wanted]
-    try:
-        posted = service.announce(request.user, targets, request.api_data["title"],
-                                  request.api_data["body"])
-    except ValidationError as exc:
-        raise refused(exc) from None
+    posted = service.announce(request.user, targets, request.api_data["title"],
+                              request.api_data["body"])
     emailed = mail_announcement(request, service, targets, posted)
     return {"items": [{"group": g.slug, "topic_id": t.id,
                        "url": request.route_url("content.topic", topic_id=t.id, slug=t.slug)}
@@ -226,8 +208,7 @@ ENDPOINTS = [
                 tag="groups"),
     ApiEndpoint("groups.create", "POST", "/groups", create_group,
                 "Create a group (moderators and administrators)", permission="moderate",
-                request_schema=body(["name", "kind"], name=NAME,
-                                    description={"type": "string", "maxLength": 2000},
+                request_schema=body(["name", "kind"], name=NAME, description=DESCRIPTION,
                                     kind={"type": "string", "enum": list(KINDS)}),
                 response_schema=GROUP, status=201, signed_in=True, tag="groups"),
     ApiEndpoint("groups.read", "GET", GROUP_PATH, read_group, "One group",
@@ -256,13 +237,12 @@ ENDPOINTS = [
     ApiEndpoint("groups.invite", "POST", GROUP_PATH + "/invitations", invite,
                 "Invite a member (username or e-mail) or someone without an account "
                 "(e-mail); they are told by e-mail",
-                request_schema=body(["to"], to={"type": "string", "minLength": 1,
-                                                "maxLength": 254}),
+                request_schema=body(["to"], to=line_schema(1, limits.EMAIL_MAX)),
                 response_schema=SENT, status=201, signed_in=True, tag="groups"),
     ApiEndpoint("groups.invitation_link", "POST", GROUP_PATH + "/invitation-links",
                 invitation_link, "Make an invitation link that expires",
                 request_schema=body([], days={"type": "integer", "minimum": 1,
-                                              "maximum": 90}),
+                                              "maximum": INVITE_DAYS_MAX}),
                 response_schema=LINK, status=201, signed_in=True, tag="groups"),
     ApiEndpoint("groups.requests", "GET", GROUP_PATH + "/requests", join_requests,
                 "Requests to join, waiting for a decision", response_schema=page_of(
@@ -274,18 +254,14 @@ ENDPOINTS = [
                 status=204, signed_in=True, tag="groups"),
     ApiEndpoint("groups.add_space", "POST", GROUP_PATH + "/spaces", add_space,
                 "Create a members-only category for the group",
-                request_schema=body(["name"], name=NAME,
-                                    description={"type": "string", "maxLength": 2000}),
+                request_schema=body(["name"], name=SPACE_NAME, description=DESCRIPTION),
                 response_schema=SPACE, status=201, signed_in=True, tag="groups"),
     ApiEndpoint("groups.announce", "POST", "/announcements", announce,
                 "Announce to one or more groups: a pinned topic in each, a notification to "
                 "every member, an e-mail to those who asked for one",
                 request_schema=body(["groups", "title", "body"],
                                     groups={"type": "array", "minItems": 1, "maxItems": 50,
-                                            "items": {"type": "string", "maxLength": 80}},
-                                    title={"type": "string", "minLength": 1,
-                                           "maxLength": 1000},
-                                    body={"type": "string", "minLength": 1,
-                                          "maxLength": 100_000}),
+                                            "items": SLUG},
+                                    title=TITLE, body=BODY),
                 response_schema=ANNOUNCED, status=201, signed_in=True, tag="groups"),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from forum_core.api import IUserService, User, ValidationError, _, send_mail
+from forum_core.api import IUserService, NotFoundError, User, ValidationError, _, limits, send_mail
 
 from .models import Group
 from .services import INVITE_DAYS, GroupService
@@ -20,6 +20,9 @@ def invite_by_mail(request, service: GroupService, group: Group, who: str) -> st
     """Invite a member by username or e-mail address, or someone without an account by
     e-mail (a link only the holder of the mailbox gets); tells them by e-mail. Returns the
     notice for the person who invited."""
+    who = who.strip()
+    if not who or limits.has_line_controls(who):
+        raise ValidationError(_("Enter a username or an e-mail address."))
     site = site_name(request)
     target = request.find_service(IUserService).get_by_username(who) or request.db.scalar(
         select(User).where(func.lower(User.email) == who.lower()))
@@ -35,7 +38,7 @@ def invite_by_mail(request, service: GroupService, group: Group, who: str) -> st
             target.locale)
         return _("${name} is invited and was told by e-mail.", mapping={"name": target.name})
     if "@" not in who:
-        raise ValidationError(_("There is no member ${author}.", mapping={"author": who}))
+        raise NotFoundError(_("There is no member ${author}.", mapping={"author": who}))
     token = service.invitation_link(group, request.user, email=who)
     who = who.strip().lower()
     send_mail(request, who, _("You are invited to ${group} on ${site}", mapping={

@@ -12,12 +12,16 @@ from sqlalchemy import delete, func, select
 
 from forum_core.api import (
     Category,
+    ConflictError,
+    NotAllowedError,
+    NotFoundError,
     NotificationKind,
     Post,
     Topic,
     User,
     ValidationError,
     _,
+    limits,
     notify,
     slugify,
     utcnow,
@@ -31,7 +35,10 @@ ANNOUNCEMENT = NotificationKind("groups.announcement",
                                 _("Announcements to my groups"))
 
 RESERVED = {"new", "invite", "announce", "api"}
-INVITE_DAYS = 7
+#: how long an invitation lasts, and the longest an invitation link may
+INVITE_DAYS, INVITE_DAYS_MAX = 7, 90
+GROUP_NAME_MIN, GROUP_NAME_MAX = 2, 80
+JOIN_MESSAGE_MAX = 500
 #: a deliberately loose check: the address is proven by the mail reaching it
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -110,16 +117,23 @@ class GroupService:
     # -- changes ---------------------------------------------------------------------------
 
     def create_group(self, owner: User, name: str, description: str, kind: str) -> Group:
-        name = " ".join(name.split())
-        if not 2 <= len(name) <= 80:
-            raise ValidationError(_("A group name has 2 to 80 characters."))
+        if limits.has_line_controls(name) or len(name.strip()) < GROUP_NAME_MIN \
+                or len(name) > GROUP_NAME_MAX:
+            raise ValidationError(_("A group name has ${minimum} to ${maximum} characters.",
+                                    mapping={"minimum": GROUP_NAME_MIN,
+                                             "maximum": GROUP_NAME_MAX}))
+        if limits.has_text_controls(description) or len(description) > limits.DESCRIPTION_MAX:
+            raise ValidationError(_("A description has at most ${maximum} characters, and no "
+                                    "control characters.",
+                                    mapping={"maximum": limits.DESCRIPTION_MAX}))
         if kind not in KINDS:
             raise ValidationError(_("Choose what kind of group it is."))
+        name = limits.one_line(name)
         slug = slugify(name)
         if slug in RESERVED or self.db.scalar(select(Group.id).where(Group.slug == slug)):
-            raise ValidationError(_("A group with the address ${slug} exists already.",
-                                    mapping={"slug": slug}))
-        group = Group(slug=slug, name=name, description=description.strip()[:2000], kind=kind)
+            raise ConflictError(_("A group with the address ${slug} exists already.",
+                                  mapping={"slug": slug}))
+        group = Group(slug=slug, name=name, description=description.strip(), kind=kind)
         self.db.add(group)
         self.db.flush()
         self.db.add(Membership(group_id=group.id, user_id=owner.id, role="owner"))
@@ -159,17 +173,17 @@ class GroupService:
                                                            JoinRequest.user_id == user.id)):
                 return "requested"
             self.db.add(JoinRequest(group_id=group.id, user_id=user.id,
-                                    message=" ".join(message.split())[:500]))
+                                    message=limits.one_line(message)[:JOIN_MESSAGE_MAX]))
             return "requested"
-        raise ValidationError(_("This group is by invitation only."))
+        raise NotAllowedError(_("This group is by invitation only."))
 
     def leave(self, group: Group, user: User) -> None:
         membership = self.membership(group, user)
         if membership is None:
             return
         if membership.role == "owner" and self._owners(group) <= 1:
-            raise ValidationError(_("You are the group's only owner; make someone else an "
-                                    "owner first."))
+            raise ConflictError(_("You are the group's only owner; make someone else an "
+                                  "owner first."))
         self.db.delete(membership)
 
     def _owners(self, group: Group) -> int:
@@ -179,24 +193,24 @@ class GroupService:
     def set_role(self, group: Group, user: User, role: str) -> None:
         membership = self.membership(group, user)
         if membership is None or role not in ("owner", "member"):
-            raise ValidationError(_("That member is not in the group."))
+            raise NotFoundError(_("That member is not in the group."))
         if membership.role == "owner" and role == "member" and self._owners(group) <= 1:
-            raise ValidationError(_("The group needs at least one owner."))
+            raise ConflictError(_("The group needs at least one owner."))
         membership.role = role
 
     def remove(self, group: Group, user: User) -> None:
         membership = self.membership(group, user)
         if membership is None:
-            raise ValidationError(_("That member is not in the group."))
+            raise NotFoundError(_("That member is not in the group."))
         if membership.role == "owner" and self._owners(group) <= 1:
-            raise ValidationError(_("The group needs at least one owner."))
+            raise ConflictError(_("The group needs at least one owner."))
         self.db.delete(membership)
 
     def decide(self, group: Group, request_id: int, approve: bool) -> None:
         found = self.db.scalar(select(JoinRequest).where(JoinRequest.id == request_id,
                                                          JoinRequest.group_id == group.id))
         if found is None:
-            raise ValidationError(_("That request does not exist (any more)."))
+            raise NotFoundError(_("That request does not exist (any more)."))
         user = found.user
         self.db.delete(found)
         if approve:
@@ -204,7 +218,7 @@ class GroupService:
 
     def invite(self, group: Group, inviter: User, user: User) -> Invitation:
         if self.membership(group, user) is not None:
-            raise ValidationError(_("${name} is a member already.", mapping={"name": user.name}))
+            raise ConflictError(_("${name} is a member already.", mapping={"name": user.name}))
         invitation = self.pending_invitation(group, user)
         if invitation is None:
             invitation = Invitation(group_id=group.id, user_id=user.id,
@@ -217,13 +231,15 @@ class GroupService:
                         email: str | None = None) -> str:
         """A new invitation link's token (only its hash is stored); ``email`` is the address
         it is sent to, for someone who has no account yet."""
-        if not 1 <= days <= 90:
-            raise ValidationError(_("A link is valid for 1 to 90 days."))
+        if not 1 <= days <= INVITE_DAYS_MAX:
+            raise ValidationError(_("A link is valid for 1 to ${maximum} days.",
+                                    mapping={"maximum": INVITE_DAYS_MAX}))
         if email is not None:
             email = email.strip().lower()
-            if len(email) > 254 or not EMAIL.match(email):
+            if len(email) > limits.EMAIL_MAX or not EMAIL.match(email) \
+                    or limits.has_line_controls(email):
                 raise ValidationError(_("${email} is not an e-mail address.",
-                                        mapping={"email": email[:254]}))
+                                        mapping={"email": email[:limits.EMAIL_MAX]}))
         token = secrets.token_urlsafe(24)
         self.db.add(Invitation(group_id=group.id, token_hash=token_hash(token), email=email,
                                invited_by_id=inviter.id,
@@ -234,13 +250,13 @@ class GroupService:
         found = self.db.scalar(select(Invitation).where(Invitation.id == invitation_id,
                                                         Invitation.group_id == group.id))
         if found is None:
-            raise ValidationError(_("That invitation does not exist (any more)."))
+            raise NotFoundError(_("That invitation does not exist (any more)."))
         self.db.delete(found)
 
     def set_email_announcements(self, group: Group, user: User, wanted: bool) -> None:
         membership = self.membership(group, user)
         if membership is None:
-            raise ValidationError(_("Only members get a group's announcements."))
+            raise ConflictError(_("Only members get a group's announcements."))
         membership.email_announcements = wanted
 
     # -- announcements ---------------------------------------------------------------------
@@ -255,8 +271,8 @@ class GroupService:
         for group in groups:
             found = self.spaces(group)
             if not found:
-                raise ValidationError(_("${name} has no space to post in yet.",
-                                        mapping={"name": group.name}))
+                raise ConflictError(_("${name} has no space to post in yet.",
+                                      mapping={"name": group.name}))
             spaces[group.id] = found[0].category
         posted = []
         for group in groups:

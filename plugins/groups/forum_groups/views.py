@@ -6,14 +6,15 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from forum_core.api import IContentService, IUserService, ValidationError, _
+from forum_core.api import IContentService, IUserService, ValidationError, _, limits, parse_id
 
 from . import group_ids
 from .messages import invite_by_mail, mail_announcement
 from .models import Group
-from .services import GroupService
+from .services import GROUP_NAME_MAX, GROUP_NAME_MIN, JOIN_MESSAGE_MAX, GroupService
 
-MAX_FIELD = 2000
+#: the form's limits, as the service checks them
+NAME_LIMITS = {"name_min": GROUP_NAME_MIN, "name_max": GROUP_NAME_MAX}
 
 
 def _service(request) -> GroupService:
@@ -31,7 +32,7 @@ def _is_admin(request) -> bool:
 
 def _visible_group(request, service: GroupService) -> Group:
     """The group of the URL; a hidden group is a 404 for anyone who is not in it."""
-    group = request.db.scalar(select(Group).where(Group.slug == request.matchdict["slug"][:80]))
+    group = request.db.scalar(select(Group).where(Group.slug == request.matchdict["slug"]))
     if group is None:
         raise HTTPNotFound()
     if group.kind == "hidden" and not _is_admin(request) \
@@ -63,16 +64,16 @@ def index(request):
 def new_group(request):
     values = {"name": "", "description": "", "kind": "open"}
     if request.method == "POST":
-        values = {key: request.POST.get(key, "")[:MAX_FIELD] for key in values}
+        values = {key: request.POST.get(key, "")[:limits.FORM_FIELD_MAX] for key in values}
         try:
             group = _service(request).create_group(request.user, values["name"],
                                                    values["description"], values["kind"])
         except ValidationError as exc:
             request.response.status = 400
             return {"error": request.translate(exc.message), "kinds": _kind_labels(request),
-                    **values}
+                    **NAME_LIMITS, **values}
         return HTTPSeeOther(request.route_path("groups.manage", slug=group.slug))
-    return {"error": None, "kinds": _kind_labels(request), **values}
+    return {"error": None, "kinds": _kind_labels(request), **NAME_LIMITS, **values}
 
 
 @view_config(route_name="groups.group", renderer="groups/group.html")
@@ -107,6 +108,7 @@ def group_page(request):
     insider = membership is not None or _is_admin(request)
     members = service.members(group)
     return {"group": group, "membership": membership, "kinds": _kind_labels(request),
+            "message_max": JOIN_MESSAGE_MAX,
             "members": members if insider else [], "member_count": len(members),
             "spaces": service.spaces(group) if insider else [],
             "invited": service.pending_invitation(group, request.user) is not None,
@@ -119,7 +121,7 @@ def group_page(request):
 
 def _manage_action(request, service: GroupService, group: Group, action: str):
     """Carry out one action of the manage page; returns (notice, invitation link or None)."""
-    name = request.POST.get("username", "").strip()[:254]
+    name = request.POST.get("username", "").strip()[:limits.FORM_FIELD_MAX]
     if action == "invite":
         if not name:
             raise ValidationError(_("Enter a username or an e-mail address."))
@@ -129,11 +131,11 @@ def _manage_action(request, service: GroupService, group: Group, action: str):
         return _("Share this link; it works for 7 days."), request.route_url("groups.invite",
                                                                              token=token)
     if action == "space":
-        category = service.add_space(group, request.POST.get("name", "")[:MAX_FIELD],
-                                     request.POST.get("description", "")[:MAX_FIELD])
+        category = service.add_space(group, request.POST.get("name", "")[:limits.FORM_FIELD_MAX],
+                                     request.POST.get("description", "")[:limits.FORM_FIELD_MAX])
         return _("The space ${name} was created.", mapping={"name": category.name}), None
     raw = request.POST.get("request_id", "") or request.POST.get("invitation_id", "")
-    number = int(raw) if raw.isdigit() and len(raw) < 18 else 0
+    number = parse_id(raw) or 0  # no request or invitation has the id 0
     if action in ("approve", "decline"):
         service.decide(group, number, action == "approve")
         return _("Done."), None
@@ -142,7 +144,9 @@ def _manage_action(request, service: GroupService, group: Group, action: str):
         return _("The invitation was withdrawn."), None
     if action not in ("owner", "member", "remove"):
         raise ValidationError(_("Unknown action."))
-    target = request.find_service(IUserService).get_by_username(name) if name else None
+    if not name:
+        raise ValidationError(_("Enter a username or an e-mail address."))
+    target = request.find_service(IUserService).get_by_username(name)
     if target is None:
         raise ValidationError(_("There is no member ${author}.", mapping={"author": name}))
     if action == "remove":
@@ -184,8 +188,8 @@ def announce(request):
     values = {"title": "", "body": "", "chosen": set()}
     if request.method == "POST":
         chosen = set(request.POST.getall("group"))
-        values = {"title": request.POST.get("title", "")[:MAX_FIELD],
-                  "body": request.POST.get("body", "")[:100_000], "chosen": chosen}
+        values = {"title": request.POST.get("title", "")[:limits.FORM_FIELD_MAX],
+                  "body": request.POST.get("body", "")[:limits.FORM_FIELD_MAX], "chosen": chosen}
         targets = [group for group in groups if group.slug in chosen]
         try:
             posted = service.announce(request.user, targets, values["title"], values["body"])

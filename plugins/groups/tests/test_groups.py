@@ -458,8 +458,9 @@ def test_groups_are_managed_through_the_json_api(board):
                     body="Version 2 is out.")
     assert announced.status_int == 201 and announced.json["emailed"] == 1
     assert [m["To"] for m in outbox(board)[before:]] == ["mira@example.com"]
-    refused = owner("post", "/api/v1/announcements", groups=[slug], title="x", body="y")
-    assert refused.status_int == 422 and slug in refused.json["detail"]
+    refused = owner("post", "/api/v1/announcements", groups=[slug], title="Not mine",
+                    body="y")
+    assert refused.status_int == 403 and f'"{slug}"' in refused.json["detail"]
     assert mod("post", "/api/v1/announcements", groups=[], title="x", body="y"
                ).status_int == 422
 

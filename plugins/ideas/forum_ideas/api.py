@@ -1,17 +1,30 @@
 """The ideas' JSON API endpoints (under /api/v1/ideas, tag "ideas", in the OpenAPI document).
 
 Everything goes through the same visibility functions as the pages: an idea or board the
-caller may not see answers 404, exactly like one that does not exist.
+caller may not see answers 404, exactly like one that does not exist. A service's refusal
+answers by its kind (404, 403, 409 or 422: see forum_core.api).
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from forum_core.api import ApiEndpoint, ApiProblem, ValidationError, _, find_similar
+from forum_core.api import (
+    ID,
+    ApiEndpoint,
+    ApiProblem,
+    NotFoundError,
+    _,
+    cursor_parameter,
+    find_similar,
+    limits,
+    parse_id,
+    query_parameter,
+    text_schema,
+)
 
 from .models import ROADMAP, STATUS_LABELS, STATUSES
-from .services import SORTS, BadCursor, IdeaService, can_vote
+from .services import CURSOR_PATTERN, NOTE_MAX, SORTS, BadCursor, IdeaService, can_vote
 from .views import service_for
 
 IDEA = {"type": "object",
@@ -46,12 +59,12 @@ SIMILAR = {"type": "object", "required": ["items"],
                               "status_label": {"type": "string"}}}}}}
 VOTE_BODY = {"type": "object", "required": ["value"], "additionalProperties": False,
              "properties": {"value": {"type": "integer", "enum": [1, -1]}}}
+NOTE = text_schema(NOTE_MAX, required=False)
 STATUS_BODY = {"type": "object", "required": ["status"], "additionalProperties": False,
                "properties": {"status": {"type": "string", "enum": list(STATUSES)},
-                              "note": {"type": "string", "maxLength": 2000}}}
+                              "note": NOTE}}
 MERGE_BODY = {"type": "object", "required": ["into"], "additionalProperties": False,
-              "properties": {"into": {"type": "integer", "minimum": 1},
-                             "note": {"type": "string", "maxLength": 2000}}}
+              "properties": {"into": ID, "note": NOTE}}
 
 SORT_PARAM = {"name": "sort", "in": "query", "required": False,
               "description": "votes (default), trending (votes of the last 7 days count "
@@ -59,12 +72,10 @@ SORT_PARAM = {"name": "sort", "in": "query", "required": False,
               "schema": {"type": "string", "enum": list(SORTS)}}
 STATUS_PARAM = {"name": "status", "in": "query", "required": False,
                 "schema": {"type": "string", "enum": list(STATUS_LABELS)}}
-CURSOR_PARAM = {"name": "cursor", "in": "query", "required": False,
-                "description": "Where the page starts: the `next` link of the previous page.",
-                "schema": {"type": "string", "maxLength": 200}}
-TITLE_PARAM = {"name": "title", "in": "query", "required": True,
-               "description": "The title being typed.",
-               "schema": {"type": "string", "maxLength": 1000}}
+CURSOR_PARAM = cursor_parameter(CURSOR_PATTERN)
+TITLE_PARAM = query_parameter("title", "The title being typed.",
+                              {"type": "string", "maxLength": limits.SIMILAR_TEXT_MAX},
+                              required=True)
 
 
 def not_found():
@@ -89,9 +100,8 @@ def _board(request, service: IdeaService):
 
 
 def _idea(request, service: IdeaService):
-    raw = str(request.matchdict.get("idea_id", ""))
-    found = service.visible_idea(request.viewer, int(raw)) \
-        if raw.isdigit() and len(raw) < 18 else None
+    idea_id = parse_id(request.matchdict.get("idea_id"))
+    found = None if idea_id is None else service.visible_idea(request.viewer, idea_id)
     if found is None:
         raise not_found()
     return found
@@ -112,13 +122,13 @@ def list_ideas(context, request):
     service = service_for(request)
     category, _board_row = _board(request, service)
     sort = request.GET.get("sort", "votes")
-    status = request.GET.get("status") or None
+    status = request.GET.get("status")
     if sort not in SORTS or (status is not None and status not in STATUS_LABELS):
         raise ApiProblem(400, _("Invalid parameter"), _(
             "Sort by votes, trending or newest, and filter by a known status."))
     try:
         found = service.page(request.viewer, category, sort, status,
-                             request.GET.get("cursor") or None)
+                             request.GET.get("cursor"))
     except BadCursor:
         raise ApiProblem(400, _("Invalid cursor"), _(
             "The cursor was not made by this forum; start again from the first page.")) \
@@ -146,7 +156,11 @@ def roadmap(context, request):
 def similar(context, request):
     service = service_for(request)
     category, _board_row = _board(request, service)
-    title = request.GET.get("title", "")[:1000]
+    title = request.GET.get("title")
+    if title is None or len(title) > limits.SIMILAR_TEXT_MAX:
+        raise ApiProblem(400, _("Invalid parameter"), _(
+            "Give the title being typed in 'title', at most ${maximum} characters.",
+            mapping={"maximum": limits.SIMILAR_TEXT_MAX}))
     hits = [hit for hit in find_similar(request, title, types=["idea"], limit=10)
             if hit.category is not None and hit.category.id == category.id][:5]
     return {"items": [{"id": hit.key, "title": hit.title, "url": hit.url,
@@ -170,10 +184,7 @@ def vote(context, request):
     _voter(request)
     service = service_for(request)
     topic, idea, board = _idea(request, service)
-    try:
-        idea = service.vote(idea, board, request.user, request.api_data["value"])
-    except ValidationError as exc:
-        raise ApiProblem(422, _("Invalid request"), exc.message) from None
+    idea = service.vote(idea, board, request.user, request.api_data["value"])
     return _one(request, service, topic, idea)
 
 
@@ -189,10 +200,7 @@ def set_status(context, request):
     service = service_for(request)
     topic, idea, _board_row = _idea(request, service)
     data = request.api_data
-    try:
-        service.set_status(idea, request.user, data["status"], data.get("note", ""))
-    except ValidationError as exc:
-        raise ApiProblem(422, _("Invalid request"), exc.message) from None
+    service.set_status(idea, request.user, data["status"], data.get("note", ""))
     return _one(request, service, topic, idea)
 
 
@@ -200,15 +208,10 @@ def merge(context, request):
     _staff(request)
     service = service_for(request)
     _topic, idea, _board_row = _idea(request, service)
-    target = service.visible_idea(request.viewer, request.api_data["into"]) \
-        if request.api_data["into"] < 10**17 else None
+    target = service.visible_idea(request.viewer, request.api_data["into"])
     if target is None:
-        raise ApiProblem(422, _("Invalid request"), _("There is no idea with that number or "
-                                                      "address."))
-    try:
-        service.merge(idea, target[1], request.user, request.api_data.get("note", ""))
-    except ValidationError as exc:
-        raise ApiProblem(422, _("Invalid request"), exc.message) from None
+        raise NotFoundError(_("There is no idea with that number or address."))
+    service.merge(idea, target[1], request.user, request.api_data.get("note", ""))
     return _one(request, service, target[0], target[1])
 
 

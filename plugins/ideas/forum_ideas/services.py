@@ -25,12 +25,16 @@ from sqlalchemy.orm import joinedload
 
 from forum_core.api import (
     Category,
+    ConflictError,
+    NotAllowedError,
+    NotFoundError,
     NotificationKind,
     Topic,
     User,
     ValidationError,
     Viewer,
     _,
+    limits,
     notify,
     utcnow,
     visible_categories,
@@ -52,7 +56,19 @@ BUDGET_MAX = 1000
 TRENDING_DAYS = 7
 TRENDING_WEIGHT = 3
 SORTS = ("votes", "trending", "newest")
-_CURSOR = re.compile(r"^(-?\d{1,12})_(\d{1,18})$")
+#: a listing's cursor: the last idea's sort value (votes, a trending score or an id) and id
+CURSOR_PATTERN = f"^(-?[0-9]{{1,12}})_([0-9]{{1,{limits.ID_DIGITS}}})$"
+_CURSOR = re.compile(CURSOR_PATTERN, re.ASCII)
+
+
+def _checked_note(note: str) -> str:
+    """A status note as stored, or a ValidationError saying what to change."""
+    if len(note) > NOTE_MAX:
+        raise ValidationError(_("A note has at most ${maximum} characters.",
+                                mapping={"maximum": NOTE_MAX}))
+    if limits.has_text_controls(note):
+        raise ValidationError(_("The note contains control characters; remove them."))
+    return note.strip()
 
 
 class BadCursor(ValueError):
@@ -168,7 +184,7 @@ class IdeaService:
         idea = self.db.scalar(select(Idea).where(Idea.topic_id == topic_id).with_for_update()
                               .execution_options(populate_existing=True))
         if idea is None:
-            raise ValidationError(_("That idea does not exist (any more)."))
+            raise NotFoundError(_("That idea does not exist (any more)."))
         return idea
 
     def _add_votes(self, topic_id: int, delta: int) -> None:
@@ -182,10 +198,10 @@ class IdeaService:
         if value not in (1, -1):
             raise ValidationError(_("A vote is 1 (for) or -1 (against)."))
         if value == -1 and not board.allow_downvotes:
-            raise ValidationError(_("This board takes no votes against ideas."))
+            raise NotAllowedError(_("This board takes no votes against ideas."))
         idea = self._locked(idea.topic_id)
         if idea.is_closed:
-            raise ValidationError(_("This idea is closed; it takes no more votes."))
+            raise ConflictError(_("This idea is closed; it takes no more votes."))
         mine = self.db.scalar(select(Vote).where(Vote.idea_id == idea.topic_id,
                                                  Vote.user_id == user.id))
         if mine is not None:
@@ -198,7 +214,7 @@ class IdeaService:
                     self._add_votes(idea.topic_id, value - mine.value)
             return self._fresh(idea)
         if board.vote_budget and self.open_votes(user, board.category_id) >= board.vote_budget:
-            raise ValidationError(_(
+            raise ConflictError(_(
                 "You have used all ${budget} of your votes on this board. Take one back, or "
                 "wait until an idea you voted for is done or declined.",
                 mapping={"budget": board.vote_budget}))
@@ -234,14 +250,11 @@ class IdeaService:
         if status not in STATUSES:
             raise ValidationError(_("Choose one of the statuses: ${statuses}.",
                                     mapping={"statuses": ", ".join(STATUSES)}))
-        note = note.strip()
-        if len(note) > NOTE_MAX:
-            raise ValidationError(_("A note has at most ${maximum} characters.",
-                                    mapping={"maximum": NOTE_MAX}))
+        note = _checked_note(note)
         idea = self._locked(idea.topic_id)
         if idea.status == MERGED:
-            raise ValidationError(_("This idea was merged into another one; change that "
-                                    "one instead."))
+            raise ConflictError(_("This idea was merged into another one; change that "
+                                  "one instead."))
         idea.status, idea.status_note, idea.status_changed_at = status, note, utcnow()
         return notify(self.db, self.voters(idea.topic_id), STATUS_CHANGED.name, idea,
                       actor=staff)
@@ -251,16 +264,14 @@ class IdeaService:
         voted for both keeps the vote they gave the target), the duplicate is closed with a
         link to the target, and its voters are notified. Returns the target."""
         if duplicate.topic_id == target.topic_id:
-            raise ValidationError(_("An idea cannot be merged into itself."))
-        if len(note.strip()) > NOTE_MAX:
-            raise ValidationError(_("A note has at most ${maximum} characters.",
-                                    mapping={"maximum": NOTE_MAX}))
+            raise ConflictError(_("An idea cannot be merged into itself."))
+        note = _checked_note(note)
         # lock both rows in a fixed order, so two merges cannot wait for each other
         first, second = sorted((duplicate.topic_id, target.topic_id))
         locked = {first: self._locked(first), second: self._locked(second)}
         duplicate, target = locked[duplicate.topic_id], locked[target.topic_id]
         if duplicate.status == MERGED or target.status == MERGED:
-            raise ValidationError(_("A merged idea cannot be merged again."))
+            raise ConflictError(_("A merged idea cannot be merged again."))
         voters = self.voters(duplicate.topic_id)
         on_target = select(Vote.user_id).where(Vote.idea_id == target.topic_id)
         self.db.execute(update(Vote).where(Vote.idea_id == duplicate.topic_id,
@@ -276,7 +287,7 @@ class IdeaService:
                         .values(votes=total).execution_options(synchronize_session=False))
         duplicate.votes = 0
         duplicate.status, duplicate.merged_into_id = MERGED, target.topic_id
-        duplicate.status_note, duplicate.status_changed_at = note.strip(), utcnow()
+        duplicate.status_note, duplicate.status_changed_at = note, utcnow()
         self.db.flush()  # the voters' notifications and the target's count are read next
         notify(self.db, voters, STATUS_CHANGED.name, duplicate, actor=staff)
         return self._fresh(target)
@@ -309,8 +320,8 @@ class IdeaService:
                  .order_by(key.desc(), Topic.id.desc()).limit(per_page + 1))
         if status is not None:
             query = query.where(Idea.status == status)
-        if after:
-            found = _CURSOR.match(after)
+        if after is not None:
+            found = _CURSOR.fullmatch(after)
             if found is None:
                 raise BadCursor(after)
             value, last = int(found.group(1)), int(found.group(2))

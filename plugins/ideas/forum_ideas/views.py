@@ -17,6 +17,8 @@ from forum_core.api import (
     ValidationError,
     _,
     find_similar,
+    limits,
+    parse_id,
     visible_categories,
     visible_topics,
 )
@@ -24,7 +26,6 @@ from forum_core.api import (
 from .models import CLOSED, STATUS_LABELS, STATUSES, Idea, IdeaBoard
 from .services import BUDGET_MAX, SORTS, BadCursor, IdeaService, can_submit, can_vote
 
-MAX_FIELD = 20000
 SORT_LABELS = {"votes": _("Most votes"), "trending": _("Trending"), "newest": _("Newest")}
 
 
@@ -45,10 +46,10 @@ def status_labels(request) -> dict[str, str]:
 
 
 def _topic_id(request) -> int:
-    raw = request.matchdict.get("topic_id", "")
-    if not raw.isdigit() or len(raw) > 18:
+    found = parse_id(request.matchdict.get("topic_id"))
+    if found is None:
         raise HTTPNotFound()
-    return int(raw)
+    return found
 
 
 def _board(request, service: IdeaService):
@@ -151,7 +152,7 @@ def new_idea(request):
               "similar_url": f"{request.script_name}/api/v1/ideas/boards/{category.slug}/similar"}
     if request.method != "POST":
         return {**result, **values}
-    values = {key: request.POST.get(key, "")[:MAX_FIELD] for key in values}
+    values = {key: request.POST.get(key, "")[:limits.FORM_FIELD_MAX] for key in values}
     if not request.POST.get("confirm"):
         similar = [hit for hit in find_similar(request, values["title"], types=["idea"],
                                                limit=10)
@@ -202,13 +203,13 @@ def set_status(request):
     back = topic_path(request, topic)
     try:
         service.set_status(idea, request.user, request.POST.get("status", "")[:40],
-                           request.POST.get("note", "")[:MAX_FIELD])
+                           request.POST.get("note", "")[:limits.FORM_FIELD_MAX])
     except ValidationError as exc:
         return _problem(request, exc.message, back)
     return HTTPSeeOther(back)
 
 
-_TARGET = re.compile(r"^\s*(?:.*/t/)?(\d{1,18})(?:[/?#].*)?\s*$")
+_TARGET = re.compile(rf"^\s*(?:.*/t/)?([0-9]{{1,{limits.ID_DIGITS}}})(?:[/?#].*)?\s*$")
 
 
 @view_config(route_name="ideas.merge", request_method="POST", permission="moderate")
@@ -217,12 +218,14 @@ def merge(request):
     service = service_for(request)
     topic, idea, _board = _visible_idea(request, service)
     back = topic_path(request, topic)
-    found = _TARGET.match(request.POST.get("into", "")[:500])
-    target = service.visible_idea(request.viewer, int(found.group(1))) if found else None
+    found = _TARGET.match(request.POST.get("into", "")[:limits.FORM_FIELD_MAX])
+    target_id = parse_id(found.group(1)) if found else None
+    target = None if target_id is None else service.visible_idea(request.viewer, target_id)
     if target is None:
         return _problem(request, _("There is no idea with that number or address."), back)
     try:
-        service.merge(idea, target[1], request.user, request.POST.get("note", "")[:MAX_FIELD])
+        service.merge(idea, target[1], request.user,
+                      request.POST.get("note", "")[:limits.FORM_FIELD_MAX])
     except ValidationError as exc:
         return _problem(request, exc.message, back)
     return HTTPSeeOther(topic_path(request, target[0]))
@@ -234,19 +237,20 @@ def boards_admin(request):
     service = service_for(request)
     error = notice = None
     if request.method == "POST":
-        raw_id = request.POST.get("category_id", "")
-        raw_budget = request.POST.get("vote_budget", "0").strip() or "0"
-        category = request.db.scalar(visible_categories(request.viewer).where(
-            Category.id == int(raw_id))) if raw_id.isdigit() and len(raw_id) < 18 else None
+        category_id = parse_id(request.POST.get("category_id", ""))
+        budget = parse_id(request.POST.get("vote_budget", "0").strip() or "0",
+                                 maximum=BUDGET_MAX)
+        category = None if category_id is None else request.db.scalar(
+            visible_categories(request.viewer).where(Category.id == category_id))
         try:
             if category is None:
                 raise ValidationError(_("Choose a category from the list."))
-            if not raw_budget.isdigit() or int(raw_budget) > BUDGET_MAX:
+            if budget is None:
                 raise ValidationError(_("The vote budget is a number from 0 (no limit) to "
                                         "${maximum}.", mapping={"maximum": BUDGET_MAX}))
             enabled = request.POST.get("enabled") == "on"
             service.configure_board(category, enabled, request.POST.get("downvotes") == "on",
-                                    int(raw_budget))
+                                    budget)
             notice = (_("${name} is an idea board.", mapping={"name": category.name})
                       if enabled else
                       _("${name} is no longer an idea board.", mapping={"name": category.name}))
