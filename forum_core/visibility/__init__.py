@@ -15,8 +15,17 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BindParameter, ColumnElement, Integer, and_, bindparam, false, or_, select
-from sqlalchemy import true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    and_,
+    bindparam,
+    false,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.sql import Select
 
 from ..content.models import ACCESS_LEVELS, Category, Post, Topic

@@ -12,6 +12,7 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..content.models import Category, Post, Topic, TopicRead
+from ..db import read_rows
 from ..pagination import Page, after_params, decode_cursor, encode_cursor
 from . import VIEWER_ID, Viewer, category_clause, post_clause, topic_clause
 from .kept import kept
@@ -124,8 +125,8 @@ def unread_state(db: Session, viewer: Viewer, topic_ids: list[int]) -> dict[int,
         return {}
     reads: dict[int, int] = {}
     candidates = []
-    for topic_id, last_read, numbered in db.execute(
-            _READS, {**viewer.params, "topic_ids": topic_ids}):
+    for topic_id, last_read, numbered in read_rows(
+            db, _READS, {**viewer.params, "topic_ids": topic_ids}):
         reads[topic_id] = last_read
         # only topics with posts numbered after the marker can be unread; of those, ask
         # whether one of those later posts is visible
@@ -133,8 +134,8 @@ def unread_state(db: Session, viewer: Viewer, topic_ids: list[int]) -> dict[int,
             candidates.append(topic_id)
     unread: set[int] = set()
     if candidates:
-        unread = set(db.scalars(kept(viewer, _later_posts),
-                                {**viewer.params, "topic_ids": candidates}))
+        unread = set(read_rows(db, kept(viewer, _later_posts),
+                               {**viewer.params, "topic_ids": candidates}).scalars())
     state: dict[int, int | None] = {}
     for topic_id in topic_ids:
         if topic_id not in reads:

@@ -30,3 +30,5 @@ def includeme(config: Configurator) -> None:
     config.include(".httpcache")
     # Jinja2 templates, themes, static files and template slots
     config.include(".templating")
+    # request.route_path without a registry look-up per link
+    config.include(".urls")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pyramid.authorization import Deny, Everyone
 from pyramid.renderers import render
+from sqlalchemy import bindparam, select
 
 from forum_core.api import (
     AdminPage,
@@ -38,10 +39,14 @@ plugin = Plugin(
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+#: a category's board, if it is one (every topic and category page asks: built once)
+_BOARD = select(IdeaBoard).where(IdeaBoard.category_id == bindparam("category_id"))
+
+
 def _board_of(request, category_id: int) -> IdeaBoard | None:
     # asked several times per page (permissions, slots) and on every topic and category page
     return once_per_request(request, ("ideas", "board", category_id),
-                            lambda: request.db.get(IdeaBoard, category_id))
+                            lambda: request.db.scalar(_BOARD, {"category_id": category_id}))
 
 
 @hookimpl
