@@ -7,6 +7,7 @@ with the viewer's id and the page's values bound."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
@@ -16,6 +17,7 @@ from ..db import read_rows
 from ..pagination import Page, after_params, decode_cursor, encode_cursor
 from . import VIEWER_ID, Viewer, category_clause, post_clause, topic_clause
 from .kept import kept
+from .listed import AUTHOR, LAST_POSTER, LISTED_COLUMNS, ListedTopic, listed_topics
 
 TOPICS_PER_PAGE = 30
 POSTS_PER_PAGE = 20
@@ -48,11 +50,12 @@ def latest_topics(db: Session, viewer: Viewer, categories: list[Category]) -> di
                                                     {**viewer.params, "topic_ids": ids})}
 
 
-def _topics_page(viewer: Viewer, per_page: int, with_cursor: bool) -> Select[tuple[Topic]]:
-    query = (select(Topic)
+def _topics_page(viewer: Viewer, per_page: int, with_cursor: bool) -> Select[Any]:
+    query = (select(*LISTED_COLUMNS)
+             .join(AUTHOR, AUTHOR.id == Topic.user_id)
+             .outerjoin(LAST_POSTER, LAST_POSTER.id == Topic.last_post_user_id)
              .where(topic_clause(viewer, VIEWER_ID),
                     Topic.category_id == bindparam("category_id"))
-             .options(joinedload(Topic.author), joinedload(Topic.last_poster))
              .order_by(*(column.desc() for column in _TOPIC_ORDER))
              .limit(per_page + 1))
     if with_cursor:
@@ -61,15 +64,19 @@ def _topics_page(viewer: Viewer, per_page: int, with_cursor: bool) -> Select[tup
 
 
 def topics_page(db: Session, viewer: Viewer, category: Category,
-                cursor: str | None = None, per_page: int = TOPICS_PER_PAGE) -> Page[Topic]:
-    """A page of a category's topics: pinned first, then the latest activity.
+                cursor: str | None = None, per_page: int = TOPICS_PER_PAGE,
+                ) -> Page[ListedTopic]:
+    """A page of a category's topics: pinned first, then the latest activity (as
+    :class:`~.listed.ListedTopic`: what the listing shows, not model objects).
 
     :raises BadCursor: for a cursor we did not make.
     """
     params = {**viewer.params, "category_id": category.id}
     if cursor:
         params.update(zip(_TOPIC_CURSOR, decode_cursor(cursor, _TOPIC_KINDS), strict=True))
-    rows = list(db.scalars(kept(viewer, _topics_page, per_page, bool(cursor)), params).unique())
+    rows = listed_topics(
+        read_rows(db, kept(viewer, _topics_page, per_page, bool(cursor)), params).all(),
+        category)
     more = len(rows) > per_page
     rows = rows[:per_page]
     last = rows[-1] if rows else None

@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
 from pyramid.static import QueryStringConstantCacheBuster
+from pyramid_jinja2.i18n import GetTextWrapper
 
 from ..errors import StartupError
 from ..hookspecs import TEMPLATE_SLOTS
@@ -172,6 +173,22 @@ def time_tag(moment: Any, locale: Any) -> Markup:
                   f'{escape(format_ago(moment, locale))}</time>')
 
 
+class TemplateTranslations(GetTextWrapper):
+    """``_("...")`` in templates, each plain message translated once per language and
+    process: the catalogs do not change while the forum runs, and a listing page asked
+    Pyramid's localizer for the same words dozens of times (a fifth of its render)."""
+
+    def gettext(self, message: str, mapping: dict[str, Any] | None = None) -> str:
+        localizer = self.localizer
+        if mapping or type(message) is not str:  # a translation string carries its own values
+            return localizer.translate(message, domain=self.domain, mapping=mapping)
+        known = localizer.__dict__.setdefault("_forum_template_messages", {})
+        found = known.get(message)
+        if found is None:
+            found = known[message] = localizer.translate(message, domain=self.domain)
+        return found
+
+
 class LazyCsrfToken:
     """The request's CSRF token, made only when a template prints it. Making it sets the
     ``forum_csrf`` cookie for a browser that has none, and a page that shows a token belongs
@@ -222,6 +239,7 @@ def includeme(config: Configurator) -> None:
     settings.setdefault("jinja2.lstrip_blocks", "true")
     settings.setdefault("jinja2.undefined", "strict")
     settings.setdefault("jinja2.filters", "avatar_hue = forum_core.web.templating:avatar_hue")
+    settings.setdefault("jinja2.i18n.gettext", "forum_core.web.templating:TemplateTranslations")
     config.include("pyramid_jinja2")
     chain = theme_chain(settings)
     config.registry["forum.themes"] = chain

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from sqlalchemy import bindparam, select
 
-from forum_core.api import Category, Markup, Plugin, _, escape, hookimpl
+from forum_core.api import Category, Markup, Plugin, _, escape, hookimpl, read_rows
 
 from . import models  # noqa: F401  (registers the plugin's tables)
 from .models import Membership, Space
@@ -41,7 +41,7 @@ def forum_extra_principals(request, user):
     if user is None:
         return []
     return [f"{PRINCIPAL}{group_id}"
-            for group_id in request.db.scalars(_GROUPS_OF, {"user_id": user.id})]
+            for group_id in read_rows(request.db, _GROUPS_OF, {"user_id": user.id}).scalars()]
 
 
 @hookimpl

@@ -23,6 +23,7 @@ from forum_core.api import (
     escape,
     hookimpl,
     once_per_request,
+    read_rows,
 )
 
 from . import models  # noqa: F401  (registers the plugin's tables)
@@ -39,14 +40,19 @@ plugin = Plugin(
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-#: a category's board, if it is one (every topic and category page asks: built once)
-_BOARD = select(IdeaBoard).where(IdeaBoard.category_id == bindparam("category_id"))
+#: whether a category is a board (every topic and category page asks: built once)
+_IS_BOARD = select(IdeaBoard.category_id).where(IdeaBoard.category_id == bindparam("category_id"))
 
 
 def _board_of(request, category_id: int) -> IdeaBoard | None:
-    # asked several times per page (permissions, slots) and on every topic and category page
-    return once_per_request(request, ("ideas", "board", category_id),
-                            lambda: request.db.scalar(_BOARD, {"category_id": category_id}))
+    # asked several times per page (permissions, slots) and on every topic and category page,
+    # most of them not a board's: a plain read of one column tells, the board is loaded only
+    # for a board
+    def find():
+        found = read_rows(request.db, _IS_BOARD, {"category_id": category_id}).first()
+        return None if found is None else request.db.get(IdeaBoard, category_id)
+
+    return once_per_request(request, ("ideas", "board", category_id), find)
 
 
 @hookimpl
