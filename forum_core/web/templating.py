@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
@@ -20,9 +21,17 @@ from pyramid.events import BeforeRender, subscriber
 from pyramid.static import QueryStringConstantCacheBuster
 from pyramid_jinja2.i18n import GetTextWrapper
 
+from ..db import utcnow
 from ..errors import StartupError
 from ..hookspecs import TEMPLATE_SLOTS
-from ..i18n import _, format_ago, format_count, format_moment, language_names
+from ..i18n import (
+    RELATIVE_UNTIL,
+    _,
+    format_ago,
+    format_count,
+    format_moment,
+    language_names,
+)
 from ..plugins import AccessHookFailed
 from .httpcache import keep_private
 
@@ -117,6 +126,14 @@ def render_slot(request: Request, name: str, **context: Any) -> Markup:
     return Markup("\n").join(Markup(part) for part in parts)
 
 
+def filled_slots(request: Request) -> SimpleNamespace:
+    """``slotted.<name>`` in templates: whether any plugin fills slot ``name``. A template
+    that asks a slot for every item of a list asks only when it is true."""
+    hooks = request.registry.forum.hooks
+    return SimpleNamespace(**{name: bool(hooks.implementations(hook))
+                              for name, hook in _SLOT_HOOKS.items()})
+
+
 def theme_static_url(request: Request, path: str) -> str:
     """URL of a theme static file, from the first theme in the chain that has it."""
     return request.static_path(_theme_file(tuple(request.registry["forum.themes"]), path))
@@ -167,6 +184,17 @@ def time_tag(moment: Any, locale: Any) -> Markup:
     """``when(moment)`` in templates: the moment in the reader's language, "3 hours ago" (or
     a date when older) with the full date and time on hover. The same HTML as the macro in
     ``_macros/time.html`` (which themes may still import), without a macro call per post."""
+    if moment.tzinfo is not None and utcnow() - moment > RELATIVE_UNTIL:
+        return _dated_tag(moment, locale)  # shown as a date: the same HTML from now on
+    return _time_tag(moment, locale)
+
+
+@lru_cache(maxsize=4096)
+def _dated_tag(moment: Any, locale: Any) -> Markup:
+    return _time_tag(moment, locale)
+
+
+def _time_tag(moment: Any, locale: Any) -> Markup:
     # (concatenated: Markup.format's escaping formatter took four fifths of the time)
     return Markup(f'<time datetime="{escape(moment.isoformat())}" '
                   f'title="{escape(format_moment(moment, locale))}">'
@@ -219,6 +247,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event.setdefault("site", site)
     event["core_script"], event["core_icon"], theme_css = _static_urls(request)
     event["slot"] = lambda name, **context: render_slot(request, name, **context)
+    event["slotted"] = filled_slots(request)
     event["static"] = lambda path: theme_static_url(request, path)
     event["css_urls"] = _css_urls(request, theme_css)
     event["script_urls"] = _script_urls(request)
