@@ -22,8 +22,9 @@ from . import Viewer
 T = TypeVar("T")
 
 #: kinds of viewers times queries; a plugin clause with a member's own values (the groups
-#: they are in) makes a kind per combination of values, so the oldest are let go
-MAX_KEPT = 2048
+#: they are in) makes a kind per combination of values, so the oldest are let go (a kept
+#: statement takes 10 to 30 KB)
+MAX_KEPT = 512
 
 _kept: dict[Hashable, object] = {}
 _lock = threading.Lock()
