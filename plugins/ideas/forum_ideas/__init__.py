@@ -101,21 +101,31 @@ def forum_register_api_endpoints():
     return ENDPOINTS
 
 
+def _static_url(request, name: str) -> str:
+    # every page asks for the script and the style sheet: their URLs are made once per
+    # process (and script name)
+    known = request.registry.setdefault("ideas.static_urls", {})
+    key = (request.script_name, name)
+    if key not in known:
+        known[key] = request.static_path(str(STATIC / name))
+    return known[key]
+
+
 @hookimpl
 def forum_extra_script_urls(request):
-    return [request.static_path(str(STATIC / "ideas.js"))]
+    return [_static_url(request, "ideas.js")]
 
 
 @hookimpl
 def forum_extra_css_urls(request):
-    return [request.static_path(str(STATIC / "ideas.css"))]
+    return [_static_url(request, "ideas.css")]
 
 
 @hookimpl
 def forum_tpl_nav(request):
-    label = request.translate(_("Ideas"))
-    return Markup('<li><a class="nav-ideas" href="{}">{}</a></li>').format(
-        request.route_path("ideas.index"), escape(label))
+    label = escape(request.translate(_("Ideas")))
+    return Markup(f'<li><a class="nav-ideas" href="{escape(request.route_path("ideas.index"))}">'
+                  f'{label}</a></li>')
 
 
 @hookimpl
