@@ -12,7 +12,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 help:
 	@echo "make run       set up a virtual environment, a demo forum, and serve it"
 	@echo "make test      set up and run every test (after make lint)"
-	@echo "make lint      check the layers of the core (import-linter) and the style (ruff)"
+	@echo "make lint      check the core's layers (import-linter), style (ruff) and types (mypy)"
 	@echo "make bench     run the benchmark suite (BENCH_ARGS=\"--quick\" for a short run; see bench/README.md)"
 	@echo "make catalogs  extract translatable strings and update the nl and ru catalogs"
 	@echo "make clean     remove the virtual environment (keeps forum.ini and var/)"
@@ -35,10 +35,12 @@ run: install
 serve: install
 	$(BIN)/forum serve --config $(CONFIG)
 
-# The layers of the core and the plugins' use of forum_core.api (import-linter), style (ruff).
+# The layers of the core and the plugins' use of forum_core.api (import-linter), style
+# (ruff), types of the core and the bundled plugins (mypy; what it checks is in pyproject.toml).
 lint: install
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check forum_core plugins tests bench
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

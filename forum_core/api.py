@@ -35,7 +35,7 @@ from .content.interfaces import IContentService
 from .content.models import Category, Post, Topic
 from .content.services import slugify
 from .contenttypes import ContentItem, ContentType, SearchDocument, chunked_keys
-from .db import Base, UTCDateTime, utcnow
+from .db import Base, UTCDateTime, read_rows, utcnow
 from .errors import (
     ConflictError,
     ForumError,
@@ -96,6 +96,7 @@ __all__ = [
     "Base",
     "UTCDateTime",
     "utcnow",
+    "read_rows",
     "once_per_request",
     # events
     "Event",

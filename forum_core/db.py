@@ -12,12 +12,14 @@ import functools
 import importlib
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, MetaData, String, create_engine, event, func
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine, Result, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 
 from .errors import StartupError
@@ -236,11 +238,63 @@ def open_session(factory: sessionmaker[Session], registries: Registries | None =
     return session
 
 
+#: session.info: the transaction manager of the request the session belongs to
+_REQUEST_TM = "forum.transaction_manager"
+
+
+def _joins_request(factory: sessionmaker[Session]) -> None:
+    """Join the sessions of ``factory`` that belong to a request to its transaction
+    (pyramid_tm), as ``zope.sqlalchemy.register`` does; sessions outside requests (the
+    search index's, commands') are left alone.
+
+    Listening once on the factory instead of on every request's session saves the
+    registration of seven listeners per request (50 us)."""
+    def events(session: Session) -> Any:
+        manager = session.info.get(_REQUEST_TM)
+        return None if manager is None else zope_sqlalchemy.ZopeTransactionEvents(
+            transaction_manager=manager)
+
+    def on_session(name: str) -> Any:
+        def listener(session: Session, *args: Any) -> None:
+            found = events(session)
+            if found is not None:
+                getattr(found, name)(session, *args)
+        return listener
+
+    def on_context(name: str) -> Any:
+        def listener(context: Any) -> None:
+            found = events(context.session)
+            if found is not None:
+                getattr(found, name)(context)
+        return listener
+
+    for name in ("after_begin", "after_attach", "after_flush", "before_commit"):
+        event.listen(factory, name, on_session(name))
+    for name in ("after_bulk_update", "after_bulk_delete", "do_orm_execute"):
+        event.listen(factory, name, on_context(name))
+
+
+def read_rows(db: Session, statement: Executable, params: Mapping[str, Any] | None = None,
+              ) -> Result[Any]:
+    """Run a statement that reads columns on the session's connection, in its transaction.
+
+    For the small reads every page repeats (``select(Model.a, Model.b).where(...)``):
+    ``Session.execute`` costs three times what such a read does (48 us against 15 us for
+    one row). Changes waiting in the session are flushed first, as ``Session.execute``
+    would, so the read sees them. The rows are plain rows: select model objects (which the
+    session tracks) with ``session.execute``/``session.scalars``.
+    """
+    if db.autoflush:
+        # what Session.execute does before it reads; nothing to do when nothing changed
+        db.flush()
+    return db.connection().execute(statement, params or {})
+
+
 def _request_db(request: Request) -> Session:
     registry = request.registry
     kind = "read" if request.method in SAFE_METHODS else "write"
     session = open_session(registry[f"forum.db_{kind}_sessions"], registry.forum.registries)
-    zope_sqlalchemy.register(session, transaction_manager=request.tm)
+    session.info[_REQUEST_TM] = request.tm
     return session
 
 
@@ -248,8 +302,10 @@ def includeme(config: Configurator) -> None:
     settings = config.get_settings()
     engine = make_engine(settings["forum.database_url"])
     config.registry["forum.db_engine"] = engine
-    config.registry["forum.db_read_sessions"] = make_session_factory(engine, write=False)
-    config.registry["forum.db_write_sessions"] = make_session_factory(engine, write=True)
+    for kind in ("read", "write"):
+        factory = make_session_factory(engine, write=kind == "write")
+        _joins_request(factory)
+        config.registry[f"forum.db_{kind}_sessions"] = factory
     # one transaction per request, committed or aborted by pyramid_tm
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
     # pyramid_tm would look the member up outside the error views; the views do it anyway

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, literal, tuple_
+from sqlalchemy import ColumnElement, bindparam, literal, tuple_
 
 from .limits import ID_DIGITS
 
@@ -74,6 +74,16 @@ def after(columns: Sequence[Any], values: Sequence[Any], descending: bool) -> Co
     # bind each value with its column's type, so timestamps are stored-format on every backend
     right = tuple_(*[literal(value, type_=column.type)
                      for column, value in zip(columns, values, strict=True)])
+    return left < right if descending else left > right
+
+
+def after_params(columns: Sequence[Any], names: Sequence[str],
+                 descending: bool) -> ColumnElement[bool]:
+    """:func:`after` with the values bound at run time as parameters ``names`` (for a
+    statement built once and run for many cursors)."""
+    left = tuple_(*columns)
+    right = tuple_(*[bindparam(name, type_=column.type, required=True)
+                     for column, name in zip(columns, names, strict=True)])
     return left < right if descending else left > right
 
 

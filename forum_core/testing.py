@@ -426,7 +426,8 @@ def check_api(forum: Forum, token: str, *, tags: tuple[str, ...] = (),
     })
     failures: list[str] = []
     with served(forum) as url:
-        schema = schemathesis.openapi.from_url(url + "/api/v1/openapi.json", config=config)
+        schema: Any = schemathesis.openapi.from_url(url + "/api/v1/openapi.json",
+                                                    config=config)
         if tags:
             schema = schema.include(tag=list(tags))
         everything = {result.ok().label for result in schema.get_all_operations()}

@@ -9,7 +9,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 from zope.interface import implementer
 
@@ -55,6 +55,28 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+# Every signed-in request runs one of these two: built once, so SQLAlchemy finds their
+# compiled form without building and keying them again.
+_SESSION_USER = (select(User).join(AuthSession, AuthSession.user_id == User.id)
+                 .where(AuthSession.token_hash == bindparam("token_hash"),
+                        AuthSession.expires_at > bindparam("now"), User.status != "banned"))
+_API_TOKEN_USER = (select(User).join(ApiToken, ApiToken.user_id == User.id)
+                   .where(ApiToken.token_hash == bindparam("token_hash"),
+                          User.status != "banned"))
+
+
+def user_for_session_token(db: Session, token: str) -> User | None:
+    """The member signed in with the session cookie ``token``, or None (unknown, expired,
+    signed out or banned)."""
+    return db.scalar(_SESSION_USER, {"token_hash": hash_token(token), "now": utcnow()})
+
+
+def user_for_api_token(db: Session, secret: str) -> User | None:
+    """The member whose personal API token is ``secret``, or None (unknown, revoked or
+    banned)."""
+    return db.scalar(_API_TOKEN_USER, {"token_hash": hash_token(secret)})
 
 
 @implementer(IUserService)
@@ -238,12 +260,7 @@ class DatabaseUserService:
         return token
 
     def user_for_token(self, token: str) -> User | None:
-        found = self.db.execute(
-            select(AuthSession, User).join(User)
-            .where(AuthSession.token_hash == hash_token(token),
-                   AuthSession.expires_at > utcnow(), User.status != "banned")
-        ).first()
-        return None if found is None else found.User
+        return user_for_session_token(self.db, token)
 
     # -- personal API tokens ---------------------------------------------------------------
 
@@ -278,10 +295,7 @@ class DatabaseUserService:
         return True
 
     def user_for_api_token(self, secret: str) -> User | None:
-        found = self.db.execute(
-            select(ApiToken, User).join(User)
-            .where(ApiToken.token_hash == hash_token(secret), User.status != "banned")).first()
-        return None if found is None else found.User
+        return user_for_api_token(self.db, secret)
 
     def end_session(self, token: str) -> None:
         found = self.db.scalar(

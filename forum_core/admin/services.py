@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..accounts.services import DatabaseUserService
-from ..db import starts_with
+from ..db import read_rows, starts_with
 from ..errors import ValidationError
 from ..i18n import _
 from ..moderation.services import DatabaseModerationService
@@ -47,10 +47,13 @@ SITE_FIELDS = (
 )
 
 
+#: every page shows the site's name (built once)
+_STORED = select(SiteSetting.key, SiteSetting.value)
+
+
 def site_values(db: Session, settings: dict[str, Any]) -> dict[str, str]:
     """Every site field's value: set in the browser, else from forum.ini, else empty."""
-    stored = {row.key: row.value for row in db.execute(select(SiteSetting.key,
-                                                               SiteSetting.value))}
+    stored: dict[str, str] = dict(read_rows(db, _STORED).tuples().all())
     return {f.key: stored.get(f.key, settings.get(f.setting, "") if f.setting else "")
             for f in SITE_FIELDS}
 

@@ -277,7 +277,8 @@ class JobQueue:
                 job_id = connection.execute(insert(JobRecord).values(
                     name=name, arguments="{}", state=QUEUED, attempts=0, last_error="",
                     created_at=now, due_at=now,
-                    run_key=f"{name}@{minute:%Y-%m-%dT%H:%M}")).inserted_primary_key[0]
+                    run_key=f"{name}@{minute:%Y-%m-%dT%H:%M}").returning(JobRecord.id)
+                ).scalar_one()
         except IntegrityError:
             return False  # another worker's scheduler started this run
         return self.run(job_id)
@@ -379,10 +380,9 @@ def enqueue(target: Session | Request, name: str, /, **arguments: Any) -> int:
     except (TypeError, ValueError) as exc:
         raise TypeError(f"the arguments of job {name} must be JSON values: {exc}") from None
     now = utcnow()
-    row = session.connection().execute(insert(JobRecord).values(
+    job_id: int = session.connection().execute(insert(JobRecord).values(
         name=name, arguments=encoded, state=PENDING, attempts=0, last_error="",
-        created_at=now, due_at=now))
-    job_id = int(row.inserted_primary_key[0])
+        created_at=now, due_at=now).returning(JobRecord.id)).scalar_one()
     _note(session, job_id)
     return job_id
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pyramid.i18n import TranslationString
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload, object_mapper
 
 from ..accounts.models import User
 from ..content.models import Post, Topic
 from ..contenttypes import ContentItem
-from ..db import utcnow
+from ..db import read_rows, utcnow
 from ..i18n import _
 from ..registries import NotificationKind, Registries, registries_of
 from .kinds import MENTION, QUOTE, REPLY
@@ -75,6 +75,12 @@ def _registries(session: Session) -> Registries:
     return registries
 
 
+#: the member's newest unread notifications: every signed-in page asks (built once)
+_UNREAD = (select(Notification.content_type, Notification.content_key)
+           .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+           .order_by(Notification.id.desc()).limit(UNREAD_LIMIT))
+
+
 class DatabaseNotificationService:
     def __init__(self, session: Session) -> None:
         self.db = session
@@ -123,11 +129,7 @@ class DatabaseNotificationService:
 
     def unread_count(self, request: Request) -> int:
         """How many of the member's newest unread notifications they may see."""
-        refs = self.db.execute(
-            select(Notification.content_type, Notification.content_key)
-            .where(Notification.user_id == request.viewer.user_id,
-                   Notification.read_at.is_(None))
-            .order_by(Notification.id.desc()).limit(UNREAD_LIMIT)).all()
+        refs = read_rows(self.db, _UNREAD, {"user_id": request.viewer.user_id}).all()
         if not refs:  # most page views: one indexed look at the member's own rows
             return 0
         visible = _registries(self.db).content_types.visible(

@@ -4,14 +4,28 @@ Every path that lists or returns topics or posts (pages, listings, search, feeds
 the JSON API, profiles, notifications, quotes, counts, previews) builds its query from
 :func:`visible_topics` / :func:`visible_posts` or checks one object with :func:`can_see_topic`.
 Plugins narrow it through ``forum_visibility_filter``; they can hide more, never less.
+
+The pages' own queries are built once per kind of viewer and kept (:mod:`.kept`): the same
+clauses, with the viewer's id bound when the statement runs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    and_,
+    bindparam,
+    false,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.sql import Select
 
 from ..content.models import ACCESS_LEVELS, Category, Post, Topic
@@ -23,6 +37,17 @@ if TYPE_CHECKING:
     from ..plugins import Hooks
 
 STAFF_ROLES = ("moderator", "admin")
+_ACCESS_LEVEL = {None: "everyone", "member": "members", "moderator": "moderators",
+                 "admin": "admins"}
+#: the models a plugin's ``forum_visibility_filter`` is asked about
+FILTERED_MODELS = (Category, Topic, Post)
+
+#: The viewer's id in a kept statement: it has no value of its own, so a statement run
+#: without ``viewer.params`` fails instead of showing one member's view to another.
+VIEWER_ID: BindParameter[int] = bindparam("forum_viewer_id", type_=Integer, required=True)
+
+#: A viewer's id as the clauses use it: the number itself, or :data:`VIEWER_ID`.
+UserId = int | BindParameter[int] | None
 
 
 @dataclass(frozen=True)
@@ -34,6 +59,8 @@ class Viewer:
     hooks: Hooks | None = None
     #: the plugins' clauses by model, asked once per viewer (a page builds several queries)
     _plugin_clauses: dict[type, list[ColumnElement[bool]]] = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False)
+    _memo: dict[str, Any] = field(
         default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     @property
@@ -51,12 +78,57 @@ class Viewer:
     @property
     def access_level(self) -> str:
         """The highest category access level this viewer has."""
-        return {None: "everyone", "member": "members", "moderator": "moderators",
-                "admin": "admins"}[self.role]
+        return _ACCESS_LEVEL[self.role]
 
     def has_access(self, level: str) -> bool:
         """Whether the viewer's role reaches category access ``level`` ("members"...)."""
         return ACCESS_LEVELS.index(self.access_level) >= ACCESS_LEVELS.index(level)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The values a kept statement needs for this viewer (see :data:`VIEWER_ID`)."""
+        return {VIEWER_ID.key: self.user_id or 0}
+
+    @property
+    def kind(self) -> Hashable | None:
+        """Everything the visibility clauses of this viewer depend on except their id: the
+        role, signed in or not, and each plugin clause exactly (its SQL and its values).
+        Viewers of one kind share kept statements; None when a plugin's clause cannot be
+        told apart from another (its statements are then built for this viewer alone)."""
+        if "kind" not in self._memo:
+            plugins = []
+            for model in FILTERED_MODELS:
+                for clause in _plugin_clauses(self, model):
+                    identity = clause_identity(clause)
+                    if identity is None:
+                        self._memo["kind"] = None
+                        return None
+                    plugins.append((model.__name__, identity))
+            self._memo["kind"] = (self.role, self.user is not None, tuple(plugins))
+        return self._memo["kind"]
+
+
+def clause_identity(clause: ColumnElement[Any]) -> Hashable | None:
+    """A clause's SQL and the values bound in it, as a hashable key (None if SQLAlchemy
+    cannot key the clause, or a value cannot be hashed). Two clauses with equal keys select
+    the same rows from the same database."""
+    cache_key = clause._generate_cache_key()
+    if cache_key is None:
+        return None
+    try:
+        values = tuple(_frozen(param.effective_value) for param in cache_key.bindparams)
+        hash(values)
+    except TypeError:
+        return None
+    return cache_key.key, values
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, set | frozenset):
+        return frozenset(_frozen(item) for item in value)
+    return value
 
 
 def viewer_for(request: Any) -> Viewer:
@@ -88,31 +160,39 @@ def category_clause(viewer: Viewer) -> ColumnElement[bool]:
                 *_plugin_clauses(viewer, Category))
 
 
-def topic_clause(viewer: Viewer) -> ColumnElement[bool]:
-    """Topics the viewer may see: in a readable category, not deleted (staff see deleted)."""
+def topic_clause(viewer: Viewer, user_id: UserId = None) -> ColumnElement[bool]:
+    """Topics the viewer may see: in a readable category, not deleted (staff see deleted).
+
+    ``user_id`` stands for the viewer's id (default: the number, :data:`VIEWER_ID` in kept
+    statements)."""
     readable = select(Category.id).where(category_clause(viewer))
+    state: ColumnElement[bool]
     if viewer.is_staff:
         state = true()
     else:
-        own_held = Topic.user_id == viewer.user_id if viewer.user_id else false()
+        uid = viewer.user_id if user_id is None else user_id
+        own_held = Topic.user_id == uid if viewer.user_id else false()
         state = and_(Topic.is_deleted.is_(False), or_(Topic.is_held.is_(False), own_held))
     return and_(Topic.category_id.in_(readable), state, *_plugin_clauses(viewer, Topic))
 
 
-def post_clause(viewer: Viewer) -> ColumnElement[bool]:
+def post_clause(viewer: Viewer, user_id: UserId = None) -> ColumnElement[bool]:
     """Posts the viewer may see: in a visible topic; hidden, held or deleted posts only for
     staff (and a held post for its own author)."""
+    uid = viewer.user_id if user_id is None else user_id
+    own_state: ColumnElement[bool]
     if viewer.is_staff:
         own_state = true()
     else:
         normal = and_(Post.is_deleted.is_(False), Post.is_hidden.is_(False),
                       Post.is_held.is_(False))
-        own_held = and_(Post.user_id == viewer.user_id, Post.is_held.is_(True),
+        own_held = and_(Post.user_id == uid, Post.is_held.is_(True),
                         Post.is_deleted.is_(False)) if viewer.user_id else false()
         own_state = or_(normal, own_held)
     # correlated on the post's own topic: "topic_id IN (every visible topic)" made SQLite
     # list all topics for each query, 5-10 ms on a topic page at 10,000 topics
-    in_visible_topic = (select(Topic.id).where(Topic.id == Post.topic_id, topic_clause(viewer))
+    in_visible_topic = (select(Topic.id).where(Topic.id == Post.topic_id,
+                                               topic_clause(viewer, user_id))
                         .correlate(Post).exists())
     return and_(in_visible_topic, own_state, *_plugin_clauses(viewer, Post))
 

@@ -1,16 +1,23 @@
 """Read-side queries of discussions. Every one starts from the visibility choke point and
-loads what a page shows in a fixed number of statements, whatever the page size."""
+loads what a page shows in a fixed number of statements, whatever the page size.
+
+The pages' queries are kept statements (:mod:`.kept`): built once per kind of viewer, run
+with the viewer's id and the page's values bound."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..content.models import Category, Post, Topic, TopicRead
-from ..pagination import Page, after, cursor_pattern, decode_cursor, encode_cursor
-from . import Viewer, post_clause, topic_clause, visible_categories
+from ..db import read_rows
+from ..pagination import Page, after_params, cursor_pattern, decode_cursor, encode_cursor
+from . import VIEWER_ID, Viewer, category_clause, post_clause, topic_clause
+from .kept import kept
+from .listed import AUTHOR, LAST_POSTER, LISTED_COLUMNS, ListedTopic, listed_topics
 
 TOPICS_PER_PAGE = 30
 POSTS_PER_PAGE = 20
@@ -18,10 +25,21 @@ _TOPIC_ORDER = (Topic.is_pinned, Topic.last_post_at, Topic.id)
 _TOPIC_KINDS = (bool, dt.datetime, int)
 #: the form of a cursor of :func:`topics_page` (pinned, last activity, id)
 TOPIC_CURSOR_PATTERN = cursor_pattern(_TOPIC_KINDS)
+_TOPIC_CURSOR = ("after_pinned", "after_last_post_at", "after_id")
+
+
+def _categories(viewer: Viewer) -> Select[tuple[Category]]:
+    return select(Category).where(category_clause(viewer)).order_by(Category.position,
+                                                                     Category.id)
 
 
 def categories(db: Session, viewer: Viewer) -> list[Category]:
-    return list(db.scalars(visible_categories(viewer).order_by(Category.position, Category.id)))
+    return list(db.scalars(kept(viewer, _categories), viewer.params))
+
+
+def _topics_by_id(viewer: Viewer) -> Select[tuple[Topic]]:
+    return select(Topic).where(Topic.id.in_(bindparam("topic_ids", expanding=True)),
+                               topic_clause(viewer, VIEWER_ID))
 
 
 def latest_topics(db: Session, viewer: Viewer, categories: list[Category]) -> dict[int, Topic]:
@@ -30,25 +48,37 @@ def latest_topics(db: Session, viewer: Viewer, categories: list[Category]) -> di
     ids = [c.last_topic_id for c in categories if c.last_topic_id is not None]
     if not ids:
         return {}
-    return {topic.id: topic for topic in db.scalars(
-        select(Topic).where(Topic.id.in_(ids), topic_clause(viewer)))}
+    return {topic.id: topic for topic in db.scalars(kept(viewer, _topics_by_id),
+                                                    {**viewer.params, "topic_ids": ids})}
+
+
+def _topics_page(viewer: Viewer, per_page: int, with_cursor: bool) -> Select[Any]:
+    query = (select(*LISTED_COLUMNS)
+             .join(AUTHOR, AUTHOR.id == Topic.user_id)
+             .outerjoin(LAST_POSTER, LAST_POSTER.id == Topic.last_post_user_id)
+             .where(topic_clause(viewer, VIEWER_ID),
+                    Topic.category_id == bindparam("category_id"))
+             .order_by(*(column.desc() for column in _TOPIC_ORDER))
+             .limit(per_page + 1))
+    if with_cursor:
+        query = query.where(after_params(_TOPIC_ORDER, _TOPIC_CURSOR, descending=True))
+    return query
 
 
 def topics_page(db: Session, viewer: Viewer, category: Category,
-                cursor: str | None = None, per_page: int = TOPICS_PER_PAGE) -> Page[Topic]:
-    """A page of a category's topics: pinned first, then the latest activity.
+                cursor: str | None = None, per_page: int = TOPICS_PER_PAGE,
+                ) -> Page[ListedTopic]:
+    """A page of a category's topics: pinned first, then the latest activity (as
+    :class:`~.listed.ListedTopic`: what the listing shows, not model objects).
 
     :raises BadCursor: for a cursor not of :data:`TOPIC_CURSOR_PATTERN`'s form.
     """
-    query = (select(Topic)
-             .where(topic_clause(viewer), Topic.category_id == category.id)
-             .options(joinedload(Topic.author), joinedload(Topic.last_poster))
-             .order_by(*(column.desc() for column in _TOPIC_ORDER))
-             .limit(per_page + 1))
-    if cursor is not None:
-        query = query.where(after(_TOPIC_ORDER, decode_cursor(cursor, _TOPIC_KINDS),
-                                  descending=True))
-    rows = list(db.scalars(query).unique())
+    params = {**viewer.params, "category_id": category.id}
+    if cursor is not None:  # (an empty cursor is not the first page: it is a bad one)
+        params.update(zip(_TOPIC_CURSOR, decode_cursor(cursor, _TOPIC_KINDS), strict=True))
+    rows = listed_topics(
+        read_rows(db, kept(viewer, _topics_page, per_page, cursor is not None),
+                  params).all(), category)
     more = len(rows) > per_page
     rows = rows[:per_page]
     last = rows[-1] if rows else None
@@ -57,18 +87,40 @@ def topics_page(db: Session, viewer: Viewer, category: Category,
     return Page(rows, next_cursor)
 
 
+def _posts_page(viewer: Viewer, per_page: int) -> Select[tuple[Post]]:
+    return (select(Post)
+            .where(post_clause(viewer, VIEWER_ID), Post.topic_id == bindparam("topic_id"),
+                   Post.number > bindparam("after_number"))
+            .options(joinedload(Post.author))
+            .order_by(Post.number)
+            .limit(per_page + 1))
+
+
 def posts_page(db: Session, viewer: Viewer, topic: Topic, after_number: int = 0,
                per_page: int = POSTS_PER_PAGE) -> Page[Post]:
     """A page of a topic's posts in order, starting after post number ``after_number``."""
-    rows = list(db.scalars(
-        select(Post)
-        .where(post_clause(viewer), Post.topic_id == topic.id, Post.number > after_number)
-        .options(joinedload(Post.author))
-        .order_by(Post.number)
-        .limit(per_page + 1)))
+    rows = list(db.scalars(kept(viewer, _posts_page, per_page),
+                           {**viewer.params, "topic_id": topic.id,
+                            "after_number": after_number}))
     more = len(rows) > per_page
     rows = rows[:per_page]
     return Page(rows, str(rows[-1].number) if more and rows else None)
+
+
+#: the viewer's read markers of some topics, with how many posts each topic has numbered
+_READS = (select(TopicRead.topic_id, TopicRead.last_read_number, Topic.post_number_seq)
+          .join(Topic, Topic.id == TopicRead.topic_id)
+          .where(TopicRead.user_id == VIEWER_ID,
+                 TopicRead.topic_id.in_(bindparam("topic_ids", expanding=True))))
+
+
+def _later_posts(viewer: Viewer) -> Select[tuple[int]]:
+    # per candidate topic an index range of its posts after the viewer's marker
+    return (select(Post.topic_id).distinct()
+            .join(TopicRead, (TopicRead.topic_id == Post.topic_id)
+                  & (TopicRead.user_id == VIEWER_ID))
+            .where(Post.topic_id.in_(bindparam("topic_ids", expanding=True)),
+                   Post.number > TopicRead.last_read_number, post_clause(viewer, VIEWER_ID)))
 
 
 def unread_state(db: Session, viewer: Viewer, topic_ids: list[int]) -> dict[int, int | None]:
@@ -80,19 +132,19 @@ def unread_state(db: Session, viewer: Viewer, topic_ids: list[int]) -> dict[int,
     """
     if viewer.user_id is None or not topic_ids:
         return {}
-    reads = dict(db.execute(
-        select(TopicRead.topic_id, TopicRead.last_read_number)
-        .where(TopicRead.user_id == viewer.user_id, TopicRead.topic_id.in_(topic_ids))).all())
-    # only topics with posts numbered after the marker can be unread; of those, ask whether
-    # one of those later posts is visible (an index range per topic, not every post)
-    numbered = dict(db.execute(select(Topic.id, Topic.post_number_seq)
-                               .where(Topic.id.in_(list(reads)))).all()) if reads else {}
-    candidates = [t for t, last in reads.items() if numbered.get(t, 0) > last]
+    reads: dict[int, int] = {}
+    candidates = []
+    for topic_id, last_read, numbered in read_rows(
+            db, _READS, {**viewer.params, "topic_ids": topic_ids}):
+        reads[topic_id] = last_read
+        # only topics with posts numbered after the marker can be unread; of those, ask
+        # whether one of those later posts is visible
+        if numbered > last_read:
+            candidates.append(topic_id)
     unread: set[int] = set()
     if candidates:
-        later = or_(*(and_(Post.topic_id == t, Post.number > reads[t]) for t in candidates))
-        unread = set(db.scalars(select(Post.topic_id).where(later, post_clause(viewer))
-                                .distinct()))
+        unread = set(read_rows(db, kept(viewer, _later_posts),
+                               {**viewer.params, "topic_ids": candidates}).scalars())
     state: dict[int, int | None] = {}
     for topic_id in topic_ids:
         if topic_id not in reads:
@@ -100,7 +152,6 @@ def unread_state(db: Session, viewer: Viewer, topic_ids: list[int]) -> dict[int,
         elif topic_id in unread:
             state[topic_id] = reads[topic_id]
     return state
-
 
 
 def visible_post(db: Session, viewer: Viewer, post_id: int) -> Post | None:

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Everyone
 from pyramid.httpexceptions import HTTPNotFound
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..content.models import Category, Post, Topic
 from ..limits import parse_id
-from . import category_clause, post_clause, topic_clause
+from . import VIEWER_ID, Viewer, category_clause, post_clause, topic_clause
+from .kept import kept
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -39,6 +40,20 @@ def _plugin_acl(resource: Any) -> list[Any]:
     return entries
 
 
+def _category_by_slug(viewer: Viewer) -> Select[tuple[Category]]:
+    return select(Category).where(Category.slug == bindparam("slug"), category_clause(viewer))
+
+
+def _topic_by_id(viewer: Viewer) -> Select[tuple[Topic]]:
+    return (select(Topic).options(joinedload(Topic.category))
+            .where(Topic.id == bindparam("topic_id"), topic_clause(viewer, VIEWER_ID)))
+
+
+def _post_by_id(viewer: Viewer) -> Select[tuple[Post]]:
+    return (select(Post).options(joinedload(Post.topic).joinedload(Topic.category))
+            .where(Post.id == bindparam("post_id"), post_clause(viewer, VIEWER_ID)))
+
+
 def _id_param(request: Request, name: str) -> int:
     """The id in the URL; anything that is not one is a 404 like a missing object."""
     found = parse_id(request.matchdict.get(name))
@@ -54,8 +69,9 @@ class CategoryResource:
             self.category: Category = category
             return
         slug = (request.matchdict or {}).get("slug", "")
-        found = request.db.scalar(
-            select(Category).where(Category.slug == slug, category_clause(request.viewer)))
+        viewer = request.viewer
+        found = request.db.scalar(kept(viewer, _category_by_slug),
+                                  {**viewer.params, "slug": slug})
         if found is None:
             raise HTTPNotFound()
         self.category = found
@@ -75,9 +91,9 @@ class TopicResource:
     def __init__(self, request: Request) -> None:
         self.request = request
         topic_id = _id_param(request, "topic_id")
-        topic = request.db.scalar(
-            select(Topic).options(joinedload(Topic.category))
-            .where(Topic.id == topic_id, topic_clause(request.viewer)))
+        viewer = request.viewer
+        topic = request.db.scalar(kept(viewer, _topic_by_id),
+                                  {**viewer.params, "topic_id": topic_id})
         if topic is None:
             raise HTTPNotFound()
         self.topic: Topic = topic
@@ -99,9 +115,8 @@ class PostResource:
     def __init__(self, request: Request) -> None:
         self.request = request
         post_id = _id_param(request, "post_id")
-        post = request.db.scalar(
-            select(Post).options(joinedload(Post.topic).joinedload(Topic.category))
-            .where(Post.id == post_id, post_clause(request.viewer)))
+        viewer = request.viewer
+        post = request.db.scalar(kept(viewer, _post_by_id), {**viewer.params, "post_id": post_id})
         if post is None:
             raise HTTPNotFound()
         self.post: Post = post

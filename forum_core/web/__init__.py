@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pyramid.httpexceptions import HTTPNotFound
-from pyramid.tweens import MAIN
+from pyramid.tweens import INGRESS, MAIN
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -23,10 +23,13 @@ def includeme(config: Configurator) -> None:
     # oversized bodies are refused before any view reads them (inside the error pages)
     config.add_tween("forum_core.web.tweens.input_guard_tween_factory", over=MAIN)
     if settings["forum.count_queries"]:
-        config.add_tween("forum_core.web.tweens.query_count_tween_factory", over=MAIN)
+        # outermost: around the transaction (its flush and commit) and the error pages
+        config.add_tween("forum_core.web.tweens.query_count_tween_factory", under=INGRESS)
     # CSP, nosniff, framing and referrer rules on every response
     config.include(".headers")
     # ETags and 304s on every page and API answer; Cache-Control says who may keep a copy
     config.include(".httpcache")
     # Jinja2 templates, themes, static files and template slots
     config.include(".templating")
+    # request.route_path without a registry look-up per link
+    config.include(".urls")

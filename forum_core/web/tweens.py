@@ -34,8 +34,9 @@ def _multipart_text_is_utf8(request: Request) -> bool:
     message = BytesParser(policy=HTTP).parsebytes(head + request.body)
     for part in message.iter_parts():
         if part.get_filename() is None:
+            payload = part.get_payload(decode=True)
             try:
-                (part.get_payload(decode=True) or b"").decode("utf-8")
+                (payload if isinstance(payload, bytes) else b"").decode("utf-8")
             except UnicodeDecodeError:
                 return False
     return True
@@ -86,21 +87,37 @@ _queries = threading.local()
 
 
 def _count_statement(*args: Any) -> None:
-    _queries.count = getattr(_queries, "count", 0) + 1
+    counted = getattr(_queries, "counted", None)
+    if counted is not None:
+        counted[0] += 1
 
 
 def query_count_tween_factory(handler: Callable[[Request], Response], registry: Registry,
                               ) -> Callable[[Request], Any]:
-    """``X-Forum-Queries``: how many SQL statements the request ran (``forum.count_queries``).
-    Counted per thread, as waitress answers each request in one thread."""
+    """``X-Forum-Queries``: how many times the request went to the database
+    (``forum.count_queries``).
+
+    Every SQL statement SQLAlchemy sends counts (``BEGIN`` and savepoints too, where the
+    forum sends them), and so does the end of each transaction (a commit or rollback, which
+    the driver sends without a statement). The tween is the outermost one, so the count
+    includes what runs around the view: the sign-in and permission look-ups, the flush and
+    commit of the transaction, and an error page. Statements are counted per thread, as
+    waitress answers each request in one thread; statements of other threads (the search
+    index's background writer) are not the request's."""
     from sqlalchemy import event
 
-    event.listen(registry["forum.db_engine"], "before_cursor_execute", _count_statement)
+    engine = registry["forum.db_engine"]
+    event.listen(engine, "before_cursor_execute", _count_statement)
+    event.listen(engine, "commit", _count_statement)
+    event.listen(engine, "rollback", _count_statement)
 
     def query_count_tween(request: Request) -> Response:
-        _queries.count = 0
-        response = handler(request)
-        response.headers["X-Forum-Queries"] = str(_queries.count)
+        counted = _queries.counted = [0]
+        try:
+            response = handler(request)
+        finally:
+            _queries.counted = None
+        response.headers["X-Forum-Queries"] = str(counted[0])
         return response
 
     return query_count_tween

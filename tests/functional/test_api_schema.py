@@ -107,7 +107,8 @@ TOO_BIG = "9" * 19
 def test_a_cursor_that_is_not_a_number_is_a_400_problem(api_forum, digits):
     member = bearer(api_forum.token)
     for url, params in (("/api/v1/topics/1/posts", {}), ("/api/v1/notifications", {}),
-                        ("/api/v1/search", {"q": "topic"})):
+                        ("/api/v1/search", {"q": "topic"}),
+                        ("/api/v1/categories/general/topics", {})):
         response = api_forum.app.get(url, params={**params, "cursor": digits}, headers=member,
                                      status=400)
         assert response.content_type == PROBLEM, url

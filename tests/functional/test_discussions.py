@@ -298,3 +298,19 @@ def test_topic_page_answers_while_another_process_holds_the_write_lock(board, ca
     board.app.get(path)
     row = board.app.get("/c/general").html.find("a", string="Busy times").find_parent("tr")
     assert row.find(class_="badge-new") is None, "the next view moved the marker"
+
+
+def test_topic_page_answers_when_another_tab_added_the_read_marker_first(board, monkeypatch):
+    """Two tabs opening a topic for the first time at once both find no read marker and both
+    add one; the second's insert fails. Simulated by hiding the marker from both checks."""
+    import forum_core.content.services
+    import forum_core.views.content
+
+    topic_id = make_topic(board, "mod", "general", title="Twin tabs")
+    path = topic_path(board, topic_id)
+    board.login("mira")
+    board.app.get(path)  # the first tab's marker
+    for module in (forum_core.content.services, forum_core.views.content):
+        monkeypatch.setattr(module, "read_marker", lambda db, user_id, topic_id: None)
+    page = board.app.get(path)
+    assert page.status_int == 200 and "Twin tabs" in page.text

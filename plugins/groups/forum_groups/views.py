@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy import select
@@ -185,14 +187,15 @@ def announce(request):
     groups = service.announceable(request.user, request.principals)
     if not groups:
         raise HTTPForbidden()
-    values = {"title": "", "body": "", "chosen": set()}
+    values: dict[str, Any] = {"title": "", "body": "", "chosen": set()}
     if request.method == "POST":
         chosen = set(request.POST.getall("group"))
-        values = {"title": request.POST.get("title", "")[:limits.FORM_FIELD_MAX],
-                  "body": request.POST.get("body", "")[:limits.FORM_FIELD_MAX], "chosen": chosen}
+        title = request.POST.get("title", "")[:limits.FORM_FIELD_MAX]
+        body = request.POST.get("body", "")[:limits.FORM_FIELD_MAX]
+        values = {"title": title, "body": body, "chosen": chosen}
         targets = [group for group in groups if group.slug in chosen]
         try:
-            posted = service.announce(request.user, targets, values["title"], values["body"])
+            posted = service.announce(request.user, targets, title, body)
         except ValidationError as exc:
             request.response.status = 400
             return {"groups": groups, "error": request.translate(exc.message), "posted": [],

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pyramid.authorization import Deny, Everyone
 from pyramid.renderers import render
+from sqlalchemy import bindparam, select
 
 from forum_core.api import (
     AdminPage,
@@ -22,6 +23,7 @@ from forum_core.api import (
     escape,
     hookimpl,
     once_per_request,
+    read_rows,
 )
 
 from . import models  # noqa: F401  (registers the plugin's tables)
@@ -38,10 +40,19 @@ plugin = Plugin(
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+#: whether a category is a board (every topic and category page asks: built once)
+_IS_BOARD = select(IdeaBoard.category_id).where(IdeaBoard.category_id == bindparam("category_id"))
+
+
 def _board_of(request, category_id: int) -> IdeaBoard | None:
-    # asked several times per page (permissions, slots) and on every topic and category page
-    return once_per_request(request, ("ideas", "board", category_id),
-                            lambda: request.db.get(IdeaBoard, category_id))
+    # asked several times per page (permissions, slots) and on every topic and category page,
+    # most of them not a board's: a plain read of one column tells, the board is loaded only
+    # for a board
+    def find():
+        found = read_rows(request.db, _IS_BOARD, {"category_id": category_id}).first()
+        return None if found is None else request.db.get(IdeaBoard, category_id)
+
+    return once_per_request(request, ("ideas", "board", category_id), find)
 
 
 @hookimpl
@@ -90,21 +101,31 @@ def forum_register_api_endpoints():
     return ENDPOINTS
 
 
+def _static_url(request, name: str) -> str:
+    # every page asks for the script and the style sheet: their URLs are made once per
+    # process (and script name)
+    known = request.registry.setdefault("ideas.static_urls", {})
+    key = (request.script_name, name)
+    if key not in known:
+        known[key] = request.static_path(str(STATIC / name))
+    return known[key]
+
+
 @hookimpl
 def forum_extra_script_urls(request):
-    return [request.static_path(str(STATIC / "ideas.js"))]
+    return [_static_url(request, "ideas.js")]
 
 
 @hookimpl
 def forum_extra_css_urls(request):
-    return [request.static_path(str(STATIC / "ideas.css"))]
+    return [_static_url(request, "ideas.css")]
 
 
 @hookimpl
 def forum_tpl_nav(request):
-    label = request.translate(_("Ideas"))
-    return Markup('<li><a class="nav-ideas" href="{}">{}</a></li>').format(
-        request.route_path("ideas.index"), escape(label))
+    label = escape(request.translate(_("Ideas")))
+    return Markup(f'<li><a class="nav-ideas" href="{escape(request.route_path("ideas.index"))}">'
+                  f'{label}</a></li>')
 
 
 @hookimpl
