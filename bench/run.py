@@ -539,10 +539,28 @@ def writers_scaling(server: Server, config: Path, database_url: str, topic_ids: 
 # the suite
 # -------------------------------------------------------------------------------------------------
 
+def deep_cursor(facts: dict[str, Any]) -> str | None:
+    """The cursor of the deep listing page, in the form the forum writes now (data sets keep
+    the row it starts after; older ones kept a cursor of the form cursors had then)."""
+    import base64
+    import datetime as dt
+
+    from forum_core.pagination import encode_cursor
+
+    row = facts.get("deep_row")
+    if row is None and facts.get("deep_cursor"):
+        old = facts["deep_cursor"]
+        row = json.loads(base64.urlsafe_b64decode(old + "=" * (-len(old) % 4)))
+    if not row:
+        return None
+    pinned, moment, topic_id = row
+    return encode_cursor([pinned, dt.datetime.fromisoformat(moment), topic_id])
+
+
 def forum_pages(facts: dict[str, Any]) -> list[tuple[str, str]]:
     t = facts["bench_topic"]
-    deep = f"/c/general?after={facts['deep_cursor']}" if facts.get("deep_cursor") \
-        else "/c/general"
+    cursor = deep_cursor(facts)
+    deep = f"/c/general?after={cursor}" if cursor else "/c/general"
     return [("home", "/"), ("category p1", "/c/general"),
             (f"category p{facts.get('deep_page', 1)} (deep)", deep),
             ("topic (20 posts)", f"/t/{t}/{facts['bench_topic_slug']}"),
