@@ -70,7 +70,13 @@ def describe(name: str) -> list[str]:
     obj = getattr(api, name)
     lines = [f"### `{name}`", ""]
     module = getattr(obj, "__module__", "") or ""
-    if inspect.isclass(obj):
+    if inspect.ismodule(obj):
+        lines += [f"The module `{obj.__name__}`.", "", _doc(obj), ""]
+        for constant, value in vars(obj).items():
+            if constant.isupper() and isinstance(value, int | str):
+                lines.append(f"- `{name}.{constant}` = `{value!r}`")
+        lines.append("")
+    elif inspect.isclass(obj):
         bases = [b.__name__ for b in obj.__bases__ if b is not object]
         head = f"class {name}" + (f"({', '.join(bases)})" if bases else "")
         if dataclasses.is_dataclass(obj):
