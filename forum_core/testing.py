@@ -352,7 +352,7 @@ def run_together(count: int, work: Callable[[int], None], timeout: float = 300,
 
 
 @contextmanager
-def served(forum: Forum) -> Iterator[str]:
+def served(forum: Forum, threads: int = 2) -> Iterator[str]:
     """Serve ``forum``'s WSGI app over real HTTP with waitress on a free local port, for
     clients that speak HTTP (a browser, schemathesis); yields its base URL."""
     import threading
@@ -362,7 +362,8 @@ def served(forum: Forum) -> Iterator[str]:
     # its own socket map: waitress' default one is shared by every server of the process, and
     # sockets are closed by the thread that polls them, so no other thread polls a closed one
     sockets: dict[int, Any] = {}
-    server = create_server(forum.app.app, map=sockets, host="127.0.0.1", port=0, threads=2)
+    server = create_server(forum.app.app, map=sockets, host="127.0.0.1", port=0,
+                           threads=threads)
     stop = threading.Event()
 
     def serve() -> None:

@@ -7,14 +7,16 @@ it). A failing browser test leaves a full-page screenshot in ``test-artifacts/``
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from forum_core.testing import served
 
 CHROMIUM = Path(os.environ.get("FORUM_TEST_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(os.environ.get("FORUM_TEST_ARTIFACTS", "test-artifacts"))
@@ -57,27 +59,17 @@ class LiveForum:
 def make_live_forum(make_forum: Any) -> Iterator[Callable[..., LiveForum]]:
     """Serve a forum over real HTTP with waitress: ``make_live_forum(plugins=[...],
     prepare=callable)``; ``prepare(forum)`` runs before the server starts."""
-    from waitress.server import create_server
+    with contextlib.ExitStack() as servers:
 
-    from forum_core.app import make_wsgi_app
+        def make(prepare: Callable[[Any], None] | None = None, **options: Any) -> LiveForum:
+            forum = make_forum(**options)
+            if prepare is not None:
+                prepare(forum)
+            # served() closes the sockets in the thread that polls them: closing them from
+            # here while waitress polls them failed at teardown with EBADF
+            return LiveForum(forum, servers.enter_context(served(forum, threads=4)))
 
-    servers = []
-
-    def make(prepare: Callable[[Any], None] | None = None, **options: Any) -> LiveForum:
-        forum = make_forum(**options)
-        if prepare is not None:
-            prepare(forum)
-        app = make_wsgi_app(forum.settings, forum.env)
-        server = create_server(app, host="127.0.0.1", port=0, threads=4)
-        thread = threading.Thread(target=server.run, name="live-forum", daemon=True)
-        thread.start()
-        servers.append((server, thread))
-        return LiveForum(forum, f"http://127.0.0.1:{server.effective_port}")
-
-    yield make
-    for server, thread in servers:
-        server.close()
-        thread.join(timeout=5)
+        yield make
 
 
 @pytest.fixture
