@@ -13,9 +13,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pyramid.i18n import TranslationString
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..i18n import _
 from .models import GOVERNOR_MAX, Category, Topic
 
 #: a plugin id (an entry-point name) as the ``governed_by`` columns hold it
@@ -51,6 +53,15 @@ class Orphaned:
     plugin_id: str
     categories: int
     topics: int
+
+    @property
+    def notice(self) -> TranslationString:
+        """What ``forum serve`` tells the owner about it, in one line."""
+        return _("What the plugin '${plugin}' governs stays hidden from everyone but "
+                 "administrators while it is not enabled (categories: ${categories}, topics: "
+                 "${topics}); enable it again, or have an administrator move or delete that "
+                 "content.", mapping={"plugin": self.plugin_id, "categories": self.categories,
+                                      "topics": self.topics})
 
 
 def orphaned(session: Session, enabled: Iterable[str]) -> list[Orphaned]:
