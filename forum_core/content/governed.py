@@ -69,10 +69,9 @@ def orphaned(session: Session, enabled: Iterable[str]) -> list[Orphaned]:
     by plugin id (for the start-up message of ``forum serve``)."""
     enabled = set(enabled)
     counts: dict[str, list[int]] = {}
-    for position, model in enumerate((Category, Topic)):
-        rows = session.execute(select(model.governed_by, func.count())
-                               .where(model.governed_by.is_not(None))
-                               .group_by(model.governed_by))
+    for position, column in enumerate((Category.governed_by, Topic.governed_by)):
+        rows = session.execute(select(column, func.count()).where(column.is_not(None))
+                               .group_by(column))
         for plugin_id, count in rows:
             if plugin_id not in enabled:
                 counts.setdefault(plugin_id, [0, 0])[position] = count

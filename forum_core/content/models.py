@@ -22,8 +22,7 @@ class Category(Base):
     """A place for topics: its name, address (``slug``), who may read, start topics and
     reply (``ACCESS_LEVELS``), and its counters. Plugins narrow who sees it through
     ``forum_visibility_filter``; ``governed_by`` names the plugin whose filter decides who
-    sees it (:func:`~forum_core.content.governed.govern`), so it stays hidden while that
-    plugin is not enabled."""
+    sees it (set with ``govern``), so it stays hidden while that plugin is not enabled."""
 
     __tablename__ = "categories"
 

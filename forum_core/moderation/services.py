@@ -19,8 +19,8 @@ from ..errors import ValidationError
 from ..events import emit
 from ..i18n import _
 from ..limits import REASON_MAX, REASON_MIN
-from .events import MemberRestricted, PostStateChanged
 from ..visibility import post_clause
+from .events import MemberRestricted, PostStateChanged
 from .models import AuditEntry, Flag
 
 if TYPE_CHECKING:
