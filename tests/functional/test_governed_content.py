@@ -20,6 +20,7 @@ from forum_core.content.governed import govern
 from forum_core.content.models import Category, Post, Topic
 from forum_core.i18n import translate
 from forum_core.migrations import alembic_config, branches, upgrade
+from forum_core.moderation.models import Flag
 from tests.reliability.conftest import Server, write_ini
 
 SECRETS = ("SECRET-OPEN-TITLE", "SECRET-OPEN-BODY", "SECRET-OPEN-REPLY",
@@ -105,6 +106,20 @@ def test_with_the_plugin_enabled_its_members_see_the_spaces(spaces):
     assert mira.app.get("/api/v1/search", params={"q": "secret"}).json["total"] == 4
     assert "SECRET-HIDDEN-REPLY" in mira.app.get(f"/t/{spaces['topics'][1]}").text
     assert "SECRET-OPEN-TITLE" in mira.app.get("/notifications").text
+
+
+def test_the_moderation_queue_shows_a_moderator_only_what_they_may_see(spaces):
+    """A flag on a post in a group's space is for staff who may read the space (here, with
+    the plugin enabled, the administrator), and cannot be resolved by anyone else."""
+    forum = spaces["forum"]
+    assert "SECRET-HIDDEN-REPLY" in forum.browser("boss").app.get("/mod/queue").text
+    mod = forum.browser("mod")
+    assert "SECRET-HIDDEN-REPLY" not in mod.app.get("/mod/queue").text
+    with forum.session() as session:
+        flag = session.scalar(select(Flag.id))
+    assert mod.post_form(f"/mod/flags/{flag}", action="hide").status_int == 404
+    with forum.session() as session:
+        assert session.get(Flag, flag).resolved_at is None
 
 
 @pytest.mark.parametrize("who", [None, "mira", "nils", "mod"])
@@ -202,18 +217,17 @@ def test_a_plugin_with_no_filter_of_its_own_still_keeps_its_content(make_forum):
         without.browser("boss").app.get(f"/c/{slug}", status=200)
 
 
-def test_govern_refuses_what_it_cannot_mark(forum):
-    with forum.session() as session:
-        category = Category(slug="x", name="X")
+def test_govern_refuses_what_it_cannot_mark():
+    category = Category(slug="x", name="X")
+    for wrong in ("not a plugin id", "", "x" * 65):
         with pytest.raises(ValueError):
-            govern(category, "not a plugin id")
-        with pytest.raises(ValueError):
-            govern(object(), "groups")  # type: ignore[arg-type]
-        govern(category, "groups")
-        assert category.governed_by == "groups"
-        govern(category, None)
-        assert category.governed_by is None
-        session.expunge_all()
+            govern(category, wrong)
+    with pytest.raises(ValueError):
+        govern(object(), "groups")  # type: ignore[arg-type]
+    govern(category, "groups")
+    assert category.governed_by == "groups"
+    govern(category, None)
+    assert category.governed_by is None
 
 
 def test_a_disabled_plugins_content_types_are_left_out_of_search_and_notifications(
