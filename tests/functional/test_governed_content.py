@@ -207,14 +207,27 @@ def test_a_plugin_with_no_filter_of_its_own_still_keeps_its_content(make_forum):
     with_ideas.create_user("nils")
     with_ideas.create_user("boss", role="admin")
     slug = with_ideas.create_category("Lab")
+    with_ideas.create_category("General")
+    topic = with_ideas.create_topic("nils", "general", "PRIVATE-QUESTION-TITLE")
     with with_ideas.session() as session:
         govern(session.scalar(select(Category).where(Category.slug == slug)), "ideas")
+        govern(session.get(Topic, topic), "ideas")  # one topic of an open category
     without = same_forum(make_forum, with_ideas, [])
     for _ in range(2):
         with_ideas.browser("nils").app.get(f"/c/{slug}", status=200)
+        nils = with_ideas.browser("nils")
+        assert "PRIVATE-QUESTION-TITLE" in nils.app.get("/c/general").text
+        assert nils.app.get("/api/v1/search", params={"q": "private"}).json["total"] == 1
         without.browser("nils").app.get(f"/c/{slug}", status=404)
         without.browser().app.get(f"/c/{slug}", status=404)
         without.browser("boss").app.get(f"/c/{slug}", status=200)
+    for who in (None, "nils"):
+        browser = without.browser(who)
+        browser.app.get(f"/t/{topic}", status=404)
+        assert "PRIVATE-QUESTION-TITLE" not in browser.app.get("/c/general").text
+        assert "PRIVATE-QUESTION-TITLE" not in browser.app.get("/latest.atom").text
+        assert browser.app.get("/api/v1/search", params={"q": "private"}).json["total"] == 0
+    assert "PRIVATE-QUESTION-TITLE" in without.browser("boss").app.get(f"/t/{topic}").text
 
 
 def test_govern_refuses_what_it_cannot_mark():
@@ -272,10 +285,13 @@ def test_forum_serve_says_what_stays_hidden(make_forum, tmp_path):
     forum = make_forum(plugins=["groups"])
     forum.create_user("owner")
     for name in ("Open house", "Board room"):
-        forum.create_group(name, "owner", space=f"{name} space")
+        _, space = forum.create_group(name, "owner", space=f"{name} space")
+        forum.create_topic("owner", space, "In the space")
+    forum.create_category("General")
+    forum.create_topic("owner", "general", "Not in a space")
     assert governed_notices(forum.engine, ["groups"]) == []
     expected = ("What the plugin 'groups' governs stays hidden from everyone but "
-                "administrators while it is not enabled (categories: 2, topics: 0)")
+                "administrators while it is not enabled (categories: 2, topics: 2)")
     assert [translate(line) for line in governed_notices(forum.engine, [])] == [
         expected + "; enable it again, or have an administrator move or delete that content."]
 
