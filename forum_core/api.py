@@ -31,6 +31,7 @@ from .accounts.models import ROLES, User
 from .capabilities import AcceptedAnswer, Attendance, Groups, Votes
 from .content import content_service
 from .content.events import PostCreated, PostEdited, TopicCreated
+from .content.governed import govern
 from .content.interfaces import IContentService
 from .content.models import Category, Post, Topic
 from .content.services import slugify
@@ -118,6 +119,7 @@ __all__ = [
     "category_clause",
     "topic_clause",
     "post_clause",
+    "govern",
     "TopicCreated",
     "PostCreated",
     "PostEdited",

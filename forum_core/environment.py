@@ -52,7 +52,8 @@ class ForumEnvironment:
     def registries(self) -> Registries:
         """Content types, notification kinds, capabilities and admin pages of the core and
         the enabled plugins (their registration hooks are called once, here)."""
-        return build_registries(Hooks(self.pm), CORE_TYPES, CORE_KINDS)
+        hooks = Hooks(self.pm, enabled=frozenset(p.id for p in self.plugins))
+        return build_registries(hooks, CORE_TYPES, CORE_KINDS)
 
     @property
     def hooks(self) -> Hooks:

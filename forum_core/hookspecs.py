@@ -149,6 +149,8 @@ def forum_visibility_filter(viewer: Viewer, model: type) -> ColumnElement[bool] 
     Called whenever the core builds a query for categories, topics or posts a viewer may see
     (pages, listings, search, feeds, sitemaps, the API, counts). The returned clause is
     combined with AND, so a plugin can hide content but never reveal what the core hides.
+    Mark the categories and topics your clause keeps closed with ``govern``: while your
+    plugin is disabled this hook is not called, and the core hides them instead.
 
     :param viewer: Who is looking: ``viewer.user`` (None when anonymous), ``viewer.principals``.
     :param model: The model being filtered: ``Category``, ``Topic`` or ``Post``.

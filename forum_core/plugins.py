@@ -279,6 +279,9 @@ class Hooks:
     """
 
     pm: pluggy.PluginManager
+    #: Ids of the enabled plugins: what any other plugin governs stays hidden (the
+    #: visibility choke point asks; fixed for the life of the process).
+    enabled: frozenset[str] = frozenset()
     #: The latest (plugin id, hook name) failures, for the admin pages.
     failures: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=100))
     _kinds: dict[str, str] = field(default_factory=dict, repr=False)

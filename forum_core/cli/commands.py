@@ -147,6 +147,8 @@ def serve(config_path: Path, host: str | None, port: int | None, threads: int | 
     options.setdefault("ident", "forum")
     setup_logging(ini)
     app = get_app(ini, "main")
+    for line in governed_notices(app.registry["forum.db_engine"], env.settings["forum.plugins"]):
+        click.echo("forum: " + translate(line), err=True)
     _settle_memory()
     consumer = _start_jobs(app, env.settings["forum.jobs_threads"])
     say("Serving the forum on ${where} (Ctrl+C to stop)",
@@ -157,6 +159,16 @@ def serve(config_path: Path, host: str | None, port: int | None, threads: int | 
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)  # lets running jobs finish (up to 30 seconds)
+
+
+def governed_notices(engine: Any, enabled: list[str]) -> list[Any]:
+    """One line for each plugin that is not enabled but governs content (it stays hidden)."""
+    from sqlalchemy.orm import Session
+
+    from ..content.governed import orphaned
+
+    with Session(engine) as session:
+        return [found.notice for found in orphaned(session, enabled)]
 
 
 def _start_jobs(app: Any, threads: int) -> Any:

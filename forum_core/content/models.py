@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -14,11 +14,15 @@ from ..db import Base, utcnow
 #: permission hooks; these levels are the core's own.
 ACCESS_LEVELS = ("everyone", "members", "moderators", "admins")
 
+#: the longest plugin id a ``governed_by`` column holds
+GOVERNOR_MAX = 64
+
 
 class Category(Base):
     """A place for topics: its name, address (``slug``), who may read, start topics and
     reply (``ACCESS_LEVELS``), and its counters. Plugins narrow who sees it through
-    ``forum_visibility_filter``."""
+    ``forum_visibility_filter``; ``governed_by`` names the plugin whose filter decides who
+    sees it (set with ``govern``), so it stays hidden while that plugin is not enabled."""
 
     __tablename__ = "categories"
 
@@ -37,6 +41,8 @@ class Category(Base):
     last_post_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     last_topic_id: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: the id of the plugin that decides who sees it (None: the core's access levels alone)
+    governed_by: Mapped[str | None] = mapped_column(String(GOVERNOR_MAX), default=None)
 
     parent: Mapped[Category | None] = relationship(remote_side=[id])
 
@@ -52,6 +58,10 @@ class Topic(Base):
         # the newest topics, of the forum and of a category (the Atom feeds)
         Index("ix_topics_created", "created_at", "id"),
         Index("ix_topics_category_created", "category_id", "created_at", "id"),
+        # the few topics a plugin governs (counted when the forum starts)
+        Index("ix_topics_governed_by", "governed_by",
+              sqlite_where=text("governed_by IS NOT NULL"),
+              postgresql_where=text("governed_by IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +83,9 @@ class Topic(Base):
     is_deleted: Mapped[bool] = mapped_column(default=False)
     #: the opening post waits for a moderator's approval (a new member's first posts)
     is_held: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: the id of the plugin that decides who sees it, besides its category's rules (None:
+    #: the core's rules alone); hidden from all but administrators while it is not enabled
+    governed_by: Mapped[str | None] = mapped_column(String(GOVERNOR_MAX), default=None)
 
     category: Mapped[Category] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -19,11 +19,13 @@ from ..errors import ValidationError
 from ..events import emit
 from ..i18n import _
 from ..limits import REASON_MAX, REASON_MIN
+from ..visibility import post_clause
 from .events import MemberRestricted, PostStateChanged
 from .models import AuditEntry, Flag
 
 if TYPE_CHECKING:
     from ..accounts.models import User
+    from ..visibility import Viewer
 
 TOPIC_SWITCHES = {"pin": ("is_pinned", True), "unpin": ("is_pinned", False),
                   "lock": ("is_locked", True), "unlock": ("is_locked", False),
@@ -158,16 +160,21 @@ class DatabaseModerationService:
         self.db.add(flag)
         return flag
 
-    def open_flags(self) -> list[Flag]:
+    def open_flags(self, viewer: Viewer) -> list[Flag]:
+        """Flags not yet resolved, on posts ``viewer`` may see (a moderator outside a closed
+        group does not see its posts here either)."""
         return list(self.db.scalars(
-            select(Flag).where(Flag.resolved_at.is_(None))
+            select(Flag).join(Post, Post.id == Flag.post_id)
+            .where(Flag.resolved_at.is_(None), post_clause(viewer))
             .options(joinedload(Flag.post).joinedload(Post.author), joinedload(Flag.flagger),
                      joinedload(Flag.post).joinedload(Post.topic))
             .order_by(Flag.id)).unique())
 
-    def held_posts(self) -> list[Post]:
+    def held_posts(self, viewer: Viewer) -> list[Post]:
+        """Posts awaiting approval that ``viewer`` may see."""
         return list(self.db.scalars(
-            select(Post).where(Post.is_held.is_(True), Post.is_deleted.is_(False))
+            select(Post).where(Post.is_held.is_(True), Post.is_deleted.is_(False),
+                               post_clause(viewer))
             .options(joinedload(Post.author), joinedload(Post.topic)).order_by(Post.id)))
 
     def resolve_flag(self, actor: User, flag: Flag, resolution: str) -> None:

@@ -17,6 +17,7 @@ from ..limits import FORM_FIELD_MAX, parse_id
 from ..moderation.models import Flag
 from ..moderation.services import DatabaseModerationService
 from ..visibility import category_clause
+from ..visibility.queries import visible_post
 from ..visibility.resources import PostResource, TopicResource
 from .errors import error_page
 
@@ -110,7 +111,8 @@ def flag_post(context: PostResource, request: Request) -> Any:
              renderer="moderation/queue.html")
 def queue(request: Request) -> dict[str, Any]:
     service = _service(request)
-    return {"flags": service.open_flags(), "held": service.held_posts()}
+    return {"flags": service.open_flags(request.viewer),
+            "held": service.held_posts(request.viewer)}
 
 
 @view_config(route_name="moderation.resolve_flag", permission="moderate", request_method="POST",
@@ -118,8 +120,8 @@ def queue(request: Request) -> dict[str, Any]:
 def resolve_flag(request: Request) -> Any:
     flag_id = parse_id(request.matchdict["flag_id"])
     flag = None if flag_id is None else request.db.get(Flag, flag_id)
-    if flag is None:
-        raise HTTPNotFound()
+    if flag is None or visible_post(request.db, request.viewer, flag.post_id) is None:
+        raise HTTPNotFound()  # a flag on a post the moderator may not see is not theirs
     try:
         _service(request).resolve_flag(request.user, flag, request.POST.get("action", ""))
     except ValidationError as exc:

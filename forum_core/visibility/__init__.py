@@ -4,6 +4,9 @@ Every path that lists or returns topics or posts (pages, listings, search, feeds
 the JSON API, profiles, notifications, quotes, counts, previews) builds its query from
 :func:`visible_topics` / :func:`visible_posts` or checks one object with :func:`can_see_topic`.
 Plugins narrow it through ``forum_visibility_filter``; they can hide more, never less.
+What a plugin governs (``governed_by``, :func:`~forum_core.content.governed.govern`) stays
+hidden from everyone but administrators while that plugin is not enabled: its filter is not
+there to decide any more, and security fails closed.
 
 The pages' own queries are built once per kind of viewer and kept (:mod:`.kept`): the same
 clauses, with the viewer's id bound when the statement runs.
@@ -76,6 +79,16 @@ class Viewer:
         return self.role in STAFF_ROLES
 
     @property
+    def sees_governed(self) -> bool:
+        """Administrators see what a disabled plugin governs (to move or delete it)."""
+        return self.role == "admin"
+
+    @property
+    def enabled_plugins(self) -> frozenset[str]:
+        """Ids of the enabled plugins (none without hooks: fail closed)."""
+        return frozenset() if self.hooks is None else self.hooks.enabled
+
+    @property
     def access_level(self) -> str:
         """The highest category access level this viewer has."""
         return _ACCESS_LEVEL[self.role]
@@ -92,7 +105,8 @@ class Viewer:
     @property
     def kind(self) -> Hashable | None:
         """Everything the visibility clauses of this viewer depend on except their id: the
-        role, signed in or not, and each plugin clause exactly (its SQL and its values).
+        role, signed in or not, the enabled plugins, and each plugin clause exactly (its SQL
+        and its values).
         Viewers of one kind share kept statements; None when a plugin's clause cannot be
         told apart from another (its statements are then built for this viewer alone)."""
         if "kind" not in self._memo:
@@ -104,7 +118,8 @@ class Viewer:
                         self._memo["kind"] = None
                         return None
                     plugins.append((model.__name__, identity))
-            self._memo["kind"] = (self.role, self.user is not None, tuple(plugins))
+            self._memo["kind"] = (self.role, self.user is not None,
+                                  tuple(sorted(self.enabled_plugins)), tuple(plugins))
         return self._memo["kind"]
 
 
@@ -154,14 +169,26 @@ def _plugin_clauses(viewer: Viewer, model: type) -> list[ColumnElement[bool]]:
     return viewer._plugin_clauses[model]
 
 
+def _governed(viewer: Viewer, governed_by: Any) -> list[ColumnElement[bool]]:
+    """Rows not governed by a plugin, or governed by an enabled one (whose own filter
+    decides); administrators see every row."""
+    if viewer.sees_governed:
+        return []
+    enabled = sorted(viewer.enabled_plugins)
+    if not enabled:
+        return [governed_by.is_(None)]
+    return [or_(governed_by.is_(None), governed_by.in_(enabled))]
+
+
 def category_clause(viewer: Viewer) -> ColumnElement[bool]:
     """Categories the viewer may read."""
     return and_(Category.read_access.in_(readable_levels(viewer)),
-                *_plugin_clauses(viewer, Category))
+                *_governed(viewer, Category.governed_by), *_plugin_clauses(viewer, Category))
 
 
 def topic_clause(viewer: Viewer, user_id: UserId = None) -> ColumnElement[bool]:
-    """Topics the viewer may see: in a readable category, not deleted (staff see deleted).
+    """Topics the viewer may see: in a readable category, not deleted (staff see deleted),
+    not governed by a plugin that is not enabled (administrators see those).
 
     ``user_id`` stands for the viewer's id (default: the number, :data:`VIEWER_ID` in kept
     statements)."""
@@ -173,7 +200,8 @@ def topic_clause(viewer: Viewer, user_id: UserId = None) -> ColumnElement[bool]:
         uid = viewer.user_id if user_id is None else user_id
         own_held = Topic.user_id == uid if viewer.user_id else false()
         state = and_(Topic.is_deleted.is_(False), or_(Topic.is_held.is_(False), own_held))
-    return and_(Topic.category_id.in_(readable), state, *_plugin_clauses(viewer, Topic))
+    return and_(Topic.category_id.in_(readable), state, *_governed(viewer, Topic.governed_by),
+                *_plugin_clauses(viewer, Topic))
 
 
 def post_clause(viewer: Viewer, user_id: UserId = None) -> ColumnElement[bool]:

@@ -4,6 +4,8 @@ A group has members (owners manage them) and spaces: categories of its own whose
 its members (and administrators) see. It shows how a plugin protects content with nothing but
 the core's public hooks: members get a ``group:<id>`` principal, and the visibility filter
 hides the spaces of every other group from every listing, page, search, feed and API answer.
+Each space is marked as governed by the plugin (``govern``), so while the plugin is disabled
+the core keeps the spaces closed to everyone but administrators.
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def forum_demo_data(session, admin):
     the demo member bob in it."""
     from forum_core.api import User
 
-    from .services import GroupService
+    from .services import GroupService, attach_space
 
     service = GroupService(session)
     group = service.create_group(admin, "Product partners",
@@ -84,7 +86,7 @@ def forum_demo_data(session, admin):
                       position=90)
     session.add(lounge)
     session.flush()
-    session.add(Space(category_id=lounge.id, group_id=group.id))
+    attach_space(session, lounge, group.id)
     bob = session.scalar(select(User).where(User.username == "bob"))
     if bob is not None:
         service.add_member(group, bob)

@@ -21,12 +21,14 @@ from forum_core.api import (
     User,
     ValidationError,
     _,
+    govern,
     limits,
     notify,
     slugify,
     utcnow,
 )
 
+from . import plugin
 from .models import KINDS, Group, Invitation, JoinRequest, Membership, Space
 
 #: members of a group are told about an announcement to it
@@ -41,6 +43,15 @@ GROUP_NAME_MIN, GROUP_NAME_MAX = 2, 80
 JOIN_MESSAGE_MAX = 500
 #: a deliberately loose check: the address is proven by the mail reaching it
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def attach_space(session, category: Category, group_id: int) -> Space:
+    """Make ``category`` a space of the group ``group_id``. The plugin governs it: while the
+    plugin is disabled, nobody but administrators sees it (its filter is not there)."""
+    govern(category, plugin.id)
+    space = Space(category_id=category.id, group_id=group_id)
+    session.add(space)
+    return space
 
 
 def token_hash(token: str) -> str:
@@ -144,7 +155,7 @@ class GroupService:
         category = self.content.create_category(name, description, read_access="members",
                                                 topic_access="members",
                                                 reply_access="members")
-        self.db.add(Space(category_id=category.id, group_id=group.id))
+        attach_space(self.db, category, group.id)
         self.db.flush()
         return category
 
@@ -335,6 +346,6 @@ class GroupsCapability:
                             reply_access="members")
         session.add(category)
         session.flush()  # the space row needs the category's id
-        session.add(Space(category_id=category.id, group_id=group_id))
+        attach_space(session, category, group_id)
         return slug
 
