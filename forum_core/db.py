@@ -177,6 +177,58 @@ class WriteQueue:
         self.leave(connection_record.info)
 
 
+#: SQLite's messages that mean the database file cannot be used now, not a faulty statement
+_SQLITE_UNAVAILABLE = ("unable to open database file", "disk i/o error", "database is locked",
+                       "attempt to write a readonly database", "database or disk is full")
+
+
+def unavailable_reason(exc: BaseException) -> str | None:
+    """The driver's short reason when ``exc`` means the database cannot be reached or used
+    right now (refused or lost connections, a pool with no connection to give, a SQLite file
+    that cannot be opened or written); None for any other error, a faulty statement included.
+
+    A request that meets such an error is answered 503 and the next one tries again: the
+    engine checks each pooled connection before use (``pool_pre_ping``), so the forum
+    recovers by itself once the database is back."""
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(exc, sa_exc.TimeoutError):  # the pool had no connection to give in time
+        return short_reason(exc)
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return None
+    reason = short_reason(exc.orig if exc.orig is not None else exc)
+    if exc.connection_invalidated:
+        return reason
+    if not isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return None
+    if type(exc.orig).__module__.startswith("sqlite3"):
+        return reason if reason.lower().startswith(_SQLITE_UNAVAILABLE) else None
+    return reason
+
+
+def short_reason(error: BaseException) -> str:
+    """The gist of a driver's error in one line: libpq's ``connection to server at "host",
+    port 5432 failed: Connection refused`` (and its hint on the next line) gives
+    ``Connection refused``."""
+    text = (str(error).strip().splitlines() or [type(error).__name__])[0].strip()
+    if "failed: " in text:
+        text = text.rpartition("failed: ")[2].strip()
+    return text or type(error).__name__
+
+
+def describe_url(url: str) -> tuple[str, str]:
+    """``url`` with its password masked, and where the database is (``host:port``, or the
+    file of a SQLite database), for messages."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return url, url
+    masked = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite":
+        return masked, parsed.database or ":memory:"
+    return masked, f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+
+
 class DatabaseBusy(Exception):
     """The database stayed busy with other writes for too long (answered 503)."""
 

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
-from ..db import utcnow
+from ..db import unavailable_reason, utcnow
 from ..errors import ForumError, StartupError
 from ..i18n import _
 from .declare import DeclaredJob, JobContext, cron
@@ -177,7 +177,16 @@ class JobQueue:
         return len(ids)
 
     def _replay_logged(self) -> None:
-        count = self.replay()
+        try:
+            count = self.replay()
+        except Exception as exc:
+            reason = unavailable_reason(exc)
+            if reason is None:
+                raise
+            # one line a minute while the database is away, not huey's traceback
+            log.warning("could not look for jobs left behind: the database is not reachable "
+                        "(%s); trying again in a minute", reason)
+            return
         if count:
             log.warning("handed %d job(s) over again that a stopped process or a lost queue "
                         "left behind", count)
