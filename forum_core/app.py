@@ -16,6 +16,7 @@ from pyramid.config import Configurator
 
 from . import __version__
 from .accounts.security import RESTRICTED
+from .datadir import check_data_dir
 from .environment import ForumEnvironment, load_environment
 from .errors import StartupError
 from .i18n import _, compile_catalogs, translate
@@ -47,6 +48,8 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
         env = load_environment(raw_settings)
     settings = dict(env.settings)
     settings.setdefault("forum.version", __version__)
+    # uploads, mail, jobs and the search index are written there: refuse to start without
+    check_data_dir(settings)
     config = Configurator(settings=settings, root_factory=Root)
     config.registry.forum = env
     # languages first: later includes translate their start-up errors with it

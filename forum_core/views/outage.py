@@ -1,5 +1,7 @@
-"""The answer while the database cannot be reached: a 503 page in the reader's language (a
-problem document in the JSON API), drawn without the database, and one log line per outage.
+"""What the forum answers when something it depends on is away: the database (a 503 page in
+the reader's language, or a problem document in the JSON API, drawn without the database, and
+one log line per outage), the data folder (nothing saved or sent, said so) and the search
+index (search is not available; the rest works).
 
 Every page reads the database, at the latest when it looks up who is asking, and so does the
 error page of a failed request; before this module a refused connection failed the error page
@@ -29,11 +31,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..admin.services import site_defaults
+from ..datadir import StorageUnavailable
 from ..db import describe_url, unavailable_reason
 from ..i18n import _
+from ..search.backends import SearchUnavailable
 from ..web.templating import WITHOUT_SLOTS
 from ..webapi.endpoints import is_api_request, problem_response
 from .errors import error_page, server_error
+from .search import SEARCH_UNAVAILABLE, SEARCH_UNAVAILABLE_HEADERS
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -92,7 +97,7 @@ class OutageLog:
 
 
 def _outage_log(request: Request) -> OutageLog:
-    return request.registry["forum.outage_log"]  # type: ignore[no-any-return]
+    return request.registry["forum.outage_log"]
 
 
 def as_visitor(request: Request) -> None:
@@ -115,6 +120,22 @@ def database_error(exc: Exception, request: Request) -> Any:
     _outage_log(request).failed(reason)
     as_visitor(request)
     return error_page(request, 503, TITLE, MESSAGE, headers=dict(_HEADERS))
+
+
+@exception_view_config(StorageUnavailable, renderer="error.html")
+def storage_unavailable(exc: StorageUnavailable, request: Request) -> Any:
+    """A file could not be written (the data folder, logged where it failed): the member is
+    told that nothing was saved or sent."""
+    return error_page(request, 503, exc.title, exc.message, headers={
+        "Retry-After": "300", "Cache-Control": "no-store"})
+
+
+@exception_view_config(SearchUnavailable, renderer="error.html")
+def search_unavailable(request: Request) -> Any:
+    """The search index can be neither read nor rebuilt (logged by the backend): the JSON
+    API's search, and plugins' pages that search. The search page says so itself."""
+    return error_page(request, 503, _("Search is not available"), SEARCH_UNAVAILABLE,
+                      headers=dict(SEARCH_UNAVAILABLE_HEADERS))
 
 
 def plain_outage_response(request: Request) -> Response:
