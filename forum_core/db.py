@@ -68,6 +68,8 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+#: seconds to wait for a PostgreSQL connection (unless the URL's connect_timeout says)
+CONNECT_TIMEOUT_S = 10
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -132,7 +134,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        # a pooled connection is checked before use, so the forum recovers by itself once a
+        # database that went away is back
         kwargs.setdefault("pool_pre_ping", True)
+        if "connect_timeout" not in parsed.query:
+            # a database host that drops packets would otherwise hold each request (and
+            # 'forum serve' at start) for minutes before it can say the database is away
+            kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S,
+                                      **kwargs.get("connect_args", {})}
         return create_engine(url, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -214,6 +223,25 @@ def short_reason(error: BaseException) -> str:
     if "failed: " in text:
         text = text.rpartition("failed: ")[2].strip()
     return text or type(error).__name__
+
+
+def unreachable_message(url: str, exc: BaseException) -> str | None:
+    """One line for the person starting the forum when ``exc`` (or what caused it) means the
+    database at ``url`` cannot be reached: where, why, and the setting to check (its
+    password masked). None for any other error."""
+    reason = None
+    seen: BaseException | None = exc
+    for _depth in range(10):  # the error and what it was raised from
+        if seen is None or reason is not None:
+            break
+        reason = unavailable_reason(seen)
+        seen = seen.__cause__ or seen.__context__
+    if reason is None:
+        return None
+    masked, where = describe_url(url)
+    return _("Cannot reach the database at ${where}: ${reason}. Check that it is running and "
+             "accepts connections, and check forum.database_url (${url}).",
+             mapping={"where": where, "reason": reason, "url": masked})
 
 
 def describe_url(url: str) -> tuple[str, str]:
