@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from ..accounts.models import User
 from ..content.models import Category
 from ..contenttypes import ContentItem, ContentType, SearchDocument
+from ..datadir import describe
 from ..db import unavailable_reason
 from ..errors import ValidationError
 from ..i18n import _
@@ -149,7 +150,7 @@ class SearchIndex:
             self.refresh(hits)
         except Exception as exc:  # the data is committed; the queue replays it at restart
             reason = unavailable_reason(exc) or (
-                f"[Errno {exc.errno}] {exc.strerror}" if isinstance(exc, OSError) else None)
+                describe(exc) if isinstance(exc, OSError) else None)
             if reason is None:
                 log.exception("updating the search index failed for %d documents; they are "
                               "indexed when the forum starts again (or run `forum reindex`)",
