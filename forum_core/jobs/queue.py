@@ -196,7 +196,17 @@ class JobQueue:
     def run(self, job_id: int) -> bool:
         """Run ledger row ``job_id`` if no one else has it; returns whether it ran (a
         duplicate message of a finished or running job does nothing)."""
-        claimed = self._claim(job_id)
+        try:
+            claimed = self._claim(job_id)
+        except Exception as exc:
+            reason = unavailable_reason(exc)
+            if reason is None:
+                raise
+            # its ledger row stays queued: the workers' replay hands it over again once the
+            # database is back
+            log.warning("job %d was not run: the database is not reachable (%s); it is "
+                        "handed over again within minutes of its return", job_id, reason)
+            return False
         if claimed is None:
             return False
         name, arguments, attempt = claimed
@@ -267,7 +277,15 @@ class JobQueue:
 
     def _add_periodic(self, name: str, schedule: str) -> None:
         def start() -> bool:
-            return self.start_periodic(name)
+            try:
+                return self.start_periodic(name)
+            except Exception as exc:
+                reason = unavailable_reason(exc)
+                if reason is None:
+                    raise
+                log.warning("periodic job %s was not started: the database is not reachable "
+                            "(%s)", name, reason)
+                return False
 
         self.huey.periodic_task(cron(schedule), name=f"periodic:{name}")(start)
 

@@ -88,6 +88,18 @@ def test_a_faulty_statement_is_still_a_500_not_an_outage(make_forum):
     assert unavailable_reason(raised.value) == "Connection refused"
 
 
+def test_the_job_workers_say_so_in_one_line_and_keep_the_jobs(make_forum, caplog):
+    forum = make_forum(migrate=False, **{"forum.database_url": refused_url()})
+    queue = forum.runtime.queue
+    with caplog.at_level(logging.WARNING, logger="forum_core.jobs"):
+        assert queue.run(1) is False  # a message for ledger row 1: not claimed, not lost
+        queue._replay_logged()  # the workers' minute: nothing to hand over can be read
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == [
+        "job 1 was not run", "could not look for jobs left behind"]
+    assert all("Connection refused" in r.getMessage() and not r.exc_info
+               for r in caplog.records)
+
+
 # -- the database goes away and comes back, under a real 'forum serve' -----------------------
 
 
