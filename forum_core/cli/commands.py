@@ -146,6 +146,8 @@ def serve(config_path: Path, host: str | None, port: int | None, threads: int | 
     app = get_app(ini, "main")
     _settle_memory()
     server = _listen(app, options)  # before anything says it serves, or runs jobs
+    say("Data folder (forum.data_dir): ${path}",
+        path=str(Path(env.settings["forum.data_dir"]).resolve()))
     consumer = _start_jobs(app, env.settings["forum.jobs_threads"])
     say("Serving the forum on ${where} (Ctrl+C to stop)",
         where=" ".join(f"http://{host}:{port}/" for host, port in _addresses(options)))

@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -225,4 +226,6 @@ def test_the_database_goes_away_and_comes_back(forwarded_forum, serve):
     log = server.ini.with_suffix(f".{server.port}.log").read_text()
     assert len(re.findall(r"the database \(.*\) is not reachable", log)) == 1, log
     assert "is reachable again" in log
+    data = Path(str(forum.settings["forum.data_dir"])).resolve()
+    assert f"Data folder (forum.data_dir): {data}\nRunning background jobs" in log
     assert "Traceback" not in log, log
