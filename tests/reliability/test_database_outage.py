@@ -77,7 +77,7 @@ def test_every_page_answers_503_drawn_without_the_database(make_forum, caplog):
     assert "Traceback" not in caplog.text
 
 
-def test_a_faulty_statement_is_still_a_500_not_an_outage(make_forum):
+def test_a_faulty_statement_is_no_outage_a_refused_connection_is(make_forum):
     from forum_core.db import unavailable_reason
 
     forum = make_forum()
