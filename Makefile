@@ -26,7 +26,17 @@ $(VENV)/.installed: pyproject.toml setup.cfg $(wildcard plugins/*/pyproject.toml
 	$(PIP) install -e '.[test]' $(foreach d,$(PLUGIN_DIRS),-e $(d))
 	@touch $@
 
-install: $(VENV)/.installed
+# Compiled catalogs (.mo) are built here, at install time, and never by a starting forum
+# (two starting at once wrote the same files in the code tree); they are not committed.
+# A catalog is compiled again whenever its .po is newer (after 'make catalogs').
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/forum.po \
+	plugins/*/forum_*/locale/*/LC_MESSAGES/forum.po \
+	tests/plugin_packages/*/locale/*/LC_MESSAGES/forum.po))
+
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/python -m forum_core.i18n $< $@
+
+install: $(VENV)/.installed $(MO_FILES)
 
 run: install
 	$(BIN)/forum init --demo --no-input --config $(CONFIG)

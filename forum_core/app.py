@@ -16,9 +16,10 @@ from pyramid.config import Configurator
 
 from . import __version__
 from .accounts.security import RESTRICTED
-from .environment import ForumEnvironment, load_environment
+from .datadir import check_data_dir
+from .environment import ForumEnvironment, announce_notices, load_environment
 from .errors import StartupError
-from .i18n import _, compile_catalogs, translate
+from .i18n import _, check_compiled, translate
 from .plugins import LoadedPlugin
 
 
@@ -47,6 +48,8 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
         env = load_environment(raw_settings)
     settings = dict(env.settings)
     settings.setdefault("forum.version", __version__)
+    # uploads, mail, jobs and the search index are written there: refuse to start without
+    check_data_dir(settings)
     config = Configurator(settings=settings, root_factory=Root)
     config.registry.forum = env
     # languages first: later includes translate their start-up errors with it
@@ -95,7 +98,7 @@ def include_plugin(config: Configurator, plugin: LoadedPlugin) -> None:
     """Wire one plugin's conventional folders and its ``includeme`` under ``/<id>``."""
     locale = plugin.folder("locale")
     if locale is not None:
-        compile_catalogs(locale)
+        check_compiled(locale)  # compiled when the plugin was installed or built
         config.add_translation_dirs(str(locale))
     static = plugin.folder("static")
     if static is not None:
@@ -112,7 +115,9 @@ def make_wsgi_app(raw_settings: Mapping[str, Any], env: ForumEnvironment | None 
 def main(global_config: Mapping[str, Any] | None, **settings: Any) -> Any:
     """PasteDeploy application factory. A bad configuration exits with one line, no traceback."""
     try:
-        return make_wsgi_app(settings)
+        env = load_environment(settings)
+        announce_notices(env)  # retired settings, misspelt FORUM_* variables
+        return make_wsgi_app(settings, env)
     except StartupError as exc:
         print(f"forum: {translate(exc.message)}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -68,6 +68,8 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+#: seconds to wait for a PostgreSQL connection (unless the URL's connect_timeout says)
+CONNECT_TIMEOUT_S = 10
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -132,7 +134,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        # a pooled connection is checked before use, so the forum recovers by itself once a
+        # database that went away is back
         kwargs.setdefault("pool_pre_ping", True)
+        if "connect_timeout" not in parsed.query:
+            # a database host that drops packets would otherwise hold each request (and
+            # 'forum serve' at start) for minutes before it can say the database is away
+            kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S,
+                                      **kwargs.get("connect_args", {})}
         return create_engine(url, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -175,6 +184,77 @@ class WriteQueue:
     def on_invalidate(self, dbapi_connection: Any, connection_record: Any,
                       exception: Any) -> None:
         self.leave(connection_record.info)
+
+
+#: SQLite's messages that mean the database file cannot be used now, not a faulty statement
+_SQLITE_UNAVAILABLE = ("unable to open database file", "disk i/o error", "database is locked",
+                       "attempt to write a readonly database", "database or disk is full")
+
+
+def unavailable_reason(exc: BaseException) -> str | None:
+    """The driver's short reason when ``exc`` means the database cannot be reached or used
+    right now (refused or lost connections, a pool with no connection to give, a SQLite file
+    that cannot be opened or written); None for any other error, a faulty statement included.
+
+    A request that meets such an error is answered 503 and the next one tries again: the
+    engine checks each pooled connection before use (``pool_pre_ping``), so the forum
+    recovers by itself once the database is back."""
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(exc, sa_exc.TimeoutError):  # the pool had no connection to give in time
+        return short_reason(exc)
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return None
+    reason = short_reason(exc.orig if exc.orig is not None else exc)
+    if exc.connection_invalidated:
+        return reason
+    if not isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return None
+    if type(exc.orig).__module__.startswith("sqlite3"):
+        return reason if reason.lower().startswith(_SQLITE_UNAVAILABLE) else None
+    return reason
+
+
+def short_reason(error: BaseException) -> str:
+    """The gist of a driver's error in one line: libpq's ``connection to server at "host",
+    port 5432 failed: Connection refused`` (and its hint on the next line) gives
+    ``Connection refused``."""
+    text = (str(error).strip().splitlines() or [type(error).__name__])[0].strip()
+    if "failed: " in text:
+        text = text.rpartition("failed: ")[2].strip()
+    return text or type(error).__name__
+
+
+def unreachable_message(url: str, exc: BaseException) -> str | None:
+    """One line for the person starting the forum when ``exc`` (or what caused it) means the
+    database at ``url`` cannot be reached: where, why, and the setting to check (its
+    password masked). None for any other error."""
+    reason = None
+    seen: BaseException | None = exc
+    for _depth in range(10):  # the error and what it was raised from
+        if seen is None or reason is not None:
+            break
+        reason = unavailable_reason(seen)
+        seen = seen.__cause__ or seen.__context__
+    if reason is None:
+        return None
+    masked, where = describe_url(url)
+    return _("Cannot reach the database at ${where}: ${reason}. Check that it is running and "
+             "accepts connections, and check forum.database_url (${url}).",
+             mapping={"where": where, "reason": reason, "url": masked})
+
+
+def describe_url(url: str) -> tuple[str, str]:
+    """``url`` with its password masked, and where the database is (``host:port``, or the
+    file of a SQLite database), for messages."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return url, url
+    masked = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite":
+        return masked, parsed.database or ":memory:"
+    return masked, f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
 
 
 class DatabaseBusy(Exception):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,7 +28,13 @@ from .plugins import (
     make_plugin_manager,
 )
 from .registries import Registries, build_registries
-from .settings import CORE_SETTINGS, SettingsGroup, check_unknown, parse_settings
+from .settings import (
+    CORE_SETTINGS,
+    SettingsGroup,
+    check_unknown,
+    check_unknown_environ,
+    parse_settings,
+)
 from .visibility.types import CORE_TYPES
 
 #: The core's own hook implementations, registered before any plugin's.
@@ -89,8 +96,25 @@ def load_environment(
     settings.update(parse_settings(raw, groups, environ))
     disabled = [pid for pid in installed if pid not in settings["forum.plugins"]]
     notices = check_unknown(raw, [CORE_SETTINGS, *groups], disabled)
+    notices += check_unknown_environ(environ, [CORE_SETTINGS, *groups], disabled)
     if not settings["forum.themes_dir"]:
         settings["forum.themes_dir"] = str(CHECKOUT_DIR / "themes")
     pm = make_plugin_manager(plugins, CORE_HOOK_MODULES)
     return ForumEnvironment(settings=settings, plugins=plugins, installed=installed, pm=pm,
                             notices=notices)
+
+
+_announced: set[str] = set()
+
+
+def announce_notices(env: ForumEnvironment) -> None:
+    """Print each of ``env``'s notices once per process, one line each on stderr: the
+    command line and the application factory both load the environment in ``forum
+    serve``."""
+    from .i18n import translate
+
+    for notice in env.notices:
+        text = "forum: " + translate(notice)
+        if text not in _announced:
+            _announced.add(text)
+            print(text, file=sys.stderr)

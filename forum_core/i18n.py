@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,29 +41,64 @@ CORE_LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
 
 def compile_catalogs(locale_dir: Path, domain: str = DOMAIN) -> list[Path]:
-    """Compile every ``.po`` under ``locale_dir`` whose ``.mo`` is missing or older.
+    """Compile every ``.po`` under ``locale_dir`` whose ``.mo`` is missing or older; returns
+    the ``.mo`` files written.
 
-    Called when the application starts, so a fresh checkout or an edited catalog never needs a
-    manual compile step. Returns the ``.mo`` files written. A read-only install that ships
-    compiled catalogs is left as it is.
+    A build step, never run by a starting forum: ``make install`` compiles the core's and the
+    bundled plugins' catalogs (``pybabel compile``) and ``forum plugin catalogs`` a plugin's,
+    so a package built afterwards ships them. Two forums starting at once used to write the
+    same files in the code tree, one over the other. Each file is written under a name of its
+    own first and then moved into place, so readers never see half a catalog.
     """
     written = []
     for po_path in sorted(Path(locale_dir).glob(f"*/LC_MESSAGES/{domain}.po")):
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
-        with po_path.open("rb") as po_file:
-            catalog = read_po(po_file, locale=po_path.parent.parent.name, domain=domain)
-        tmp_path = mo_path.with_suffix(".mo.tmp")
-        try:
-            with tmp_path.open("wb") as mo_file:
-                write_mo(mo_file, catalog)
-            os.replace(tmp_path, mo_path)
-        except OSError as exc:  # read-only install: use whatever is there
-            log.warning("cannot write compiled catalog %s: %s", mo_path, exc)
-            continue
+        compile_catalog(po_path, mo_path, domain)
         written.append(mo_path)
     return written
+
+
+def compile_catalog(po_path: Path, mo_path: Path, domain: str = DOMAIN) -> None:
+    """Compile one catalog. Unlike ``pybabel compile`` it does not skip a catalog whose
+    header is marked fuzzy (its fuzzy messages are left out, as pybabel leaves them)."""
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=po_path.parent.parent.name, domain=domain)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{domain}-", suffix=".mo.tmp",
+                                        dir=mo_path.parent)
+    try:
+        with os.fdopen(handle, "wb") as mo_file:
+            write_mo(mo_file, catalog)
+        os.replace(tmp_name, mo_path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def uncompiled_catalogs(locale_dir: Path, domain: str = DOMAIN) -> list[str]:
+    """The languages under ``locale_dir`` whose ``.po`` has no ``.mo`` as recent as itself."""
+    found = []
+    for po_path in sorted(Path(locale_dir).glob(f"*/LC_MESSAGES/{domain}.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            found.append(po_path.parent.parent.name)
+    return found
+
+
+@lru_cache(maxsize=64)
+def check_compiled(locale_dir: Path, domain: str = DOMAIN) -> list[str]:
+    """Warn once per process, in one line, about catalogs of ``locale_dir`` that were not
+    compiled (or not since their ``.po`` changed): their texts are shown in English (or as
+    the older ``.mo`` has them) until the forum is installed again. Returns those languages.
+    """
+    languages = uncompiled_catalogs(locale_dir, domain)
+    if languages:
+        log.warning("the catalogs %s in %s are not compiled or older than their .po files: "
+                    "those texts are shown in English or as they were; run 'make install', or "
+                    "'pybabel compile -D %s -d %s'", ", ".join(languages), locale_dir, domain,
+                    locale_dir)
+    return languages
 
 
 LOCALE_COOKIE = "forum_locale"
@@ -100,7 +136,8 @@ def _best_match(accept_language: str | None, available: tuple[str, ...], default
 
 def localizer_for(locale_name: str) -> Localizer:
     """A localizer outside a request (the command line), over the core's catalogs."""
-    compile_catalogs(CORE_LOCALE_DIR)
+    if locale_name != "en":
+        check_compiled(CORE_LOCALE_DIR)
     return make_localizer(locale_name, [str(CORE_LOCALE_DIR)])
 
 
@@ -224,7 +261,7 @@ def format_count(number: int, locale: Locale) -> str:
 
 def includeme(config: Configurator) -> None:
     settings = config.get_settings()
-    compile_catalogs(CORE_LOCALE_DIR)
+    check_compiled(CORE_LOCALE_DIR)  # compiled when installed, never here
     config.add_translation_dirs(str(CORE_LOCALE_DIR))
     config.set_locale_negotiator(negotiate_locale)
     # dates and numbers are formatted with Babel in the request's language
@@ -232,3 +269,9 @@ def includeme(config: Configurator) -> None:
     # request.translate(message): a translation string in the request's language, values filled
     config.add_request_method(_translate, "translate")
     settings.setdefault("jinja2.i18n.domain", DOMAIN)
+
+
+if __name__ == "__main__":  # ``python -m forum_core.i18n CATALOG.po OUTPUT.mo`` (make install)
+    import sys
+
+    compile_catalog(Path(sys.argv[1]), Path(sys.argv[2]))

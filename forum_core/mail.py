@@ -22,9 +22,10 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .datadir import StorageUnavailable, folder_unwritable
 from .hookspecs import hookimpl
-from .i18n import localizer_of, render
-from .jobs import Job, JobContext, enqueue
+from .i18n import _, localizer_of, render
+from .jobs import QUEUE_KEY, Job, JobContext, enqueue
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -101,8 +102,38 @@ def mailer_from_settings(settings: Mapping[str, Any]) -> OutboxMailer | SMTPMail
 
 def queue_mail(target: Request | Session, mail: Mail) -> int:
     """Send ``mail`` (already in the recipient's language) once the transaction of
-    ``target`` (a request or a session) commits; returns the job's id."""
+    ``target`` (a request or a session) commits; returns the job's id.
+
+    :raises StorageUnavailable: when the mail could not be delivered (see
+        :func:`check_mail_can_be_queued`); nothing is queued then.
+    """
+    check_mail_can_be_queued(target)
     return enqueue(target, SEND_MAIL, to=mail.to, subject=mail.subject, body=mail.body)
+
+
+def check_mail_can_be_queued(target: Request | Session) -> None:
+    """Make sure that a message queued now can be delivered: the job queue kept in the data
+    folder (``jobs.sqlite``) and the outbox folder (when there is no SMTP server) take
+    files. A view calls it before it says that an e-mail is on its way, and before it does
+    anything else when its answer must not depend on whether a message is sent (a
+    password reset for an address that may be unknown).
+
+    :raises StorageUnavailable: saying the e-mail could not be sent (a 503 page).
+    """
+    session: Session = getattr(target, "db", target)
+    queue = session.info.get(QUEUE_KEY)
+    if queue is None:
+        return  # enqueue says what is wrong
+    folders = []
+    if queue.embedded:
+        folders.append((Path(queue.describe()).parent, "the job queue (jobs.sqlite)"))
+    if not queue.settings["forum.smtp_host"]:
+        folders.append((Path(queue.settings["forum.data_dir"]) / "outbox", "outgoing e-mail"))
+    for folder, what in folders:
+        if folder_unwritable(folder, what) is not None:
+            raise StorageUnavailable(_("The e-mail could not be sent"), _(
+                "The forum cannot send e-mail at the moment, so nothing was sent. Please try "
+                "again later."))
 
 
 def send_mail(request: Request, to: str, subject: str, body: str,

@@ -284,3 +284,40 @@ def check_unknown(raw: Mapping[str, Any], known_groups: Iterable[SettingsGroup],
             )
         )
     return notices
+
+
+#: ``FORUM_*`` variables that are not settings: the command line's own
+COMMAND_VARIABLES = ("FORUM_CONFIG", "FORUM_DEBUG", "FORUM_ADMIN_USERNAME", "FORUM_ADMIN_EMAIL",
+                     "FORUM_ADMIN_PASSWORD", "FORUM_USER_PASSWORD")
+#: prefixes of ``FORUM_*`` variables that belong to others: the test suite's
+FOREIGN_PREFIXES = ("FORUM_TEST_",)
+
+
+def check_unknown_environ(environ: Mapping[str, str], known_groups: Iterable[SettingsGroup],
+                          disabled_ids: Iterable[str]) -> list[str]:
+    """A notice for each ``FORUM_*`` variable that is no setting of the core or an enabled
+    plugin (nor the command line's), naming the closest known one: a misspelt variable is
+    otherwise ignored without a word. Only a notice, not a refusal: the environment may be
+    shared with other programs. Variables of installed but disabled plugins are left alone.
+    """
+    import difflib
+
+    known = {g.env_var(s) for g in known_groups for s in g.settings} | set(COMMAND_VARIABLES)
+    quiet = FOREIGN_PREFIXES + tuple(f"FORUM_{pid.upper()}_" for pid in disabled_ids)
+    notices = []
+    for name in sorted(environ):
+        if not name.startswith("FORUM_") or name in known or name.startswith(quiet):
+            continue
+        # compared without the prefix every name shares, which would make any two alike
+        close = difflib.get_close_matches(name[6:], sorted(k[6:] for k in known), n=1,
+                                          cutoff=0.6)
+        if close:
+            notices.append(_(
+                "The environment variable ${name} is not a setting and is ignored; did you "
+                "mean ${known}? ('forum settings' lists every variable.)",
+                mapping={"name": name, "known": "FORUM_" + close[0]}))
+        else:
+            notices.append(_(
+                "The environment variable ${name} is not a setting and is ignored ('forum "
+                "settings' lists every variable).", mapping={"name": name}))
+    return notices

@@ -7,7 +7,9 @@ or a script. Only PNG, JPEG, GIF and WebP pictures of reasonable size are accept
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 import re
 import secrets
 import warnings
@@ -16,8 +18,11 @@ from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
+from ..datadir import StorageUnavailable, describe
 from ..errors import ValidationError
 from ..i18n import _
+
+log = logging.getLogger(__name__)
 
 SIZE = 256
 MAX_BYTES = 2 * 1024 * 1024
@@ -53,14 +58,26 @@ def store_avatar(upload: BinaryIO, user_id: int, data_dir: str) -> str:
     square = square.crop((left, top, left + side, top + side)).resize(
         (SIZE, SIZE), Image.Resampling.LANCZOS)
     folder = avatar_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
     name = f"{user_id}-{secrets.token_hex(8)}.png"
     tmp = folder / f".{name}.tmp"
-    square.save(tmp, format="PNG")
-    tmp.replace(folder / name)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        square.save(tmp, format="PNG")
+        tmp.replace(folder / name)
+    except OSError as exc:  # a read-only or full disk: the member keeps their old picture
+        log.error("cannot save an avatar in %s (%s): check forum.data_dir", folder,
+                  describe(exc))
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise StorageUnavailable(_("Your picture was not saved"), _(
+            "The forum cannot store pictures at the moment. Your profile is unchanged; please "
+            "try again later.")) from None
     return name
 
 
 def remove_avatar(name: str, data_dir: str) -> None:
     if name and NAME_RE.match(name):
-        (avatar_dir(data_dir) / name).unlink(missing_ok=True)
+        try:
+            (avatar_dir(data_dir) / name).unlink(missing_ok=True)
+        except OSError as exc:  # left behind, unused: nothing links to it any more
+            log.warning("cannot remove the replaced avatar %s (%s)", name, describe(exc))

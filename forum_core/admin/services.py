@@ -54,8 +54,13 @@ _STORED = select(SiteSetting.key, SiteSetting.value)
 def site_values(db: Session, settings: dict[str, Any]) -> dict[str, str]:
     """Every site field's value: set in the browser, else from forum.ini, else empty."""
     stored: dict[str, str] = dict(read_rows(db, _STORED).tuples().all())
-    return {f.key: stored.get(f.key, settings.get(f.setting, "") if f.setting else "")
-            for f in SITE_FIELDS}
+    return {key: stored.get(key, value) for key, value in site_defaults(settings).items()}
+
+
+def site_defaults(settings: dict[str, Any]) -> dict[str, str]:
+    """Every site field's value from forum.ini, else empty: what a page drawn without the
+    database (the "database not available" page) shows."""
+    return {f.key: settings.get(f.setting, "") if f.setting else "" for f in SITE_FIELDS}
 
 
 def request_site(request: Request) -> dict[str, str]:

@@ -21,7 +21,8 @@ import click
 from sqlalchemy.orm import Session
 
 from .. import __version__
-from ..environment import ForumEnvironment, load_environment
+from ..db import unreachable_message
+from ..environment import ForumEnvironment, announce_notices, load_environment
 from ..errors import ForumError, StartupError
 from ..i18n import _, translate
 
@@ -59,7 +60,14 @@ def environment(path: Path) -> ForumEnvironment:
     """The configuration's environment, loaded once per command even when the group (for
     plugin commands) and the command itself both ask for it."""
     stamp = path.stat().st_mtime_ns if path.is_file() else None
-    return _environment(path, path.resolve(), stamp)
+    env = _environment(path, path.resolve(), stamp)
+    announce_notices(env)  # retired settings, misspelt FORUM_* variables: on stderr, once
+    _database[:] = [env.settings["forum.database_url"]]
+    return env
+
+
+#: the database of the configuration the command works on, named if it cannot be reached
+_database: list[str] = []
 
 
 @lru_cache(maxsize=4)
@@ -143,6 +151,10 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if os.environ.get("FORUM_DEBUG"):
             raise
+        unreachable = _database and unreachable_message(_database[0], exc)
+        if unreachable:
+            click.echo("forum: " + translate(unreachable), err=True)
+            sys.exit(1)
         click.echo("forum: " + translate(_(
             "Unexpected error: ${error}. Run again with FORUM_DEBUG=1 to see the details.",
             mapping={"error": f"{type(exc).__name__}: {exc}"})), err=True)

@@ -2,8 +2,9 @@
 
 Extracts the translatable strings of the plugin's package (Python with ``_()`` and Jinja2
 templates, as its ``babel.cfg`` says) into ``<package>/locale/forum.pot``, then creates or
-updates ``<package>/locale/<language>/LC_MESSAGES/forum.po`` for each language. The forum
-compiles the ``.po`` files when it starts; plugin catalogs share the core's domain ``forum``.
+updates ``<package>/locale/<language>/LC_MESSAGES/forum.po`` for each language, and compiles
+each into its ``forum.mo`` (the forum itself never compiles them: build the package after this
+command, so it ships them). Plugin catalogs share the core's domain ``forum``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 
 from ..errors import ForumError
-from ..i18n import DOMAIN, _
+from ..i18n import DOMAIN, _, compile_catalogs
 
 #: what a plugin's babel.cfg says when it has none (the core's own mapping)
 DEFAULT_MAPPING = """[python: **.py]
@@ -81,4 +82,6 @@ def update_catalogs(directory: Path, languages: list[str]) -> CatalogReport:
             untranslated[language] = sum(1 for m in read_po(handle) if m.id and not m.string)
     with template.open("rb") as handle:
         messages = sum(1 for m in read_po(handle) if m.id)
+    # the forum reads compiled catalogs only; a package built after this ships them
+    compile_catalogs(locale)
     return CatalogReport(template, messages, untranslated)

@@ -123,13 +123,10 @@ def migrate(config_path: Path) -> None:
 def serve(config_path: Path, host: str | None, port: int | None, threads: int | None) -> None:
     """Serve the forum with waitress, using the [server:main] section of the configuration."""
     import plaster
-    import waitress
     from pyramid.paster import get_app, setup_logging
 
     limit_malloc_arenas()  # before any thread of ours allocates
     env = environment(config_path)
-    for notice in env.notices:
-        click.echo("forum: " + translate(notice), err=True)
     behind = _pending_migrations(config_path, env)
     if behind:
         raise StartupError(_(
@@ -150,12 +147,14 @@ def serve(config_path: Path, host: str | None, port: int | None, threads: int | 
     for line in governed_notices(app.registry["forum.db_engine"], env.settings["forum.plugins"]):
         click.echo("forum: " + translate(line), err=True)
     _settle_memory()
+    server = _listen(app, options)  # before anything says it serves, or runs jobs
+    say("Data folder (forum.data_dir): ${path}",
+        path=str(Path(env.settings["forum.data_dir"]).resolve()))
     consumer = _start_jobs(app, env.settings["forum.jobs_threads"])
     say("Serving the forum on ${where} (Ctrl+C to stop)",
-        where=" ".join(f"http://{address}/" for address in options["listen"].split())
-        if "listen" in options else f"http://{options['host']}:{options['port']}/")
+        where=" ".join(f"http://{host}:{port}/" for host, port in _addresses(options)))
     try:
-        waitress.serve(app, **options)
+        server.run()
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)  # lets running jobs finish (up to 30 seconds)
@@ -169,6 +168,42 @@ def governed_notices(engine: Any, enabled: list[str]) -> list[Any]:
 
     with Session(engine) as session:
         return [found.notice for found in orphaned(session, enabled)]
+
+
+def _addresses(options: dict[str, Any]) -> list[tuple[str, str]]:
+    """The ``(host, port)`` pairs waitress is asked to listen on."""
+    if "listen" not in options:
+        return [(str(options["host"]), str(options["port"]))]
+    pairs = []
+    for address in str(options["listen"]).split():
+        host, _colon, port = address.rpartition(":")
+        pairs.append((host or "0.0.0.0", port))
+    return pairs
+
+
+def _listen(app: Any, options: dict[str, Any]) -> Any:
+    """waitress's server, bound to its addresses.
+
+    :raises StartupError: in one line, for an address in use or one that cannot be used.
+    """
+    import errno
+
+    from waitress.server import create_server
+
+    try:
+        return create_server(app, **options)
+    except OSError as exc:
+        host, port = ", ".join(h for h, _p in _addresses(options)), \
+            ", ".join(p for _h, p in _addresses(options))
+        reason = f"[Errno {exc.errno}] {exc.strerror}" if exc.errno else str(exc)
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(_(
+                "port ${port} on ${host} is in use (${reason}); stop the other server or "
+                "choose --port", mapping={"port": port, "host": host, "reason": reason})) \
+                from None
+        raise StartupError(_(
+            "cannot listen on port ${port} on ${host} (${reason}); choose another --host or "
+            "--port", mapping={"port": port, "host": host, "reason": reason})) from None
 
 
 def _start_jobs(app: Any, threads: int) -> Any:

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
-from ..db import utcnow
+from ..db import unavailable_reason, utcnow
 from ..errors import ForumError, StartupError
 from ..i18n import _
 from .declare import DeclaredJob, JobContext, cron
@@ -177,7 +177,16 @@ class JobQueue:
         return len(ids)
 
     def _replay_logged(self) -> None:
-        count = self.replay()
+        try:
+            count = self.replay()
+        except Exception as exc:
+            reason = unavailable_reason(exc)
+            if reason is None:
+                raise
+            # one line a minute while the database is away, not huey's traceback
+            log.warning("could not look for jobs left behind: the database is not reachable "
+                        "(%s); trying again in a minute", reason)
+            return
         if count:
             log.warning("handed %d job(s) over again that a stopped process or a lost queue "
                         "left behind", count)
@@ -187,7 +196,17 @@ class JobQueue:
     def run(self, job_id: int) -> bool:
         """Run ledger row ``job_id`` if no one else has it; returns whether it ran (a
         duplicate message of a finished or running job does nothing)."""
-        claimed = self._claim(job_id)
+        try:
+            claimed = self._claim(job_id)
+        except Exception as exc:
+            reason = unavailable_reason(exc)
+            if reason is None:
+                raise
+            # its ledger row stays queued: the workers' replay hands it over again once the
+            # database is back
+            log.warning("job %d was not run: the database is not reachable (%s); it is "
+                        "handed over again within minutes of its return", job_id, reason)
+            return False
         if claimed is None:
             return False
         name, arguments, attempt = claimed
@@ -258,7 +277,15 @@ class JobQueue:
 
     def _add_periodic(self, name: str, schedule: str) -> None:
         def start() -> bool:
-            return self.start_periodic(name)
+            try:
+                return self.start_periodic(name)
+            except Exception as exc:
+                reason = unavailable_reason(exc)
+                if reason is None:
+                    raise
+                log.warning("periodic job %s was not started: the database is not reachable "
+                            "(%s)", name, reason)
+                return False
 
         self.huey.periodic_task(cron(schedule), name=f"periodic:{name}")(start)
 

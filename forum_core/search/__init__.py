@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..db import unavailable_reason
 from ..errors import StartupError
 from ..i18n import _
 from ..registries import SESSION_KEY
@@ -76,8 +77,13 @@ def includeme(config: Configurator) -> None:
     index.watch(registry["forum.db_write_sessions"])
     try:
         replayed = index.replay_queue(registry["forum.db_write_sessions"])
-    except Exception:  # e.g. a database not migrated yet: 'forum serve' says so itself
-        log.exception("could not replay the search index queue")
+    except Exception as exc:  # e.g. a database not migrated yet: 'forum serve' says so itself
+        reason = unavailable_reason(exc)
+        if reason is None:
+            log.exception("could not replay the search index queue")
+        else:  # one line: the pages say so too, and nothing was committed meanwhile
+            log.error("could not replay the search index queue: the database is not "
+                      "reachable (%s)", reason)
     else:
         if replayed:
             log.warning("indexed %d documents that a stopped process had not indexed yet",

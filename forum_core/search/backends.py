@@ -50,6 +50,21 @@ def doc_id(type_: str, key: int) -> str:
     return f"{type_}:{key}"
 
 
+class SearchUnavailable(Exception):
+    """The index can be neither read nor rebuilt now (its folder is read-only or gone, the
+    disk is full): searches answer 503 until it can; the rest of the forum works."""
+
+    def __init__(self, path: Path, error: BaseException) -> None:
+        super().__init__(f"search index {path}: {_reason(error)}")
+
+
+def _reason(error: BaseException) -> str:
+    """An error in one line, without the name of the file it was about."""
+    if isinstance(error, OSError) and error.errno:
+        return f"[Errno {error.errno}] {error.strerror}"
+    return " ".join(f"{type(error).__name__}: {error}".split())
+
+
 class SearchBackend:
     """Interface of a backend. ``ready`` is False while a missing or broken index is rebuilt."""
 
@@ -235,13 +250,17 @@ class WhooshBackend(SearchBackend):
                 with ix.searcher() as searcher:
                     searcher.doc_count()
                 return ix
-            except Exception:
+            except Exception as exc:
                 # a writer in another thread or process may have just replaced the files
                 # being read: look again before calling the index broken
                 if attempt + 1 < self.OPEN_ATTEMPTS:
                     time.sleep(0.05 * (attempt + 1))
                     continue
-                log.exception("search index %s cannot be read; rebuilding it", self.path)
+                if isinstance(exc, OSError):  # the folder, not the index: one line
+                    log.warning("search index %s cannot be read (%s); rebuilding it",
+                                self.path, _reason(exc))
+                else:
+                    log.exception("search index %s cannot be read; rebuilding it", self.path)
         return self._recover()
 
     # a rebuild in progress leaves a marker holding its process id, so one that was killed
@@ -463,13 +482,19 @@ class WhooshBackend(SearchBackend):
 
         try:
             return run()
-        except Exception:
+        except Exception as exc:
             # files broken or replaced under the kept searcher: open the index anew (which
             # rebuilds it if it cannot be read) and try once more
-            log.warning("search index %s could not be read; opening it again", self.path,
-                        exc_info=True)
+            log.info("search index %s could not be read (%s); opening it again", self.path,
+                     _reason(exc))
             self._forget_searcher()
+        try:
             return run()
+        except OSError as exc:  # neither readable nor rebuildable: the folder is the matter
+            log.error("search index %s cannot be read or rebuilt (%s): searches answer 503 "
+                      "until it can; check forum.data_dir, then run 'forum reindex'",
+                      self.path, _reason(exc))
+            raise SearchUnavailable(self.path, exc) from None
 
     def _prepared(self, searcher: Any) -> Any:
         """A newly opened searcher, with what is kept of its segments (see :class:`_Segment`):

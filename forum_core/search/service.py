@@ -26,12 +26,14 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from ..accounts.models import User
 from ..content.models import Category
 from ..contenttypes import ContentItem, ContentType, SearchDocument
+from ..datadir import describe
+from ..db import unavailable_reason
 from ..errors import ValidationError
 from ..i18n import _
 from ..limits import SIMILAR_TEXT_MAX, parse_id
 from ..rendering import plain_text
 from ..visibility import category_clause
-from .backends import Hit, SearchBackend
+from .backends import Hit, SearchBackend, SearchUnavailable
 from .documents import snippet
 from .models import SearchQueue
 from .query import MAX_CLAUSES, MAX_HITS, Clause, IndexQuery, parse_text, words
@@ -146,10 +148,17 @@ class SearchIndex:
     def _write(self, hits: set[Hit], queued: list[int]) -> None:
         try:
             self.refresh(hits)
-        except Exception:  # the data is committed; the queue replays it when the forum restarts
-            log.exception("updating the search index failed for %d documents; they are "
-                          "indexed when the forum starts again (or run `forum reindex`)",
-                          len(hits))
+        except Exception as exc:  # the data is committed; the queue replays it at restart
+            reason = unavailable_reason(exc) or (
+                describe(exc) if isinstance(exc, OSError) else None)
+            if reason is None:
+                log.exception("updating the search index failed for %d documents; they are "
+                              "indexed when the forum starts again (or run `forum reindex`)",
+                              len(hits))
+            else:  # a folder or database that is away: one line, no traceback per post
+                log.error("could not update the search index for %d documents (%s); they "
+                          "are indexed when the forum starts again, or run 'forum reindex' "
+                          "once the index can be written", len(hits), reason)
             return
         if self.backend.ready:  # not while a rebuild holds them in memory only
             self.mark_done(queued)
@@ -338,6 +347,7 @@ def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE
     """Search as ``request.viewer`` (in ``scope``, when the caller already has it).
 
     :raises ValidationError: for a query or filter that cannot be used, with what to change.
+    :raises SearchUnavailable: when the index can be neither read nor rebuilt now.
     """
     index: SearchIndex = request.registry[INDEX_KEY]
     page = SearchPage(params=dict(params))
@@ -414,6 +424,8 @@ def find_similar(request: Any, text: str, types: Iterable[str] = (), limit: int 
     :param types: document type names to look in (all types when empty; unknown ones are
         ignored).
     :param exclude: ``(type, key)`` pairs to leave out, e.g. the document being edited.
+
+    Nothing is found while the index cannot be read (the form it helps with still works).
     """
     terms = list(dict.fromkeys(w for w in words(text[:SIMILAR_TEXT_MAX])
                                if len(w) >= SIMILAR_MIN_LENGTH))
@@ -426,7 +438,11 @@ def find_similar(request: Any, text: str, types: Iterable[str] = (), limit: int 
                        hidden_category_ids=category_scope(request).hidden, any_clause=True,
                        limit=limit * 4)
     skip = set(exclude)
-    hits = [hit for hit in index.backend.search(query) if hit not in skip]
+    try:
+        found = index.backend.search(query)
+    except SearchUnavailable:  # a hint only: the form it helps with still works (logged)
+        return []
+    hits = [hit for hit in found if hit not in skip]
     return _results(request, index, hits)[:limit]
 
 

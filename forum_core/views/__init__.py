@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 def includeme(config: Configurator) -> None:
     # not found, not available, expired forms, rate limits, busy: HTML or problem documents
     config.include(".errors")
+    # the database cannot be reached: a 503 page drawn without it, one log line per outage
+    config.include(".outage")
     # sign-in, registration, password resets, the account page, profiles, avatars
     config.include(".accounts")
     # Atom feeds, the sitemap, robots.txt (before the topic page: /t/1/feed.atom is a feed)

@@ -18,7 +18,7 @@ from ..accounts.services import PROFILE_ROUTE
 from ..errors import ValidationError
 from ..i18n import _, language_names
 from ..limits import FORM_FIELD_MAX, PASSWORD_MAX, parse_id
-from ..mail import Mail, queue_mail
+from ..mail import Mail, check_mail_can_be_queued, queue_mail
 from ..ratelimit import hit
 from ..visibility.queries import member_activity
 from ..web.httpcache import same_for_every_visitor
@@ -121,6 +121,8 @@ def forgot_password(request: Request) -> dict[str, Any]:
     if request.method != "POST":
         return {"sent": False}
     email = request.POST.get("email", "")[:FORM_FIELD_MAX]
+    # first, so that the answer is the same for a known and an unknown address
+    check_mail_can_be_queued(request)
     found = request.find_service(IUserService).start_password_reset(email)
     if found is not None:
         user, token = found

@@ -8,6 +8,8 @@ from pyramid.request import Request
 from pyramid.view import view_config
 
 from ..errors import ValidationError
+from ..i18n import _
+from ..search.backends import SearchUnavailable
 from ..search.service import (
     INDEX_KEY,
     SORTS,
@@ -19,6 +21,10 @@ from ..search.service import (
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
+
+SEARCH_UNAVAILABLE = _("Search is not available right now. Please try again later; the rest of "
+                       "the forum works as usual.")
+SEARCH_UNAVAILABLE_HEADERS = {"Retry-After": "300", "Cache-Control": "no-store"}
 
 
 def includeme(config: Configurator) -> None:
@@ -36,6 +42,11 @@ def search(request: Request) -> dict[str, Any]:
     except ValidationError as exc:
         request.response.status = 400
         error = request.translate(exc.message)
+        page = SearchPage(params=params)
+    except SearchUnavailable:  # logged; the form stays, to try again later
+        request.response.status = 503
+        request.response.headers.update(SEARCH_UNAVAILABLE_HEADERS)
+        error = request.translate(SEARCH_UNAVAILABLE)
         page = SearchPage(params=params)
     index = request.registry[INDEX_KEY]
     statuses = [status for type_ in index.types.values() for status in type_.statuses]
