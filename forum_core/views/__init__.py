@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 def includeme(config: Configurator) -> None:
     # not found, not available, expired forms, rate limits, busy: HTML or problem documents
     config.include(".errors")
+    # /healthz: whether the database answers, for supervisors and load balancers
+    config.include(".health")
     # sign-in, registration, password resets, the account page, profiles, avatars
     config.include(".accounts")
     # Atom feeds, the sitemap, robots.txt (before the topic page: /t/1/feed.atom is a feed)
