@@ -66,3 +66,36 @@ def test_healthz_answers_503_while_the_database_is_gone_and_recovers(forum):
         shutil.move(moved, database)
     engine.dispose()
     assert forum.app.get("/healthz", status=200).text == "ok\n"
+
+
+def test_forum_health_asks_the_address_of_server_main(tmp_path):
+    from forum_core.cli.health import served_url
+
+    config = tmp_path / "forum.ini"
+    cases = [("listen = 127.0.0.1:7000", "http://127.0.0.1:7000/healthz"),
+             ("listen = 0.0.0.0:7001 [::]:7001", "http://127.0.0.1:7001/healthz"),
+             ("listen = *:7002", "http://127.0.0.1:7002/healthz"),
+             ("host = forum.internal\nport = 7003", "http://forum.internal:7003/healthz"),
+             ("", "http://localhost:6543/healthz")]
+    for lines, expected in cases:
+        config.write_text("[app:main]\nuse = egg:forum-core\n\n"
+                          f"[server:main]\nuse = egg:waitress#main\n{lines}\n")
+        assert served_url(config) == expected, lines
+    assert served_url(tmp_path / "missing.ini") == "http://localhost:6543/healthz"
+
+
+def test_forum_health_exit_status_follows_healthz(forum, run_forum):
+    from forum_core.testing import served
+
+    with served(forum) as url:
+        result = run_forum("health", "--url", url + "/healthz")
+        assert result.returncode == 0, result.stderr
+        assert "is healthy" in result.stdout
+        # an address that answers, but not ok
+        result = run_forum("health", "--url", url + "/no-such-page")
+        assert result.returncode == 1
+        assert result.stderr.strip().endswith("is not healthy: HTTP 404.")
+    result = run_forum("health", "--url", url + "/healthz", "--wait", "1", "--timeout", "1")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("forum: The forum at ")
