@@ -500,6 +500,8 @@ def test_sqlite_backup_and_restore_as_written(tmp_path):
         machine.configure_behind_proxy()
         machine.run("production-start")
         browser = Browser(port)
+        status, page = browser.get("/")  # from the trusted proxy, which says https
+        assert f'<link rel="canonical" href="https://127.0.0.1:{port}/">' in page
         browser.sign_in("admin", ADMIN_PASSWORD)
         kept = browser.start_topic("Tide tables for the harbour", "Low water at noon.")
         machine.run("sqlite-backup-steps")
