@@ -370,6 +370,19 @@ def test_the_units_and_the_container_install_and_run_what_the_readme_says():
     assert "ExecStart=/opt/forum/current/bin/forum worker --config /etc/forum/forum.ini" in worker
 
 
+def test_systemd_accepts_the_units(tmp_path):
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("needs systemd-analyze")
+    units = []
+    for name in ("forum.service", "forum-worker.service"):
+        text = (CHECKOUT_DIR / "deploy" / name).read_text()
+        # the release is not installed here: a program that exists stands in for it
+        (tmp_path / name).write_text(text.replace("/opt/forum/current/bin/forum", "/bin/true"))
+        units.append(str(tmp_path / name))
+    done = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr.strip() == "", done.stderr
+
+
 @pytest.mark.postgres
 def test_production_backup_restore_and_upgrade_on_postgresql_as_written(tmp_path):
     base = make_url(checked_postgres_url())
