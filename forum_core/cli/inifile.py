@@ -16,7 +16,7 @@ use = egg:forum-core
 forum.site_name = {site_name}
 forum.secret = {secret}
 forum.database_url = {database_url}
-# Uploads, the job queue, outgoing mail and the search index; back it up with the database.
+# The data folder: uploads, the job queue, outgoing mail, the search index (README: Backups).
 forum.data_dir = {data_dir}
 # Plugins to enable, space separated ('forum plugins' lists the installed ones).
 forum.plugins = {plugins}
