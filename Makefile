@@ -7,7 +7,7 @@ CONFIG ?= forum.ini
 PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: install run serve test lint bench pot catalogs clean help
+.PHONY: install run serve test lint bench pot catalogs dist clean help
 
 help:
 	@echo "make run       set up a virtual environment, a demo forum, and serve it"
@@ -15,6 +15,7 @@ help:
 	@echo "make lint      check the core's layers (import-linter), style (ruff) and types (mypy)"
 	@echo "make bench     run the benchmark suite (BENCH_ARGS=\"--quick\" for a short run; see bench/README.md)"
 	@echo "make catalogs  extract translatable strings and update the nl and ru catalogs"
+	@echo "make dist      build wheels of the core and every bundled plugin into dist/ (production)"
 	@echo "make clean     remove the virtual environment (keeps forum.ini and var/)"
 
 # The virtual environment holds the core and every bundled plugin, editable.
@@ -81,5 +82,16 @@ catalogs: install pot
 			--no-fuzzy-matching --ignore-obsolete; \
 	done
 
+# Wheels of the core and every bundled plugin, for a production install into a new virtual
+# environment (README, "Production" and "Upgrades"). Built in a virtual environment of their own,
+# so only Python is needed; the core's wheel carries locale/ and themes/ (setup.py).
+DIST ?= dist
+dist:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed"; exit 1; }
+	rm -rf $(DIST) build/dist-venv
+	$(PYTHON) -m venv build/dist-venv
+	build/dist-venv/bin/python -m pip --disable-pip-version-check -q wheel --no-deps -w $(DIST) . $(PLUGIN_DIRS)
+	@ls $(DIST)
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info plugins/*/build plugins/*/*.egg-info

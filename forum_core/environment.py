@@ -42,6 +42,9 @@ CORE_HOOK_MODULES = (demo, mail, notification_subscribers)
 
 #: The checkout's top folder (themes/ and locale/ live there).
 CHECKOUT_DIR = Path(__file__).resolve().parent.parent
+#: The bundled themes: in the checkout, or in the package of an installed release (setup.py).
+THEMES_DIR = next((path for path in (Path(__file__).resolve().parent / "_shipped" / "themes",)
+                   if path.is_dir()), CHECKOUT_DIR / "themes")
 
 
 @dataclass
@@ -98,7 +101,7 @@ def load_environment(
     notices = check_unknown(raw, [CORE_SETTINGS, *groups], disabled)
     notices += check_unknown_environ(environ, [CORE_SETTINGS, *groups], disabled)
     if not settings["forum.themes_dir"]:
-        settings["forum.themes_dir"] = str(CHECKOUT_DIR / "themes")
+        settings["forum.themes_dir"] = str(THEMES_DIR)
     pm = make_plugin_manager(plugins, CORE_HOOK_MODULES)
     return ForumEnvironment(settings=settings, plugins=plugins, installed=installed, pm=pm,
                             notices=notices)

@@ -36,8 +36,11 @@ DOMAIN = "forum"
 #: Marks a string for translation in domain ``forum``; plugins use this one too.
 _ = TranslationStringFactory(DOMAIN)
 
-#: The core's catalogs: ``locale/<lang>/LC_MESSAGES/forum.po`` at the top of the checkout.
-CORE_LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+#: The core's catalogs: ``locale/<lang>/LC_MESSAGES/forum.po`` at the top of the checkout, or
+#: in the package, where an installed release carries them (see ``setup.py``).
+CORE_LOCALE_DIR = next(
+    (path for path in (Path(__file__).resolve().parent / "_shipped" / "locale",)
+     if path.is_dir()), Path(__file__).resolve().parent.parent / "locale")
 
 
 def compile_catalogs(locale_dir: Path, domain: str = DOMAIN) -> list[Path]:

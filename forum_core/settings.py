@@ -151,7 +151,7 @@ CORE_SETTINGS = SettingsGroup(
         Setting("theme", "str", "default",
                 _("Theme name: a folder under the themes directory.")),
         Setting("themes_dir", "str", "",
-                _("Folder holding the themes (default: themes/ of the checkout).")),
+                _("Folder holding the themes (default: the themes that come with the forum).")),
         Setting("data_dir", "str", "var",
                 _("Folder for uploads, outgoing mail and the search index.")),
         Setting("default_locale", "str", "en",

@@ -188,4 +188,4 @@ def read_password(prompt: str) -> str:
     return first
 
 
-from . import commands, jobs  # noqa: E402,F401  (registers the subcommands on ``cli``)
+from . import commands, health, jobs  # noqa: E402,F401  (registers the subcommands on ``cli``)

@@ -38,6 +38,9 @@ from .inifile import write_config
 @click.option("--plugins", metavar="IDS",
               help="Plugins to enable in a new config, space separated; 'all' for every "
                    "installed one (default: all).")
+@click.option("--data-dir", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Data folder of a new config: uploads, the job queue, outgoing mail, the "
+                   "search index (default: var/ beside the config).")
 @click.option("--admin-username", envvar="FORUM_ADMIN_USERNAME", default="admin",
               show_default=True, help="Username of the administrator (also $FORUM_ADMIN_USERNAME).")
 @click.option("--admin-email", envvar="FORUM_ADMIN_EMAIL", default="admin@example.com",
@@ -47,11 +50,13 @@ from .inifile import write_config
                    "terminal, generated and printed otherwise.")
 @click.option("--no-input", is_flag=True, help="Never prompt, even on a terminal.")
 def init(config_path: Path, demo: bool, database_url: str | None, plugins: str | None,
-         admin_username: str, admin_email: str, admin_password: str | None,
-         no_input: bool) -> None:
+         data_dir: Path | None, admin_username: str, admin_email: str,
+         admin_password: str | None, no_input: bool) -> None:
     """Create a configuration, migrate the database and create the administrator.
 
-    Safe to run again: an existing configuration, database and administrator are kept.
+    Safe to run again: an existing configuration, database and administrator are kept. A new
+    configuration is written only once its plugins, database and folders have been checked,
+    so a mistake leaves nothing behind to correct.
     """
     from ..accounts.services import DatabaseUserService
     from ..demo import DEMO_PASSWORD, create_demo_content
@@ -62,8 +67,14 @@ def init(config_path: Path, demo: bool, database_url: str | None, plugins: str |
     else:
         installed = list(installed_plugins())
         enabled = installed if plugins in (None, "all") else plugins.replace(",", " ").split()
+        folder = config_path.resolve().parent
+        data = (data_dir or folder / "var").expanduser().resolve()
+        if database_url is None and data_dir is not None:
+            database_url = f"sqlite:///{data / 'forum.sqlite'}"
+        _check_new_forum(folder, data, database_url or f"sqlite:///{folder}/var/forum.sqlite",
+                         enabled)
         write_config(config_path, secret=generate_secret(), database_url=database_url,
-                     plugins=enabled)
+                     plugins=enabled, data_dir=str(data) if data_dir is not None else None)
         say("Wrote the configuration ${path}.", path=str(config_path))
     env = environment(config_path)
     _migrate(env)
@@ -89,6 +100,72 @@ def init(config_path: Path, demo: bool, database_url: str | None, plugins: str |
         say("Administrator: ${username} / password: ${password}", username=admin_username,
             password=admin_password)
     say("Start the forum with: forum serve --config ${path}", path=str(config_path))
+
+
+def _check_new_forum(config_dir: Path, data_dir: Path, database_url: str,
+                     plugins: list[str]) -> None:
+    """What a new configuration needs, checked before anything is written: the plugins are
+    installed (and those they require enabled too), the folders can be written and the
+    database answers.
+
+    :raises StartupError: naming what to change.
+    """
+    from sqlalchemy.engine import make_url
+
+    from ..db import normalize_url
+    from ..environment import load_environment
+
+    # the settings the new file will hold: plugins that are missing or miss a requirement,
+    # and a database URL that is not one, stop here as they would at start-up
+    load_environment({"forum.plugins": " ".join(plugins), "forum.database_url": database_url,
+                      "forum.data_dir": str(data_dir)})
+    url = make_url(normalize_url(database_url))
+    if url.get_backend_name() != "sqlite":
+        _check_database(database_url)
+    folders = [(config_dir, _("the configuration")), (data_dir, _("the data folder"))]
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        folders.append((Path(url.database).resolve().parent, _("the database")))
+    for folder, what in folders:
+        _check_writable(folder, what)
+
+
+def _check_database(database_url: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..db import make_engine
+
+    engine = make_engine(database_url, connect_args={"connect_timeout": 10})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise StartupError(_(
+            "Cannot connect to the database ${url}: ${error}. Create the role and the "
+            "database first (see the README, Production), or correct --database.",
+            mapping={"url": make_url(database_url).render_as_string(hide_password=True),
+                     "error": reason[0] if reason else type(exc).__name__})) from None
+    finally:
+        engine.dispose()
+
+
+def _check_writable(folder: Path, what: Any) -> None:
+    """``folder`` exists, or is created, and this user can write a file in it. Only a folder
+    may be left behind when this fails: the configuration is written after every check."""
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise StartupError(_(
+            "Cannot write ${what} in ${folder}: ${error}. Create the folder for the user "
+            "running the forum, or choose another place.",
+            mapping={"what": what, "folder": str(folder),
+                     "error": exc.strerror or type(exc).__name__})) from None
 
 
 def _migrate(env: object) -> list[str]:

@@ -16,7 +16,8 @@ use = egg:forum-core
 forum.site_name = {site_name}
 forum.secret = {secret}
 forum.database_url = {database_url}
-forum.data_dir = %(here)s/var
+# The data folder: uploads, the job queue, outgoing mail, the search index (README: Backups).
+forum.data_dir = {data_dir}
 # Plugins to enable, space separated ('forum plugins' lists the installed ones).
 forum.plugins = {plugins}
 forum.theme = default
@@ -64,14 +65,21 @@ format = %(asctime)s %(levelname)-5.5s [%(name)s] %(message)s
 
 
 def write_config(path: Path, secret: str, database_url: str | None, plugins: list[str],
-                 site_name: str = "Community forum") -> None:
-    """Write a new configuration readable only by its owner. Never overwrites a file."""
+                 site_name: str = "Community forum", data_dir: str | None = None) -> None:
+    """Write a new configuration readable only by its owner. Never overwrites a file.
+    ``database_url`` and ``data_dir`` default to places in ``var/`` beside the file."""
     text = TEMPLATE.format(
         name=path.name, site_name=site_name, secret=secret,
-        database_url=database_url or "sqlite:///%(here)s/var/forum.sqlite",
+        # a % of the caller's values (an escaped password: %40) is a letter, not interpolation
+        database_url=_literal(database_url) or "sqlite:///%(here)s/var/forum.sqlite",
+        data_dir=_literal(data_dir) or "%(here)s/var",
         plugins=" ".join(plugins),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
+
+
+def _literal(value: str | None) -> str | None:
+    return None if value is None else value.replace("%", "%%")

@@ -14,6 +14,8 @@ def includeme(config: Configurator) -> None:
     config.include(".errors")
     # the database cannot be reached: a 503 page drawn without it, one log line per outage
     config.include(".outage")
+    # /healthz: whether the database answers, for supervisors and load balancers
+    config.include(".health")
     # sign-in, registration, password resets, the account page, profiles, avatars
     config.include(".accounts")
     # Atom feeds, the sitemap, robots.txt (before the topic page: /t/1/feed.atom is a feed)
