@@ -35,7 +35,7 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/forum.po \
 	tests/plugin_packages/*/locale/*/LC_MESSAGES/forum.po))
 
 %.mo: %.po | $(VENV)/.installed
-	$(BIN)/python -m forum_core.i18n $< $@
+	$(BIN)/python forum_core/compiling.py $<
 
 install: $(VENV)/.installed $(MO_FILES)
 
@@ -90,6 +90,9 @@ dist:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed"; exit 1; }
 	rm -rf $(DIST) build/dist-venv
 	$(PYTHON) -m venv build/dist-venv
+	build/dist-venv/bin/python -m pip --disable-pip-version-check -q install Babel
+	# the releases carry compiled catalogs: a forum never compiles them when it starts
+	build/dist-venv/bin/python forum_core/compiling.py locale $(wildcard plugins/*/forum_*/locale)
 	build/dist-venv/bin/python -m pip --disable-pip-version-check -q wheel --no-deps -w $(DIST) . $(PLUGIN_DIRS)
 	@ls $(DIST)
 

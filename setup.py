@@ -29,9 +29,9 @@ class BuildWithCatalogsAndThemes(build_py):
         for name in SHIPPED:
             if (target / name).exists():
                 shutil.rmtree(target / name)
-            # compiled catalogs are written next to the .po files when the forum starts
+            # with the catalogs compiled beside them (make dist, make install)
             shutil.copytree(HERE / name, target / name,
-                            ignore=shutil.ignore_patterns("*.mo", "__pycache__"))
+                            ignore=shutil.ignore_patterns("__pycache__", "*.tmp"))
 
 
 setup(cmdclass={"build_py": BuildWithCatalogsAndThemes})

@@ -11,19 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from babel import Locale
 from babel.dates import TIMEDELTA_UNITS, format_date, format_datetime, format_timedelta
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from pyramid.i18n import Localizer, TranslationString, TranslationStringFactory, make_localizer
 from pyramid.interfaces import ITranslationDirectories
 from webob.acceptparse import create_accept_language_header
+
+from .compiling import compile_catalogs
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -41,42 +40,6 @@ _ = TranslationStringFactory(DOMAIN)
 CORE_LOCALE_DIR = next(
     (path for path in (Path(__file__).resolve().parent / "_shipped" / "locale",)
      if path.is_dir()), Path(__file__).resolve().parent.parent / "locale")
-
-
-def compile_catalogs(locale_dir: Path, domain: str = DOMAIN) -> list[Path]:
-    """Compile every ``.po`` under ``locale_dir`` whose ``.mo`` is missing or older; returns
-    the ``.mo`` files written.
-
-    A build step, never run by a starting forum: ``make install`` compiles the core's and the
-    bundled plugins' catalogs (``pybabel compile``) and ``forum plugin catalogs`` a plugin's,
-    so a package built afterwards ships them. Two forums starting at once used to write the
-    same files in the code tree, one over the other. Each file is written under a name of its
-    own first and then moved into place, so readers never see half a catalog.
-    """
-    written = []
-    for po_path in sorted(Path(locale_dir).glob(f"*/LC_MESSAGES/{domain}.po")):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        compile_catalog(po_path, mo_path, domain)
-        written.append(mo_path)
-    return written
-
-
-def compile_catalog(po_path: Path, mo_path: Path, domain: str = DOMAIN) -> None:
-    """Compile one catalog. Unlike ``pybabel compile`` it does not skip a catalog whose
-    header is marked fuzzy (its fuzzy messages are left out, as pybabel leaves them)."""
-    with po_path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=po_path.parent.parent.name, domain=domain)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{domain}-", suffix=".mo.tmp",
-                                        dir=mo_path.parent)
-    try:
-        with os.fdopen(handle, "wb") as mo_file:
-            write_mo(mo_file, catalog)
-        os.replace(tmp_name, mo_path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 def uncompiled_catalogs(locale_dir: Path, domain: str = DOMAIN) -> list[str]:
@@ -273,8 +236,4 @@ def includeme(config: Configurator) -> None:
     config.add_request_method(_translate, "translate")
     settings.setdefault("jinja2.i18n.domain", DOMAIN)
 
-
-if __name__ == "__main__":  # ``python -m forum_core.i18n CATALOG.po OUTPUT.mo`` (make install)
-    import sys
-
-    compile_catalog(Path(sys.argv[1]), Path(sys.argv[2]))
+__all__ = ["compile_catalogs"]  # forum plugin catalogs compiles with it

@@ -134,13 +134,16 @@ def _check_database(database_url: str) -> None:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ..db import make_engine
+    from ..db import make_engine, unreachable_message
 
     engine = make_engine(database_url, connect_args={"connect_timeout": 10})
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
+        unreachable = unreachable_message(database_url, exc)
+        if unreachable is not None:  # the words every command uses for it
+            raise StartupError(unreachable) from None
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         raise StartupError(_(
             "Cannot connect to the database ${url}: ${error}. Create the role and the "

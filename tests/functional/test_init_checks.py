@@ -80,7 +80,7 @@ def test_a_database_that_does_not_answer_writes_nothing(run_forum, tmp_path):
     result = run_forum("init", "--no-input", "--config", str(config),
                        "--database", missing.render_as_string(hide_password=False))
     line = _one_line(result)
-    assert "Cannot connect to the database" in line and missing.database in line
+    assert "Cannot reach the database" in line and missing.database in line
     assert missing.password not in line
     assert not config.exists()
     # and with the database created, the same command works
