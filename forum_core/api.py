@@ -35,7 +35,7 @@ from .content.interfaces import IContentService
 from .content.models import Category, Post, Topic
 from .content.services import slugify
 from .contenttypes import ContentItem, ContentType, SearchDocument, chunked_keys
-from .db import Base, UTCDateTime, read_rows, utcnow
+from .db import Base, UTCDateTime, get_or_insert, insert_if_absent, read_rows, utcnow
 from .errors import (
     ConflictError,
     ForumError,
@@ -98,6 +98,9 @@ __all__ = [
     "utcnow",
     "read_rows",
     "once_per_request",
+    # "create if absent" writes that concurrent requests cannot break (a join, a vote)
+    "insert_if_absent",
+    "get_or_insert",
     # events
     "Event",
     "UserRegistered",
