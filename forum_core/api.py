@@ -8,7 +8,9 @@ same rule as third-party ones, so this module is complete by construction. ``for
 The request, as the core sets it up for every view, hook and template of a plugin:
 
 * ``request.db``: the database session of the request, committed when the view returns and
-  rolled back on any error (never call ``commit()``);
+  rolled back on any error (never call ``commit()``); write rows that must exist once (a
+  membership, a vote) with ``insert_if_absent``, since a unique key refused at the database
+  (a request sent twice at once) answers a 409 and saves nothing;
 * ``request.user``: the signed-in member (a ``User``), or None;
 * ``request.viewer``: who is looking, for the visibility functions (``visible_topics(
   request.viewer)``);
