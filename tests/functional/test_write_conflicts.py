@@ -79,3 +79,38 @@ def test_insert_if_absent_inserts_once_and_keeps_the_transaction_usable(make_for
         assert insert_if_absent(session, User, {
             "username": "MIRA", "email": "other@example.com", "password_hash": "x"}) is False
         assert session.scalar(select(func.count()).select_from(ApiToken)) == 1
+
+
+@pytest.mark.parametrize("postgres", BACKENDS)
+def test_migration_keeps_tokens_that_share_a_name_under_new_names(make_forum, postgres):
+    """core_0017 makes token names unique per member: tokens made before with one name all
+    keep working; all but the oldest get a number added (one that is free)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from forum_core.accounts.models import ApiToken
+    from forum_core.migrations import alembic_config, branches, upgrade
+
+    forum = make_forum(postgres=postgres, migrate=False)
+    core = branches(forum.env)[0]
+    with forum.engine.begin() as conn:
+        command.upgrade(alembic_config(core, conn), "core_0015")
+        conn.execute(text(
+            "INSERT INTO users (id, username, email, password_hash, role, display_name, "
+            "is_demo, created_at) VALUES (1, 'mira', 'mira@example.com', 'x', 'member', '', "
+            ":false, :now), (2, 'nils', 'nils@example.com', 'x', 'member', '', :false, :now)"),
+            {"false": False, "now": "2026-01-01 00:00:00"})
+        long_name = "n" * 80
+        for number, (user_id, name) in enumerate([
+                (1, "backup"), (1, "backup"), (1, "backup (2)"), (1, "backup"), (2, "backup"),
+                (1, long_name), (1, long_name)], start=1):
+            conn.execute(text(
+                "INSERT INTO api_tokens (id, user_id, name, token_hash, hint, created_at) "
+                "VALUES (:id, :user_id, :name, :hash, 'forum_xx', :now)"),
+                {"id": number, "user_id": user_id, "name": name, "hash": f"{number:064}",
+                 "now": "2026-01-01 00:00:00"})
+    assert upgrade(forum.engine, forum.env) == ["core"]
+    with forum.session() as session:
+        names = dict(session.execute(select(ApiToken.id, ApiToken.name)).all())
+    assert names == {1: "backup", 2: "backup (3)", 3: "backup (2)", 4: "backup (4)",
+                     5: "backup", 6: long_name, 7: "n" * 76 + " (2)"}
