@@ -15,7 +15,7 @@ import urllib.request
 from typing import Any
 
 import pytest
-from forum_groups.models import Group, JoinRequest, Membership
+from forum_groups.models import Group, Invitation, JoinRequest, Membership
 from forum_groups.services import GroupService
 from forum_ideas.models import Idea, Vote
 from forum_ideas.services import IdeaService
@@ -140,6 +140,14 @@ def test_joining_a_group_at_once_makes_one_membership(servers):
         f"{url}/api/v1/groups/{slugs[request_id]}/membership", "POST", token=asker))
     assert answers == [(200, {"state": "requested"})] * AT_ONCE
     assert count(forum, JoinRequest, JoinRequest.group_id == request_id) == 1
+
+    # the owner inviting one member, sent at once: one pending invitation
+    answers = at_once(urls, lambda url: call(
+        f"{url}/api/v1/groups/{slugs[invite_id]}/invitations", "POST", {"to": "load2"},
+        owner))
+    assert {status for status, _body in answers} == {201}
+    assert count(forum, Invitation, Invitation.group_id == invite_id,
+                 Invitation.user_id == users["load2"]) == 1
 
     # the join form, one member's browser (tabs): the page answers each, or a 409 page
     browser = Browser().login(urls[0], "load1")
