@@ -37,7 +37,15 @@ from .content.interfaces import IContentService
 from .content.models import Category, Post, Topic
 from .content.services import slugify
 from .contenttypes import ContentItem, ContentType, SearchDocument, chunked_keys
-from .db import Base, UTCDateTime, get_or_insert, insert_if_absent, read_rows, utcnow
+from .db import (
+    Base,
+    UTCDateTime,
+    get_or_insert,
+    insert_if_absent,
+    lock_row,
+    read_rows,
+    utcnow,
+)
 from .errors import (
     ConflictError,
     ForumError,
@@ -103,6 +111,7 @@ __all__ = [
     # "create if absent" writes that concurrent requests cannot break (a join, a vote)
     "insert_if_absent",
     "get_or_insert",
+    "lock_row",
     # events
     "Event",
     "UserRegistered",

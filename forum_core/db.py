@@ -348,6 +348,20 @@ def _request_db(request: Request) -> Session:
     return session
 
 
+def lock_row(session: Session, model: type[Base], key: Any) -> None:
+    """Lock the row of ``model`` with primary key ``key`` until the transaction ends
+    (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite lets one transaction write at a time,
+    which locks everything anyway).
+
+    For "create if absent" writes that no unique key can guard (an open flag, an invitation
+    that is not expired, at most N tokens): lock the row they belong to first, then check
+    and insert; a concurrent request doing the same waits, and its check sees the row
+    this one wrote. Lock the same kind of row in the same order everywhere.
+    """
+    (primary_key,) = model.__mapper__.primary_key
+    session.execute(select(primary_key).where(primary_key == key).with_for_update())
+
+
 def _failed_in_database(error: BaseException | None) -> bool:
     """Whether ``error``, or an error it was raised while handling, came from the database."""
     seen = 0

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 from zope.interface import implementer
 
-from ..db import insert_if_absent, utcnow
+from ..db import insert_if_absent, lock_row, utcnow
 from ..errors import ConflictError, ValidationError
 from ..events import UserRegistered, UserRoleChanged, emit
 from ..i18n import _
@@ -281,7 +281,7 @@ class DatabaseUserService:
                                     mapping={"maximum": TOKEN_NAME_MAX}))
         # one member's tokens are made one at a time, so two at once cannot both slip
         # under the limit (SQLite writes one transaction at a time anyway)
-        self.db.execute(select(User.id).where(User.id == user.id).with_for_update())
+        lock_row(self.db, User, user.id)
         if len(self.api_tokens(user)) >= API_TOKENS_MAX:
             raise ValidationError(_("You have ${maximum} tokens already; revoke one first.",
                                     mapping={"maximum": API_TOKENS_MAX}))

@@ -23,7 +23,8 @@ from sqlalchemy import func, select
 
 from forum_core.accounts.models import ApiToken, User
 from forum_core.content import content_service
-from forum_core.content.models import Category, TopicRead
+from forum_core.content.models import Category, Post, TopicRead
+from forum_core.moderation.models import Flag
 from forum_core.testing import PASSWORD, run_together
 from tests.reliability.conftest import DATABASES, api_tokens, call
 
@@ -225,4 +226,14 @@ def test_votes_accounts_tokens_and_read_markers_made_at_once_are_made_once(serve
     with forum.session() as session:
         rows = session.scalars(select(TopicRead.last_read_number).where(
             TopicRead.user_id == member_id, TopicRead.topic_id == topic_id)).all()
+        post_id = session.scalar(select(Post.id).where(Post.topic_id == topic_id,
+                                                       Post.number == 2))
     assert rows == [4]
+
+    # a post flagged from several tabs at once: one open flag, the others told so
+    answers = at_once(urls, lambda url: browser.open(f"{url}/p/{post_id}/flag",
+                                                     {"reason": "Spam, plainly."})[:2])
+    assert sorted(status for status, _page in answers) == [303] + [400] * (AT_ONCE - 1)
+    for status, page in answers:
+        assert status == 303 or "You have flagged this post already" in page
+    assert count(forum, Flag, Flag.post_id == post_id, Flag.resolved_at.is_(None)) == 1

@@ -24,6 +24,7 @@ from forum_core.api import (
     get_or_insert,
     insert_if_absent,
     limits,
+    lock_row,
     notify,
     slugify,
     utcnow,
@@ -225,7 +226,7 @@ class GroupService:
         # invitations to one member have no unique key (expired ones are kept): inviting
         # waits for another invitation to the group being written at the same moment, so
         # two clicks on "invite" make one invitation
-        self.db.execute(select(Group.id).where(Group.id == group.id).with_for_update())
+        lock_row(self.db, Group, group.id)
         if self.membership(group, user) is not None:
             raise ConflictError(_("${name} is a member already.", mapping={"name": user.name}))
         invitation = self.pending_invitation(group, user)
