@@ -8,7 +8,9 @@ same rule as third-party ones, so this module is complete by construction. ``for
 The request, as the core sets it up for every view, hook and template of a plugin:
 
 * ``request.db``: the database session of the request, committed when the view returns and
-  rolled back on any error (never call ``commit()``);
+  rolled back on any error (never call ``commit()``); write rows that must exist once (a
+  membership, a vote) with ``insert_if_absent``, since a unique key refused at the database
+  (a request sent twice at once) answers a 409 and saves nothing;
 * ``request.user``: the signed-in member (a ``User``), or None;
 * ``request.viewer``: who is looking, for the visibility functions (``visible_topics(
   request.viewer)``);
@@ -36,7 +38,15 @@ from .content.interfaces import IContentService
 from .content.models import Category, Post, Topic
 from .content.services import slugify
 from .contenttypes import ContentItem, ContentType, SearchDocument, chunked_keys
-from .db import Base, UTCDateTime, read_rows, utcnow
+from .db import (
+    Base,
+    UTCDateTime,
+    get_or_insert,
+    insert_if_absent,
+    lock_row,
+    read_rows,
+    utcnow,
+)
 from .errors import (
     ConflictError,
     ForumError,
@@ -99,6 +109,10 @@ __all__ = [
     "utcnow",
     "read_rows",
     "once_per_request",
+    # "create if absent" writes that concurrent requests cannot break (a join, a vote)
+    "insert_if_absent",
+    "get_or_insert",
+    "lock_row",
     # events
     "Event",
     "UserRegistered",

@@ -12,12 +12,14 @@ import functools
 import importlib
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import DateTime, MetaData, String, create_engine, event, func
+from sqlalchemy import DateTime, MetaData, String, create_engine, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, Result, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
@@ -370,12 +372,113 @@ def read_rows(db: Session, statement: Executable, params: Mapping[str, Any] | No
     return db.connection().execute(statement, params or {})
 
 
+M = TypeVar("M", bound=Base)
+
+
+def dialect_insert(session: Session, model: type[Base]) -> Any:
+    """``INSERT INTO model``, as the dialect of the session's database builds it: the form
+    that knows ``ON CONFLICT`` (SQLite and PostgreSQL spell it the same)."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def insert_if_absent(session: Session, model: type[Base], values: Mapping[str, Any],
+                     conflict: Sequence[str] | None = None) -> bool:
+    """Insert one row of ``model`` unless a row with the same unique key exists already;
+    returns whether this call inserted it.
+
+    For every "create if absent" write (joining a group, voting, a read marker, a name that
+    must be unique): checking first and inserting after is a race, since two requests can
+    both see nothing and both insert, and the loser's transaction fails on the unique key.
+    ``INSERT ... ON CONFLICT DO NOTHING`` lets the database decide: on PostgreSQL the second
+    insert waits for the first transaction, then inserts nothing if it committed; nothing
+    fails, so the caller's transaction stays usable. The column defaults of the model apply.
+
+    :param values: the new row's column values by attribute name.
+    :param conflict: the columns of the unique key or constraint that decides "exists"
+        (``("group_id", "user_id")``); None: any unique key of the table.
+    :return: True if the row was inserted, False if one existed (nothing was changed).
+    """
+    statement = dialect_insert(session, model).values(**values)
+    if conflict is None:
+        statement = statement.on_conflict_do_nothing()
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
+    primary_key = model.__mapper__.primary_key
+    return session.execute(statement.returning(*primary_key)).first() is not None
+
+
+def get_or_insert(session: Session, model: type[M], values: Mapping[str, Any],
+                  conflict: Sequence[str]) -> tuple[M, bool]:
+    """The row of ``model`` whose ``conflict`` columns have the values in ``values``,
+    inserted with ``values`` if there is none (see :func:`insert_if_absent`), and whether
+    this call inserted it. Repeated and concurrent calls all get the one row."""
+    created = insert_if_absent(session, model, values, conflict)
+    found = session.scalars(
+        select(model).filter_by(**{name: values[name] for name in conflict})
+        .execution_options(populate_existing=True)).one()
+    return found, created
+
+
 def _request_db(request: Request) -> Session:
     registry = request.registry
     kind = "read" if request.method in SAFE_METHODS else "write"
     session = open_session(registry[f"forum.db_{kind}_sessions"], registry.forum.registries)
     session.info[_REQUEST_TM] = request.tm
     return session
+
+
+def lock_row(session: Session, model: type[Base], key: Any) -> None:
+    """Lock the row of ``model`` with primary key ``key`` until the transaction ends
+    (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite lets one transaction write at a time,
+    which locks everything anyway).
+
+    For "create if absent" writes that no unique key can guard (an open flag, an invitation
+    that is not expired, at most N tokens): lock the row they belong to first, then check
+    and insert; a concurrent request doing the same waits, and its check sees the row
+    this one wrote. Lock the same kind of row in the same order everywhere.
+    """
+    (primary_key,) = model.__mapper__.primary_key
+    session.execute(select(primary_key).where(primary_key == key).with_for_update())
+
+
+def _failed_in_database(error: BaseException | None) -> bool:
+    """Whether ``error``, or an error it was raised while handling, came from the database."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, DBAPIError):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+def recover_session(request: Request) -> None:
+    """Make the request's session usable by an error view after a failed write.
+
+    A flush that failed (a unique key taken by a concurrent request) leaves the session's
+    transaction broken: every later use raises ``PendingRollbackError``, and on PostgreSQL
+    any statement fails until the transaction is rolled back. The error page still needs the
+    database (the member, their language, the site's name), so the broken transaction is
+    rolled back here; what the page reads then runs in a new one, which pyramid_tm aborts
+    like every transaction of a request that ended in an error (and which is closed when
+    the request ends, if the transaction manager has let go of the session already)."""
+    session = request.__dict__.get("db")
+    if session is None:
+        return
+    if session.is_active and not _failed_in_database(request.exception):
+        return
+    session.rollback()
+    request.add_finished_callback(lambda request: session.close())
+
+
+def _error_views_recover(view: Any, info: Any) -> Any:
+    """A view deriver: every view answering an exception first calls
+    :func:`recover_session` (the core's error pages, the API's problems, plugins' own)."""
+    def recovering(context: Any, request: Request) -> Any:
+        if getattr(request, "exception", None) is not None:
+            recover_session(request)
+        return view(context, request)
+    return recovering
 
 
 def includeme(config: Configurator) -> None:
@@ -392,3 +495,4 @@ def includeme(config: Configurator) -> None:
     settings.setdefault("tm.annotate_user", False)
     config.include("pyramid_tm")
     config.add_request_method(_request_db, "db", reify=True)
+    config.add_view_deriver(_error_views_recover, "forum_recover_session")

@@ -13,11 +13,9 @@ import time
 from typing import Any
 
 from sqlalchemy import String, delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import Base
+from .db import Base, dialect_insert
 from .errors import ForumError
 from .i18n import _
 from .settings import Limit
@@ -57,8 +55,7 @@ def hit(session: Session, action: str, who: str, limit: Limit, now: float | None
     now = time.time() if now is None else now
     window = int(now // limit.seconds)
     key = f"{action}:{who}"[:200]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (insert(RateLimitHit).values(key=key, window=window, count=1)
+    statement = (dialect_insert(session, RateLimitHit).values(key=key, window=window, count=1)
                  .on_conflict_do_update(index_elements=["key", "window"],
                                         set_={"count": RateLimitHit.count + 1})
                  .returning(RateLimitHit.count))

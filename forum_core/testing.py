@@ -238,8 +238,9 @@ class Forum:
             pm.unregister(recorder)
             self.env.hooks.refresh()
 
-    def api_token(self, username: str, name: str = "tests") -> str:
-        """A personal API token of ``username``, for ``Authorization: Bearer``."""
+    def api_token(self, username: str, name: str | None = None) -> str:
+        """A personal API token of ``username``, for ``Authorization: Bearer``; ``name``
+        must be new among the member's tokens (by default a fresh one is made up)."""
         from forum_core.accounts.models import User
         from forum_core.accounts.services import DatabaseUserService
 
@@ -247,6 +248,7 @@ class Forum:
             user = session.scalar(select(User).where(User.username == username))
             if user is None:
                 raise LookupError(f"no member {username!r}")
+            name = name or f"tests {secrets.token_hex(4)}"
             return DatabaseUserService(session).create_api_token(user, name)[1]
 
     # -- browsers -------------------------------------------------------------------------

@@ -19,7 +19,8 @@ sys.path.insert(0, str(PLUGIN_PACKAGES))
 #: Test plugins, found through real entry points that point at tests/plugin_packages/.
 TEST_PLUGIN_IDS = ("alpha", "beta", "failing", "badimport", "oldapi", "nodecl", "wrongid",
                    "cycle_a", "cycle_b", "badhook", "needs_missing", "badconfig",
-                   "gatekeeper", "finder", "brokenguard", "consumer", "rival", "chores")
+                   "gatekeeper", "finder", "brokenguard", "consumer", "rival", "chores",
+                   "clash")
 
 
 def plugin_entry_points() -> list[EntryPoint]:

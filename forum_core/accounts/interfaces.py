@@ -41,7 +41,11 @@ class IUserService(Interface):
 
     def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
         """A new personal API token named ``name``: the stored row and the secret, which is
-        shown to the member once (only its hash is kept)."""
+        shown to the member once (only its hash is kept).
+
+        Raises ConflictError if the member has a token of that name already (names are
+        unique per member), ValidationError for a bad name or too many tokens.
+        """
 
     def api_tokens(user: User) -> list[ApiToken]:
         """The member's tokens, oldest first."""

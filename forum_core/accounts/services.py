@@ -13,8 +13,8 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 from zope.interface import implementer
 
-from ..db import utcnow
-from ..errors import ValidationError
+from ..db import insert_if_absent, lock_row, utcnow
+from ..errors import ConflictError, ValidationError
 from ..events import UserRegistered, UserRoleChanged, emit
 from ..i18n import _
 from ..limits import (
@@ -97,18 +97,26 @@ class DatabaseUserService:
             raise ValidationError(_("Enter a valid e-mail address, like name@example.com."))
         self._check_password(password)
         self._check_role(role)
+        self._check_free(username, email)
+        # the same name or address sent twice at once (a double click, two tabs): the
+        # database's unique keys decide, and the later request gets the form's answer
+        if not insert_if_absent(self.db, User, {
+                "username": username, "email": email, "password_hash": _hasher.hash(password),
+                "role": role, "display_name": display_name.strip(), "is_demo": is_demo}):
+            self._check_free(username, email)
+            raise ValidationError(_("The username ${username} is taken.",
+                                    mapping={"username": username}))
+        user = self.db.scalars(select(User).where(
+            func.lower(User.username) == username.lower())).one()
+        emit(self.db, UserRegistered(user_id=user.id, username=user.username))
+        return user
+
+    def _check_free(self, username: str, email: str) -> None:
         if self.get_by_username(username) is not None:
             raise ValidationError(_("The username ${username} is taken.",
                                     mapping={"username": username}))
-        if self.db.scalar(select(User).where(func.lower(User.email) == email.lower())):
+        if self.db.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
             raise ValidationError(_("An account with this e-mail address exists already."))
-        user = User(username=username, email=email, password_hash=_hasher.hash(password),
-                    role=role, display_name=display_name.strip(), is_demo=is_demo)
-        self.db.add(user)
-        # the event needs the new id
-        self.db.flush()
-        emit(self.db, UserRegistered(user_id=user.id, username=user.username))
-        return user
 
     def mention_url(self, name: str) -> str | None:
         """The profile path of the member called ``name``, for @mentions (None: nobody)."""
@@ -271,14 +279,22 @@ class DatabaseUserService:
             raise ValidationError(_("Give the token a name of 1 to ${maximum} characters, such "
                                     "as the script that will use it.",
                                     mapping={"maximum": TOKEN_NAME_MAX}))
+        # one member's tokens are made one at a time, so two at once cannot both slip
+        # under the limit (SQLite writes one transaction at a time anyway)
+        lock_row(self.db, User, user.id)
         if len(self.api_tokens(user)) >= API_TOKENS_MAX:
             raise ValidationError(_("You have ${maximum} tokens already; revoke one first.",
                                     mapping={"maximum": API_TOKENS_MAX}))
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret),
-                         hint=secret[:len(TOKEN_PREFIX) + 4])
-        self.db.add(token)
-        self.db.flush()
+        # names are unique per member: the form sent twice at once makes one token (its
+        # secret is shown once, to the first request), the second is told the name is used
+        if not insert_if_absent(self.db, ApiToken, {
+                "user_id": user.id, "name": name, "token_hash": hash_token(secret),
+                "hint": secret[:len(TOKEN_PREFIX) + 4]}, ("user_id", "name")):
+            raise ConflictError(_("You have a token named ${name} already; choose another "
+                                  "name, or revoke that token first.", mapping={"name": name}))
+        token = self.db.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                       ApiToken.name == name)).one()
         return token, secret
 
     def api_tokens(self, user: User) -> list[ApiToken]:

@@ -6,12 +6,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..accounts.services import DatabaseUserService
-from ..db import read_rows, starts_with
+from ..db import insert_if_absent, read_rows, starts_with
 from ..errors import ValidationError
 from ..i18n import _
 from ..moderation.services import DatabaseModerationService
@@ -87,11 +87,11 @@ class AdminService:
         if cleaned["contact_email"] and not EMAIL.match(cleaned["contact_email"]):
             raise ValidationError(_("The contact address is not an e-mail address."))
         for key, value in cleaned.items():
-            row = self.db.get(SiteSetting, key)
-            if row is None:
-                self.db.add(SiteSetting(key=key, value=value))
-            else:
-                row.value = value
+            # two administrators saving at once: the later one's values win, no key clash
+            if not insert_if_absent(self.db, SiteSetting, {"key": key, "value": value},
+                                    ("key",)):
+                self.db.execute(update(SiteSetting).where(SiteSetting.key == key)
+                                .values(value=value))
         DatabaseModerationService(self.db).log(actor, "site_settings", "site", 0)
 
     def members(self, query: str = "", after_id: int | None = None, limit: int = 50,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from ..db import read_rows, utcnow
+from ..db import insert_if_absent, read_rows, utcnow
 from ..errors import ConflictError, ValidationError
 from ..events import emit
 from ..i18n import _
@@ -211,20 +211,22 @@ class DatabaseContentService:
         The write, when there is one, is a savepoint of its own: if it fails (SQLite's
         "database is locked" when a reading transaction meets a writer) the caller's
         transaction is intact and the error is raised. Reading again what was read writes
-        nothing."""
+        nothing. Two tabs opening a topic for the first time at once make one marker: the
+        later one moves it if it read further."""
         current = read_marker(self.db, user.id, topic.id)
         if current is not None and number <= current:
             return
         with self.db.begin_nested():
-            if current is None:
-                self.db.add(TopicRead(user_id=user.id, topic_id=topic.id,
-                                      last_read_number=number))
-            else:
-                self.db.execute(
-                    update(TopicRead)
-                    .where(TopicRead.user_id == user.id, TopicRead.topic_id == topic.id,
-                           TopicRead.last_read_number < number)
-                    .values(last_read_number=number, read_at=utcnow()))
+            if current is None and insert_if_absent(
+                    self.db, TopicRead, {"user_id": user.id, "topic_id": topic.id,
+                                         "last_read_number": number},
+                    ("user_id", "topic_id")):
+                return
+            self.db.execute(
+                update(TopicRead)
+                .where(TopicRead.user_id == user.id, TopicRead.topic_id == topic.id,
+                       TopicRead.last_read_number < number)
+                .values(last_read_number=number, read_at=utcnow()))
 
 
 #: how far a member has read a topic: every topic page a member opens asks (built once)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from ..content.models import Category, Post, Topic
-from ..db import utcnow
+from ..db import lock_row, utcnow
 from ..errors import ValidationError
 from ..events import emit
 from ..i18n import _
@@ -151,6 +151,8 @@ class DatabaseModerationService:
             raise ValidationError(_("Say in ${minimum} to ${maximum} characters what is wrong "
                                     "with the post.", mapping={"minimum": REASON_MIN,
                                                                "maximum": REASON_MAX}))
+        # one open flag per member and post, also when the form is sent twice at once
+        lock_row(self.db, Post, post.id)
         existing = self.db.scalar(select(Flag).where(
             Flag.post_id == post.id, Flag.user_id == user.id, Flag.resolved_at.is_(None)))
         if existing is not None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from ..accounts.interfaces import IUserService
 from ..content.interfaces import IContentService
@@ -49,15 +49,15 @@ def excerpt(html: str, length: int = 160) -> str:
 def _remember_reading(request: Request, topic: Any, number: int) -> None:
     """Move the read marker when the page shows posts past it; a page view must not fail
     because of it. On SQLite a reading transaction that starts to write can meet a
-    concurrent writer and get "database is locked" at once, and two tabs opening a topic
-    for the first time at once both try to add its marker; the marker then simply moves on
-    the next view (the write is a savepoint of its own: the page's transaction is intact)."""
+    concurrent writer and get "database is locked" at once; the marker then simply moves on
+    the next view (the write is a savepoint of its own: the page's transaction is intact).
+    Two tabs opening a topic for the first time at once make one marker (mark_read)."""
     current = read_marker(request.db, request.user.id, topic.id)
     if current is not None and number <= current:
         return  # most views: read before, nothing to write
     try:
         request.find_service(IContentService).mark_read(request.user, topic, number)
-    except (OperationalError, IntegrityError):
+    except OperationalError:
         log.info("read marker of topic %s not moved: the database was busy", topic.id)
 
 

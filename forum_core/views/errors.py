@@ -18,6 +18,7 @@ from pyramid.view import (
     notfound_view_config,
     view_config,
 )
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.interfaces import IUserService
 from ..db import DatabaseBusy
@@ -155,6 +156,22 @@ def server_error(exc: Exception, request: Request) -> Any:
     return error_page(request, 500, _("Something went wrong"), _(
         "The forum could not answer this request. The error has been logged; please try "
         "again later."))
+
+
+@exception_view_config(IntegrityError, renderer="error.html")
+def write_conflict(exc: IntegrityError, request: Request) -> Any:
+    """The last resort for a write that the database refused on a key (a row another request
+    created or deleted at the same moment): the request's transaction is rolled back (the
+    session by the view deriver of forum_core.db, the transaction by pyramid_tm), and the
+    answer is a 409 that says nothing was saved, never a 500. Services turn the conflicts
+    they expect into their own answers (``insert_if_absent``); one that reaches this view
+    is logged, so a missing one can be found and handled where it happens."""
+    log.warning("write conflict on %s %s: %s", request.method, request.path_qs,
+                " ".join(str(exc.orig).split())[:500])
+    return error_page(request, 409, _("Changed at the same moment"), _(
+        "Someone else, or you in another window, changed the same thing at the same "
+        "moment, so nothing of this request was saved. Reload the page to see how things "
+        "stand now, and try again if it is still needed."))
 
 
 @exception_view_config(DatabaseBusy, renderer="error.html")

@@ -78,7 +78,8 @@ def test_plugin_metadata_is_available():
 def test_unknown_plugin_names_the_installed_ones():
     message = startup_error("alpha nosuch")
     assert "'nosuch'" in message
-    assert "alpha, badconfig, badhook, badimport, beta, brokenguard, chores, consumer" in message
+    assert ("alpha, badconfig, badhook, badimport, beta, brokenguard, chores, clash, "
+            "consumer") in message
     assert "forum.plugins" in message
 
 

@@ -21,8 +21,11 @@ from forum_core.api import (
     User,
     ValidationError,
     _,
+    get_or_insert,
     govern,
+    insert_if_absent,
     limits,
+    lock_row,
     notify,
     slugify,
     utcnow,
@@ -141,13 +144,15 @@ class GroupService:
             raise ValidationError(_("Choose what kind of group it is."))
         name = limits.one_line(name)
         slug = slugify(name)
-        if slug in RESERVED or self.db.scalar(select(Group.id).where(Group.slug == slug)):
+        # the same name sent twice at once (a double click) makes one group, and one refusal
+        if slug in RESERVED or not insert_if_absent(
+                self.db, Group, {"slug": slug, "name": name,
+                                 "description": description.strip(), "kind": kind},
+                ("slug",)):
             raise ConflictError(_("A group with the address ${slug} exists already.",
                                   mapping={"slug": slug}))
-        group = Group(slug=slug, name=name, description=description.strip(), kind=kind)
-        self.db.add(group)
-        self.db.flush()
-        self.db.add(Membership(group_id=group.id, user_id=owner.id, role="owner"))
+        group = self.db.scalars(select(Group).where(Group.slug == slug)).one()
+        self.add_member(group, owner, "owner")
         return group
 
     def add_space(self, group: Group, name: str, description: str = ""):
@@ -160,16 +165,17 @@ class GroupService:
         return category
 
     def add_member(self, group: Group, user: User, role: str = "member") -> Membership:
-        found = self.membership(group, user)
-        if found is not None:
-            return found
-        membership = Membership(group_id=group.id, user_id=user.id, role=role)
-        self.db.add(membership)
-        self.db.execute(delete(JoinRequest).where(JoinRequest.group_id == group.id,
-                                                  JoinRequest.user_id == user.id))
-        self.db.execute(delete(Invitation).where(Invitation.group_id == group.id,
-                                                 Invitation.user_id == user.id))
-        self.db.flush()
+        """The member's membership of the group, made with ``role`` if they were not in it
+        (their request to join and invitations are then used up). Joining twice at once,
+        from two tabs or a retrying script, makes one membership and answers both alike."""
+        membership, created = get_or_insert(
+            self.db, Membership, {"group_id": group.id, "user_id": user.id, "role": role},
+            ("group_id", "user_id"))
+        if created:
+            self.db.execute(delete(JoinRequest).where(JoinRequest.group_id == group.id,
+                                                      JoinRequest.user_id == user.id))
+            self.db.execute(delete(Invitation).where(Invitation.group_id == group.id,
+                                                     Invitation.user_id == user.id))
         return membership
 
     def join(self, group: Group, user: User, message: str = "") -> str:
@@ -180,11 +186,11 @@ class GroupService:
             self.add_member(group, user)
             return "joined"
         if group.kind == "request":
-            if self.db.scalar(select(JoinRequest.id).where(JoinRequest.group_id == group.id,
-                                                           JoinRequest.user_id == user.id)):
-                return "requested"
-            self.db.add(JoinRequest(group_id=group.id, user_id=user.id,
-                                    message=limits.one_line(message)[:JOIN_MESSAGE_MAX]))
+            # asking twice keeps the first request (and its message)
+            insert_if_absent(self.db, JoinRequest,
+                             {"group_id": group.id, "user_id": user.id,
+                              "message": limits.one_line(message)[:JOIN_MESSAGE_MAX]},
+                             ("group_id", "user_id"))
             return "requested"
         raise NotAllowedError(_("This group is by invitation only."))
 
@@ -228,6 +234,10 @@ class GroupService:
             self.add_member(group, user)
 
     def invite(self, group: Group, inviter: User, user: User) -> Invitation:
+        # invitations to one member have no unique key (expired ones are kept): inviting
+        # waits for another invitation to the group being written at the same moment, so
+        # two clicks on "invite" make one invitation
+        lock_row(self.db, Group, group.id)
         if self.membership(group, user) is not None:
             raise ConflictError(_("${name} is a member already.", mapping={"name": user.name}))
         invitation = self.pending_invitation(group, user)

@@ -20,7 +20,6 @@ from typing import Any
 
 from pyramid.authorization import Authenticated
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from forum_core.api import (
@@ -34,6 +33,7 @@ from forum_core.api import (
     ValidationError,
     Viewer,
     _,
+    insert_if_absent,
     limits,
     notify,
     utcnow,
@@ -129,13 +129,16 @@ class IdeaService:
             raise ValidationError(_("The vote budget is a number from 0 (no limit) to "
                                     "${maximum}.", mapping={"maximum": BUDGET_MAX}))
         if board is None:
-            board = IdeaBoard(category_id=category.id)
-            self.db.add(board)
+            # two staff members saving the form at once make one board
+            insert_if_absent(self.db, IdeaBoard, {"category_id": category.id},
+                             ("category_id",))
+            board = self.db.scalars(select(IdeaBoard).where(
+                IdeaBoard.category_id == category.id)).one()
         # topics already there (or moved in since) become ideas
         have = select(Idea.topic_id)
         for topic_id in list(self.db.scalars(select(Topic.id).where(
                 Topic.category_id == category.id, Topic.id.not_in(have)))):
-            self.db.add(Idea(topic_id=topic_id))
+            insert_if_absent(self.db, Idea, {"topic_id": topic_id}, ("topic_id",))
         board.allow_downvotes = allow_downvotes
         board.vote_budget = vote_budget
         self.db.flush()  # the board is read back on the same request
@@ -218,12 +221,11 @@ class IdeaService:
                 "You have used all ${budget} of your votes on this board. Take one back, or "
                 "wait until an idea you voted for is done or declined.",
                 mapping={"budget": board.vote_budget}))
-        try:
-            with self.db.begin_nested():
-                self.db.add(Vote(idea_id=idea.topic_id, user_id=user.id, value=value))
-        except IntegrityError:
-            return self._fresh(idea)  # the same member's other request voted first
-        self._add_votes(idea.topic_id, value)
+        # only the request that inserted the vote counts it: the same member's other
+        # request, sent at the same moment, finds it there and changes nothing
+        if insert_if_absent(self.db, Vote, {"idea_id": idea.topic_id, "user_id": user.id,
+                                            "value": value}, ("idea_id", "user_id")):
+            self._add_votes(idea.topic_id, value)
         return self._fresh(idea)
 
     def unvote(self, idea: Idea, user: User) -> Idea:
