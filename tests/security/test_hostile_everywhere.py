@@ -47,7 +47,7 @@ PROBE_MAX = 5.0
 #: seconds a connection waits for an answer before the case fails
 TIMEOUT = 30
 #: connections sending cases at once (the server answers with 8 threads)
-LANES = 3
+LANES = 4
 PROBLEM = "application/problem+json"
 #: refused by the HTTP server itself (a request line or headers over its limits), in plain
 #: text, before the forum sees the request
