@@ -85,6 +85,9 @@ FORM_PART_HEADER_MAX = 2048
 FORM_PART_HEADERS_MAX = 8
 #: Characters of a request's Content-Type header (a type, a charset, a boundary).
 CONTENT_TYPE_MAX = 512
+#: No path, query or form value may hold NUL (PostgreSQL cannot store it in text); the
+#: pattern of a text parameter that has no pattern of its own
+NO_NUL_PATTERN = "^[^\\u0000]*$"
 
 # -- characters -------------------------------------------------------------------------------
 

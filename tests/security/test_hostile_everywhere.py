@@ -270,6 +270,12 @@ class Case:
     target: str
     body: bytes | None = None
     content_type: str | None = None
+    #: cases of one group run in order on one connection: the fields of one form (two of
+    #: its fields at once would be two members racing to save one thing), else one parameter
+    group: str = ""
+
+    def __post_init__(self) -> None:
+        self.group = self.group or self.label.rsplit("=", 1)[0]
 
 
 PLACEHOLDER = re.compile(r"\{(\w+)(?::[^}]*)?\}")
@@ -327,13 +333,15 @@ def form_case(form: Form, name: str, label: str, value: str | bytes) -> Case:
     files: dict[str, str | bytes] = {f: "picture.png" for f in form.files}
     (files if name in files else fields)[name] = value
     title = f"form {form.method} {form.action} {name}={label}"
+    group = f"form {form.method} {urlsplit(form.action).path}"
     if form.method == "GET":
-        return Case(form.who, title, "GET", form.action + "?" + form_body(fields).decode())
+        return Case(form.who, title, "GET", form.action + "?" + form_body(fields).decode(),
+                    group=group)
     if form.multipart:
         body, content_type = multipart_body(fields, files)
-        return Case(form.who, title, "POST", form.action, body, content_type)
+        return Case(form.who, title, "POST", form.action, body, content_type, group)
     return Case(form.who, title, "POST", form.action, form_body(fields),
-                "application/x-www-form-urlencoded")
+                "application/x-www-form-urlencoded", group)
 
 
 def resolve(schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
@@ -532,7 +540,7 @@ def run_stage(cases: list[Case], clients: dict[str, Client], lanes: int = LANES)
     browser), the cases of one field or parameter in one lane, in order."""
     targets: dict[tuple[str, str], list[Case]] = {}
     for case in cases:
-        targets.setdefault((case.who, case.label.rsplit("=", 1)[0]), []).append(case)
+        targets.setdefault((case.who, case.group), []).append(case)
     groups = list(targets.values())
     failures: list[str] = []
     workers = []
