@@ -74,6 +74,21 @@ SIMILAR_TEXT_MAX = 1000
 #: megabytes of input, above every limit here, never a rule of its own.
 FORM_FIELD_MAX = 100_000
 
+# -- the shape of a request (checked before anything parses it: forum_core/web/guard.py) ------
+
+#: Fields of one form or query string; the forum's largest form has a few dozen.
+FORM_FIELDS_MAX = 200
+#: Bytes of one header line of a multipart form's part (its field name and file name): a
+#: file name of 255 characters in any script fits, hundreds of kilobytes do not.
+FORM_PART_HEADER_MAX = 2048
+#: Header lines of one part (a browser sends two: Content-Disposition and Content-Type).
+FORM_PART_HEADERS_MAX = 8
+#: Characters of a request's Content-Type header (a type, a charset, a boundary).
+CONTENT_TYPE_MAX = 512
+#: No path, query or form value may hold NUL (PostgreSQL cannot store it in text); the
+#: pattern of a text parameter that has no pattern of its own
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
 # -- characters -------------------------------------------------------------------------------
 
 #: Control characters a text of several lines (a post, a bio, a note) may not hold: all but

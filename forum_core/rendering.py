@@ -24,6 +24,7 @@ import markdown
 from bleach.linkifier import LinkifyFilter
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -145,10 +146,18 @@ def check_source(source: str, max_length: int = MAX_LENGTH) -> str:
 def _check_nesting(source: str) -> None:
     # Python-Markdown recurses per nesting level: ~500 nested list markers exhaust the stack
     # and long bracket runs take seconds, so the text is refused before it gets there.
-    quote_blocks = block_lines = code_blocks = 0
+    quote_blocks = block_lines = code_blocks = fence_lines = 0
     fence = ""
     for line in source.split("\n"):
         stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            # Markdown looks for the end of a code block from every line that could open
+            # one, through the rest of the text, whether or not it opens one here
+            fence_lines += 1
+            if fence_lines > 2 * MAX_CODE_BLOCKS:
+                raise ContentTooComplex(_(
+                    "The text has more than ${limit} code blocks; put some of them together.",
+                    mapping={"limit": MAX_CODE_BLOCKS}))
         if fence:
             if stripped.startswith(fence):
                 fence = ""
@@ -298,6 +307,28 @@ class _RenderState:
     quoted_post_ids: list[int] = field(default_factory=list)
 
 
+#: Python-Markdown's pattern of a fenced code block (``fenced_code``), made linear. Its
+#: spaces after the fence and after the language were two runs that could share out a run of
+#: spaces in every way, and its ``hl_lines="..."`` value could reach across lines: a fence
+#: followed by 30,000 spaces, or by ``hl_lines="`` and 15,000 lines of a quote, took tens of
+#: seconds, and every other request of the process waited. Runs of spaces are possessive
+#: here (Python 3.11+) and the value stays on its line; the blocks found are the same
+#: (tests/unit/test_rendering.py compares the two patterns).
+FENCED_BLOCK_RE = re.compile(r"""
+    (?P<fence>^(?:~{3,}|`{3,}))[ ]*+                      # opening fence
+    ((\{(?P<attrs>[^\n]*)\})|                            # optional {attrs}, or
+    (\.?(?P<lang>[\w#.+-]*)[ ]*+)?                        # optional (.)lang
+    (hl_lines=(?P<quot>"|')(?P<hl_lines>[^\n]*?)(?P=quot)[ ]*+)?)  # and optional hl_lines
+    \n                                                   # end of the opening fence
+    (?P<code>.*?)(?<=\n)                                 # the code block
+    (?P=fence)[ ]*$                                      # closing fence
+""", re.MULTILINE | re.DOTALL | re.VERBOSE)
+
+
+class _LinearFencedBlocks(FencedBlockPreprocessor):
+    FENCED_BLOCK_RE = FENCED_BLOCK_RE
+
+
 class _ForumMarkdown(Extension):
     def __init__(self, state: _RenderState) -> None:
         super().__init__()
@@ -314,6 +345,11 @@ class _ForumMarkdown(Extension):
                                            "forum_quote", 105)
         if "table" in md.parser.blockprocessors:
             _quick_table_test(md.parser.blockprocessors["table"])
+        if "fenced_code_block" in md.preprocessors:
+            fenced = md.preprocessors["fenced_code_block"]
+            # the same processor with its configuration, at its priority in fenced_code
+            md.preprocessors.register(_LinearFencedBlocks(md, getattr(fenced, "config", {})),
+                                      "fenced_code_block", 25)
 
 
 def _quick_table_test(processor: Any) -> None:

@@ -25,8 +25,8 @@ from ..db import DatabaseBusy
 from ..i18n import LOCALE_COOKIE, _
 from ..plugins import AccessHookFailed
 from ..ratelimit import RateLimited
+from ..web.guard import BadInput
 from ..web.templating import WITHOUT_SLOTS
-from ..web.tweens import InvalidText
 from ..webapi import unauthenticated
 from ..webapi.endpoints import is_api_request, problem_response
 
@@ -117,11 +117,17 @@ def rate_limited(exc: RateLimited, request: Request) -> Any:
 
 
 @exception_view_config(UnicodeDecodeError, renderer="error.html")
-@exception_view_config(InvalidText, renderer="error.html")
 def bad_encoding(request: Request) -> Any:
     _readable_path(request)
     return error_page(request, 400, _("The request cannot be handled"), _(
         "The request contains text that is not valid UTF-8. Go back and send it again."))
+
+
+@exception_view_config(BadInput, renderer="error.html")
+def bad_input(exc: BadInput, request: Request) -> Any:
+    """Refused by the input guard (forum_core/web/guard.py) before any view ran."""
+    _readable_path(request)
+    return error_page(request, exc.status, _("The request cannot be handled"), exc.message)
 
 
 def _readable_path(request: Request) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pyramid.httpexceptions import HTTPNotFound
-from pyramid.tweens import INGRESS, MAIN
+from pyramid.tweens import EXCVIEW, INGRESS
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -20,8 +20,9 @@ class NotAvailable(HTTPNotFound):
 
 def includeme(config: Configurator) -> None:
     settings = config.get_settings()
-    # oversized bodies are refused before any view reads them (inside the error pages)
-    config.add_tween("forum_core.web.tweens.input_guard_tween_factory", over=MAIN)
+    # oversized bodies, NUL and bytes that are not UTF-8 in paths, queries and forms, and
+    # hostile form shapes are refused before anything parses them (inside the error pages)
+    config.add_tween("forum_core.web.guard.input_guard_tween_factory", under=EXCVIEW)
     if settings["forum.count_queries"]:
         # outermost: around the transaction (its flush and commit) and the error pages
         config.add_tween("forum_core.web.tweens.query_count_tween_factory", under=INGRESS)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..limits import NO_NUL_PATTERN
 from .endpoints import API_PREFIX, PROBLEM_TYPE, ApiEndpoint
 from .schemas import ID, SLUG, USERNAME, ref
 
@@ -61,6 +62,19 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
             for name in _PLACEHOLDER.findall(path)]
 
 
+def _without_nul(parameter: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameter as the server takes it: the input guard (forum_core/web/guard.py)
+    refuses a NUL in any path or query value, so a text without a pattern of its own gets
+    one that says so."""
+    schema = dict(parameter.get("schema", {}))
+    text = schema
+    if schema.get("type") == "array":
+        text = schema["items"] = dict(schema.get("items", {}))
+    if text.get("type") == "string" and not {"pattern", "enum", "format"} & text.keys():
+        text["pattern"] = NO_NUL_PATTERN
+    return {**parameter, "schema": schema}
+
+
 def operation(endpoint: ApiEndpoint) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     if endpoint.status == 204:
@@ -77,7 +91,8 @@ def operation(endpoint: ApiEndpoint) -> dict[str, Any]:
     security: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"sessionCookie": []}]
     op: dict[str, Any] = {
         "operationId": endpoint.name, "summary": endpoint.summary, "tags": [endpoint.tag],
-        "parameters": _path_parameters(endpoint.path) + [dict(p) for p in endpoint.parameters],
+        "parameters": [_without_nul(p) for p in
+                       _path_parameters(endpoint.path) + list(endpoint.parameters)],
         "responses": responses,
         "security": security if endpoint.signed_in else [{}, *security]}
     if endpoint.description:

@@ -8,10 +8,14 @@ from html.parser import HTMLParser
 
 import markdown
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
 
 from forum_core.hookspecs import hookimpl
 from forum_core.plugins import Hooks, make_plugin_manager
 from forum_core.rendering import (
+    FENCED_BLOCK_RE,
     MAX_LENGTH,
     ContentInvalid,
     ContentTooComplex,
@@ -224,9 +228,12 @@ def test_hostile_input_is_neutralised(source):
     "#a\n" * 600,
     "a\n=\n" * 400,
     "```\nx\n```\n" * 201,
+    "```\n" + "~~~x\n" * 6_000,
+    "````\n```\n" * 3_000,
 ], ids=["gt-10000", "quote-30", "brackets", "parens", "list-500", "indented-lists",
         "ordered-300", "stars", "quote-blocks-30", "headings-in-one-block",
-        "setext-in-one-block", "code-blocks-201"])
+        "setext-in-one-block", "code-blocks-201", "fences-that-never-close",
+        "fences-of-two-lengths"])
 def test_too_complex_input_is_refused_quickly(source):
     started = time.thread_time()  # this thread's CPU time: other work does not count
     with pytest.raises(ContentTooComplex) as info:
@@ -247,8 +254,17 @@ def test_too_complex_input_is_refused_quickly(source):
     ("| a | b |\n|---|---|\n" + "| x | y |\n" * 497 + "\n") * 6,
     "```\n" + "x\n" * 15_000 + "```",
     "```\nx\n```\n\n" * 200,
+    "```" + " " * 30_000,
+    "~~~" + " " * 30_000 + "x",
+    "```" + "\t" * 7_000 + "x",
+    '```hl_lines="\n' + '"\n' * 15_000,
+    "```\n" + "~~~x\n" * 399 + "y" * 30_000,
+    "```python" + " " * 20_000 + 'hl_lines="1"\nx = 1\n```',
 ], ids=["long-word", "deep-quotes", "many-links", "ampersands", "angles", "emphasis",
-        "headings-in-499-line-blocks", "tables", "long-code-block", "200-code-blocks"])
+        "headings-in-499-line-blocks", "tables", "long-code-block", "200-code-blocks",
+        "fence-and-30000-spaces", "tildes-and-30000-spaces", "fence-and-7000-tabs",
+        "fence-and-a-quote-over-15000-lines", "399-fences-that-never-close",
+        "language-and-20000-spaces"])
 def test_large_but_reasonable_input_cooks_within_a_second(source):
     def cpu_seconds() -> float:
         started = time.thread_time()  # this thread's CPU time: other work does not count
@@ -259,6 +275,28 @@ def test_large_but_reasonable_input_cooks_within_a_second(source):
     # a busy shared machine (caches, clock) only now and then, so the better of two counts
     assert min(cpu_seconds(), cpu_seconds()) < 1.5
     assert_safe(cook(source).html)
+
+
+@given(st.text(alphabet="`~ \t\nx.{}#=\"'hlines_py", max_size=80))
+@settings(max_examples=400, deadline=None)
+def test_the_linear_fence_pattern_finds_the_blocks_markdown_finds(text):
+    """The fenced code pattern made linear finds the same blocks, with the same parts, as
+    Python-Markdown's own."""
+    def blocks(pattern):
+        return [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+
+    assert blocks(FENCED_BLOCK_RE) == blocks(FencedBlockPreprocessor.FENCED_BLOCK_RE)
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("```python\nx = 1\n```", '<div class="highlight"><pre><span></span><code><span class="n">x'),
+    ("~~~~ .python \nx = 1\n~~~~", '<pre><span></span><code><span class="n">x'),
+    ('```python hl_lines="2"\nx = 1\ny = 2\n```', '<span class="hll"><span class="n">y'),
+    ("```   \n<b>not bold</b>\n```", "&lt;b&gt;not bold&lt;/b&gt;"),
+])
+def test_fenced_code_blocks_still_render(source, expected):
+    html = cook(source).html
+    assert expected in html, html
 
 
 def test_too_long():
