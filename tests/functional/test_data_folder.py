@@ -164,7 +164,7 @@ def test_search_is_unavailable_while_posting_goes_on(board, caplog, tmp_path):
     with broken(index_dir), caplog.at_level(logging.INFO):
         page = board.app.get("/search", params={"q": "lamp"}, status=503,
                              headers={"Accept-Language": "nl"})
-        assert "Search is not available right now" in page.text
+        assert "Zoeken is op dit moment niet beschikbaar" in page.text  # translated
         assert '<html lang="nl">' in page.text
         assert page.html.select_one("#search-form") is not None  # to try again later
         assert page.headers["Retry-After"] and page.headers["Cache-Control"] == "no-store"

@@ -45,7 +45,7 @@ def test_every_page_answers_503_drawn_without_the_database(make_forum, caplog):
             # the core's error page, in the reader's language, with the name from forum.ini
             assert '<html lang="nl">' in page.text
             assert 'class="error-page"' in page.text and "Wombat Club" in page.text
-            assert "The forum is not available right now" in page.text
+            assert "Het forum is op dit moment niet beschikbaar" in page.text  # translated
             assert "Naar de startpagina" in page.text  # "Go to the home page", translated
         # a member's cookie changes nothing: no member is looked up
         forum.app.set_cookie("forum_session", "x" * 40)
