@@ -31,7 +31,7 @@ listen = localhost:6543
 threads = 8
 
 [loggers]
-keys = root, forum, sqlalchemy
+keys = root, forum, sqlalchemy, huey
 
 [handlers]
 keys = console
@@ -52,6 +52,12 @@ qualname = forum_core
 level = WARN
 handlers =
 qualname = sqlalchemy.engine
+
+# the job queue's own lines (a job started, a job done) each minute; failures still show
+[logger_huey]
+level = WARN
+handlers =
+qualname = huey
 
 [handler_console]
 class = StreamHandler
