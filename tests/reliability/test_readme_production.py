@@ -48,6 +48,7 @@ import signal
 import subprocess
 import sys
 import sysconfig
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -313,6 +314,43 @@ class Browser:
         return urllib.parse.urlsplit(headers["Location"]).path
 
 
+class BusyDataFolder:
+    """Files come and go in the data folder while a backup reads it, as on a running forum.
+
+    SQLite's journal files beside the database and job queue, a new avatar written under a
+    temporary name and renamed: each changes the folder that ``tar`` is reading, which it
+    reports (exit status 1) however short the backup is.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.churn, daemon=True)
+        self.rounds = 0
+
+    def churn(self) -> None:
+        avatars = self.folder / "avatars"
+        avatars.mkdir(exist_ok=True)
+        while not self.stop.is_set():
+            journal = self.folder / "jobs.sqlite-journal"
+            journal.write_bytes(b"journal")
+            journal.unlink()
+            tmp = avatars / f".{self.rounds}.png.tmp"
+            tmp.write_bytes(b"half a pictu")
+            tmp.replace(avatars / f"{self.rounds % 3}.png")
+            self.rounds += 1
+            time.sleep(0.001)
+
+    def __enter__(self) -> BusyDataFolder:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        assert self.rounds > 0  # the folder did change while the backup ran
+
+
 def health(port: int) -> tuple[int, str]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -440,7 +478,8 @@ def test_production_backup_restore_and_upgrade_on_postgresql_as_written(tmp_path
         browser.sign_in("admin", ADMIN_PASSWORD)
         kept = browser.start_topic("Lighthouse keepers meet on Friday",
                                    "Bring the brass polish.")
-        machine.run("backup-steps")
+        with BusyDataFolder(machine.path("/var/lib/forum")):
+            machine.run("backup-steps")
         backups = machine.path("/var/backups/forum")
         assert sorted(p.suffix for p in backups.iterdir()) == [".dump", ".gz", ".ini"]
         lost = browser.start_topic("Written after the backup", "This one is not restored.")
@@ -517,7 +556,8 @@ def test_sqlite_backup_and_restore_as_written(tmp_path):
         assert f'<link rel="canonical" href="https://127.0.0.1:{port}/">' in page
         browser.sign_in("admin", ADMIN_PASSWORD)
         kept = browser.start_topic("Tide tables for the harbour", "Low water at noon.")
-        machine.run("sqlite-backup-steps")
+        with BusyDataFolder(machine.path("/var/lib/forum")):
+            machine.run("sqlite-backup-steps")
         backups = sorted(p.suffix for p in machine.path("/var/backups/forum").iterdir())
         assert backups == [".gz", ".sqlite"]
         lost = browser.start_topic("Written after the backup", "This one is not restored.")
