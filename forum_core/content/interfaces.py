@@ -10,8 +10,10 @@ class IContentService(Interface):
     ``content_service(session)`` elsewhere. Raises ``ValidationError`` for bad input."""
 
     def create_category(name, description="", slug=None, parent=None, read_access="everyone",
-                        topic_access="members", reply_access="members", position=None):
-        """Create a category; raises ValidationError for a bad name, level or taken slug."""
+                        topic_access="members", reply_access="members", position=None,
+                        colour=None, icon=None):
+        """Create a category; raises ValidationError for a bad name, level, taken slug, or a
+        colour or icon that is not one of the built-in ones."""
 
     def create_topic(author, category, title, source):
         """Start a topic with its first post; raises ValidationError for bad input."""

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..db import Base, utcnow
+from .appearance import APPEARANCE_NAME_MAX
 
 #: Who may do something in a category, in rising order. Plugins add finer rules through
 #: permission hooks; these levels are the core's own.
@@ -43,6 +44,10 @@ class Category(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: the id of the plugin that decides who sees it (None: the core's access levels alone)
     governed_by: Mapped[str | None] = mapped_column(String(GOVERNOR_MAX), default=None)
+    #: a colour of the palette (``appearance.CATEGORY_COLOURS``), None for the plain look
+    colour: Mapped[str | None] = mapped_column(String(APPEARANCE_NAME_MAX), default=None)
+    #: a built-in icon (``appearance.CATEGORY_ICONS``), or None
+    icon: Mapped[str | None] = mapped_column(String(APPEARANCE_NAME_MAX), default=None)
 
     parent: Mapped[Category | None] = relationship(remote_side=[id])
 

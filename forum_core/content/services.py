@@ -29,6 +29,7 @@ from ..limits import (
     has_text_controls,
     one_line,
 )
+from .appearance import clean_appearance
 from .events import PostCreated, PostEdited, TopicCreated
 from .models import ACCESS_LEVELS, Category, Post, PostRevision, Topic, TopicRead
 
@@ -102,24 +103,32 @@ class DatabaseContentService:
     def create_category(self, name: str, description: str = "", slug: str | None = None,
                         parent: Category | None = None, read_access: str = "everyone",
                         topic_access: str = "members", reply_access: str = "members",
-                        position: int | None = None) -> Category:
+                        position: int | None = None, colour: str | None = None,
+                        icon: str | None = None) -> Category:
+        """A new category; ``colour`` and ``icon`` are names of the palette and of the
+        built-in icons (:mod:`.appearance`), None or empty for none."""
         name, slug = self._check_category(name, description, slug or "",
                                           (read_access, topic_access, reply_access))
+        colour, icon = clean_appearance(colour, icon)
         if position is None:
             position = (self.db.scalar(select(func.max(Category.position))) or 0) + 1
         category = Category(name=name, slug=slug, description=description.strip(),
                             parent=parent, read_access=read_access, topic_access=topic_access,
-                            reply_access=reply_access, position=position)
+                            reply_access=reply_access, position=position, colour=colour,
+                            icon=icon)
         self.db.add(category)
         self.db.flush()  # callers link to the new category by id
         return category
 
     def update_category(self, category: Category, name: str, description: str, slug: str,
                         parent: Category | None, read_access: str, topic_access: str,
-                        reply_access: str, position: int) -> None:
-        """Change a category's name, address, place and who may do what in it."""
+                        reply_access: str, position: int, colour: str | None = None,
+                        icon: str | None = None) -> None:
+        """Change a category's name, address, place, who may do what in it, and its look
+        (``colour`` and ``icon``: None or empty for none)."""
         name, slug = self._check_category(name, description, slug,
                                           (read_access, topic_access, reply_access), category)
+        colour, icon = clean_appearance(colour, icon)
         ancestor = parent
         while ancestor is not None:
             if ancestor.id == category.id:
@@ -130,6 +139,7 @@ class DatabaseContentService:
         category.parent = parent
         category.read_access, category.topic_access = read_access, topic_access
         category.reply_access, category.position = reply_access, position
+        category.colour, category.icon = colour, icon
 
     # -- topics and posts --------------------------------------------------------------------
 

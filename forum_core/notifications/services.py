@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from pyramid.request import Request
 
 PER_PAGE = 30
+#: the newest notifications the header's menu lists (wide screens)
+MENU_SIZE = 8
 #: the newest unread notifications that are counted (the header shows "99+" beyond)
 UNREAD_LIMIT = 100
 #: a post's mentions and quotes that are notified at most (the rest is ignored)
@@ -136,18 +138,18 @@ class DatabaseNotificationService:
             request, {(row[0], row[1]) for row in refs})
         return sum((row[0], row[1]) in visible for row in refs)
 
-    def page(self, request: Request, before_id: int | None = None,
+    def page(self, request: Request, before_id: int | None = None, per_page: int = PER_PAGE,
              ) -> tuple[list[Shown], int | None]:
         """A page of the member's notifications they may see, newest first, and the cursor
         of the next page (None on the last)."""
         query = (select(Notification).where(Notification.user_id == request.viewer.user_id)
                  .options(joinedload(Notification.actor))
-                 .order_by(Notification.id.desc()).limit(PER_PAGE))
+                 .order_by(Notification.id.desc()).limit(per_page))
         if before_id is not None:
             query = query.where(Notification.id < before_id)
         rows = list(self.db.scalars(query))
         shown = self._shown(request, rows)
-        return shown, rows[-1].id if len(rows) == PER_PAGE else None
+        return shown, rows[-1].id if len(rows) == per_page else None
 
     def open(self, request: Request, notification_id: int) -> Shown | None:
         """The member's own notification, if they may see what it is about; marked read."""
@@ -178,6 +180,14 @@ def unread_notifications(request: Request) -> int:
     if request.user is None:
         return 0
     return DatabaseNotificationService(request.db).unread_count(request)
+
+
+def menu_notifications(request: Request) -> list[Shown]:
+    """The signed-in member's newest notifications that they may see, for the header's menu
+    (``request.menu_notifications``; at most :data:`MENU_SIZE`)."""
+    if request.user is None:
+        return []
+    return DatabaseNotificationService(request.db).page(request, per_page=MENU_SIZE)[0]
 
 
 def notify(session: Session, user_ids: Iterable[int], kind: str, target: object,

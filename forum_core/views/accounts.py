@@ -20,8 +20,8 @@ from ..i18n import _, language_names
 from ..limits import FORM_FIELD_MAX, PASSWORD_MAX, parse_id
 from ..mail import Mail, check_mail_can_be_queued, queue_mail
 from ..ratelimit import hit
-from ..visibility.queries import member_activity
-from ..web.httpcache import same_for_every_visitor
+from ..visibility.queries import member_activity, recent_activity
+from ..web.httpcache import keep_private, same_for_every_visitor
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -35,6 +35,7 @@ def includeme(config: Configurator) -> None:
     config.add_route("accounts.reset", "/password/reset/{token}")
     config.add_route("accounts.settings", "/account")
     config.add_route("accounts.profile", PROFILE_ROUTE)
+    config.add_route("accounts.card", PROFILE_ROUTE + "/card")
     config.add_route("accounts.avatar", "/avatars/{name}")
     config.scan(__name__)
 
@@ -264,3 +265,17 @@ def profile(request: Request) -> dict[str, Any]:
     return {"member": member, "topics": topics, "posts": posts, "post_count": post_count,
             "can_moderate": bool(request.has_permission("moderate"))
             and request.user is not None and request.user.id != member.id}
+
+
+@view_config(route_name="accounts.card", renderer="accounts/card.html")
+def card(request: Request) -> dict[str, Any]:
+    """A member's card, the small box that opens over an author's name (cards.js): name,
+    title, join date and their latest posts that the viewer may see. The page of the
+    profile without its frame; it never goes to a shared cache, as it differs per viewer."""
+    member = request.find_service(IUserService).get_by_username(
+        request.matchdict["username"])
+    if member is None:
+        raise HTTPNotFound()
+    keep_private(request)
+    return {"member": member,
+            "recent": recent_activity(request.db, request.viewer, member.id)}

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..accounts.interfaces import IUserService
 from ..accounts.models import ROLES
 from ..admin.services import SITE_FIELDS, AdminService
+from ..content.appearance import CATEGORY_COLOURS, CATEGORY_ICONS
 from ..content.interfaces import IContentService
 from ..content.models import ACCESS_LEVELS, Category
 from ..errors import ValidationError
@@ -79,7 +80,13 @@ def _category_form(request: Request) -> dict[str, Any]:
             "read_access": request.POST.get("read_access", "everyone"),
             "topic_access": request.POST.get("topic_access", "members"),
             "reply_access": request.POST.get("reply_access", "members"),
-            "position": _position(request.POST.get("position", "0").strip())}
+            "position": _position(request.POST.get("position", "0").strip()),
+            "colour": request.POST.get("colour", "")[:FORM_FIELD_MAX],
+            "icon": request.POST.get("icon", "")[:FORM_FIELD_MAX]}
+
+
+def _appearance_choices() -> dict[str, Any]:
+    return {"colours": CATEGORY_COLOURS, "icons": CATEGORY_ICONS}
 
 
 def _parent(request: Request, slug: str) -> Category | None:
@@ -99,14 +106,14 @@ def _all_categories(request: Request) -> list[Category]:
              renderer="admin/categories.html")
 def categories(request: Request) -> Any:
     result: dict[str, Any] = {"categories": _all_categories(request), "levels": ACCESS_LEVELS,
-                              "form": None, "error": None}
+                              "form": None, "error": None, **_appearance_choices()}
     if request.method == "POST":
         form = _category_form(request)
         try:
             created = request.find_service(IContentService).create_category(
                 form["name"], form["description"], form["slug"] or None,
                 _parent(request, form["parent"]), form["read_access"], form["topic_access"],
-                form["reply_access"])
+                form["reply_access"], colour=form["colour"], icon=form["icon"])
         except ValidationError as exc:
             return _refused(request, {**result, "form": form}, exc)
         return HTTPSeeOther(request.route_path("admin.category", slug=created.slug))
@@ -122,16 +129,18 @@ def category(request: Request) -> Any:
         raise HTTPNotFound()
     parents = [c for c in _all_categories(request) if c.id != found.id]
     result: dict[str, Any] = {"category": found, "parents": parents, "levels": ACCESS_LEVELS,
-                              "error": None, "done": request.GET.get("saved") == "1"}
+                              "form": None, "error": None, **_appearance_choices(),
+                              "done": request.GET.get("saved") == "1"}
     if request.method == "POST":
         form = _category_form(request)
         try:
             request.find_service(IContentService).update_category(
                 found, form["name"], form["description"], form["slug"] or form["name"],
                 _parent(request, form["parent"]), form["read_access"], form["topic_access"],
-                form["reply_access"], form["position"])
+                form["reply_access"], form["position"], colour=form["colour"],
+                icon=form["icon"])
         except ValidationError as exc:
-            return _refused(request, result, exc)
+            return _refused(request, {**result, "form": form}, exc)
         return HTTPSeeOther(request.route_path("admin.category", slug=found.slug,
                                                _query={"saved": "1"}))
     return result

@@ -193,7 +193,8 @@ def access_hook_failed(exc: AccessHookFailed, request: Request) -> Any:
     content is not available (naming the plugin would tell visitors what protects what);
     the log names the plugin. The page itself is drawn for a visitor with no rights at all
     (no admin links, no notification count), since nothing about the viewer can be trusted."""
-    request.__dict__.update(principals=[Everyone], unread_notifications=0)
+    request.__dict__.update(principals=[Everyone], unread_notifications=0,
+                            menu_notifications=[])
     request.environ[WITHOUT_SLOTS] = True
     return error_page(request, 503, _("Not available"), _(
         "This content is not available right now. Try again later, or contact the "

@@ -104,6 +104,7 @@ def as_visitor(request: Request) -> None:
     """Draw the page without the database: the reader counts as a visitor, the site's
     fields come from forum.ini, and no plugin slot is asked (a slot may query)."""
     request.__dict__.update(user=None, principals=[Everyone], unread_notifications=0,
+                            menu_notifications=[],
                             site=site_defaults(request.registry.settings))
     request.environ[WITHOUT_SLOTS] = True
 

@@ -178,6 +178,14 @@ def member_activity(db: Session, viewer: Viewer, user_id: int, before_post_id: i
     return topics, Page(rows, str(rows[-1].id) if more and rows else None), count
 
 
+def recent_activity(db: Session, viewer: Viewer, user_id: int, limit: int = 3) -> list[Post]:
+    """The member's latest posts that the viewer may see, newest first, with their topics
+    (a post numbered 1 started its topic): what a user card shows."""
+    return list(db.scalars(select(Post).where(post_clause(viewer), Post.user_id == user_id)
+                           .options(joinedload(Post.topic))
+                           .order_by(Post.id.desc()).limit(limit)))
+
+
 def newest_topics(viewer: Viewer, limit: int, category_id: int | None = None,
                   ) -> Select[tuple[dt.datetime, int]]:
     """``(created_at, id)`` of the newest topics ``viewer`` may see, of one category or of

@@ -166,6 +166,19 @@ def _static_urls(request: Request) -> tuple[str, str, tuple[str, ...]]:
     return found
 
 
+def _chrome_urls(request: Request) -> tuple[str, str]:
+    """The user cards' and header menus' script and the icon sprite (made once, like
+    :func:`_static_urls`)."""
+    key = ("forum.chrome_urls", request.script_name)
+    found = request.registry.get(key)
+    if found is None:
+        version = "?v=" + request.registry.settings.get("forum.version", "0")
+        found = request.registry[key] = (
+            request.static_path(str(CORE_STATIC / "cards.js")) + version,
+            request.static_path(str(CORE_STATIC / "icons.svg")) + version)
+    return found
+
+
 def _css_urls(request: Request, theme_css: tuple[str, ...]) -> list[str]:
     urls = list(theme_css)
     for extra in request.registry.forum.hooks.collect("forum_extra_css_urls", request=request):
@@ -254,6 +267,8 @@ def add_template_globals(event: BeforeRender) -> None:
     event.setdefault("site_name", site["site_name"] or settings["forum.site_name"])
     event.setdefault("site", site)
     event["core_script"], event["core_icon"], theme_css = _static_urls(request)
+    # cards.js: user cards and the header's menus; icons.svg: the icons pages use
+    event["cards_script"], event["icon_sprite"] = _chrome_urls(request)
     event["slot"] = lambda name, **context: render_slot(request, name, **context)
     event["slotted"] = filled_slots(request)
     event["static"] = lambda path: theme_static_url(request, path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..content.appearance import CATEGORY_COLOURS, CATEGORY_ICONS
 from ..contenttypes import ContentItem
 from ..limits import (
     BODY_MAX,
@@ -109,7 +110,12 @@ COMPONENTS: dict[str, Any] = {
     "Category": obj(slug=STRING, name=STRING, description=STRING,
                     parent={"type": ["string", "null"]}, topic_count=INTEGER,
                     post_count=INTEGER, last_post_at=NULLABLE_DATETIME, url=STRING,
-                    can_start_topic=BOOLEAN),
+                    can_start_topic=BOOLEAN,
+                    colour={"type": ["string", "null"], "enum": [*CATEGORY_COLOURS, None],
+                            "description": "A colour of the forum's palette (the theme "
+                                           "decides its shade), or null."},
+                    icon={"type": ["string", "null"], "enum": [*CATEGORY_ICONS, None],
+                          "description": "A built-in icon's name, or null."}),
     "Topic": obj(id=INTEGER, title=STRING, category=STRING, author=ref("UserRef"),
                  created_at=DATETIME, last_post_at=DATETIME, reply_count=INTEGER,
                  is_pinned=BOOLEAN, is_locked=BOOLEAN, is_closed=BOOLEAN, url=STRING,
@@ -151,7 +157,7 @@ def category_json(request: Any, category: Any, can_start: bool) -> dict[str, Any
             "topic_count": category.topic_count, "post_count": category.post_count,
             "last_post_at": category.last_post_at,
             "url": request.route_url("content.category", slug=category.slug),
-            "can_start_topic": can_start}
+            "can_start_topic": can_start, "colour": category.colour, "icon": category.icon}
 
 
 def topic_json(request: Any, topic: Any, can_reply: bool) -> dict[str, Any]:

@@ -168,7 +168,7 @@ def test_account_settings(forum):
     forum.create_user("mira")
     other = forum.another_browser()
     other.login("mira")
-    page = forum.login("mira").click("mira")
+    page = forum.login("mira").click("Account settings")  # in the account menu
 
     def submit(action, **fields):
         form = next(f for f in forum.app.get("/account").forms.values()
