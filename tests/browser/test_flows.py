@@ -36,7 +36,8 @@ def test_member_and_moderator_flows(live_forum, page, other_page):
     page.click("#register-form button[type=submit]")
     expect(page.locator(".nav-user")).to_have_text("alice")
 
-    # signs out and in again
+    # signs out (in the account menu) and in again
+    page.click(".account-menu > summary")
     page.click("text=Sign out")
     expect(page.locator(".nav-account")).to_contain_text("Sign in")
     sign_in(page, url, "alice")
@@ -97,6 +98,7 @@ def test_member_and_moderator_flows(live_forum, page, other_page):
     expect(page.locator("#post-3")).to_have_count(0)
 
     # alice signs out
+    page.click(".account-menu > summary")
     page.click("text=Sign out")
     expect(page.locator(".nav-account")).to_contain_text("Sign in")
     expect(page.locator(".nav-user")).to_have_count(0)
