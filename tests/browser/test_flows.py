@@ -58,7 +58,7 @@ def test_member_and_moderator_flows(live_forum, page, other_page):
     sign_in(other_page, url, "mod")
     expect(other_page.locator(".nav-notifications .badge")).to_have_text("1")
     other_page.click(".nav-notifications")
-    other_page.click("text=alice mentioned you in Printing labels from the app")
+    other_page.click("main >> text=alice mentioned you in Printing labels from the app")
     expect(other_page.locator("h1")).to_have_text("Printing labels from the app")
     other_page.fill("#reply-form #body", "Use the Print menu, then Labels.")
     other_page.click("#reply-form button[type=submit]")
