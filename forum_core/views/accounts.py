@@ -277,5 +277,6 @@ def card(request: Request) -> dict[str, Any]:
     if member is None:
         raise HTTPNotFound()
     keep_private(request)
+    request.response.headers["X-Robots-Tag"] = "noindex"  # a piece of the profile page
     return {"member": member,
             "recent": recent_activity(request.db, request.viewer, member.id)}

@@ -133,6 +133,7 @@ def test_a_member_sets_a_title_shown_on_their_card(site):
     card = site.app.get("/u/mira/card")
     assert card.content_type == "text/html"
     assert card.headers["Cache-Control"].startswith("private")
+    assert card.headers["X-Robots-Tag"] == "noindex"
     assert card.html.select_one(".user-card-name").text == "Mira Gardener"
     assert card.html.select_one(".user-card-title").text == "Head of the seed library"
     assert "Joined" in card.text
