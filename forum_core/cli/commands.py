@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from ..content.appearance import CATEGORY_COLOURS, CATEGORY_ICONS
 from ..errors import ForumError, StartupError
 from ..i18n import _, translate
 from . import (
@@ -638,9 +639,13 @@ def category() -> None:
               help="Who may start topics.")
 @click.option("--reply", "reply_access", type=ACCESS, default="members", show_default=True,
               help="Who may reply.")
+@click.option("--colour", type=click.Choice(CATEGORY_COLOURS),
+              help="A colour of the palette (default: none).")
+@click.option("--icon", type=click.Choice(CATEGORY_ICONS),
+              help="A built-in icon (default: none).")
 def category_create(config_path: Path, name: str, description: str, slug: str | None,
                     parent_slug: str | None, read_access: str, topic_access: str,
-                    reply_access: str) -> None:
+                    reply_access: str, colour: str | None, icon: str | None) -> None:
     """Create a category."""
     from sqlalchemy import select
 
@@ -657,7 +662,7 @@ def category_create(config_path: Path, name: str, description: str, slug: str | 
                                    mapping={"slug": parent_slug}))
         created = content_service(session).create_category(
             name, description, slug=slug, parent=parent, read_access=read_access,
-            topic_access=topic_access, reply_access=reply_access)
+            topic_access=topic_access, reply_access=reply_access, colour=colour, icon=icon)
         path = f"/c/{created.slug}"
     say("Created the category ${name} at ${path}.", name=name, path=path)
 

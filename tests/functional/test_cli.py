@@ -333,7 +333,8 @@ def test_serve_answers_http_and_uses_the_server_section(run_forum, tmp_path):
 def test_categories_from_the_command_line(run_forum):
     init(run_forum)
     created = run_forum("category", "create", "Partner lounge", "--description", "For partners.",
-                        "--read", "members", "--start", "moderators")
+                        "--read", "members", "--start", "moderators", "--colour", "teal",
+                        "--icon", "users")
     assert created.returncode == 0, created.stderr
     assert created.stdout.strip() == "Created the category Partner lounge at /c/partner-lounge."
     sub = run_forum("category", "create", "Deals", "--parent", "partner-lounge")
@@ -348,6 +349,8 @@ def test_categories_from_the_command_line(run_forum):
                                     "already.")
     missing = run_forum("category", "create", "X", "--parent", "nope")
     assert "No category has the address nope." in missing.stderr
+    odd = run_forum("category", "create", "Y", "--colour", "#ff0000")
+    assert odd.returncode == 2 and "'#ff0000' is not one of" in odd.stderr
 
 
 def test_recook_renders_every_post_again(run_forum, tmp_path):
