@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pyramid.i18n import TranslationString
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session, joinedload, object_mapper
 
 from ..accounts.models import User
@@ -23,8 +23,9 @@ from ..contenttypes import ContentItem
 from ..db import read_rows, utcnow
 from ..i18n import _
 from ..registries import NotificationKind, Registries, registries_of
-from .kinds import MENTION, QUOTE, REPLY
+from .kinds import LIKE, MENTION, QUOTE, REPLY
 from .models import Notification
+from .preferences import muted
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -99,6 +100,7 @@ class DatabaseNotificationService:
         if content_type not in registries.content_types:
             raise ValueError(f"unknown content type {content_type!r}")
         recipients = set(user_ids) - {actor_id}
+        recipients -= {user_id for user_id, _kind in muted(self.db, recipients, [kind])}
         for user_id in sorted(recipients):
             self.db.add(Notification(user_id=user_id, kind=kind, actor_id=actor_id,
                                      content_type=content_type, content_key=key))
@@ -121,9 +123,30 @@ class DatabaseNotificationService:
         if post.number > 1:
             recipients.setdefault(topic.user_id, REPLY.name)
         recipients.pop(post.user_id, None)  # never about one's own post
+        # (a member who turned the most specific kind off is not told by a lesser one:
+        # "mention me" off means no notification about a post that mentions them)
+        for pair in muted(self.db, recipients, set(recipients.values())):
+            if recipients.get(pair[0]) == pair[1]:
+                del recipients[pair[0]]
         for user_id, kind in recipients.items():
             self.db.add(Notification(user_id=user_id, kind=kind, actor_id=post.user_id,
                                      content_type="post", content_key=post.id))
+
+    def notify_like(self, post_id: int, author_id: int, liker_id: int) -> None:
+        """Tell a post's author that ``liker_id`` liked it (unless they turned likes off;
+        never about liking one's own post, which the likes service refuses anyway)."""
+        if author_id == liker_id or muted(self.db, [author_id], [LIKE.name]):
+            return
+        self.db.add(Notification(user_id=author_id, kind=LIKE.name, actor_id=liker_id,
+                                 content_type="post", content_key=post_id))
+
+    def withdraw_like(self, post_id: int, author_id: int, liker_id: int) -> None:
+        """A like was taken back: its notification goes too while the author has not read
+        it (one they read stays: it happened, and they saw it)."""
+        self.db.execute(delete(Notification).where(
+            Notification.user_id == author_id, Notification.kind == LIKE.name,
+            Notification.actor_id == liker_id, Notification.content_type == "post",
+            Notification.content_key == post_id, Notification.read_at.is_(None)))
 
     # -- reading, through the content types' visibility ----------------------------------
 
