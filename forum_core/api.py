@@ -142,8 +142,7 @@ __all__ = [
     "PostEdited",
     "PostStateChanged",
     "MemberRestricted",
-    # likes on posts: ``Post.like_count`` is exact; events for plugins that count them
-    # (badges, analytics), and liking on a member's behalf
+    # likes on posts: events to count them (badges, analytics), and liking for a member
     "PostLiked",
     "PostUnliked",
     "LikeState",

@@ -316,3 +316,36 @@ def test_notification_settings_in_the_api(board):
                   for op in path.values()}
     assert {"posts.like", "posts.unlike", "posts.likers", "users.me.notification_settings",
             "users.me.notification_settings.change"} <= operations
+
+
+def test_the_topic_page_asks_the_same_number_of_queries_however_many_likes(make_forum):
+    forum = make_forum(**{"forum.count_queries": "true"})
+    for name in ("mira", "nils", "olga"):
+        forum.create_user(name)
+    forum.create_category("General")
+    topic = forum.create_topic("mira", "general", "Counted", "First")
+    posts = [forum.reply("mira", topic, f"Reply {n}") for n in range(6)]
+    nils, olga = forum.browser("nils"), forum.browser("olga")
+    nils.post_form(f"/p/{posts[0]}/like", action="like")
+    nils.app.get(f"/t/{topic}")  # (the first view moves the read marker: a write of its own)
+    before = int(nils.app.get(f"/t/{topic}").headers["X-Forum-Queries"])
+    for post in posts:
+        for browser in (nils, olga):
+            browser.post_form(f"/p/{post}/like", action="like")
+    page = nils.app.get(f"/t/{topic}")
+    assert int(page.headers["X-Forum-Queries"]) == before, "no query per post or per like"
+    assert len(page.html.select('.like-button[aria-pressed="true"]')) == len(posts)
+    assert page.html.select_one("#post-2 .like-count")["title"] == "Liked by olga and nils"
+
+
+def test_a_suspended_member_cannot_like(board):
+    from forum_core.accounts.models import User
+
+    nils = board.browser("nils")
+    with board.session() as session:
+        session.scalar(select(User).where(User.username == "nils")).status = "suspended"
+    assert like_box(nils.app.get(f"/t/{board.topic}")).select_one("form") is None
+    assert nils.post_form(f"/p/{board.post}/like", action="like").status_int == 403
+    token = {"Authorization": f"Bearer {board.api_token('nils')}"}
+    board.app.post(f"/api/v1/posts/{board.post}/like", headers=token, status=403)
+    assert stored(board, board.post) == (0, 0)
