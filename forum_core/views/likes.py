@@ -28,6 +28,7 @@ from ..memo import once_per_request
 from ..pagination import BadCursor
 from ..visibility.resources import PostResource
 from ..web.httpcache import same_for_every_visitor
+from .accounts import safe_next
 from .errors import error_page
 
 if TYPE_CHECKING:
@@ -105,7 +106,8 @@ def page_likes(request: Request, posts: Sequence[Post]) -> PageLikes:
 @view_config(route_name="content.like", context=PostResource, permission="like",
              request_method="POST", renderer="error.html")
 def like_form(context: PostResource, request: Request) -> Any:
-    """The heart's form: ``action`` ``like`` or ``unlike``, then back to the post."""
+    """The heart's form: ``action`` ``like`` or ``unlike``, then back to the post on the
+    page it was pressed on (``next``, a path of this site)."""
     if not request.has_permission("view", context):
         raise HTTPNotFound()
     action = request.POST.get("action", "")
@@ -118,7 +120,11 @@ def like_form(context: PostResource, request: Request) -> Any:
             raise HTTPBadRequest(_("Unknown action."))
     except ValidationError as exc:
         return error_page(request, 409, _("This post cannot be liked"), exc.message)
-    return HTTPSeeOther(topic_url(request, context.topic, context.post.number))
+    # back to the page the heart was pressed on (a later page of a long topic), at the post
+    back = safe_next(request, request.POST.get("next"))
+    if back == request.route_path("core.home"):  # none given, or not one of ours
+        back = topic_url(request, context.topic)
+    return HTTPSeeOther(f"{back.split('#', 1)[0]}#post-{context.post.number}")
 
 
 @view_config(route_name="content.likers", context=PostResource, permission="view",

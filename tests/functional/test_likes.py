@@ -87,6 +87,12 @@ def test_liking_twice_and_unliking_twice_change_nothing(board):
         assert nils.post_form(f"/p/{board.post}/like", action="unlike").status_int == 303
     assert stored(board, board.post) == (0, 0)
     assert nils.post_form(f"/p/{board.post}/like", action="love").status_int == 400
+    # back to the page it was pressed on; never to another site
+    later = nils.post_form(f"/p/{board.post}/like", action="like",
+                           next=f"/t/{board.topic}/garden-tips?after=20")
+    assert later.location.endswith(f"/t/{board.topic}/garden-tips?after=20#post-1")
+    away = nils.post_form(f"/p/{board.post}/like", action="like", next="//evil.example/")
+    assert away.location.endswith(f"/t/{board.topic}/garden-tips#post-1")
 
 
 def test_nobody_likes_their_own_post(board):
