@@ -86,7 +86,13 @@ def test_the_heart_works_without_javascript(board, chromium):
 def _shoot(page, name, selector):
     """A full-page screenshot; what likes added (``selector``) stays inside the screen (the
     whole page's overflow is the design's test: the picture field of /account overflows
-    at 375 px already)."""
+    at 375 px already) and axe finds no violation of any impact in it."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, context={"include": [[selector.split(" *")[0]]]})
+    violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                  for v in found.response["violations"]]
+    assert violations == [], f"{name}: {violations}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     right = page.evaluate("(selector) => Math.max(...Array.from(document.querySelectorAll("
