@@ -110,27 +110,29 @@ class DatabaseNotificationService:
                         quoted_post_ids: Iterable[int]) -> None:
         """Tell the people a new post concerns: mentioned members, quoted authors, and the
         topic's author. Each person gets one notification per post, the most specific kind."""
-        recipients: dict[int, str] = {}
+        # each person's kinds for this post, the most specific first
+        concerns: dict[int, list[str]] = {}
         names = [name.lower() for name in mentions][:MAX_TOLD]
         if names:
             for user_id in self.db.scalars(select(User.id).where(func.lower(User.username)
                                                                  .in_(names))):
-                recipients.setdefault(user_id, MENTION.name)
+                concerns.setdefault(user_id, []).append(MENTION.name)
         quoted = list(quoted_post_ids)[:MAX_TOLD]
         if quoted:
-            for user_id in self.db.scalars(select(Post.user_id).where(Post.id.in_(quoted))):
-                recipients.setdefault(user_id, QUOTE.name)
+            for user_id in set(self.db.scalars(select(Post.user_id)
+                                               .where(Post.id.in_(quoted)))):
+                concerns.setdefault(user_id, []).append(QUOTE.name)
         if post.number > 1:
-            recipients.setdefault(topic.user_id, REPLY.name)
-        recipients.pop(post.user_id, None)  # never about one's own post
-        # (a member who turned the most specific kind off is not told by a lesser one:
-        # "mention me" off means no notification about a post that mentions them)
-        for pair in muted(self.db, recipients, set(recipients.values())):
-            if recipients.get(pair[0]) == pair[1]:
-                del recipients[pair[0]]
-        for user_id, kind in recipients.items():
-            self.db.add(Notification(user_id=user_id, kind=kind, actor_id=post.user_id,
-                                     content_type="post", content_key=post.id))
+            concerns.setdefault(topic.user_id, []).append(REPLY.name)
+        concerns.pop(post.user_id, None)  # never about one's own post
+        # the most specific kind the person did not turn off: with mentions off, a reply to
+        # their topic that mentions them still tells them of the reply
+        off = muted(self.db, concerns, {kind for kinds in concerns.values() for kind in kinds})
+        for user_id, kinds in concerns.items():
+            kind = next((kind for kind in kinds if (user_id, kind) not in off), None)
+            if kind is not None:
+                self.db.add(Notification(user_id=user_id, kind=kind, actor_id=post.user_id,
+                                         content_type="post", content_key=post.id))
 
     def notify_like(self, post_id: int, author_id: int, liker_id: int) -> None:
         """Tell a post's author that ``liker_id`` liked it (unless they turned likes off;

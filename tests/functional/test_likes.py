@@ -252,14 +252,16 @@ def test_notification_settings_are_honoured(board):
                               .where(Notification.kind == "like")) == 0
 
 
-def test_a_member_who_turned_mentions_off_is_not_told_by_a_reply(board):
+def test_with_mentions_off_a_reply_that_mentions_the_member_is_told_as_a_reply(board):
     mira = board.browser("mira")
     form = mira.app.get("/account").forms["notifications-form"]
     for field in form.fields["notify"]:
         field.checked = field._value != "mention"
     form.submit()
-    board.reply("nils", board.topic, "Hey @mira")
-    assert inbox(mira) == []
+    other = board.create_topic("olga", "general", "Olga's topic", "Hello")
+    board.reply("nils", other, "Hey @mira, see this")
+    board.reply("nils", board.topic, "Hey @mira, a reply")
+    assert inbox(mira) == ["nils replied to Garden tips"], "no mention, the reply still"
 
 
 # -- the JSON API -----------------------------------------------------------------------------
