@@ -32,9 +32,12 @@ from .accounts.interfaces import IUserService
 from .accounts.models import ROLES, User
 from .capabilities import AcceptedAnswer, Attendance, Groups, Votes
 from .content import content_service
-from .content.events import PostCreated, PostEdited, TopicCreated
+from .content.events import PostCreated, PostEdited, PostLiked, PostUnliked, TopicCreated
 from .content.governed import govern
 from .content.interfaces import IContentService
+from .content.likes import LikeState, liked_post_ids
+from .content.likes import like as like_post
+from .content.likes import unlike as unlike_post
 from .content.models import Category, Post, Topic
 from .content.services import slugify
 from .contenttypes import ContentItem, ContentType, SearchDocument, chunked_keys
@@ -139,6 +142,13 @@ __all__ = [
     "PostEdited",
     "PostStateChanged",
     "MemberRestricted",
+    # likes on posts: events to count them (badges, analytics), and liking for a member
+    "PostLiked",
+    "PostUnliked",
+    "LikeState",
+    "like_post",
+    "unlike_post",
+    "liked_post_ids",
     # content types: one declaration per kind of content (search, feeds, sitemap, notifications)
     "ContentType",
     "ContentItem",

@@ -35,3 +35,28 @@ class PostEdited(Event):
     post_id: int
     topic_id: int
     user_id: int
+
+
+@dataclass(frozen=True)
+class PostLiked(Event):
+    """A member liked a post (``user_id``: who liked it; ``author_id``: who wrote it).
+    ``like_count`` is the post's count with this like. Announced once per like: liking a
+    post one likes already announces nothing."""
+
+    post_id: int
+    topic_id: int
+    user_id: int
+    author_id: int
+    like_count: int
+
+
+@dataclass(frozen=True)
+class PostUnliked(Event):
+    """A member took back their like of a post; ``like_count`` is the count without it.
+    Announced only when there was a like to take back."""
+
+    post_id: int
+    topic_id: int
+    user_id: int
+    author_id: int
+    like_count: int

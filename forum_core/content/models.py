@@ -117,9 +117,30 @@ class Post(Base):
     is_deleted: Mapped[bool] = mapped_column(default=False)
     is_hidden: Mapped[bool] = mapped_column(default=False)
     is_held: Mapped[bool] = mapped_column(default=False)
+    #: members who like it (rows of ``post_likes``), moved by one UPDATE per like or unlike
+    like_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     topic: Mapped[Topic] = relationship()
     author: Mapped[User] = relationship()
+
+
+class PostLike(Base):
+    """A member likes a post: at most one row per member and post (the primary key), written
+    and removed by :mod:`forum_core.content.likes`, which keeps ``Post.like_count`` exact."""
+
+    __tablename__ = "post_likes"
+    __table_args__ = (
+        # "who liked this", newest first, a page at a time (keyset on time and member)
+        Index("ix_post_likes_listing", "post_id", "created_at", "user_id"),
+        # what a member liked (their account's deletion, a plugin counting a member's likes)
+        Index("ix_post_likes_user_id", "user_id"),
+    )
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class PostRevision(Base):

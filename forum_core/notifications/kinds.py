@@ -13,5 +13,10 @@ QUOTE = NotificationKind("quote", _("${actor} quoted you in ${title}"),
 MENTION = NotificationKind("mention", _("${actor} mentioned you in ${title}"),
                            _("Mentions of me"))
 
-#: in the order a post's notification takes them: the most specific kind wins
-CORE_KINDS = (MENTION, QUOTE, REPLY)
+LIKE = NotificationKind("like", _("${actor} liked your post in ${title}"),
+                        _("Likes of my posts"))
+
+#: a post's own kinds, in the order its notification takes them: the most specific wins
+POST_KINDS = (MENTION, QUOTE, REPLY)
+#: the core's kinds, as the account page lists them
+CORE_KINDS = (*POST_KINDS, LIKE)

@@ -32,3 +32,25 @@ class Notification(Base):
     @property
     def ref(self) -> tuple[str, int]:
         return self.content_type, self.content_key
+
+
+#: where a member can be told: in the forum ("web"); the issue "News streams" adds "email"
+WEB = "web"
+#: whether a member who chose nothing gets a kind of notification, per channel (e-mail, once
+#: there is such a channel, is chosen per kind and off by default)
+CHANNEL_DEFAULTS = {WEB: True}
+
+
+class NotificationPreference(Base):
+    """A member's choice for one notification kind on one channel (``WEB`` today); no row
+    means the channel's default (:data:`CHANNEL_DEFAULTS`). Written and read by
+    :mod:`forum_core.notifications.preferences`."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    #: a declared NotificationKind's name (kept when its plugin is disabled, for later)
+    kind: Mapped[str] = mapped_column(String(60), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    enabled: Mapped[bool]

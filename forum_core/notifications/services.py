@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pyramid.i18n import TranslationString
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session, joinedload, object_mapper
 
 from ..accounts.models import User
@@ -23,8 +23,9 @@ from ..contenttypes import ContentItem
 from ..db import read_rows, utcnow
 from ..i18n import _
 from ..registries import NotificationKind, Registries, registries_of
-from .kinds import MENTION, QUOTE, REPLY
+from .kinds import LIKE, MENTION, QUOTE, REPLY
 from .models import Notification
+from .preferences import muted
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -101,6 +102,7 @@ class DatabaseNotificationService:
         if content_type not in registries.content_types:
             raise ValueError(f"unknown content type {content_type!r}")
         recipients = set(user_ids) - {actor_id}
+        recipients -= {user_id for user_id, _kind in muted(self.db, recipients, [kind])}
         for user_id in sorted(recipients):
             self.db.add(Notification(user_id=user_id, kind=kind, actor_id=actor_id,
                                      content_type=content_type, content_key=key))
@@ -110,22 +112,45 @@ class DatabaseNotificationService:
                         quoted_post_ids: Iterable[int]) -> None:
         """Tell the people a new post concerns: mentioned members, quoted authors, and the
         topic's author. Each person gets one notification per post, the most specific kind."""
-        recipients: dict[int, str] = {}
+        # each person's kinds for this post, the most specific first
+        concerns: dict[int, list[str]] = {}
         names = [name.lower() for name in mentions][:MAX_TOLD]
         if names:
             for user_id in self.db.scalars(select(User.id).where(func.lower(User.username)
                                                                  .in_(names))):
-                recipients.setdefault(user_id, MENTION.name)
+                concerns.setdefault(user_id, []).append(MENTION.name)
         quoted = list(quoted_post_ids)[:MAX_TOLD]
         if quoted:
-            for user_id in self.db.scalars(select(Post.user_id).where(Post.id.in_(quoted))):
-                recipients.setdefault(user_id, QUOTE.name)
+            for user_id in set(self.db.scalars(select(Post.user_id)
+                                               .where(Post.id.in_(quoted)))):
+                concerns.setdefault(user_id, []).append(QUOTE.name)
         if post.number > 1:
-            recipients.setdefault(topic.user_id, REPLY.name)
-        recipients.pop(post.user_id, None)  # never about one's own post
-        for user_id, kind in recipients.items():
-            self.db.add(Notification(user_id=user_id, kind=kind, actor_id=post.user_id,
-                                     content_type="post", content_key=post.id))
+            concerns.setdefault(topic.user_id, []).append(REPLY.name)
+        concerns.pop(post.user_id, None)  # never about one's own post
+        # the most specific kind the person did not turn off: with mentions off, a reply to
+        # their topic that mentions them still tells them of the reply
+        off = muted(self.db, concerns, {kind for kinds in concerns.values() for kind in kinds})
+        for user_id, kinds in concerns.items():
+            kind = next((kind for kind in kinds if (user_id, kind) not in off), None)
+            if kind is not None:
+                self.db.add(Notification(user_id=user_id, kind=kind, actor_id=post.user_id,
+                                         content_type="post", content_key=post.id))
+
+    def notify_like(self, post_id: int, author_id: int, liker_id: int) -> None:
+        """Tell a post's author that ``liker_id`` liked it (unless they turned likes off;
+        never about liking one's own post, which the likes service refuses anyway)."""
+        if author_id == liker_id or muted(self.db, [author_id], [LIKE.name]):
+            return
+        self.db.add(Notification(user_id=author_id, kind=LIKE.name, actor_id=liker_id,
+                                 content_type="post", content_key=post_id))
+
+    def withdraw_like(self, post_id: int, author_id: int, liker_id: int) -> None:
+        """A like was taken back: its notification goes too while the author has not read
+        it (one they read stays: it happened, and they saw it)."""
+        self.db.execute(delete(Notification).where(
+            Notification.user_id == author_id, Notification.kind == LIKE.name,
+            Notification.actor_id == liker_id, Notification.content_type == "post",
+            Notification.content_key == post_id, Notification.read_at.is_(None)))
 
     # -- reading, through the content types' visibility ----------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ..content.events import PostCreated
+from ..content.events import PostCreated, PostLiked, PostUnliked
 from ..content.models import Post, Topic
 from ..events import Event
 from ..hookspecs import hookimpl
@@ -14,7 +14,16 @@ from .services import DatabaseNotificationService
 
 @hookimpl
 def forum_on_event_in_transaction(session: Session, event: Event) -> None:
-    """A new post tells the members it concerns: mentioned, quoted, the topic's author."""
+    """A new post tells the members it concerns: mentioned, quoted, the topic's author; a
+    like tells the post's author, and taking it back withdraws that while it is unread."""
+    if isinstance(event, PostLiked):
+        DatabaseNotificationService(session).notify_like(event.post_id, event.author_id,
+                                                         event.user_id)
+        return
+    if isinstance(event, PostUnliked):
+        DatabaseNotificationService(session).withdraw_like(event.post_id, event.author_id,
+                                                           event.user_id)
+        return
     if not isinstance(event, PostCreated):
         return
     post, topic = session.get(Post, event.post_id), session.get(Topic, event.topic_id)

@@ -22,6 +22,8 @@ def includeme(config: Configurator) -> None:
     config.include(".feeds")
     # home, categories, topics, posting, editing, the Markdown preview
     config.include(".content")
+    # likes on posts: the heart's form, "who liked this", the likes a topic page shows
+    config.include(".likes")
     # flags, the queue, topic and post states, suspensions, the audit log
     config.include(".moderation")
     # the member's inbox

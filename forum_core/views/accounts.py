@@ -19,6 +19,7 @@ from ..errors import ValidationError
 from ..i18n import _, language_names
 from ..limits import FORM_FIELD_MAX, PASSWORD_MAX, parse_id
 from ..mail import Mail, check_mail_can_be_queued, queue_mail
+from ..notifications import preferences
 from ..ratelimit import hit
 from ..visibility.queries import member_activity, recent_activity
 from ..web.httpcache import keep_private, same_for_every_visitor
@@ -172,6 +173,8 @@ def account_settings(request: Request) -> Any:
         "locale_names": language_names(tuple(locales))}
     result["tokens"] = users.api_tokens(user)
     result["new_token"] = None
+    registries = request.registry.forum.registries
+    result["notification_choices"] = preferences.choices(request.db, registries, user.id)
     if request.method != "POST":
         return result
     action = request.POST.get("action", "")
@@ -198,6 +201,12 @@ def account_settings(request: Request) -> Any:
         elif action == "avatar":
             _change_avatar(request, user)
             result["done"] = _("Your picture was saved.")
+        elif action == "notifications":
+            # every declared kind is on the form: a box left unticked is a kind turned off
+            chosen = set(request.POST.getall("notify"))
+            preferences.save_choices(request.db, registries, user.id, {
+                kind: kind in chosen for kind in registries.notification_kinds})
+            result["done"] = _("Your notification settings were saved.")
         elif action == "signout_everywhere":
             users.end_all_sessions(user, except_token=request.cookies.get(COOKIE_NAME))
             result["done"] = _("You were signed out everywhere else.")
@@ -218,6 +227,7 @@ def account_settings(request: Request) -> Any:
         return result
     result["done"] = request.translate(result["done"])
     result["tokens"] = users.api_tokens(user)
+    result["notification_choices"] = preferences.choices(request.db, registries, user.id)
     return result
 
 

@@ -134,4 +134,6 @@ class PostResource:
             acl.append((Allow, f"user:{post.user_id}", "edit"))
             acl.append((Allow, f"user:{post.user_id}", "delete"))
         acl.append((Allow, Authenticated, "flag"))
+        # (whether the post can be liked, not one's own nor hidden: forum_core.content.likes)
+        acl.append((Allow, Authenticated, "like"))
         return acl

@@ -166,16 +166,20 @@ def _static_urls(request: Request) -> tuple[str, str, tuple[str, ...]]:
     return found
 
 
-def _chrome_urls(request: Request) -> tuple[str, str]:
-    """The user cards' and header menus' script and the icon sprite (made once, like
-    :func:`_static_urls`)."""
-    key = ("forum.chrome_urls", request.script_name)
+#: the core's own files that every page may refer to, by the name templates know them by
+CORE_FILES = {"cards_script": "cards.js", "likes_script": "likes.js", "icon_sprite": "icons.svg"}
+
+
+def _core_file_urls(request: Request) -> dict[str, str]:
+    """The URLs of :data:`CORE_FILES` (user cards and header menus, the hearts of posts, the
+    icon sprite), made once like :func:`_static_urls`."""
+    key = ("forum.core_file_urls", request.script_name)
     found = request.registry.get(key)
     if found is None:
         version = "?v=" + request.registry.settings.get("forum.version", "0")
-        found = request.registry[key] = (
-            request.static_path(str(CORE_STATIC / "cards.js")) + version,
-            request.static_path(str(CORE_STATIC / "icons.svg")) + version)
+        found = request.registry[key] = {
+            name: request.static_path(str(CORE_STATIC / file)) + version
+            for name, file in CORE_FILES.items()}
     return found
 
 
@@ -267,8 +271,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event.setdefault("site_name", site["site_name"] or settings["forum.site_name"])
     event.setdefault("site", site)
     event["core_script"], event["core_icon"], theme_css = _static_urls(request)
-    # cards.js: user cards and the header's menus; icons.svg: the icons pages use
-    event["cards_script"], event["icon_sprite"] = _chrome_urls(request)
+    event.update(_core_file_urls(request))
     event["slot"] = lambda name, **context: render_slot(request, name, **context)
     event["slotted"] = filled_slots(request)
     event["static"] = lambda path: theme_static_url(request, path)

@@ -157,8 +157,9 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 @dataclass
 class SchemaChecker:
     """Checks a JSON value against the JSON Schema subset the API's request bodies use
-    (type, properties, required, additionalProperties, minLength, maxLength, enum, minimum,
-    maximum, items, minItems, maxItems, $ref to components), with translatable messages.
+    (type, properties, required, additionalProperties (false or a schema), minLength,
+    maxLength, enum, minimum, maximum, items, minItems, maxItems, $ref to components), with
+    translatable messages.
 
     A ``pattern`` is not checked here: each one states a rule of a service (no control
     characters in a title, a name that is not blank), which refuses the value with a message
@@ -206,6 +207,9 @@ class SchemaChecker:
                 elif schema.get("additionalProperties") is False:
                     found.append({"field": f"{where}.{key}".lstrip("."),
                                   "message": _("is not a known field")})
+                elif isinstance(schema.get("additionalProperties"), Mapping):
+                    found += self.errors(item, schema["additionalProperties"],
+                                         f"{where}.{key}".lstrip("."))
         if isinstance(value, list):
             if len(value) < schema.get("minItems", 0):
                 return [{"field": name, "message": _("must have at least ${minimum} items",

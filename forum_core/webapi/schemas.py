@@ -123,7 +123,16 @@ COMPONENTS: dict[str, Any] = {
     "Post": obj(id=INTEGER, topic_id=INTEGER, number=INTEGER, author=ref("UserRef"),
                 created_at=DATETIME, edited_at=NULLABLE_DATETIME, body=STRING, html=STRING,
                 state={"type": "string", "enum": ["visible", "hidden", "held", "deleted"]},
-                url=STRING),
+                url=STRING, like_count=INTEGER, liked=BOOLEAN),
+    "Like": obj(post_id=INTEGER, liked=BOOLEAN, like_count=INTEGER),
+    "Liker": obj(user=ref("UserRef"), liked_at=DATETIME),
+    "NotificationSetting": obj(kind=STRING, label=STRING, enabled=BOOLEAN),
+    "NotificationSettings": obj(items={"type": "array", "items": ref("NotificationSetting")}),
+    "NotificationSettingsChange": {**obj(kinds={
+        "type": "object", "additionalProperties": BOOLEAN,
+        "description": "Kinds of notifications by name (`reply`, `like`, a plugin's "
+                       "`ideas.status`...), each true (get them) or false; kinds left out "
+                       "keep their setting."}), "additionalProperties": False},
     "SearchResult": obj(type=STRING, id=INTEGER, title=STRING, url=STRING, snippet=STRING,
                         created_at=DATETIME, author={"oneOf": [ref("UserRef"), {"type": "null"}]},
                         category={"type": ["string", "null"]}, status=STRING),
@@ -135,7 +144,7 @@ COMPONENTS: dict[str, Any] = {
     "NewTopic": {**obj(title=TITLE, body=BODY), "additionalProperties": False},
     "PostBody": {**obj(body=BODY), "additionalProperties": False},
 }
-for _name in ("Category", "Topic", "Post", "Notification", "UserRef", "SearchResult"):
+for _name in ("Category", "Topic", "Post", "Notification", "UserRef", "SearchResult", "Liker"):
     COMPONENTS[_name + "Page"] = page_of(_name)
 
 
@@ -178,12 +187,14 @@ def post_state(post: Any) -> str:
     return "held" if post.is_held else "visible"
 
 
-def post_json(request: Any, post: Any, topic: Any) -> dict[str, Any]:
+def post_json(request: Any, post: Any, topic: Any, liked: bool = False) -> dict[str, Any]:
+    """A post; ``liked``: whether the caller likes it (look a page's up at once)."""
     url = request.route_url("content.topic", topic_id=topic.id, slug=topic.slug)
     return {"id": post.id, "topic_id": topic.id, "number": post.number,
             "author": user_ref(request, post.author), "created_at": post.created_at,
             "edited_at": post.edited_at, "body": post.source, "html": post.html,
-            "state": post_state(post), "url": f"{url}#post-{post.number}"}
+            "state": post_state(post), "url": f"{url}#post-{post.number}",
+            "like_count": post.like_count, "liked": liked}
 
 
 def search_result_json(request: Any, result: ContentItem) -> dict[str, Any]:

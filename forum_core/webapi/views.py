@@ -10,6 +10,7 @@ from pyramid.request import Request
 from sqlalchemy import select
 
 from ..content.interfaces import IContentService
+from ..content.likes import liked_post_ids
 from ..db import starts_with
 from ..errors import ValidationError
 from ..i18n import _
@@ -124,8 +125,9 @@ def list_posts(context: TopicResource, request: Request) -> dict[str, Any]:
     same_for_every_visitor(request)
     after = number_cursor(request, 0)
     found = queries.posts_page(request.db, request.viewer, context.topic, after or 0)
-    return page(request, [post_json(request, p, context.topic) for p in found.items],
-                found.next_cursor)
+    liked = liked_post_ids(request.db, request.viewer.user_id, [p.id for p in found.items])
+    return page(request, [post_json(request, p, context.topic, p.id in liked)
+                          for p in found.items], found.next_cursor)
 
 
 def reply(context: TopicResource, request: Request) -> dict[str, Any]:
@@ -139,13 +141,15 @@ def reply(context: TopicResource, request: Request) -> dict[str, Any]:
 
 def read_post(context: PostResource, request: Request) -> dict[str, Any]:
     same_for_every_visitor(request)
-    return post_json(request, context.post, context.topic)
+    liked = liked_post_ids(request.db, request.viewer.user_id, [context.post.id])
+    return post_json(request, context.post, context.topic, context.post.id in liked)
 
 
 def edit_post(context: PostResource, request: Request) -> dict[str, Any]:
     request.find_service(IContentService).edit_post(
         request.user, context.post, request.api_data["body"])
-    return post_json(request, context.post, context.topic)
+    liked = liked_post_ids(request.db, request.viewer.user_id, [context.post.id])
+    return post_json(request, context.post, context.topic, context.post.id in liked)
 
 
 def delete_post(context: PostResource, request: Request) -> None:

@@ -88,3 +88,45 @@ def test_concurrent_new_topics_keep_category_counters_exact(make_forum, postgres
         assert category.topic_count == THREADS * REPLIES
         assert category.post_count == THREADS * REPLIES
         assert session.scalar(select(func.count()).select_from(Topic)) == THREADS * REPLIES
+
+
+@pytest.mark.parametrize("postgres", [pytest.param(False, id="sqlite"),
+                                      pytest.param(True, id="postgresql",
+                                                   marks=pytest.mark.postgres)])
+def test_concurrent_likes_keep_the_count_exact(make_forum, postgres):
+    """Many members like and unlike the same posts at once, and each of them also from
+    "two tabs" (two threads sending the same like): no error, one like per member and
+    post, and every post's count equal to its likes."""
+    from forum_core.content import likes
+    from forum_core.content.models import PostLike
+
+    forum = make_forum(postgres=postgres)
+    for i in range(THREADS // 2):
+        forum.create_user(f"liker{i}")
+    forum.create_user("author")
+    with forum.session() as session:
+        service = DatabaseContentService(session, Cooker())
+        category = service.create_category("General")
+        author = session.scalar(select(User).where(User.username == "author"))
+        topic = service.create_topic(author, category, "Popular", "Like me")
+        post_ids = [session.scalar(select(Post.id).where(Post.topic_id == topic.id))]
+        post_ids += [service.reply(author, topic, f"More {n}").id for n in range(4)]
+
+    def like_and_unlike(session, index: int, n: int) -> None:
+        # threads 2k and 2k+1 are one member in two tabs; the last round leaves a like
+        user = session.scalar(select(User).where(User.username == f"liker{index // 2}"))
+        post = session.get(Post, post_ids[n % len(post_ids)])
+        if n < REPLIES - len(post_ids) and n % 2:
+            likes.unlike(session, user, post)
+        else:
+            likes.like(session, user, post)
+
+    run_in_threads(forum, like_and_unlike)
+
+    with forum.session() as session:
+        for post_id in post_ids:
+            rows = session.scalar(select(func.count()).select_from(PostLike)
+                                  .where(PostLike.post_id == post_id))
+            assert session.get(Post, post_id).like_count == rows
+        assert session.scalar(select(func.count()).select_from(PostLike)) \
+            == len(post_ids) * (THREADS // 2), "every member likes every post once at the end"
