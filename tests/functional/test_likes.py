@@ -223,7 +223,7 @@ def test_the_author_is_told_and_an_undone_like_takes_it_back(board):
     assert inbox(mira) == [], "an unread like notification goes with the like"
 
     nils.post_form(f"/p/{board.post}/like", action="like")
-    mira.app.get("/notifications").click("nils liked your post in Garden tips")
+    mira.app.get("/notifications").click("nils liked your post in Garden tips", index=0)
     nils.post_form(f"/p/{board.post}/like", action="unlike")
     assert inbox(mira) == ["nils liked your post in Garden tips"], "a read one stays"
 
