@@ -46,8 +46,6 @@ CATEGORY_NAME_MAX = 80
 #: an address (slug) of a category or a group
 SLUG_MAX = 80
 DESCRIPTION_MAX = 2000
-#: drafts a member may keep at once (one per topic, new topic or post being changed)
-DRAFTS_MAX = 100
 
 # -- members ----------------------------------------------------------------------------------
 

@@ -24,7 +24,6 @@ from ..errors import ConflictError, NotFoundError, ValidationError
 from ..i18n import _
 from ..limits import (
     BODY_MAX,
-    DRAFTS_MAX,
     ID_DIGITS,
     TITLE_MAX,
     has_line_controls,
@@ -38,6 +37,8 @@ if TYPE_CHECKING:
     from ..accounts.models import User
     from ..visibility import Viewer
 
+#: drafts a member may keep at once (one per topic, new topic or post being changed)
+DRAFTS_MAX = 100
 #: the form of a draft's key (a JSON Schema pattern too)
 KEY_PATTERN = f"^(topic|new-topic|post)-[1-9][0-9]{{0,{ID_DIGITS - 1}}}$"
 _KEY = re.compile(KEY_PATTERN)
@@ -137,11 +138,11 @@ class DatabaseDraftService:
         if len(body) > BODY_MAX:
             raise ValidationError(_("A post has at most ${maximum} characters.",
                                     mapping={"maximum": BODY_MAX}))
-        if parsed.kind != "new-topic":
-            title = ""  # only a new topic has one
         if has_line_controls(title) or len(title) > TITLE_MAX:
             raise ValidationError(_("A title has at most ${maximum} characters, and no "
                                     "control characters.", mapping={"maximum": TITLE_MAX}))
+        if parsed.kind != "new-topic":
+            title = ""  # only a new topic has one
         self._check_visible(viewer, parsed)
         existing = self.db.scalar(select(Draft.id).where(Draft.user_id == user.id,
                                                          Draft.key == str(parsed)))

@@ -348,6 +348,9 @@
     var article = document.createElement("article");
     article.className = "post post-new";
     article.id = "post-" + post.number;
+    article.dataset.postId = post.id;
+    article.dataset.number = post.number;
+    article.dataset.author = post.author.name;
     var header = document.createElement("header");
     header.className = "post-meta";
     var name = document.createElement("strong");
@@ -506,45 +509,50 @@
   /* -- quoting a post into the reply box ------------------------------------------------- */
 
   function setUpQuotes(form, textarea) {
-    document.querySelectorAll("article.post[data-post-id]").forEach(function (article) {
-      var link = article.querySelector(".post-actions a[href*='quote=']");
-      if (!link) { return; }
-      var picked = "";
-      function selectedInPost() {
-        var selection = window.getSelection();
-        if (!selection || selection.isCollapsed || !selection.rangeCount) { return ""; }
-        var body = article.querySelector(".post-body");
-        var range = selection.getRangeAt(0);
-        if (!body || !body.contains(range.commonAncestorContainer)) { return ""; }
-        return selection.toString().trim();
+    var LINK = "article.post[data-post-id] .post-actions a[href*='quote=']";
+    var picked = "";
+    function selectedIn(article) {
+      var selection = window.getSelection();
+      if (!selection || selection.isCollapsed || !selection.rangeCount) { return ""; }
+      var body = article.querySelector(".post-body");
+      var range = selection.getRangeAt(0);
+      if (!body || !body.contains(range.commonAncestorContainer)) { return ""; }
+      return selection.toString().trim();
+    }
+    // delegated, so posts added later (a reply, further pages) quote the same way; a press
+    // on the link may clear the selection: it is remembered first
+    document.addEventListener("mousedown", function (event) {
+      var link = event.target.closest && event.target.closest(LINK);
+      picked = link ? selectedIn(link.closest("article.post")) : "";
+    });
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest(LINK);
+      if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) {
+        return;
       }
-      // a press on the link may clear the selection: remember it first
-      link.addEventListener("mousedown", function () { picked = selectedInPost(); });
-      link.addEventListener("click", function (event) {
-        if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) { return; }
-        event.preventDefault();
-        var part = picked || selectedInPost();
-        picked = "";
-        fetch("/api/v1/posts/" + encodeURIComponent(article.dataset.postId),
-              {credentials: "same-origin", headers: {"Accept": "application/json"}})
-          .then(function (response) {
-            if (!response.ok) { throw new Error(String(response.status)); }
-            return response.json();
-          })
-          .then(function (post) {
-            var text = part || post.body;
-            var quote = "[quote post=" + post.id + " user=" + post.author.username + "]\n" +
-              text.replace(/\s+$/, "") + "\n[/quote]\n\n";
-            var end = textarea.value.length;
-            var gap = end && !/\n\n$/.test(textarea.value) ?
-              (/\n$/.test(textarea.value) ? "\n" : "\n\n") : "";
-            replaceRange(textarea, end, end, gap + quote, gap.length + quote.length,
-                         gap.length + quote.length);
-            textarea.scrollIntoView({block: "center"});
-            textarea.focus({preventScroll: true});
-          })
-          .catch(function () { window.location.href = link.href; });  // the reply page
-      });
+      event.preventDefault();
+      var article = link.closest("article.post");
+      var part = picked || selectedIn(article);
+      picked = "";
+      fetch("/api/v1/posts/" + encodeURIComponent(article.dataset.postId),
+            {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (response) {
+          if (!response.ok) { throw new Error(String(response.status)); }
+          return response.json();
+        })
+        .then(function (post) {
+          var text = part || post.body;
+          var quote = "[quote post=" + post.id + " user=" + post.author.username + "]\n" +
+            text.replace(/\s+$/, "") + "\n[/quote]\n\n";
+          var end = textarea.value.length;
+          var gap = end && !/\n\n$/.test(textarea.value) ?
+            (/\n$/.test(textarea.value) ? "\n" : "\n\n") : "";
+          replaceRange(textarea, end, end, gap + quote, gap.length + quote.length,
+                       gap.length + quote.length);
+          textarea.scrollIntoView({block: "center"});
+          textarea.focus({preventScroll: true});
+        })
+        .catch(function () { window.location.href = link.href; });  // the reply page
     });
   }
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from forum_core.content.models import Category, Post, Topic
 from forum_core.drafts.models import Draft
-from forum_core.limits import BODY_MAX, DRAFTS_MAX
+from forum_core.drafts.services import DRAFTS_MAX
+from forum_core.limits import BODY_MAX
 from tests.functional.test_discussions import make_category, make_topic, topic_path
 from tests.functional.test_moderation import reply_as
 
@@ -103,6 +104,9 @@ def test_bad_keys_limits_and_hidden_places_are_refused_with_problems(board):
     assert "control characters" in controls["detail"]
     problem(api.put_json(f"/api/v1/drafts/{key}", {"text": "x"}, headers=headers,
                          status=422), 422)
+    title = problem(api.put_json(f"/api/v1/drafts/{key}", {"body": "", "title": "a\u0084"},
+                                 headers=headers, status=422), 422)
+    assert "control characters" in title["detail"]
     # places that do not exist or that the member may not see: not found, alike
     staff_topic = make_topic(board, "mod", "staff", "Staff matters", "Secret")
     for hidden in (f"topic-{staff_topic}", "topic-999999",
@@ -266,3 +270,33 @@ def test_keyboard_shortcuts_can_be_switched_off_on_the_account_page(board):
     # visitors have them (and switch them off in their browser)
     visitor = board.browser().app.get("/").html.find(id="shortcuts")
     assert (visitor["data-enabled"], visitor["data-member"]) == ("true", "false")
+
+
+def test_saving_the_same_draft_from_many_tabs_at_once_leaves_one_draft(board):
+    """Two tabs of one member saving the same place at once: one row, the text of one of
+    them, and no failed save (the insert and the update are one statement)."""
+    from forum_core.accounts.models import User
+    from forum_core.db import make_session_factory, open_session
+    from forum_core.drafts.services import DatabaseDraftService
+    from forum_core.testing import run_together
+    from forum_core.visibility import Viewer
+
+    sessions = make_session_factory(board.engine, write=True)
+    key = f"topic-{board.topic_id}"
+
+    def save(index: int) -> None:
+        for n in range(5):
+            session = open_session(sessions, board.env.registries)
+            try:
+                user = session.scalar(select(User).where(User.username == "mira"))
+                DatabaseDraftService(session).save(
+                    user, Viewer(user, frozenset({"system.Authenticated"})), key,
+                    f"tab {index} text {n}")
+                session.commit()
+            finally:
+                session.close()
+
+    assert run_together(6, save, timeout=120) == []
+    kept = drafts_of(board, "mira")
+    assert list(kept) == [key]
+    assert kept[key][1].endswith("text 4")
