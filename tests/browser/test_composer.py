@@ -249,5 +249,8 @@ def test_screenshots_of_the_composer_and_the_shortcuts(live_forum, chromium, sch
         expect(page.locator("#shortcuts-dialog")).to_be_visible()
         no_horizontal_overflow(page)
         page.screenshot(path=str(ARTIFACTS / f"shortcuts-{width}-{scheme}.png"))
+        page.goto(f"{live_forum.url}/account")
+        page.locator("#keyboard").screenshot(
+            path=str(ARTIFACTS / f"shortcuts-account-{width}-{scheme}.png"))
     finally:
         context.close()
