@@ -300,3 +300,31 @@ def test_saving_the_same_draft_from_many_tabs_at_once_leaves_one_draft(board):
     kept = drafts_of(board, "mira")
     assert list(kept) == [key]
     assert kept[key][1].endswith("text 4")
+
+
+def test_a_member_who_leaves_a_closed_group_no_longer_sees_drafts_of_its_space(make_forum):
+    """The groups plugin's visibility filter decides too: after leaving the group, the draft
+    of a reply in its members-only space is neither listed, read nor written, and the new
+    topic draft of the space is hidden as well."""
+    forum = make_forum(plugins=["groups"])
+    for name in ("owner", "mira"):
+        forum.create_user(name)
+    _group, space = forum.create_group("Partners", "owner", members=["mira"],
+                                       space="Partners space")
+    topic = make_topic(forum, "owner", space, "ZEBRA-PARTNER-PLAN", "Between partners")
+    mira = forum.browser("mira")
+    csrf = {"X-CSRF-Token": mira.csrf_token()}
+    mira.app.put_json(f"/api/v1/drafts/topic-{topic}", {"body": "ZEBRA-DRAFT reply"},
+                      headers=csrf)
+    space_key = f"new-topic-{category_id(forum, space)}"
+    mira.app.put_json(f"/api/v1/drafts/{space_key}", {"title": "ZEBRA-DRAFT topic",
+                                                      "body": ""}, headers=csrf)
+    assert len(mira.app.get("/api/v1/drafts").json["items"]) == 2
+    mira.app.delete("/api/v1/groups/partners/membership", headers=csrf, status=204)
+    assert mira.app.get("/api/v1/drafts").json["items"] == []
+    for key in (f"topic-{topic}", space_key):
+        problem(mira.app.get(f"/api/v1/drafts/{key}", status=404), 404)
+        problem(mira.app.put_json(f"/api/v1/drafts/{key}", {"body": "more"}, headers=csrf,
+                                  status=404), 404)
+    for page in mira.crawl().values():
+        assert "ZEBRA" not in page
