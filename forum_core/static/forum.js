@@ -276,10 +276,10 @@
         } else {
           request("DELETE", null, false).then(function (response) {
             if (!response.ok) { say(form.dataset.draftFailed); return; }
-            textarea.value = "";
             if (title) { title.value = ""; }
-            saved = current();
-            textarea.dispatchEvent(new Event("input", {bubbles: true}));
+            saved = {body: "", title: ""};  // what is gone on the server: nothing to save
+            // emptied as an edit, so Ctrl+Z brings the text back (and saves it again)
+            replaceRange(textarea, 0, textarea.value.length, "", 0, 0);
             discard.hidden = true;
             say(form.dataset.draftDiscarded);
             textarea.focus();

@@ -102,8 +102,11 @@ def test_a_draft_is_saved_while_typing_and_restored_after_a_reload(live_forum, p
     page.click("#post-form .draft-discard")
     expect(page.locator("#post-form .draft-status")).to_have_text("Draft discarded")
     expect(page.locator("#body")).to_have_value("")
+    expect(page.locator("#post-form .draft-discard")).to_be_hidden()
+    page.wait_for_timeout(1800)  # past the autosave's pause: nothing is saved again
     page.reload()
     expect(page.locator("#title")).to_have_value("")
+    expect(page.locator("#body")).to_have_value("")
 
 
 def test_quote_puts_the_post_into_the_reply_box_in_place(live_forum, page):
