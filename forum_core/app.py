@@ -66,6 +66,8 @@ def make_config(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = 
     config.include(".content")
     # replies, quotes and mentions in the member's inbox
     config.include(".notifications")
+    # drafts kept while members write, discarded when they post
+    config.include(".drafts")
     # the search index, kept in step after each commit
     config.include(".search")
     # background jobs: enqueued with the request's transaction, handed to huey after it

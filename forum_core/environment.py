@@ -18,6 +18,7 @@ from typing import Any
 import pluggy
 
 from . import demo, mail
+from .drafts import subscribers as draft_subscribers
 from .notifications import subscribers as notification_subscribers
 from .notifications.kinds import CORE_KINDS
 from .plugins import (
@@ -38,7 +39,7 @@ from .settings import (
 from .visibility.types import CORE_TYPES
 
 #: The core's own hook implementations, registered before any plugin's.
-CORE_HOOK_MODULES = (demo, mail, notification_subscribers)
+CORE_HOOK_MODULES = (demo, mail, notification_subscribers, draft_subscribers)
 
 #: The checkout's top folder (themes/ and locale/ live there).
 CHECKOUT_DIR = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
@@ -35,6 +35,8 @@ class User(Base):
     bio: Mapped[str] = mapped_column(String(2000), default="", server_default="")
     #: file name of the uploaded avatar under <data_dir>/avatars, or "" for a generated one
     avatar: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    #: whether pages answer the keyboard shortcuts (j/k, r, /, ?) for this member
+    keyboard_shortcuts: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     sessions: Mapped[list[AuthSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True)

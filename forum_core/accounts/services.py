@@ -184,6 +184,10 @@ class DatabaseUserService:
                                     mapping={"maximum": BIO_MAX}))
         user.display_name, user.title, user.bio = display_name, title, bio.strip()
 
+    def set_keyboard_shortcuts(self, user: User, enabled: bool) -> None:
+        """Whether pages answer the member's keyboard shortcuts (j/k, r, /, ?)."""
+        user.keyboard_shortcuts = enabled
+
     def set_locale(self, user: User, locale: str | None, available: list[str]) -> None:
         if locale is not None and locale not in available:
             # not naming what was sent: it may be blank, and then the sentence reads wrong

@@ -193,6 +193,9 @@ def account_settings(request: Request) -> Any:
             locale = request.POST.get("locale", "")[:10] or None
             users.set_locale(user, locale, result["locales"])
             result["done"] = _("Your language was saved.")
+        elif action == "shortcuts":
+            users.set_keyboard_shortcuts(user, request.POST.get("keyboard_shortcuts") == "1")
+            result["done"] = _("Your keyboard shortcuts were saved.")
         elif action == "profile":
             users.update_profile(user, request.POST.get("display_name", "")[:FORM_FIELD_MAX],
                                  request.POST.get("title", "")[:FORM_FIELD_MAX],

@@ -15,6 +15,8 @@ from ..content.interfaces import IContentService
 from ..content.models import Post
 from ..content.services import read_marker
 from ..content.urls import topic_url
+from ..drafts.interfaces import IDraftService
+from ..drafts.services import new_topic_key, post_key, topic_key
 from ..errors import ValidationError
 from ..i18n import _
 from ..limits import FORM_FIELD_MAX, parse_id
@@ -44,6 +46,46 @@ def excerpt(html: str, length: int = 160) -> str:
     if len(text) <= length:
         return text
     return text[:length].rsplit(" ", 1)[0] + "…"
+
+
+def _draft(request: Request, key: str) -> Any:
+    """The signed-in member's draft for ``key`` (only of a place they may see), or None."""
+    if request.user is None:
+        return None
+    return request.find_service(IDraftService).get(request.user, request.viewer, key)
+
+
+def _draft_notice(request: Request) -> str | None:
+    """What the page says after the form's "Save draft" or "Discard draft" (without
+    JavaScript: the form posts and the page comes back with ``?draft=saved``)."""
+    done = request.GET.get("draft")
+    if done == "saved":
+        return request.translate(_("Your draft is saved: it waits here when you come back."))
+    if done == "discarded":
+        return request.translate(_("The draft was discarded."))
+    return None
+
+
+def _draft_action(request: Request, key: str, body: str, title: str = "") -> Any:
+    """The form's "Save draft" or "Discard draft" button (``draft=save|discard``): does it
+    and sends the browser back to the form; None when the form was sent to post. A draft
+    that cannot be kept raises ValidationError like a post."""
+    action = request.POST.get("draft")
+    if action not in ("save", "discard"):
+        return None
+    drafts = request.find_service(IDraftService)
+    if action == "save":
+        drafts.save(request.user, request.viewer, key, body, title)
+        return HTTPSeeOther(request.path_url + "?draft=saved")
+    drafts.discard(request.user.id, key)
+    return HTTPSeeOther(request.path_url + "?draft=discarded")
+
+
+def _editor(request: Request, key: str, draft: Any) -> dict[str, Any]:
+    """What the post form shows about drafts: the key its JavaScript saves to, whether
+    there is a draft to discard, and the notice after a draft button."""
+    return {"draft_key": key, "has_draft": draft is not None,
+            "draft_notice": _draft_notice(request)}
 
 
 def _remember_reading(request: Request, topic: Any, number: int) -> None:
@@ -120,9 +162,12 @@ def topic(context: TopicResource, request: Request) -> dict[str, Any]:
                                   slug=context.topic.slug,
                                   _query={"after": after} if after else {})
     same_for_every_visitor(request)
+    can_reply = bool(request.has_permission("reply"))
+    draft = _draft(request, topic_key(topic.id)) if can_reply else None
     return {"topic": context.topic, "page": page, "canonical": canonical,
             "excerpt": excerpt(page.items[0].html) if page.items else context.topic.title,
-            "can_reply": request.has_permission("reply"),
+            "can_reply": can_reply, "reply_draft": draft,
+            "draft_key": topic_key(topic.id),
             "can_moderate": can_moderate, "can_flag": request.user is not None,
             "move_targets": queries.categories(request.db, request.viewer) if can_moderate
             else []}
@@ -131,36 +176,51 @@ def topic(context: TopicResource, request: Request) -> dict[str, Any]:
 @view_config(route_name="content.new_topic", context=CategoryResource, permission="start_topic",
              renderer="content/new_topic.html")
 def new_topic(context: CategoryResource, request: Request) -> Any:
-    values = {"title": "", "body": ""}
+    key = new_topic_key(context.category.id)
+    draft = _draft(request, key)
+    values = {"title": draft.title if draft else "", "body": draft.body if draft else ""}
+    editor = _editor(request, key, draft)
     if request.method == "POST":
-        count_post(request)
         values = {"title": _form(request, "title"), "body": _form(request, "body")}
         try:
+            saved = _draft_action(request, key, values["body"], values["title"])
+            if saved is not None:
+                return saved
+            count_post(request)
             created = request.find_service(IContentService).create_topic(
                 request.user, context.category, values["title"], values["body"])
         except ValidationError as exc:
             request.response.status = 400
-            return {"category": context.category, "error": request.translate(exc.message), **values}
+            return {"category": context.category, "error": request.translate(exc.message),
+                    **values, **editor}
         return HTTPSeeOther(topic_url(request, created))
-    return {"category": context.category, "error": None, **values}
+    return {"category": context.category, "error": None, **values, **editor}
 
 
 @view_config(route_name="content.reply", context=TopicResource, permission="reply",
              renderer="content/reply.html")
 def reply(context: TopicResource, request: Request) -> Any:
-    body = ""
+    key = topic_key(context.topic.id)
+    draft = _draft(request, key)
+    editor = _editor(request, key, draft)
     if request.method == "GET":
-        body = _quote_text(request, context)
-    else:
+        # the draft, then the quote asked for (a quote from another page adds to the draft)
+        body, quote = (draft.body if draft else ""), _quote_text(request, context)
+        if quote:
+            body = (body.rstrip() + "\n\n" if body.strip() else "") + quote
+        return {"topic": context.topic, "body": body, "error": None, **editor}
+    body = _form(request, "body")
+    try:
+        saved = _draft_action(request, key, body)
+        if saved is not None:
+            return saved
         count_post(request)
-        body = _form(request, "body")
-        try:
-            post = request.find_service(IContentService).reply(request.user, context.topic, body)
-        except ValidationError as exc:
-            request.response.status = 400
-            return {"topic": context.topic, "body": body, "error": request.translate(exc.message)}
-        return HTTPSeeOther(topic_url(request, context.topic, post.number))
-    return {"topic": context.topic, "body": body, "error": None}
+        post = request.find_service(IContentService).reply(request.user, context.topic, body)
+    except ValidationError as exc:
+        request.response.status = 400
+        return {"topic": context.topic, "body": body, "error": request.translate(exc.message),
+                **editor}
+    return HTTPSeeOther(topic_url(request, context.topic, post.number))
 
 
 def _quote_text(request: Request, context: TopicResource) -> str:
@@ -178,16 +238,25 @@ def _quote_text(request: Request, context: TopicResource) -> str:
              renderer="content/edit.html")
 def edit(context: PostResource, request: Request) -> Any:
     post: Post = context.post
-    body = post.source
+    key = post_key(post.id)
+    draft = _draft(request, key)
+    editor = _editor(request, key, draft)
+    body = draft.body if draft else post.source
     if request.method == "POST":
         body = _form(request, "body")
         try:
+            saved = _draft_action(request, key, body)
+            if saved is not None:
+                return saved
             request.find_service(IContentService).edit_post(request.user, post, body)
         except ValidationError as exc:
             request.response.status = 400
-            return {"post": post, "body": body, "error": request.translate(exc.message)}
+            return {"post": post, "body": body, "error": request.translate(exc.message),
+                    **editor}
+        # a change discards its draft (content events); saving the text unchanged does too
+        request.find_service(IDraftService).discard(request.user.id, key)
         return HTTPSeeOther(topic_url(request, context.topic, post.number))
-    return {"post": post, "body": body, "error": None}
+    return {"post": post, "body": body, "error": None, **editor}
 
 
 @view_config(route_name="content.history", context=PostResource, permission="history",

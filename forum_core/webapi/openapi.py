@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..drafts.services import KEY_PATTERN
 from ..limits import NO_NUL_PATTERN
 from .endpoints import API_PREFIX, PROBLEM_TYPE, ApiEndpoint
 from .schemas import ID, SLUG, USERNAME, ref
@@ -35,7 +36,8 @@ ERROR_HEADERS = {
                           "required": True, "schema": {"type": "integer", "minimum": 1}}},
 }
 #: schemas of the path parameters, by name (``*_id`` are ids)
-PATH_PARAMETERS = {"slug": SLUG, "username": USERNAME}
+PATH_PARAMETERS = {"slug": SLUG, "username": USERNAME,
+                   "key": {"type": "string", "pattern": KEY_PATTERN}}
 SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer",
                    "description": "A personal API token, created on the account page."},

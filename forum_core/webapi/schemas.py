@@ -141,10 +141,14 @@ COMPONENTS: dict[str, Any] = {
     "Notification": obj(id=INTEGER, kind=STRING, created_at=DATETIME, read=BOOLEAN,
                         actor={"oneOf": [ref("UserRef"), {"type": "null"}]},
                         type=STRING, key=INTEGER, title=STRING, message=STRING, url=STRING),
+    "Draft": obj(key=STRING, title=STRING, body=STRING, updated_at=DATETIME),
+    "DraftBody": {**obj(required=["body"], title=line_schema(0, TITLE_MAX),
+                        body=text_schema(BODY_MAX, required=False)),
+                  "additionalProperties": False},
     "NewTopic": {**obj(title=TITLE, body=BODY), "additionalProperties": False},
     "PostBody": {**obj(body=BODY), "additionalProperties": False},
 }
-for _name in ("Category", "Topic", "Post", "Notification", "UserRef", "SearchResult", "Liker"):
+for _name in ("Category", "Topic", "Post", "Notification", "UserRef", "SearchResult", "Liker", "Draft"):
     COMPONENTS[_name + "Page"] = page_of(_name)
 
 
@@ -195,6 +199,11 @@ def post_json(request: Any, post: Any, topic: Any, liked: bool = False) -> dict[
             "edited_at": post.edited_at, "body": post.source, "html": post.html,
             "state": post_state(post), "url": f"{url}#post-{post.number}",
             "like_count": post.like_count, "liked": liked}
+
+
+def draft_json(draft: Any) -> dict[str, Any]:
+    return {"key": draft.key, "title": draft.title, "body": draft.body,
+            "updated_at": draft.updated_at}
 
 
 def search_result_json(request: Any, result: ContentItem) -> dict[str, Any]:

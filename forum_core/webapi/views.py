@@ -12,6 +12,8 @@ from sqlalchemy import select
 from ..content.interfaces import IContentService
 from ..content.likes import liked_post_ids
 from ..db import starts_with
+from ..drafts.interfaces import IDraftService
+from ..drafts.services import parse_key
 from ..errors import ValidationError
 from ..i18n import _
 from ..limits import SEARCH_TEXT_MAX, SIMILAR_TEXT_MAX, USERNAME_MAX, parse_id
@@ -37,6 +39,7 @@ from .schemas import (
     USERNAME,
     category_json,
     cursor_parameter,
+    draft_json,
     notification_json,
     post_json,
     query_parameter,
@@ -246,6 +249,41 @@ def read_all_notifications(context: Any, request: Request) -> None:
     DatabaseNotificationService(request.db).mark_all_read(request)
 
 
+# -- drafts ------------------------------------------------------------------------------------
+
+def _draft_key(request: Request) -> str:
+    """The draft key of the path, or a 400 saying which keys there are."""
+    raw = request.matchdict["key"]
+    try:
+        return str(parse_key(raw))
+    except ValidationError as exc:
+        raise ApiProblem(400, _("Invalid draft key"), exc.message) from None
+
+
+def list_drafts(context: Any, request: Request) -> dict[str, Any]:
+    drafts = request.find_service(IDraftService).list(request.user, request.viewer)
+    return page(request, [draft_json(d) for d in drafts], None)
+
+
+def read_draft(context: Any, request: Request) -> dict[str, Any]:
+    draft = request.find_service(IDraftService).get(request.user, request.viewer,
+                                                     _draft_key(request))
+    if draft is None:
+        raise ApiProblem(404, _("Not found"), _("You have no draft here."))
+    return draft_json(draft)
+
+
+def save_draft(context: Any, request: Request) -> dict[str, Any]:
+    data = request.api_data
+    draft = request.find_service(IDraftService).save(
+        request.user, request.viewer, _draft_key(request), data["body"], data.get("title", ""))
+    return draft_json(draft)
+
+
+def discard_draft(context: Any, request: Request) -> None:
+    request.find_service(IDraftService).discard(request.user.id, _draft_key(request))
+
+
 def _search_parameters() -> tuple[dict[str, Any], ...]:
     text = {"type": "string", "minLength": 1, "maxLength": SEARCH_TEXT_MAX}
     filled = {"type": "string", "minLength": 1}
@@ -318,6 +356,24 @@ CORE_ENDPOINTS = [
                              "schema": {"type": "array", "items": {"type": "string"}},
                              "style": "form", "explode": True}),
                 response_schema=ref("SearchResultPage"), tag="search"),
+    ApiEndpoint("drafts.list", "GET", "/drafts", list_drafts,
+                "The caller's drafts, latest first", permission="account",
+                response_schema=ref("DraftPage"), signed_in=True, tag="drafts"),
+    ApiEndpoint("drafts.read", "GET", "/drafts/{key}", read_draft,
+                "One of the caller's drafts", permission="account",
+                response_schema=ref("Draft"), signed_in=True, tag="drafts",
+                description="Keys: topic-<topic id> (a reply), new-topic-<category id> (a new "
+                            "topic, with a title), post-<post id> (a change of a post). A "
+                            "draft of a place the caller may no longer see is not found."),
+    ApiEndpoint("drafts.save", "PUT", "/drafts/{key}", save_draft,
+                "Keep a draft, replacing the caller's draft of the same place",
+                permission="account", request_schema=ref("DraftBody"),
+                response_schema=ref("Draft"), signed_in=True, tag="drafts",
+                description="The title is kept for a new topic's draft only. Posting a reply, "
+                            "a topic or a change discards the draft of its place."),
+    ApiEndpoint("drafts.discard", "DELETE", "/drafts/{key}", discard_draft,
+                "Discard one of the caller's drafts (done whether or not there was one)",
+                permission="account", status=204, signed_in=True, tag="drafts"),
     ApiEndpoint("notifications.list", "GET", "/notifications", notifications,
                 "The caller's notifications, newest first", permission="account",
                 parameters=(NUMBER_CURSOR_PARAMETER,), response_schema=ref("NotificationPage"),

@@ -64,7 +64,7 @@ def test_member_and_moderator_flows(live_forum, page, other_page):
     other_page.click("#reply-form button[type=submit]")
     expect(other_page.locator("#post-2 .post-body")).to_contain_text("Print menu")
 
-    # alice sees the reply notification, quotes the answer and edits her question
+    # alice sees the reply notification, quotes the answer (in place) and edits her question
     page.goto(url)
     expect(page.locator(".nav-notifications .badge")).to_have_text("1")
     page.goto(topic_url)
@@ -72,7 +72,7 @@ def test_member_and_moderator_flows(live_forum, page, other_page):
     expect(page.locator("#body")).to_have_value(re.compile(r"^\[quote post=\d+ user=mod\]"))
     page.locator("#body").press("End")
     page.fill("#body", page.input_value("#body") + "Thanks, found it!")
-    page.click("#post-form button[type=submit]")
+    page.click("#reply-form button[type=submit]")  # the quote went into the reply box
     expect(page.locator("#post-3 blockquote")).to_contain_text("Print menu")
     expect(page.locator("#post-3 .post-body")).to_contain_text("Thanks, found it!")
     page.locator("#post-1").get_by_role("link", name="Edit").click()
