@@ -148,7 +148,8 @@ COMPONENTS: dict[str, Any] = {
     "NewTopic": {**obj(title=TITLE, body=BODY), "additionalProperties": False},
     "PostBody": {**obj(body=BODY), "additionalProperties": False},
 }
-for _name in ("Category", "Topic", "Post", "Notification", "UserRef", "SearchResult", "Liker", "Draft"):
+for _name in ("Category", "Topic", "Post", "Notification", "UserRef", "SearchResult", "Liker",
+              "Draft"):
     COMPONENTS[_name + "Page"] = page_of(_name)
 
 
