@@ -26,12 +26,14 @@ from ..db import utcnow
 from ..errors import StartupError
 from ..hookspecs import TEMPLATE_SLOTS
 from ..i18n import (
+    JUST_NOW,
     RELATIVE_UNTIL,
     _,
     format_ago,
     format_count,
     format_moment,
     language_names,
+    machine_moment,
 )
 from ..plugins import AccessHookFailed
 from .httpcache import keep_private
@@ -189,25 +191,40 @@ def csrf_token(request: Request) -> str:
     return get_csrf_token(request)
 
 
-def time_tag(moment: Any, locale: Any) -> Markup:
+def time_tag(moment: Any, locale: Any, just_now: str = "just now") -> Markup:
     """``when(moment)`` in templates: the moment in the reader's language, "3 hours ago" (or
-    a date when older) with the full date and time on hover. The same HTML as the macro in
-    ``_macros/time.html`` (which themes may still import), without a macro call per post."""
+    a date when older, "just now" when under a minute) with the full date and time on hover.
+    The same HTML as the macro in ``_macros/time.html`` (which themes may still import),
+    without a macro call per post."""
     if moment.tzinfo is not None and utcnow() - moment > RELATIVE_UNTIL:
         return _dated_tag(moment, locale)  # shown as a date: the same HTML from now on
-    return _time_tag(moment, locale)
+    return _time_tag(moment, locale, just_now)
 
 
 @lru_cache(maxsize=4096)
 def _dated_tag(moment: Any, locale: Any) -> Markup:
-    return _time_tag(moment, locale)
+    return _time_tag(moment, locale, "")
 
 
-def _time_tag(moment: Any, locale: Any) -> Markup:
+def _time_tag(moment: Any, locale: Any, just_now: str) -> Markup:
     # (concatenated: Markup.format's escaping formatter took four fifths of the time)
-    return Markup(f'<time datetime="{escape(moment.isoformat())}" '
+    return Markup(f'<time datetime="{machine_moment(moment)}" '
                   f'title="{escape(format_moment(moment, locale))}">'
-                  f'{escape(format_ago(moment, locale))}</time>')
+                  f'{escape(format_ago(moment, locale, just_now=just_now))}</time>')
+
+
+class _JustNow:
+    """"just now" in the request's language, translated the first time a page needs it."""
+
+    __slots__ = ("request", "text")
+
+    def __init__(self, request: Request) -> None:
+        self.request, self.text = request, ""
+
+    def __call__(self) -> str:
+        if not self.text:
+            self.text = self.request.localizer.translate(JUST_NOW)
+        return self.text
 
 
 class TemplateTranslations(GetTextWrapper):
@@ -264,10 +281,12 @@ def add_template_globals(event: BeforeRender) -> None:
     event["limits"] = limits
     # dates and numbers in the request's language, through Babel
     locale = request.babel_locale
-    event["ago"] = lambda moment: format_ago(moment, locale)
+    just_now = _JustNow(request)
+    event["ago"] = lambda moment: format_ago(moment, locale, just_now=just_now())
     event["moment_text"] = lambda moment: format_moment(moment, locale)
+    event["machine_moment"] = machine_moment
     event["count"] = lambda number: format_count(number, locale)
-    event["when"] = lambda moment: time_tag(moment, locale)
+    event["when"] = lambda moment: time_tag(moment, locale, just_now())
     event["languages"] = language_names(tuple(settings["forum.available_locales"]))
 
 
