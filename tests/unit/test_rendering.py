@@ -76,6 +76,17 @@ def test_tables():
     assert "<table>" in html and "<td>1</td>" in html
 
 
+def test_table_alignment_is_kept_as_classes_in_a_scrolling_box():
+    html = cook("| name | price | mark | note |\n|---|--:|:-:|:--|\n| tea | 3.50 | x | hot |").html
+    assert '<th class="align-right">price</th>' in html
+    assert '<td class="align-right">3.50</td>' in html
+    assert '<td class="align-center">x</td>' in html
+    assert '<td class="align-left">hot</td>' in html
+    assert "<td>tea</td>" in html
+    assert "style=" not in html and "align=" not in html  # the CSP and HTML5 forbid them
+    assert html.startswith('<div class="table-scroll"><table>') and html.endswith("</div>")
+
+
 def test_fenced_code_is_highlighted_on_the_server():
     html = cook("```python\nprint('hi')\n```").html
     assert '<div class="highlight">' in html
