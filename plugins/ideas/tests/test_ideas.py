@@ -600,3 +600,23 @@ def test_the_ideas_api_keeps_to_its_openapi_document(board, monkeypatch):
     token = api_token(board, "mod")["Authorization"].removeprefix("Bearer ")
     failures = check_api(board, token, tags=("ideas",), max_examples=15)
     assert not failures, "\n\n".join(failures)
+
+
+def test_search_lists_an_idea_once_as_an_idea(board):
+    (idea,) = make_ideas(board, 1)
+    board.create_topic("mira", "general", "Idea discussion elsewhere", "An idea number talk")
+    page = board.browser().app.get("/search", params={"q": "idea number"})
+    results = page.html.select(".search-results > li")
+    links = [li.select_one("a.listing-title")["href"] for li in results]
+    assert sum(href.startswith(f"/t/{idea}/") for href in links) == 1, links
+    (shown,) = [li for li in results
+                if li.select_one("a.listing-title")["href"].startswith(f"/t/{idea}/")]
+    assert shown.select_one(".badge").text == "Idea"
+    assert len(results) == 2 and "2 results" in page.html.select_one(".search-count").text
+    api = board.browser().app.get("/api/v1/search", params={"q": "idea number"}).json
+    assert api["total"] == 2
+    assert sorted(r["type"] for r in api["items"]) == ["idea", "topic"], api
+    # asked for topics, the idea's topic is still found as a topic
+    only_topics = board.browser().app.get("/api/v1/search", params={
+        "q": "idea number", "type": "topic"}).json
+    assert only_topics["total"] == 2
