@@ -37,6 +37,7 @@ from ..i18n import (
 )
 from ..plugins import AccessHookFailed
 from .httpcache import keep_private
+from .quotes import quote_sources
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -277,6 +278,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event["css_urls"] = _css_urls(request, theme_css)
     event["script_urls"] = _script_urls(request)
     event["csrf_token"] = LazyCsrfToken(request)
+    event["quote_sources"] = lambda posts: quote_sources(request, posts)
     # forms show the same limits the services check (maxlength, minlength)
     event["limits"] = limits
     # dates and numbers in the request's language, through Babel
