@@ -115,7 +115,9 @@ def default_allowlist() -> Allowlist:
         attributes={
             "a": {"href", "title", "class"},
             "img": {"src", "alt", "title"},
-            "span": {"class"}, "div": {"class"}, "code": {"class"}, "pre": {"class"},
+            "span": {"class"}, "code": {"class"},
+            # tabindex="0": code blocks and table boxes scroll sideways by keyboard too
+            "div": {"class", "tabindex"}, "pre": {"class", "tabindex"},
             # table alignment as classes: the CSP forbids style="", HTML5 dropped align=""
             "th": {"class"}, "td": {"class"},
             "blockquote": {"class", "data-post"}, "p": {"class"}, "ol": {"start"},
@@ -467,9 +469,21 @@ class Cooker:
         except RecursionError:
             raise ContentTooComplex(_("The text is nested too deeply to be shown; simplify "
                                       "it.")) from None
-        return Cooked(html=self.cleaner.clean(html),
+        return Cooked(html=self.cleaner.clean(_focusable_scrollers(html)),
                       mentions=tuple(dict.fromkeys(state.mentions)),
                       quoted_post_ids=tuple(dict.fromkeys(state.quoted_post_ids)))
+
+
+#: the boxes that scroll sideways when their content is wider than a phone: code and tables
+_SCROLLERS = re.compile(r'<(pre|div class="table-scroll")(?=[ >])')
+
+
+def _focusable_scrollers(html: str) -> str:
+    """Code blocks and table boxes can take the keyboard focus, so a keyboard user can scroll
+    them too (WCAG 2.1.1; axe's scrollable-region-focusable). Every ``<`` in Markdown's
+    output opens a tag Markdown made (raw HTML and code are escaped), and the sanitizer still
+    checks the result."""
+    return _SCROLLERS.sub(r'<\1 tabindex="0"', html)
 
 
 #: after sanitizing, bare URLs become links, and links to other sites get rel="nofollow ugc"
