@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
-from pyramid.static import QueryStringConstantCacheBuster
 from pyramid_jinja2.i18n import GetTextWrapper
 
 from .. import limits
@@ -36,8 +35,10 @@ from ..i18n import (
     machine_moment,
 )
 from ..plugins import AccessHookFailed
+from .compression import SECRET_IN_BODY
 from .httpcache import keep_private
 from .quotes import quote_sources
+from .static import add_static
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -158,14 +159,13 @@ def _static_urls(request: Request) -> tuple[str, str, tuple[str, ...]]:
     key = ("forum.static_urls", request.script_name)
     found = request.registry.get(key)
     if found is None:
-        version = "?v=" + request.registry.settings.get("forum.version", "0")
         css = [theme_static_url(request, "forum.css")]
         chain = request.registry["forum.themes"]
         if len(chain) > 1 and chain[0].has_theme_css:
             css.append(theme_static_url(request, "theme.css"))
         found = request.registry[key] = (
-            request.static_path(str(CORE_STATIC / "forum.js")) + version,
-            request.static_path(str(CORE_STATIC / "favicon.svg")) + version, tuple(css))
+            request.static_path(str(CORE_STATIC / "forum.js")),
+            request.static_path(str(CORE_STATIC / "favicon.svg")), tuple(css))
     return found
 
 
@@ -189,6 +189,7 @@ def csrf_token(request: Request) -> str:
     HTML). A page that shows it belongs to one browser: it is kept private (never shared
     by a reverse proxy between visitors), and the browser gets the token's cookie."""
     keep_private(request)
+    request.environ[SECRET_IN_BODY] = True  # never compressed: see web/compression.py
     return get_csrf_token(request)
 
 
@@ -279,6 +280,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event["script_urls"] = _script_urls(request)
     event["csrf_token"] = LazyCsrfToken(request)
     event["quote_sources"] = lambda posts: quote_sources(request, posts)
+    event["share_image"] = request.share_image
     # forms show the same limits the services check (maxlength, minlength)
     event["limits"] = limits
     # dates and numbers in the request's language, through Babel
@@ -312,13 +314,10 @@ def includeme(config: Configurator) -> None:
             search_path.append(str(templates))
     for path in search_path:
         config.add_jinja2_search_path(path, name=".html")
-    # static files change with a release, so their URLs carry the version as a cache buster
-    buster = QueryStringConstantCacheBuster(settings.get("forum.version", "0"))
+    # static files at addresses that carry a hash of their bytes, kept a year (web/static.py)
     for theme in chain:
         if theme.static.is_dir():
-            config.add_static_view(f"static/theme/{theme.name}", str(theme.static),
-                                   cache_max_age=3600)
-            config.add_cache_buster(str(theme.static), buster)
+            add_static(config, f"static/theme/{theme.name}", theme.static)
     # by path, not asset spec: pkg_resources cannot read an editable install's package
-    config.add_static_view("static/core", str(CORE_STATIC), cache_max_age=3600)
+    add_static(config, "static/core", CORE_STATIC)
     config.scan(__name__)
