@@ -132,3 +132,9 @@ def test_the_category_address_help_shows_the_slug_placeholder(site):
         assert "/c/&lt;slug&gt;" in page.text, url  # the browser shows "/c/<slug>"
         help_text = page.html.select_one("#category-slug-help").text
         assert "/c/<slug>" in help_text, url
+
+
+def test_the_plugin_install_help_shows_the_id_placeholder(site):
+    page = site.app.get("/admin/plugins")
+    assert "pip install forum-&lt;id&gt;" in page.text
+    assert "pip install forum-<id>" in page.html.select_one("#enable-help").text
