@@ -3,6 +3,7 @@ who may see that post; for others it stays as its author wrote it, adding nothin
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from forum_core.accounts.models import User
@@ -46,7 +47,11 @@ def test_a_quote_names_the_author_and_links_to_the_quoted_post(forum):
         "Mira J. wrote:"
 
 
-def test_a_quote_of_a_post_the_reader_may_not_see_adds_nothing(forum):
+@pytest.mark.parametrize("postgres", [pytest.param(False, id="sqlite"),
+                                      pytest.param(True, id="postgresql",
+                                                   marks=pytest.mark.postgres)])
+def test_a_quote_of_a_post_the_reader_may_not_see_adds_nothing(make_forum, postgres):
+    forum = make_forum(postgres=postgres)
     forum.create_user("mod", role="moderator")
     forum.create_user("lead", role="moderator")
     forum.create_user("mira")
