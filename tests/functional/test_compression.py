@@ -117,4 +117,5 @@ def test_the_topic_page_with_its_styles_and_scripts_stays_under_60_kb(site):
         answer = raw(forum, asset, **{"Accept-Encoding": "gzip"})
         assert answer.status_int == 200, asset
         total += len(answer.body)
+    print(f"topic page, compressed, with its styles and scripts: {total} bytes")
     assert total < 60 * 1024, total

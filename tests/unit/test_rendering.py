@@ -301,7 +301,8 @@ def test_the_linear_fence_pattern_finds_the_blocks_markdown_finds(text):
 
 
 @pytest.mark.parametrize(("source", "expected"), [
-    ("```python\nx = 1\n```", '<div class="highlight"><pre tabindex="0"><span></span><code><span class="n">x'),
+    ("```python\nx = 1\n```",
+     '<div class="highlight"><pre tabindex="0"><span></span><code><span class="n">x'),
     ("~~~~ .python \nx = 1\n~~~~", '<pre tabindex="0"><span></span><code><span class="n">x'),
     ('```python hl_lines="2"\nx = 1\ny = 2\n```', '<span class="hll"><span class="n">y'),
     ("```   \n<b>not bold</b>\n```", "&lt;b&gt;not bold&lt;/b&gt;"),
