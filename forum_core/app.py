@@ -21,6 +21,7 @@ from .environment import ForumEnvironment, announce_notices, load_environment
 from .errors import StartupError
 from .i18n import _, check_compiled, translate
 from .plugins import LoadedPlugin
+from .web.static import add_static
 
 
 class Root:
@@ -104,7 +105,7 @@ def include_plugin(config: Configurator, plugin: LoadedPlugin) -> None:
         config.add_translation_dirs(str(locale))
     static = plugin.folder("static")
     if static is not None:
-        config.add_static_view(f"static/plugins/{plugin.id}", str(static), cache_max_age=3600)
+        add_static(config, f"static/plugins/{plugin.id}", static)
     if hasattr(plugin.module, "includeme"):
         config.include(plugin.module, route_prefix=f"/{plugin.id}")
 

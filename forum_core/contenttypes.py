@@ -97,6 +97,9 @@ class ContentType:
     :cvar in_feeds: whether its newest items are in the forum's Atom feeds (implement
         :meth:`newest`).
     :cvar in_sitemap: whether its items are in ``/sitemap.xml`` (implement :meth:`sitemap`).
+    :cvar stands_for: the name of another type whose item with the same key this type's item
+        is a richer view of (an idea is its topic, with votes and a status). When a search
+        finds both, only this one is listed, where the better-ranked of the two was.
     """
 
     name: str = ""
@@ -109,6 +112,7 @@ class ContentType:
     watches: tuple[type, ...] = ()
     in_feeds: bool = False
     in_sitemap: bool = False
+    stands_for: str = ""
 
     # -- for a viewer: always through the visibility choke point -------------------------
 

@@ -161,15 +161,30 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def format_ago(moment: dt.datetime, locale: Locale, now: dt.datetime | None = None) -> str:
-    """"3 hours ago" in ``locale``; a date for anything older than :data:`RELATIVE_UNTIL`."""
+#: a moment closer to now than this is "just now" (Babel's seconds read "45 seconds ago")
+JUST_NOW_WITHIN = dt.timedelta(seconds=45)
+#: the text of such a moment; translated by the caller, who has the request's localizer
+JUST_NOW = _("just now")
+
+
+def format_ago(moment: dt.datetime, locale: Locale, now: dt.datetime | None = None,
+               just_now: str = "just now") -> str:
+    """"3 hours ago" in ``locale``; a date for anything older than :data:`RELATIVE_UNTIL`;
+    ``just_now`` (:data:`JUST_NOW` in the reader's language) within :data:`JUST_NOW_WITHIN`."""
     moment = _aware(moment)
     delta = moment - (now or dt.datetime.now(dt.UTC))
     if -delta > RELATIVE_UNTIL:
         return _date_text(moment, locale)
-    if abs(delta) < dt.timedelta(seconds=45):
-        delta = dt.timedelta(seconds=-45)  # "1 minute ago" rather than "0 seconds"
+    if abs(delta) < JUST_NOW_WITHIN:
+        return just_now
     return _relative_text(delta.total_seconds(), locale)
+
+
+def machine_moment(moment: dt.datetime) -> str:
+    """A moment for machines (``<time datetime>``, ``article:published_time``): UTC, whole
+    seconds, ``Z``. The HTML checker refuses the microseconds ``isoformat()`` writes."""
+    return _aware(moment).astimezone(dt.UTC).isoformat(timespec="seconds").replace(
+        "+00:00", "Z")
 
 
 #: Babel's own rule: the largest unit of which there is at least this much

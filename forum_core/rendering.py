@@ -115,8 +115,11 @@ def default_allowlist() -> Allowlist:
         attributes={
             "a": {"href", "title", "class"},
             "img": {"src", "alt", "title"},
-            "span": {"class"}, "div": {"class"}, "code": {"class"}, "pre": {"class"},
-            "th": {"align"}, "td": {"align"},
+            "span": {"class"}, "code": {"class"},
+            # tabindex="0": code blocks and table boxes scroll sideways by keyboard too
+            "div": {"class", "tabindex"}, "pre": {"class", "tabindex"},
+            # table alignment as classes: the CSP forbids style="", HTML5 dropped align=""
+            "th": {"class"}, "td": {"class"},
             "blockquote": {"class", "data-post"}, "p": {"class"}, "ol": {"start"},
         },
         protocols={"http", "https", "mailto"},
@@ -300,6 +303,30 @@ class _QuoteProcessor(BlockProcessor):
         return True
 
 
+#: a table column's alignment (``---:``, ``:---:``, ``:---``) as the class forum.css aligns by
+ALIGN_CLASSES = {"right": "align-right", "center": "align-center", "left": "align-left"}
+
+
+class _Tables(Treeprocessor):
+    """Turns the ``align`` attribute the table extension writes into a class, and puts each
+    table in a box that scrolls sideways, so a wide table never widens a phone's page."""
+
+    def run(self, root: etree.Element) -> None:
+        for cell in root.iter():
+            if cell.tag in ("th", "td") and "align" in cell.attrib:
+                found = ALIGN_CLASSES.get(cell.attrib.pop("align"))
+                if found:
+                    cell.set("class", found)
+        for parent in list(root.iter()):
+            for index, child in enumerate(list(parent)):
+                if child.tag == "table":
+                    box = etree.Element("div", {"class": "table-scroll"})
+                    box.tail, child.tail = child.tail, None
+                    parent.remove(child)
+                    box.append(child)
+                    parent.insert(index, box)
+
+
 @dataclass
 class _RenderState:
     mention_url: Callable[[str], str | None] = lambda name: None
@@ -343,6 +370,7 @@ class _ForumMarkdown(Extension):
         md.treeprocessors.register(_MentionCollector(md, self.state), "forum_mentions", 5)
         md.parser.blockprocessors.register(_QuoteProcessor(md.parser, self.state),
                                            "forum_quote", 105)
+        md.treeprocessors.register(_Tables(md), "forum_tables", 4)
         if "table" in md.parser.blockprocessors:
             _quick_table_test(md.parser.blockprocessors["table"])
         if "fenced_code_block" in md.preprocessors:
@@ -418,7 +446,8 @@ class Cooker:
                 extensions=["fenced_code", "tables", "sane_lists", "codehilite",
                             _ForumMarkdown(state), *self.extra_extensions],
                 extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False,
-                                                  "use_pygments": True, "noclasses": False}},
+                                                  "use_pygments": True, "noclasses": False},
+                                   "tables": {"use_align_attribute": True}},
                 output_format="html",
             )
             self._local.md, self._local.state = md, state
@@ -440,9 +469,21 @@ class Cooker:
         except RecursionError:
             raise ContentTooComplex(_("The text is nested too deeply to be shown; simplify "
                                       "it.")) from None
-        return Cooked(html=self.cleaner.clean(html),
+        return Cooked(html=self.cleaner.clean(_focusable_scrollers(html)),
                       mentions=tuple(dict.fromkeys(state.mentions)),
                       quoted_post_ids=tuple(dict.fromkeys(state.quoted_post_ids)))
+
+
+#: the boxes that scroll sideways when their content is wider than a phone: code and tables
+_SCROLLERS = re.compile(r'<(pre|div class="table-scroll")(?=[ >])')
+
+
+def _focusable_scrollers(html: str) -> str:
+    """Code blocks and table boxes can take the keyboard focus, so a keyboard user can scroll
+    them too (WCAG 2.1.1; axe's scrollable-region-focusable). Every ``<`` in Markdown's
+    output opens a tag Markdown made (raw HTML and code are escaped), and the sanitizer still
+    checks the result."""
+    return _SCROLLERS.sub(r'<\1 tabindex="0"', html)
 
 
 #: after sanitizing, bare URLs become links, and links to other sites get rel="nofollow ugc"

@@ -186,6 +186,17 @@ class Forum:
                 raise LookupError(f"no member {username!r} or no category {category!r}")
             return self._content(session).create_topic(author, where, title, body).id
 
+    def topic_path(self, topic_id: int) -> str:
+        """The address of topic ``topic_id``'s page (``/t/<id>/<slug>``; ``/t/<id>`` alone
+        redirects there)."""
+        from forum_core.content.models import Topic
+
+        with self.session() as session:
+            topic = session.get(Topic, topic_id)
+            if topic is None:
+                raise LookupError(f"no topic {topic_id}")
+            return f"/t/{topic.id}/{topic.slug}"
+
     def reply(self, username: str, topic_id: int, body: str = "A reply") -> int:
         """A reply by ``username`` to topic ``topic_id``; returns the post's id."""
         from forum_core.accounts.models import User

@@ -443,7 +443,8 @@ def find_similar(request: Any, text: str, types: Iterable[str] = (), limit: int 
     except SearchUnavailable:  # a hint only: the form it helps with still works (logged)
         return []
     hits = [hit for hit in found if hit not in skip]
-    return _results(request, index, hits)[:limit]
+    results = {(item.type, item.key): item for item in _results(request, index, hits)}
+    return [results[hit] for hit in one_per_item(index, list(results))][:limit]
 
 
 def _prepare(index: SearchIndex) -> None:
@@ -465,10 +466,30 @@ def _by_type(index: SearchIndex, hits: list[Hit]) -> Iterator[tuple[ContentType,
 
 
 def _visible_hits(request: Any, index: SearchIndex, hits: list[Hit]) -> list[Hit]:
-    """The hits the viewer may see, in the backend's order, checked by key only."""
+    """The hits the viewer may see, in the backend's order, checked by key only, one per
+    item (:func:`one_per_item`)."""
     seen = {(type_.name, key) for type_, keys in _by_type(index, hits)
             for key in type_.visible(request, keys)}
-    return [hit for hit in hits if hit in seen]
+    return one_per_item(index, [hit for hit in hits if hit in seen])
+
+
+def one_per_item(index: SearchIndex, hits: list[Hit]) -> list[Hit]:
+    """``hits`` with each item once: where a type ``stands_for`` another and both documents
+    of one key were found, the standing-in one is kept, at the first of the two places."""
+    standing = {name: type_.stands_for for name, type_ in index.types.items()
+                if type_.stands_for}
+    if not standing:
+        return hits
+    present = set(hits)
+    replaced: dict[Hit, Hit] = {}
+    for name, key in hits:
+        target = standing.get(name)
+        if target and (target, key) in present:
+            replaced.setdefault((target, key), (name, key))
+    kept: dict[Hit, None] = {}
+    for hit in hits:
+        kept.setdefault(replaced.get(hit, hit), None)
+    return list(kept)
 
 
 def _results(request: Any, index: SearchIndex, hits: list[Hit]) -> list[ContentItem]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
+from pyramid.httpexceptions import HTTPBadRequest, HTTPMovedPermanently, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config
 from sqlalchemy.exc import OperationalError
@@ -149,6 +149,11 @@ def category(context: CategoryResource, request: Request) -> dict[str, Any]:
 @view_config(route_name="content.topic_short", context=TopicResource, permission="view",
              renderer="content/topic.html")
 def topic(context: TopicResource, request: Request) -> dict[str, Any]:
+    if request.matchdict.get("slug") != context.topic.slug:
+        # /t/<id>, an old title's slug or a mistyped one: one address per topic for search
+        # engines and shared links (only for a topic the viewer may see: the permission came
+        # first, so the slug, the title, never reaches anyone who may not read it)
+        raise _to_canonical(request, context.topic)
     after = parse_id(request.GET.get("after", "0"))
     if after is None:
         raise HTTPBadRequest(_("This page link is broken; start from the first page."))
@@ -171,6 +176,14 @@ def topic(context: TopicResource, request: Request) -> dict[str, Any]:
             "can_moderate": can_moderate, "can_flag": request.user is not None,
             "move_targets": queries.categories(request.db, request.viewer) if can_moderate
             else []}
+
+
+def _to_canonical(request: Request, topic: Any) -> HTTPMovedPermanently:
+    """A permanent redirect to the topic's address, with the same query (its page)."""
+    location = request.route_url("content.topic", topic_id=topic.id, slug=topic.slug)
+    if request.query_string:
+        location += "?" + request.query_string
+    return HTTPMovedPermanently(location=location)
 
 
 @view_config(route_name="content.new_topic", context=CategoryResource, permission="start_topic",

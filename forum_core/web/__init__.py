@@ -23,6 +23,8 @@ def includeme(config: Configurator) -> None:
     # oversized bodies, NUL and bytes that are not UTF-8 in paths, queries and forms, and
     # hostile form shapes are refused before anything parses them (inside the error pages)
     config.add_tween("forum_core.web.guard.input_guard_tween_factory", under=EXCVIEW)
+    # gzip or brotli for text answers, error pages included (outside them)
+    config.add_tween("forum_core.web.compression.compression_tween_factory", over=EXCVIEW)
     if settings["forum.count_queries"]:
         # outermost: around the transaction (its flush and commit) and the error pages
         config.add_tween("forum_core.web.tweens.query_count_tween_factory", under=INGRESS)
@@ -32,5 +34,9 @@ def includeme(config: Configurator) -> None:
     config.include(".httpcache")
     # Jinja2 templates, themes, static files and template slots
     config.include(".templating")
+    # a year's cache for static files at content-hashed addresses
+    config.include(".static")
     # request.route_path without a registry look-up per link
     config.include(".urls")
+    # the picture of link previews (og:image), drawn once from the forum's name
+    config.include(".shareimage")

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
-from pyramid.static import QueryStringConstantCacheBuster
 from pyramid_jinja2.i18n import GetTextWrapper
 
 from .. import limits
@@ -26,15 +25,20 @@ from ..db import utcnow
 from ..errors import StartupError
 from ..hookspecs import TEMPLATE_SLOTS
 from ..i18n import (
+    JUST_NOW,
     RELATIVE_UNTIL,
     _,
     format_ago,
     format_count,
     format_moment,
     language_names,
+    machine_moment,
 )
 from ..plugins import AccessHookFailed
+from .compression import SECRET_IN_BODY
 from .httpcache import keep_private
+from .quotes import quote_sources
+from .static import add_static
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -155,14 +159,13 @@ def _static_urls(request: Request) -> tuple[str, str, tuple[str, ...]]:
     key = ("forum.static_urls", request.script_name)
     found = request.registry.get(key)
     if found is None:
-        version = "?v=" + request.registry.settings.get("forum.version", "0")
         css = [theme_static_url(request, "forum.css")]
         chain = request.registry["forum.themes"]
         if len(chain) > 1 and chain[0].has_theme_css:
             css.append(theme_static_url(request, "theme.css"))
         found = request.registry[key] = (
-            request.static_path(str(CORE_STATIC / "forum.js")) + version,
-            request.static_path(str(CORE_STATIC / "favicon.svg")) + version, tuple(css))
+            request.static_path(str(CORE_STATIC / "forum.js")),
+            request.static_path(str(CORE_STATIC / "favicon.svg")), tuple(css))
     return found
 
 
@@ -176,10 +179,8 @@ def _core_file_urls(request: Request) -> dict[str, str]:
     key = ("forum.core_file_urls", request.script_name)
     found = request.registry.get(key)
     if found is None:
-        version = "?v=" + request.registry.settings.get("forum.version", "0")
         found = request.registry[key] = {
-            name: request.static_path(str(CORE_STATIC / file)) + version
-            for name, file in CORE_FILES.items()}
+            name: request.static_path(str(CORE_STATIC / file)) for name, file in CORE_FILES.items()}
     return found
 
 
@@ -203,28 +204,44 @@ def csrf_token(request: Request) -> str:
     HTML). A page that shows it belongs to one browser: it is kept private (never shared
     by a reverse proxy between visitors), and the browser gets the token's cookie."""
     keep_private(request)
+    request.environ[SECRET_IN_BODY] = True  # never compressed: see web/compression.py
     return get_csrf_token(request)
 
 
-def time_tag(moment: Any, locale: Any) -> Markup:
+def time_tag(moment: Any, locale: Any, just_now: str = "just now") -> Markup:
     """``when(moment)`` in templates: the moment in the reader's language, "3 hours ago" (or
-    a date when older) with the full date and time on hover. The same HTML as the macro in
-    ``_macros/time.html`` (which themes may still import), without a macro call per post."""
+    a date when older, "just now" when under a minute) with the full date and time on hover.
+    The same HTML as the macro in ``_macros/time.html`` (which themes may still import),
+    without a macro call per post."""
     if moment.tzinfo is not None and utcnow() - moment > RELATIVE_UNTIL:
         return _dated_tag(moment, locale)  # shown as a date: the same HTML from now on
-    return _time_tag(moment, locale)
+    return _time_tag(moment, locale, just_now)
 
 
 @lru_cache(maxsize=4096)
 def _dated_tag(moment: Any, locale: Any) -> Markup:
-    return _time_tag(moment, locale)
+    return _time_tag(moment, locale, "")
 
 
-def _time_tag(moment: Any, locale: Any) -> Markup:
+def _time_tag(moment: Any, locale: Any, just_now: str) -> Markup:
     # (concatenated: Markup.format's escaping formatter took four fifths of the time)
-    return Markup(f'<time datetime="{escape(moment.isoformat())}" '
+    return Markup(f'<time datetime="{machine_moment(moment)}" '
                   f'title="{escape(format_moment(moment, locale))}">'
-                  f'{escape(format_ago(moment, locale))}</time>')
+                  f'{escape(format_ago(moment, locale, just_now=just_now))}</time>')
+
+
+class _JustNow:
+    """"just now" in the request's language, translated the first time a page needs it."""
+
+    __slots__ = ("request", "text")
+
+    def __init__(self, request: Request) -> None:
+        self.request, self.text = request, ""
+
+    def __call__(self) -> str:
+        if not self.text:
+            self.text = self.request.localizer.translate(JUST_NOW)
+        return self.text
 
 
 class TemplateTranslations(GetTextWrapper):
@@ -278,14 +295,18 @@ def add_template_globals(event: BeforeRender) -> None:
     event["css_urls"] = _css_urls(request, theme_css)
     event["script_urls"] = _script_urls(request)
     event["csrf_token"] = LazyCsrfToken(request)
+    event["quote_sources"] = lambda posts: quote_sources(request, posts)
+    event["share_image"] = request.share_image
     # forms show the same limits the services check (maxlength, minlength)
     event["limits"] = limits
     # dates and numbers in the request's language, through Babel
     locale = request.babel_locale
-    event["ago"] = lambda moment: format_ago(moment, locale)
+    just_now = _JustNow(request)
+    event["ago"] = lambda moment: format_ago(moment, locale, just_now=just_now())
     event["moment_text"] = lambda moment: format_moment(moment, locale)
+    event["machine_moment"] = machine_moment
     event["count"] = lambda number: format_count(number, locale)
-    event["when"] = lambda moment: time_tag(moment, locale)
+    event["when"] = lambda moment: time_tag(moment, locale, just_now())
     event["languages"] = language_names(tuple(settings["forum.available_locales"]))
 
 
@@ -309,13 +330,10 @@ def includeme(config: Configurator) -> None:
             search_path.append(str(templates))
     for path in search_path:
         config.add_jinja2_search_path(path, name=".html")
-    # static files change with a release, so their URLs carry the version as a cache buster
-    buster = QueryStringConstantCacheBuster(settings.get("forum.version", "0"))
+    # static files at addresses that carry a hash of their bytes, kept a year (web/static.py)
     for theme in chain:
         if theme.static.is_dir():
-            config.add_static_view(f"static/theme/{theme.name}", str(theme.static),
-                                   cache_max_age=3600)
-            config.add_cache_buster(str(theme.static), buster)
+            add_static(config, f"static/theme/{theme.name}", theme.static)
     # by path, not asset spec: pkg_resources cannot read an editable install's package
-    config.add_static_view("static/core", str(CORE_STATIC), cache_max_age=3600)
+    add_static(config, "static/core", CORE_STATIC)
     config.scan(__name__)

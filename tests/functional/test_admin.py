@@ -124,3 +124,17 @@ def test_plugins_are_listed_with_how_to_enable_one(plugin_forum):
     assert "Enabled" in page.html.select_one("#plugin-alpha").text
     assert "Installed, not enabled" in page.html.select_one("#plugin-beta").text
     assert "forum.plugins" in page.html.select_one("#enable-help").text
+
+
+def test_the_category_address_help_shows_the_slug_placeholder(site):
+    for url in ("/admin/categories", "/admin/categories/general"):
+        page = site.app.get(url)
+        assert "/c/&lt;slug&gt;" in page.text, url  # the browser shows "/c/<slug>"
+        help_text = page.html.select_one("#category-slug-help").text
+        assert "/c/<slug>" in help_text, url
+
+
+def test_the_plugin_install_help_shows_the_id_placeholder(site):
+    page = site.app.get("/admin/plugins")
+    assert "pip install forum-&lt;id&gt;" in page.text
+    assert "pip install forum-<id>" in page.html.select_one("#enable-help").text

@@ -38,7 +38,7 @@ def revalidate(app, url, earlier, **headers):
 
 def public_urls(topic: int) -> list[str]:
     """The core's pages and API answers that are the same for every visitor."""
-    return ["/", "/c/general", f"/t/{topic}", f"/t/{topic}/seeds-and-rows", "/u/mira",
+    return ["/", "/c/general", f"/t/{topic}/seeds-and-rows", "/u/mira",
             "/latest.atom", "/c/general/feed.atom", f"/t/{topic}/feed.atom", "/sitemap.xml",
             "/robots.txt", "/api/v1/openapi.json", "/api/v1/categories",
             "/api/v1/categories/general/topics", f"/api/v1/topics/{topic}",
@@ -48,7 +48,7 @@ def public_urls(topic: int) -> list[str]:
 
 def test_a_visitor_gets_304_until_the_topic_changes(site):
     forum, topic = site
-    visitor, url = forum.browser().app, f"/t/{topic}"
+    visitor, url = forum.browser().app, forum.topic_path(topic)
     first = visitor.get(url)
     assert first.headers["ETag"].startswith('"')  # strong, not W/"..."
     same = revalidate(visitor, url, first)
@@ -83,7 +83,7 @@ def test_a_visitor_gets_304_until_the_topic_changes(site):
 
 def test_a_members_page_follows_a_permission_change(site):
     forum, topic = site
-    mira, url = forum.browser("mira").app, f"/t/{topic}"
+    mira, url = forum.browser("mira").app, forum.topic_path(topic)
     first = mira.get(url)
     assert first.html.select_one("#reply-form") is not None
     assert revalidate(mira, url, first).status_int == 304
@@ -98,15 +98,15 @@ def test_a_members_page_follows_a_permission_change(site):
 def test_members_answers_are_private_and_revalidate(site):
     forum, topic = site
     visitor, mira = forum.browser().app, forum.browser("mira").app
-    for url in (f"/t/{topic}", "/", "/notifications", "/search?q=seeds", "/api/v1/me",
+    for url in (forum.topic_path(topic), "/", "/notifications", "/search?q=seeds", "/api/v1/me",
                 f"/api/v1/topics/{topic}", "/sitemap.xml"):
         first = mira.get(url)
         assert first.headers["Cache-Control"] == PRIVATE, url
         assert {"Cookie", "Accept-Language"} <= set(first.vary), url
         assert revalidate(mira, url, first).status_int == 304, url
     # a visitor's copy of a page is not a member's: the tag is of what each one is shown
-    seen = visitor.get(f"/t/{topic}")
-    for_member = revalidate(mira, f"/t/{topic}", seen)
+    seen = visitor.get(forum.topic_path(topic))
+    for_member = revalidate(mira, forum.topic_path(topic), seen)
     assert for_member.status_int == 200 and "Sign out" in for_member.text
 
     bearer = {"Authorization": f"Bearer {forum.api_token('mira')}"}
@@ -123,9 +123,10 @@ def test_a_stale_sign_in_cookie_is_never_answered_public(site):
     forum, topic = site
     visitor = forum.browser().app
     visitor.set_cookie("forum_session", "expired-or-made-up")
-    page = visitor.get(f"/t/{topic}")
+    page = visitor.get(forum.topic_path(topic))
     assert "Sign in" in page.text and page.headers["Cache-Control"] == PRIVATE
-    other = forum.browser().app.get(f"/t/{topic}", headers={"Authorization": "Basic eDp5"})
+    other = forum.browser().app.get(forum.topic_path(topic),
+                                    headers={"Authorization": "Basic eDp5"})
     assert other.headers["Cache-Control"] == PRIVATE
 
 
@@ -186,11 +187,11 @@ def test_a_page_that_prints_a_token_is_kept_by_no_shared_cache(site):
     forum.create_category("Open door", reply_access="everyone")
     topic = forum.create_topic("mira", "open-door", "Say hello", "Anyone may answer.")
     visitor = forum.browser().app
-    first = visitor.get(f"/t/{topic}")
+    first = visitor.get(forum.topic_path(topic))
     token = visitor.cookies["forum_csrf"]
     assert first.forms["reply-form"]["csrf_token"].value == token
     assert "ETag" not in first.headers and first.headers["Cache-Control"] == "no-store"
-    again = visitor.get(f"/t/{topic}")  # the cookie is there now: none is set
+    again = visitor.get(forum.topic_path(topic))  # the cookie is there now: none is set
     assert not again.headers.getall("Set-Cookie")
     assert again.headers["Cache-Control"] == PRIVATE
 
@@ -202,7 +203,7 @@ def test_cookies_errors_and_forms_get_no_validator(site):
                visitor.get("/t/999999", status=404), visitor.get("/admin", status=403),
                visitor.get("/api/v1/topics/999999", status=404),
                visitor.get("/api/v1/me", status=401),
-               visitor.get(f"/t/{topic}?after=x", status=400)]
+               visitor.get(forum.topic_path(topic) + "?after=x", status=400)]
     token = visitor.cookies["forum_csrf"]
     answers.append(visitor.post("/login", {"login": "mira", "password": "wrong",
                                            "csrf_token": token}, status=400))
@@ -216,7 +217,7 @@ def test_cookies_errors_and_forms_get_no_validator(site):
 def test_head_answers_the_headers_of_get(site):
     forum, topic = site
     visitor = forum.browser().app
-    for url in ("/", f"/t/{topic}", "/api/v1/categories", "/latest.atom"):
+    for url in ("/", forum.topic_path(topic), "/api/v1/categories", "/latest.atom"):
         full = visitor.get(url)
         head = visitor.head(url)
         assert head.status_int == 200 and head.body == b"", url
@@ -230,13 +231,14 @@ def test_static_files_keep_their_own_headers(site):
     forum, _ = site
     visitor = forum.browser().app
     css = visitor.get(visitor.get("/").html.select_one("link[rel=stylesheet]")["href"])
-    assert css.headers["Cache-Control"] == "max-age=3600"
-    assert "Last-Modified" in css.headers and "Vary" not in css.headers
+    # a content-hashed address (tests/functional/test_compression.py)
+    assert css.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert "Last-Modified" in css.headers and css.vary == ("Accept-Encoding",)
 
 
 def test_the_language_switcher_needs_a_token_only_from_members(site):
     forum, topic = site
-    url = f"/t/{topic}"
+    url = forum.topic_path(topic)
     visitor = forum.browser().app
     english = visitor.get(url)
     form = english.forms["language-form"]
@@ -271,7 +273,7 @@ def test_conditional_requests_through_waitress(site):
         def ask(method, headers=None):
             connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
             try:
-                connection.request(method, f"/t/{topic}", headers=headers or {})
+                connection.request(method, forum.topic_path(topic), headers=headers or {})
                 response = connection.getresponse()
                 return response, response.read()
             finally:
@@ -284,7 +286,13 @@ def test_conditional_requests_through_waitress(site):
         assert again.status == 304 and empty == b""
         assert again.getheader("ETag") == etag
         assert again.getheader("Cache-Control") == PUBLIC
-        assert again.getheader("Vary") == "Cookie, Accept-Language"
+        assert again.getheader("Vary") == "Accept-Encoding, Cookie, Accept-Language"
+        zipped, _ = ask("GET", {"Accept-Encoding": "gzip"})
+        assert zipped.getheader("Content-Encoding") == "gzip"
+        assert zipped.getheader("ETag") not in (None, etag)
+        zipped_again, _ = ask("GET", {"Accept-Encoding": "gzip",
+                                      "If-None-Match": zipped.getheader("ETag")})
+        assert zipped_again.status == 304
         head, nothing = ask("HEAD")
         assert head.status == 200 and nothing == b"" and head.getheader("ETag") == etag
         forum.reply("mira", topic, "Water them daily.")

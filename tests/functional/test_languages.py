@@ -35,7 +35,7 @@ def site(forum):
 def test_dates_and_numbers_follow_the_language(site, language, ago, date, number):
     forum, topic = site
     headers = {"Accept-Language": language}
-    page = forum.app.get(f"/t/{topic}", headers=headers)
+    page = forum.app.get(forum.topic_path(topic), headers=headers)
     moment = page.html.select_one("#post-1 time")
     assert moment.text == ago
     assert "UTC" in moment["title"]
@@ -47,11 +47,11 @@ def test_dates_and_numbers_follow_the_language(site, language, ago, date, number
 
 def test_visitors_and_members_switch_language_in_the_footer(site):
     forum, topic = site
-    page = forum.app.get(f"/t/{topic}")
+    page = forum.app.get(forum.topic_path(topic))
     form = page.forms["language-form"]
     form["locale"] = "ru"
     switched = form.submit()
-    assert switched.status_int == 303 and switched.location.endswith(f"/t/{topic}")
+    assert switched.status_int == 303 and switched.location.endswith(forum.topic_path(topic))
     assert "forum_locale=ru" in switched.headers["Set-Cookie"]
     russian = switched.follow()
     assert russian.html.select_one("html")["lang"] == "ru"

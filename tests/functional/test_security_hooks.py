@@ -25,14 +25,14 @@ def test_a_deny_for_one_member_holds_whatever_was_read_before(plugin_forum, shun
     open_id = make_topic(forum, "mira", "general", "Open: seeds", "Sow in rows.")
     closed_id = make_topic(forum, "mira", "general", "Closed: garden tips", "Plant in spring.")
     anna, sam = forum.browser("anna"), forum.browser("shunned_sam")
-    assert "Plant in spring." in sam.app.get(f"/t/{closed_id}").text  # allowed, for now
+    assert "Plant in spring." in sam.app.get(forum.topic_path(closed_id)).text  # allowed, for now
     shunning["on"] = True  # from now on the plugin denies sam the closed topic
     for _ in range(2):
-        assert "Sow in rows." in sam.app.get(f"/t/{open_id}").text
+        assert "Sow in rows." in sam.app.get(forum.topic_path(open_id)).text
     for _ in range(2):  # other members read the closed topic
-        assert "Plant in spring." in anna.app.get(f"/t/{closed_id}").text
+        assert "Plant in spring." in anna.app.get(forum.topic_path(closed_id)).text
     for _ in range(2):
-        page = sam.app.get(f"/t/{closed_id}", status=403)
+        page = sam.app.get(forum.topic_path(closed_id), status=403)
         assert "Plant in spring." not in page.text and "garden tips" not in page.text
     api = sam.app.get(f"/api/v1/topics/{closed_id}", status=403)
     assert "garden tips" not in api.text
@@ -82,7 +82,7 @@ def test_the_guard_works_when_nothing_is_broken(guarded):
     the guarded topic, the others do not."""
     forum, browsers, topic, _open = guarded
     for role, browser in browsers.items():
-        page = browser.app.get(f"/t/{topic}", status="*")
+        page = browser.app.get(forum.topic_path(topic), status="*")
         sees = role in ("insider", "admin")
         assert (page.status_int == 200) is sees, role
         assert ("GUARDED-BODY" in page.text) is sees, role
@@ -124,11 +124,11 @@ def test_pages_follow_the_hook_again_once_it_recovers(guarded, broken):
     visitor, insider = browsers["visitor"], browsers["insider"]
     forum_brokenguard.BROKEN.add(broken)
     during = {url: visitor.app.get(url, status="*", expect_errors=True)
-              for url in ("/", f"/t/{topic}", "/sitemap.xml")}
+              for url in ("/", forum.topic_path(topic), "/sitemap.xml")}
     forum_brokenguard.BROKEN.clear()
     assert "Guarded plans" not in visitor.app.get("/").text
-    visitor.app.get(f"/t/{topic}", status=404)
-    assert "GUARDED-BODY" in insider.app.get(f"/t/{topic}").text
+    visitor.app.get(forum.topic_path(topic), status=404)
+    assert "GUARDED-BODY" in insider.app.get(forum.topic_path(topic)).text
     for url, response in during.items():
         etag = response.headers.get("ETag")
         if etag:  # a page answered while broken may be revalidated: it must be current

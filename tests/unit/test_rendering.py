@@ -76,6 +76,18 @@ def test_tables():
     assert "<table>" in html and "<td>1</td>" in html
 
 
+def test_table_alignment_is_kept_as_classes_in_a_scrolling_box():
+    html = cook("| name | price | mark | note |\n|---|--:|:-:|:--|\n| tea | 3.50 | x | hot |").html
+    assert '<th class="align-right">price</th>' in html
+    assert '<td class="align-right">3.50</td>' in html
+    assert '<td class="align-center">x</td>' in html
+    assert '<td class="align-left">hot</td>' in html
+    assert "<td>tea</td>" in html
+    assert "style=" not in html and "align=" not in html  # the CSP and HTML5 forbid them
+    assert html.startswith('<div class="table-scroll" tabindex="0"><table>')
+    assert html.endswith("</div>")
+
+
 def test_fenced_code_is_highlighted_on_the_server():
     html = cook("```python\nprint('hi')\n```").html
     assert '<div class="highlight">' in html
@@ -289,8 +301,9 @@ def test_the_linear_fence_pattern_finds_the_blocks_markdown_finds(text):
 
 
 @pytest.mark.parametrize(("source", "expected"), [
-    ("```python\nx = 1\n```", '<div class="highlight"><pre><span></span><code><span class="n">x'),
-    ("~~~~ .python \nx = 1\n~~~~", '<pre><span></span><code><span class="n">x'),
+    ("```python\nx = 1\n```",
+     '<div class="highlight"><pre tabindex="0"><span></span><code><span class="n">x'),
+    ("~~~~ .python \nx = 1\n~~~~", '<pre tabindex="0"><span></span><code><span class="n">x'),
     ('```python hl_lines="2"\nx = 1\ny = 2\n```', '<span class="hll"><span class="n">y'),
     ("```   \n<b>not bold</b>\n```", "&lt;b&gt;not bold&lt;/b&gt;"),
 ])
@@ -405,3 +418,11 @@ def test_plain_text_separates_blocks_and_keeps_quoted_angle_brackets():
     assert plain_text('<p><a href="x>y" title=\'say "hi"\'>link</a>ed &amp; &#x3C;ok&#x3E;</p>'
                       ) == "linked & <ok>"
     assert plain_text("a<!-- hidden <p> -->b <B>c</B>") == "ab c"
+
+
+def test_boxes_that_scroll_sideways_take_the_keyboard_focus():
+    html = cook("```\nx = 1\n```\n\n    indented code\n\n| a |\n|---|\n| 1 |\n\n"
+                "`<pre>` and <pre>raw</pre>").html
+    assert html.count('<pre tabindex="0">') == 2
+    assert '<div class="table-scroll" tabindex="0">' in html
+    assert "&lt;pre&gt;raw&lt;/pre&gt;" in html and "<code>&lt;pre&gt;</code>" in html

@@ -32,6 +32,8 @@ class IdeaType(ContentType):
     searchable = True
     statuses = tuple(STATUS_LABELS.items())
     watches = (Idea, Topic, Post)
+    #: search lists an idea once, as an idea, not also as the topic it is
+    stands_for = "topic"
 
     def changed(self, session, obj):
         # called while the session flushes: no queries; keys that are not ideas are ignored

@@ -114,7 +114,7 @@ def test_submit_vote_take_back_and_comment(board):
     assert vote(nils, idea).status_int == 303
     assert vote(nils, idea).status_int == 303  # a second vote changes nothing
     assert votes_of(board, idea) == (1, 1)
-    page = nils.app.get(f"/t/{idea}")
+    page = nils.app.get(f"/t/{idea}").maybe_follow()
     assert page.html.select_one(".idea-score").text == "1"
     assert page.html.select_one("button[value=remove]") is not None
     down = vote(nils, idea, "down")
@@ -125,11 +125,11 @@ def test_submit_vote_take_back_and_comment(board):
     assert board.browser().app.post(f"/ideas/i/{idea}/vote", {"action": "up"},
                                        status="*").status_int in (400, 403)
     assert vote(nils, 999999).status_int == 404
-    topic = nils.app.get(f"/t/{idea}")
+    topic = nils.app.get(f"/t/{idea}").maybe_follow()
     form = [f for f in topic.forms.values() if f.action.endswith("/reply")][0]
     form["body"] = "Yes please, my eyes hurt."
     assert form.submit().status_int == 303
-    assert "my eyes hurt" in mira.app.get(f"/t/{idea}").text
+    assert "my eyes hurt" in mira.app.get(f"/t/{idea}").maybe_follow().text
 
 
 def test_an_ideas_page_shows_each_member_their_own_vote(board):
@@ -138,7 +138,7 @@ def test_an_ideas_page_shows_each_member_their_own_vote(board):
     assert vote(nils, idea).status_int == 303
     for _ in range(2):
         for browser, voted in ((olga, False), (nils, True)):
-            page = browser.app.get(f"/t/{idea}")
+            page = browser.app.get(f"/t/{idea}").maybe_follow()
             assert (page.html.select_one("button[value=remove]") is not None) is voted
 
 
@@ -151,7 +151,7 @@ def test_forged_and_suspended_votes_are_refused(board):
         session.scalar(select(User).where(User.username == "nils")).status = "suspended"
     assert vote(nils, idea).status_int == 403
     assert votes_of(board, idea) == (0, 0)
-    assert nils.app.get(f"/t/{idea}").html.select_one("button[value=up]") is None
+    assert nils.app.get(f"/t/{idea}").maybe_follow().html.select_one("button[value=up]") is None
 
 
 def test_down_votes_where_the_board_allows_them(board):
@@ -174,7 +174,7 @@ def test_the_vote_budget_returns_votes_of_closed_ideas(board):
     vote(nils, ideas[1])
     refused = vote(nils, ideas[2])
     assert refused.status_int == 400 and "used all 2 of your votes" in refused.text
-    assert "You have used 2 of your 2 votes" in nils.app.get(f"/t/{ideas[2]}").text
+    assert "You have used 2 of your 2 votes" in nils.app.get(f"/t/{ideas[2]}").maybe_follow().text
     board.browser("mod").post_form(f"/ideas/i/{ideas[0]}/status", status="done")
     assert vote(nils, ideas[2]).status_int == 303  # the done idea gave its vote back
     closed = vote(board.browser("olga"), ideas[0])
@@ -194,14 +194,14 @@ def test_staff_set_a_status_with_a_note_and_voters_are_notified(board):
     done = mod.post_form(f"/ideas/i/{idea}/status", status="planned",
                      note="Coming in the spring release.")
     assert done.status_int == 303
-    page = board.browser().app.get(f"/t/{idea}")
+    page = board.browser().app.get(f"/t/{idea}").maybe_follow()
     assert page.html.select_one(".idea-status .badge").text == "Planned"
     assert page.html.select_one(".idea-note").text == "Coming in the spring release."
     for name, told in (("nils", True), ("olga", True), ("petra", False)):
         inbox = board.browser(name).app.get("/notifications").text
         assert ("Single sign-on" in inbox) is told, name
     assert page.html.select_one("#status-form") is None  # staff only
-    assert mod.app.get(f"/t/{idea}").html.select_one("#status-form") is not None
+    assert mod.app.get(f"/t/{idea}").maybe_follow().html.select_one("#status-form") is not None
 
 
 def make_ideas(forum, count, slug="ideas", author="mira"):
@@ -354,7 +354,7 @@ def test_merging_moves_votes_without_counting_anyone_twice(board):
     assert merged.status_int == 303
     assert votes_of(board, target) == (3, 3)
     assert votes_of(board, duplicate) == (0, 0)
-    page = board.browser().app.get(f"/t/{duplicate}")
+    page = board.browser().app.get(f"/t/{duplicate}").maybe_follow()
     assert page.html.select_one(".merged-into")["href"].startswith(f"/t/{target}/")
     assert page.html.select_one(".idea-status .badge").text == "Merged"
     closed = vote(board.browser("petra"), duplicate)
@@ -536,7 +536,7 @@ def test_idea_pages_are_translated(board, language):
     seen = set()
     for url in ("/ideas/", "/ideas/ideas", "/ideas/ideas/roadmap", "/ideas/ideas/new",
                 f"/t/{idea}", "/c/ideas"):
-        page = mod.app.get(url)
+        page = mod.app.get(url).maybe_follow()
         texts = {" ".join(t.split()) for t in page.html.find_all(string=True)}
         assert not texts & english, (url, texts & english)
         seen |= texts
@@ -600,3 +600,23 @@ def test_the_ideas_api_keeps_to_its_openapi_document(board, monkeypatch):
     token = api_token(board, "mod")["Authorization"].removeprefix("Bearer ")
     failures = check_api(board, token, tags=("ideas",), max_examples=15)
     assert not failures, "\n\n".join(failures)
+
+
+def test_search_lists_an_idea_once_as_an_idea(board):
+    (idea,) = make_ideas(board, 1)
+    board.create_topic("mira", "general", "Idea discussion elsewhere", "An idea number talk")
+    page = board.browser().app.get("/search", params={"q": "idea number"})
+    results = page.html.select(".search-results > li")
+    links = [li.select_one("a.listing-title")["href"] for li in results]
+    assert sum(href.startswith(f"/t/{idea}/") for href in links) == 1, links
+    (shown,) = [li for li in results
+                if li.select_one("a.listing-title")["href"].startswith(f"/t/{idea}/")]
+    assert shown.select_one(".badge").text == "Idea"
+    assert len(results) == 2 and "2 results" in page.html.select_one(".search-count").text
+    api = board.browser().app.get("/api/v1/search", params={"q": "idea number"}).json
+    assert api["total"] == 2
+    assert sorted(r["type"] for r in api["items"]) == ["idea", "topic"], api
+    # asked for topics, the idea's topic is still found as a topic
+    only_topics = board.browser().app.get("/api/v1/search", params={
+        "q": "idea number", "type": "topic"}).json
+    assert only_topics["total"] == 2
