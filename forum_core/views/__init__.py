@@ -22,6 +22,8 @@ def includeme(config: Configurator) -> None:
     config.include(".feeds")
     # home, categories, topics, posting, editing, the Markdown preview
     config.include(".content")
+    # the forum-wide topic lists: Latest, Unread, New, Top
+    config.include(".lists")
     # flags, the queue, topic and post states, suspensions, the audit log
     config.include(".moderation")
     # the member's inbox

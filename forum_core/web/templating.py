@@ -166,6 +166,18 @@ def _static_urls(request: Request) -> tuple[str, str, tuple[str, ...]]:
     return found
 
 
+def _reading_script(request: Request) -> str:
+    """reading.js (topic lists' "Load more", the topic page's reading position), made once
+    per process like the core's script."""
+    key = ("forum.reading_script", request.script_name)
+    found = request.registry.get(key)
+    if found is None:
+        version = "?v=" + request.registry.settings.get("forum.version", "0")
+        found = request.registry[key] = (
+            request.static_path(str(CORE_STATIC / "reading.js")) + version)
+    return found
+
+
 def _css_urls(request: Request, theme_css: tuple[str, ...]) -> list[str]:
     urls = list(theme_css)
     for extra in request.registry.forum.hooks.collect("forum_extra_css_urls", request=request):
@@ -254,6 +266,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event.setdefault("site_name", site["site_name"] or settings["forum.site_name"])
     event.setdefault("site", site)
     event["core_script"], event["core_icon"], theme_css = _static_urls(request)
+    event["reading_script"] = _reading_script(request)
     event["slot"] = lambda name, **context: render_slot(request, name, **context)
     event["slotted"] = filled_slots(request)
     event["static"] = lambda path: theme_static_url(request, path)
