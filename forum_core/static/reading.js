@@ -160,6 +160,10 @@
   window.addEventListener("resize", onScroll);
   document.addEventListener("forum:loaded", onScroll);
   window.addEventListener("pagehide", function () { report(true); });
+  // following a link: sent before the next page is asked for, which may list this topic
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("a[href]")) { update(); report(true); }
+  }, true);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") { report(true); }
   });
