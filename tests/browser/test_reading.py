@@ -142,6 +142,9 @@ def test_lists_and_topic_fit_the_screen(make_live_forum, chromium, scheme, width
             page.goto(live.url + path)
             page.screenshot(path=str(ARTIFACTS / f"lists-{name}-{width}-{scheme}.png"),
                             full_page=True)
+            if name == "topic":  # scrolled to the first unread post, the progress stays
+                expect(page.locator("[data-reading]")).to_be_in_viewport()
+                page.screenshot(path=str(ARTIFACTS / f"lists-topic-view-{width}-{scheme}.png"))
             wide = page.evaluate("document.documentElement.scrollWidth")
             assert wide <= width, f"{path} is {wide} px wide at {width} px"
     finally:
