@@ -54,8 +54,9 @@ JS_READS_COOKIE = "forum_reads"
 
 def _remember_reading(request: Request, topic: Any, number: int,
                       only_new: bool = False) -> int | None:
-    """Move the read marker when the page shows posts past it, and return where it was
-    (None: never opened); a page view must not fail because of it. On SQLite a reading
+    """Move the read marker when the page shows posts past it, and return where it is now
+    (None: never opened), so the page a member revalidates is the page they got; a page view
+    must not fail because of it. On SQLite a reading
     transaction that starts to write can meet a concurrent writer and get "database is
     locked" at once; the marker then simply moves on the next view (the write is a savepoint
     of its own: the page's transaction is intact). Two tabs opening a topic for the first
@@ -68,7 +69,8 @@ def _remember_reading(request: Request, topic: Any, number: int,
         request.find_service(IContentService).mark_read(request.user, topic, number)
     except OperationalError:
         log.info("read marker of topic %s not moved: the database was busy", topic.id)
-    return current
+        return current
+    return max(current or 0, min(number, topic.post_number_seq))
 
 
 def includeme(config: Configurator) -> None:

@@ -3,7 +3,10 @@ each a page of topic rows with a keyset "Load more" link."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable
 from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
 
 from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.request import Request
@@ -24,11 +27,40 @@ def includeme(config: Configurator) -> None:
     config.scan(__name__)
 
 
+#: avatars drawn by the theme's macro, kept per application, member (every field the macro
+#: may show) and size: a listing shows up to 150 of them, and drawing each through the macro
+#: cost as much as the rest of the page
+_AVATARS: dict[Hashable, Markup] = {}
+_AVATARS_KEPT = 4096
+
+
+def avatar_drawer(request: Request) -> Callable[[Any, Iterable[Any], int], Markup]:
+    """``avatars(macro, members, size)`` in a listing's template: what ``macro(member,
+    size)`` draws (``_macros/avatar.html``) for each of ``members``, drawn once per process
+    for a listed member."""
+    where = (id(request.registry), request.script_name)
+
+    def draw(macro: Any, members: Iterable[Any], size: int) -> Markup:
+        drawn = []
+        for member in members:
+            key = (where, member, size)
+            found = _AVATARS.get(key)
+            if found is None:
+                found = Markup(macro(member, size))
+                if len(_AVATARS) >= _AVATARS_KEPT:
+                    _AVATARS.clear()
+                _AVATARS[key] = found
+            drawn.append(found)
+        return Markup("").join(drawn)
+    return draw
+
+
 def list_rows(request: Request, items: list[Any]) -> dict[str, Any]:
     """What the rows of a topic listing show besides the topics (:func:`_topic_list.html`):
     the posters' avatars and the member's reading state."""
     return {"posters": lists.posters(request.db, request.viewer, items),
-            "reading": lists.reading(request.db, request.viewer, [t.id for t in items])}
+            "reading": lists.reading(request.db, request.viewer, [t.id for t in items]),
+            "avatars": avatar_drawer(request)}
 
 
 def page_of(request: Request, name: str, period: str) -> Any:
