@@ -352,3 +352,27 @@ def test_lists_never_show_a_closed_groups_topics_to_outsiders(grouped):
     forum.app.get(f"/api/v1/topics/{secret}/reading", headers=token, status=404)
     outsider.app.post(f"/t/{secret}/zebra-club-plans/read",
                       {"number": "1", "csrf_token": outsider.csrf_token()}, status=404)
+
+
+def test_the_view_counter_adds_visits_by_itself_and_stops_when_idle(forum):
+    """The thread of a process adds what it counted every interval, then stops."""
+    import time
+
+    from forum_core.content.viewcount import ViewCounter
+
+    forum.create_user("mira")
+    forum.create_category("General")
+    topic = forum.create_topic("mira", "general", "Counted alone")
+    counter = ViewCounter(forum.engine, interval=0.05)
+    for _ in range(3):
+        counter.add(topic)
+    deadline = time.monotonic() + 10
+    while counter._thread is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert counter._thread is None, "idle: the thread stopped"
+    with forum.session() as session:
+        assert session.get(Topic, topic).view_count == 3
+    counter.add(topic)
+    counter.close()
+    with forum.session() as session:
+        assert session.get(Topic, topic).view_count == 4
