@@ -63,6 +63,8 @@ class Topic(Base):
         # the newest topics, of the forum and of a category (the Atom feeds)
         Index("ix_topics_created", "created_at", "id"),
         Index("ix_topics_category_created", "category_id", "created_at", "id"),
+        # the forum-wide lists: Latest and Unread, by last activity (keyset pagination)
+        Index("ix_topics_last_post", "last_post_at", "id"),
         # the few topics a plugin governs (counted when the forum starts)
         Index("ix_topics_governed_by", "governed_by",
               sqlite_where=text("governed_by IS NOT NULL"),
@@ -82,6 +84,9 @@ class Topic(Base):
     post_number_seq: Mapped[int] = mapped_column(default=0)
     #: visible replies (posts after the first that are neither deleted, hidden nor held)
     reply_count: Mapped[int] = mapped_column(default=0)
+    #: how often the topic was opened: a member's first read, and visitors' views counted
+    #: per process and added in batches (:mod:`forum_core.content.views`)
+    view_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     is_pinned: Mapped[bool] = mapped_column(default=False)
     is_locked: Mapped[bool] = mapped_column(default=False)
     is_closed: Mapped[bool] = mapped_column(default=False)

@@ -221,8 +221,10 @@ class DatabaseContentService:
         The write, when there is one, is a savepoint of its own: if it fails (SQLite's
         "database is locked" when a reading transaction meets a writer) the caller's
         transaction is intact and the error is raised. Reading again what was read writes
-        nothing. Two tabs opening a topic for the first time at once make one marker: the
+        nothing. Making the marker counts the member's one view of the topic. Two tabs
+        opening a topic for the first time at once make one marker: the
         later one moves it if it read further."""
+        number = min(number, topic.post_number_seq)  # no further than its last post
         current = read_marker(self.db, user.id, topic.id)
         if current is not None and number <= current:
             return
@@ -231,6 +233,9 @@ class DatabaseContentService:
                     self.db, TopicRead, {"user_id": user.id, "topic_id": topic.id,
                                          "last_read_number": number},
                     ("user_id", "topic_id")):
+                # a member's first read of a topic is their one view of it (.viewcount)
+                self.db.execute(update(Topic).where(Topic.id == topic.id).values(
+                    view_count=Topic.view_count + 1))
                 return
             self.db.execute(
                 update(TopicRead)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from pyramid.httpexceptions import HTTPBadRequest, HTTPMovedPermanently, HTTPSeeOther
+from pyramid.httpexceptions import HTTPBadRequest, HTTPForbidden, HTTPMovedPermanently, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config
 from sqlalchemy.exc import OperationalError
@@ -15,6 +15,7 @@ from ..content.interfaces import IContentService
 from ..content.models import Post
 from ..content.services import read_marker
 from ..content.urls import topic_url
+from ..content.viewcount import view_counter
 from ..drafts.interfaces import IDraftService
 from ..drafts.services import new_topic_key, post_key, topic_key
 from ..errors import ValidationError
@@ -23,9 +24,10 @@ from ..limits import FORM_FIELD_MAX, parse_id
 from ..pagination import BadCursor
 from ..ratelimit import count_post
 from ..rendering import plain_text
-from ..visibility import queries
+from ..visibility import lists, queries
 from ..visibility.resources import CategoryResource, PostResource, TopicResource
 from ..web.httpcache import same_for_every_visitor
+from .lists import list_rows
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -88,19 +90,29 @@ def _editor(request: Request, key: str, draft: Any) -> dict[str, Any]:
             "draft_notice": _draft_notice(request)}
 
 
-def _remember_reading(request: Request, topic: Any, number: int) -> None:
-    """Move the read marker when the page shows posts past it; a page view must not fail
-    because of it. On SQLite a reading transaction that starts to write can meet a
-    concurrent writer and get "database is locked" at once; the marker then simply moves on
-    the next view (the write is a savepoint of its own: the page's transaction is intact).
-    Two tabs opening a topic for the first time at once make one marker (mark_read)."""
+#: the cookie reading.js sets: the browser reports which posts were seen (see topic())
+JS_READS_COOKIE = "forum_reads"
+
+
+def _remember_reading(request: Request, topic: Any, number: int,
+                      only_new: bool = False) -> int | None:
+    """Move the read marker when the page shows posts past it, and return where it is now
+    (None: never opened), so the page a member revalidates is the page they got; a page view
+    must not fail because of it. On SQLite a reading
+    transaction that starts to write can meet a concurrent writer and get "database is
+    locked" at once; the marker then simply moves on the next view (the write is a savepoint
+    of its own: the page's transaction is intact). Two tabs opening a topic for the first
+    time at once make one marker (mark_read). ``only_new``: make a first marker, never move
+    one."""
     current = read_marker(request.db, request.user.id, topic.id)
-    if current is not None and number <= current:
-        return  # most views: read before, nothing to write
+    if current is not None and (number <= current or only_new):
+        return current  # most views: read before, nothing to write
     try:
         request.find_service(IContentService).mark_read(request.user, topic, number)
     except OperationalError:
         log.info("read marker of topic %s not moved: the database was busy", topic.id)
+        return current
+    return max(current or 0, min(number, topic.post_number_seq))
 
 
 def includeme(config: Configurator) -> None:
@@ -113,7 +125,12 @@ def includeme(config: Configurator) -> None:
     config.add_route("content.edit", "/p/{post_id}/edit", factory=PostResource)
     config.add_route("content.history", "/p/{post_id}/history", factory=PostResource)
     config.add_route("content.preview", "/preview")
+    config.add_route("content.read", "/t/{topic_id}/{slug}/read", factory=TopicResource)
     config.scan(__name__)
+
+
+#: the latest topics the home page shows under the categories
+HOME_LATEST = 10
 
 
 @view_config(route_name="core.home", renderer="content/home.html")
@@ -124,10 +141,13 @@ def home(request: Request) -> dict[str, Any]:
     for category in visible:
         if category.parent_id in ids:
             children.setdefault(category.parent_id, []).append(category)
+    latest = lists.topic_list(request.db, request.viewer, "latest", per_page=HOME_LATEST)
     same_for_every_visitor(request)
     # a sub-category whose parent the viewer cannot see is listed on its own
     return {"categories": [c for c in visible if c.parent_id not in ids], "children": children,
-            "latest": queries.latest_topics(request.db, request.viewer, visible)}
+            "latest": queries.latest_topics(request.db, request.viewer, visible),
+            "page": latest, "list_name": "categories",
+            **list_rows(request, latest.items)}
 
 
 @view_config(route_name="content.category", context=CategoryResource, permission="view",
@@ -138,10 +158,13 @@ def category(context: CategoryResource, request: Request) -> dict[str, Any]:
                                    request.GET.get("after") or None)
     except BadCursor:
         raise HTTPBadRequest(_("This page link is broken; start from the first page.")) from None
-    reading = queries.unread_state(request.db, request.viewer, [t.id for t in page.items])
     same_for_every_visitor(request)
-    return {"category": context.category, "page": page, "reading": reading,
-            "can_start": request.has_permission("start_topic", context)}
+    return {"category": context.category, "page": page,
+            "next_url": request.route_path("content.category", slug=context.category.slug,
+                                           _query={"after": page.next_cursor})
+            if page.next_cursor else None,
+            "can_start": request.has_permission("start_topic", context),
+            **list_rows(request, page.items)}
 
 
 @view_config(route_name="content.topic", context=TopicResource, permission="view",
@@ -159,9 +182,17 @@ def topic(context: TopicResource, request: Request) -> dict[str, Any]:
         raise HTTPBadRequest(_("This page link is broken; start from the first page."))
     topic = context.topic
     page = queries.posts_page(request.db, request.viewer, topic, after)
-    last = page.items[-1].number if page.items else None
-    if request.user is not None and last is not None:
-        _remember_reading(request, topic, last)
+    marker = None
+    if request.user is not None and page.items:
+        # with reading.js the browser reports the posts seen as they are scrolled past
+        # (read_position), and the view only makes the first marker (the member's view);
+        # without it, the page's posts count as read once shown
+        if request.cookies.get(JS_READS_COOKIE):
+            marker = _remember_reading(request, topic, page.items[0].number, only_new=True)
+        else:
+            marker = _remember_reading(request, topic, page.items[-1].number)
+    elif request.user is None and not after:
+        view_counter(request.registry).add(topic.id)
     can_moderate = bool(request.has_permission("moderate"))
     canonical = request.route_url("content.topic", topic_id=context.topic.id,
                                   slug=context.topic.slug,
@@ -174,6 +205,7 @@ def topic(context: TopicResource, request: Request) -> dict[str, Any]:
             "can_reply": can_reply, "reply_draft": draft,
             "draft_key": topic_key(topic.id),
             "can_moderate": can_moderate, "can_flag": request.user is not None,
+            "progress": reading_progress(request, topic, page, after, marker),
             "move_targets": queries.categories(request.db, request.viewer) if can_moderate
             else []}
 
@@ -184,6 +216,44 @@ def _to_canonical(request: Request, topic: Any) -> HTTPMovedPermanently:
     if request.query_string:
         location += "?" + request.query_string
     return HTTPMovedPermanently(location=location)
+
+
+def reading_progress(request: Request, topic: Any, page: Any, after: int,
+                     marker: int | None) -> dict[str, Any]:
+    """What the topic page's progress indicator and "Jump to first unread" link need: the
+    number of the topic's last visible post, the range of this page, and the address of the
+    first post after the member's marker (None when there is nothing unread)."""
+    last = lists.last_post_number(request.db, request.viewer, topic.id)
+    first_unread = None
+    if marker is not None and marker < last:
+        on_page = next((p.number for p in page.items if p.number > marker), None)
+        if after <= marker and on_page is not None:
+            first_unread = f"#post-{on_page}"  # this page starts before it
+        else:
+            first_unread = request.route_path(
+                "content.topic", topic_id=topic.id, slug=topic.slug,
+                _query={"after": marker} if marker else {})
+    return {"last": last, "first": page.items[0].number if page.items else 0,
+            "shown": page.items[-1].number if page.items else 0,
+            "marker": marker or 0, "first_unread": first_unread}
+
+
+@view_config(route_name="content.read", context=TopicResource, permission="view",
+             request_method="POST", renderer="json")
+def read_position(context: TopicResource, request: Request) -> Any:
+    """reading.js reports the highest post number the member has seen (a form field, so
+    ``navigator.sendBeacon`` can send it as the page is left); the marker never moves
+    back. Answers the marker as it is now."""
+    if request.user is None:
+        raise HTTPForbidden()
+    number = parse_id(request.POST.get("number", ""))
+    if number is None or number < 1:
+        raise HTTPBadRequest(_("Send the number of the last post read."))
+    try:
+        request.find_service(IContentService).mark_read(request.user, context.topic, number)
+    except OperationalError:
+        log.info("read marker of topic %s not moved: the database was busy", context.topic.id)
+    return {"last_read_number": read_marker(request.db, request.user.id, context.topic.id)}
 
 
 @view_config(route_name="content.new_topic", context=CategoryResource, permission="start_topic",

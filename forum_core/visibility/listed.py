@@ -11,7 +11,8 @@ and password hash are not among them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,7 @@ class ListedTopic:
     last_post_user_id: int | None
     post_number_seq: int
     reply_count: int
+    view_count: int
     is_pinned: bool
     is_locked: bool
     is_closed: bool
@@ -65,8 +67,8 @@ class ListedTopic:
 
 _TOPIC_COLUMNS = (Topic.id, Topic.category_id, Topic.user_id, Topic.title, Topic.slug,
                   Topic.created_at, Topic.last_post_at, Topic.last_post_user_id,
-                  Topic.post_number_seq, Topic.reply_count, Topic.is_pinned, Topic.is_locked,
-                  Topic.is_closed, Topic.is_deleted, Topic.is_held)
+                  Topic.post_number_seq, Topic.reply_count, Topic.view_count, Topic.is_pinned,
+                  Topic.is_locked, Topic.is_closed, Topic.is_deleted, Topic.is_held)
 AUTHOR = aliased(User, name="author")
 LAST_POSTER = aliased(User, name="last_poster")
 
@@ -85,6 +87,13 @@ _AUTHOR_END = _TOPIC_END + 6
 
 def listed_topics(rows: Sequence[Sequence[Any]], category: Category) -> list[ListedTopic]:
     """The topics of ``rows`` (of :data:`LISTED_COLUMNS`), all of ``category``."""
+    return listed_topics_in(rows, defaultdict(lambda: category))
+
+
+def listed_topics_in(rows: Sequence[Sequence[Any]],
+                     categories: Mapping[int, Category]) -> list[ListedTopic]:
+    """The topics of ``rows`` (of :data:`LISTED_COLUMNS`), with their categories from
+    ``categories`` (by id; the listing's visible categories)."""
     found = []
     for row in rows:
         last = row[_AUTHOR_END:]
@@ -92,5 +101,5 @@ def listed_topics(rows: Sequence[Sequence[Any]], category: Category) -> list[Lis
         found.append(ListedTopic(  # type: ignore[misc]
             *row[:_TOPIC_END], author=ListedMember(*row[_TOPIC_END:_AUTHOR_END]),
             last_poster=ListedMember(*last) if last[0] is not None else None,
-            category=category))
+            category=categories[row[1]]))
     return found

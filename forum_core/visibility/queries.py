@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from ..content.models import Category, Post, Topic, TopicRead
+from ..content.models import Category, Post, Topic
 from ..db import read_rows
 from ..pagination import Page, after_params, cursor_pattern, decode_cursor, encode_cursor
 from . import VIEWER_ID, Viewer, category_clause, post_clause, topic_clause
@@ -105,53 +105,6 @@ def posts_page(db: Session, viewer: Viewer, topic: Topic, after_number: int = 0,
     more = len(rows) > per_page
     rows = rows[:per_page]
     return Page(rows, str(rows[-1].number) if more and rows else None)
-
-
-#: the viewer's read markers of some topics, with how many posts each topic has numbered
-_READS = (select(TopicRead.topic_id, TopicRead.last_read_number, Topic.post_number_seq)
-          .join(Topic, Topic.id == TopicRead.topic_id)
-          .where(TopicRead.user_id == VIEWER_ID,
-                 TopicRead.topic_id.in_(bindparam("topic_ids", expanding=True))))
-
-
-def _later_posts(viewer: Viewer) -> Select[tuple[int]]:
-    # per candidate topic an index range of its posts after the viewer's marker
-    return (select(Post.topic_id).distinct()
-            .join(TopicRead, (TopicRead.topic_id == Post.topic_id)
-                  & (TopicRead.user_id == VIEWER_ID))
-            .where(Post.topic_id.in_(bindparam("topic_ids", expanding=True)),
-                   Post.number > TopicRead.last_read_number, post_clause(viewer, VIEWER_ID)))
-
-
-def unread_state(db: Session, viewer: Viewer, topic_ids: list[int]) -> dict[int, int | None]:
-    """For the viewer's listing: None for a topic never opened, the last read post number for
-    a topic with posts the viewer may see after it; read topics are left out.
-
-    The newest post is looked up through the visibility choke point, so a hidden or held
-    reply never shows up as "unread" to someone who may not see it.
-    """
-    if viewer.user_id is None or not topic_ids:
-        return {}
-    reads: dict[int, int] = {}
-    candidates = []
-    for topic_id, last_read, numbered in read_rows(
-            db, _READS, {**viewer.params, "topic_ids": topic_ids}):
-        reads[topic_id] = last_read
-        # only topics with posts numbered after the marker can be unread; of those, ask
-        # whether one of those later posts is visible
-        if numbered > last_read:
-            candidates.append(topic_id)
-    unread: set[int] = set()
-    if candidates:
-        unread = set(read_rows(db, kept(viewer, _later_posts),
-                               {**viewer.params, "topic_ids": candidates}).scalars())
-    state: dict[int, int | None] = {}
-    for topic_id in topic_ids:
-        if topic_id not in reads:
-            state[topic_id] = None
-        elif topic_id in unread:
-            state[topic_id] = reads[topic_id]
-    return state
 
 
 def visible_post(db: Session, viewer: Viewer, post_id: int) -> Post | None:

@@ -170,12 +170,14 @@ def _static_urls(request: Request) -> tuple[str, str, tuple[str, ...]]:
 
 
 #: the core's own files that every page may refer to, by the name templates know them by
-CORE_FILES = {"cards_script": "cards.js", "likes_script": "likes.js", "icon_sprite": "icons.svg"}
+CORE_FILES = {"cards_script": "cards.js", "likes_script": "likes.js",
+              "reading_script": "reading.js", "icon_sprite": "icons.svg"}
 
 
 def _core_file_urls(request: Request) -> dict[str, str]:
-    """The URLs of :data:`CORE_FILES` (user cards and header menus, the hearts of posts, the
-    icon sprite), made once like :func:`_static_urls`."""
+    """The URLs of :data:`CORE_FILES` (user cards and header menus, the hearts of posts, topic
+    lists' "Load more" and the reading position, the icon sprite), made once like
+    :func:`_static_urls`."""
     key = ("forum.core_file_urls", request.script_name)
     found = request.registry.get(key)
     if found is None:

@@ -35,6 +35,7 @@ from .endpoints import (
 )
 from .likes import LIKE_ENDPOINTS
 from .openapi import openapi_document
+from .reading import READING_ENDPOINTS
 from .schemas import COMPONENTS
 from .views import CORE_ENDPOINTS
 
@@ -115,7 +116,7 @@ def collect_endpoints(hooks: Any) -> list[ApiEndpoint]:
 
     :raises StartupError: for a malformed or duplicate endpoint, naming it.
     """
-    endpoints = [*CORE_ENDPOINTS, *LIKE_ENDPOINTS]
+    endpoints = [*CORE_ENDPOINTS, *LIKE_ENDPOINTS, *READING_ENDPOINTS]
     for found in hooks.collect("forum_register_api_endpoints"):
         endpoints.extend(found)
     seen: set[str] = set()

@@ -118,8 +118,8 @@ COMPONENTS: dict[str, Any] = {
                           "description": "A built-in icon's name, or null."}),
     "Topic": obj(id=INTEGER, title=STRING, category=STRING, author=ref("UserRef"),
                  created_at=DATETIME, last_post_at=DATETIME, reply_count=INTEGER,
-                 is_pinned=BOOLEAN, is_locked=BOOLEAN, is_closed=BOOLEAN, url=STRING,
-                 can_reply=BOOLEAN),
+                 view_count=INTEGER, is_pinned=BOOLEAN, is_locked=BOOLEAN, is_closed=BOOLEAN,
+                 url=STRING, can_reply=BOOLEAN),
     "Post": obj(id=INTEGER, topic_id=INTEGER, number=INTEGER, author=ref("UserRef"),
                 created_at=DATETIME, edited_at=NULLABLE_DATETIME, body=STRING, html=STRING,
                 state={"type": "string", "enum": ["visible", "hidden", "held", "deleted"]},
@@ -152,6 +152,16 @@ for _name in ("Category", "Topic", "Post", "Notification", "UserRef", "SearchRes
               "Draft"):
     COMPONENTS[_name + "Page"] = page_of(_name)
 
+# -- topic lists and reading position (forum_core/webapi/reading.py) --
+NULLABLE_INTEGER = {"type": ["integer", "null"]}
+COMPONENTS["ListedTopic"] = obj(
+    **COMPONENTS["Topic"]["properties"], posters={"type": "array", "items": ref("UserRef")},
+    last_read_number=NULLABLE_INTEGER, unread_count=INTEGER, first_unread_url=STRING)
+COMPONENTS["ListedTopicPage"] = page_of("ListedTopic")
+COMPONENTS["Reading"] = obj(topic_id=INTEGER, last_read_number=INTEGER,
+                            last_post_number=INTEGER, first_unread_url={"type": ["string", "null"]})
+COMPONENTS["ReadingUpdate"] = {**obj(last_read_number=ID), "additionalProperties": False}
+
 
 # -- models to JSON ---------------------------------------------------------------------------
 
@@ -178,8 +188,8 @@ def topic_json(request: Any, topic: Any, can_reply: bool) -> dict[str, Any]:
     return {"id": topic.id, "title": topic.title, "category": topic.category.slug,
             "author": user_ref(request, topic.author), "created_at": topic.created_at,
             "last_post_at": topic.last_post_at, "reply_count": topic.reply_count,
-            "is_pinned": topic.is_pinned, "is_locked": topic.is_locked,
-            "is_closed": topic.is_closed,
+            "view_count": topic.view_count, "is_pinned": topic.is_pinned,
+            "is_locked": topic.is_locked, "is_closed": topic.is_closed,
             "url": request.route_url("content.topic", topic_id=topic.id, slug=topic.slug),
             "can_reply": can_reply}
 

@@ -54,7 +54,7 @@ def test_a_group_from_invitation_to_announcement(make_live_forum, chromium, page
     expect(other_page.locator(".notifications li").first).to_contain_text(
         "posted an announcement: Price list 2027")
     other_page.goto(f"{url}/c/partner-lounge")
-    expect(other_page.locator("tr.pinned")).to_contain_text("Price list 2027")
+    expect(other_page.locator(".topic-row.is-pinned")).to_contain_text("Price list 2027")
 
     context = chromium.new_context()
     outsider = context.new_page()

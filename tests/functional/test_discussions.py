@@ -62,8 +62,8 @@ def test_member_starts_a_topic_and_replies_through_the_forms(board):
     page = reply.submit().follow()
     assert "Found it myself." in page.text
     listing = board.app.get("/c/general")
-    row = listing.html.find("a", string="How do I export?").find_parent("tr")
-    assert row.find(class_="num").text == "1", "one reply"
+    row = listing.html.find("a", string="How do I export?").find_parent("li")
+    assert row.find("dt", string="Replies").find_next("dd").text == "1", "one reply"
     home = board.app.get("/")
     assert "General" in home.text
 
@@ -145,15 +145,15 @@ def test_hidden_category_leaks_nowhere(board):
 def test_unread_markers(board):
     topic_id = make_topic(board, "mod", "general", title="Release notes")
     board.login("mira")
-    row = board.app.get("/c/general").html.find("a", string="Release notes").find_parent("tr")
+    row = board.app.get("/c/general").html.find("a", string="Release notes").find_parent("li")
     assert row.find(class_="badge-new") is not None
     board.app.get(topic_path(board, topic_id))
-    row = board.app.get("/c/general").html.find("a", string="Release notes").find_parent("tr")
+    row = board.app.get("/c/general").html.find("a", string="Release notes").find_parent("li")
     assert row.find(class_="badge-new") is None and row.find(class_="badge-unread") is None
     with content(board) as (service, session):
         service.reply(session.scalar(select(User).where(User.username == "mod")),
                       session.get(Topic, topic_id), "An update")
-    row = board.app.get("/c/general").html.find("a", string="Release notes").find_parent("tr")
+    row = board.app.get("/c/general").html.find("a", string="Release notes").find_parent("li")
     unread = row.find(class_="badge-unread")
     assert unread is not None and "after=1" in unread["href"]
 
@@ -164,7 +164,7 @@ def test_unread_markers(board):
         hidden = service.reply(mod, session.get(Topic, topic_id), "Spam")
         session.flush()
         DatabaseModerationService(session).set_post_state(mod, hidden, "hide")
-    row = board.app.get("/c/general").html.find("a", string="Release notes").find_parent("tr")
+    row = board.app.get("/c/general").html.find("a", string="Release notes").find_parent("li")
     assert row.find(class_="badge-unread") is None
 
 
@@ -296,7 +296,7 @@ def test_topic_page_answers_while_another_process_holds_the_write_lock(board, ca
         other.execute("ROLLBACK")
         other.close()
     board.app.get(path)
-    row = board.app.get("/c/general").html.find("a", string="Busy times").find_parent("tr")
+    row = board.app.get("/c/general").html.find("a", string="Busy times").find_parent("li")
     assert row.find(class_="badge-new") is None, "the next view moved the marker"
 
 

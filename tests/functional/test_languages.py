@@ -40,7 +40,7 @@ def test_dates_and_numbers_follow_the_language(site, language, ago, date, number
     assert moment.text == ago
     assert "UTC" in moment["title"]
     listing = forum.app.get("/c/general", headers=headers)
-    assert listing.html.select_one("table.topics time").text == date
+    assert listing.html.select_one(".topic-list time").text == date
     home = forum.app.get("/", headers=headers)
     assert number in home.html.select_one("td.num").text
 

@@ -312,7 +312,7 @@ def test_announcements_reach_the_chosen_groups_and_nobody_else(board):
     # a pinned topic in each group's space, seen by its members only
     for space in (partners_space, testers_space):
         listing = board.browser("boss").app.get(f"/c/{space}")
-        assert "Price list 2027" in listing.html.select_one("tr.pinned").text
+        assert "Price list 2027" in listing.html.select_one(".topic-row.is-pinned").text
     for who, expected in (("mira", 2), ("nils", 1), ("outsider", 0)):
         browser = board.browser(who)
         notices = browser.app.get("/notifications").html.select(".notifications li")

@@ -38,6 +38,7 @@ def create_demo_ideas(session, admin: User) -> None:
     session.flush()  # the board and the topics refer to the category's id
     session.add(IdeaBoard(category_id=category.id, allow_downvotes=False, vote_budget=10))
     now = utcnow()
+    topic = None
     for title, author, text, status, note, voters in DEMO_IDEAS:
         user = members.get(author, admin)
         topic = Topic(category_id=category.id, user_id=user.id, title=title,
@@ -54,5 +55,7 @@ def create_demo_ideas(session, admin: User) -> None:
         for voter in voters:
             if voter in members:
                 session.add(Vote(idea_id=topic.id, user_id=members[voter].id, value=1))
+    # the home page names a category's latest topic by last_topic_id ("Latest —" without it)
     session.execute(update(Category).where(Category.id == category.id).values(
-        topic_count=len(DEMO_IDEAS), post_count=len(DEMO_IDEAS), last_post_at=now))
+        topic_count=len(DEMO_IDEAS), post_count=len(DEMO_IDEAS), last_post_at=now,
+        last_topic_id=topic.id if topic is not None else None))

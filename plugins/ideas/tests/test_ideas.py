@@ -584,8 +584,12 @@ def test_demo_data_makes_an_ideas_board(tmp_path):
     exact = db.execute("SELECT count(*) FROM ideas_ideas i WHERE i.votes != (SELECT "
                        "count(*) FROM ideas_votes v WHERE v.idea_id = i.topic_id)").fetchone()
     boards = db.execute("SELECT count(*) FROM ideas_boards").fetchone()[0]
+    # the home page's "Latest" column names the board's latest idea (it said "—")
+    latest = db.execute("SELECT t.title FROM categories c JOIN topics t "
+                        "ON t.id = c.last_topic_id WHERE c.slug = 'ideas'").fetchone()
     db.close()
     assert boards == 1 and exact == (0,)
+    assert latest is not None and latest[0] in statuses
     assert statuses["Dark mode for the dashboard"] == "planned"
     assert {"new", "under_review", "planned", "in_progress", "done"} <= set(statuses.values())
 

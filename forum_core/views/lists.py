@@ -1,0 +1,90 @@
+"""The forum-wide topic lists: Latest, Unread, New and Top (by day, week, month or year),
+each a page of topic rows with a keyset "Load more" link."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+from pyramid.httpexceptions import HTTPBadRequest
+from pyramid.request import Request
+from pyramid.view import view_config
+
+from ..i18n import _
+from ..pagination import BadCursor
+from ..visibility import lists
+from ..web.httpcache import same_for_every_visitor
+
+if TYPE_CHECKING:
+    from pyramid.config import Configurator
+
+
+def includeme(config: Configurator) -> None:
+    for name in lists.LIST_NAMES:
+        config.add_route(f"lists.{name}", f"/{name}")
+    config.scan(__name__)
+
+
+#: avatars drawn by the theme's macro, kept per application, member (every field the macro
+#: may show) and size: a listing shows up to 150 of them, and drawing each through the macro
+#: cost as much as the rest of the page
+_AVATARS: dict[Hashable, Markup] = {}
+_AVATARS_KEPT = 4096
+
+
+def avatar_drawer(request: Request) -> Callable[[Any, Iterable[Any], int], Markup]:
+    """``avatars(macro, members, size)`` in a listing's template: what ``macro(member,
+    size)`` draws (``_macros/avatar.html``) for each of ``members``, drawn once per process
+    for a listed member."""
+    where = (id(request.registry), request.script_name)
+
+    def draw(macro: Any, members: Iterable[Any], size: int) -> Markup:
+        drawn = []
+        for member in members:
+            key = (where, member, size)
+            found = _AVATARS.get(key)
+            if found is None:
+                found = Markup(macro(member, size))
+                if len(_AVATARS) >= _AVATARS_KEPT:
+                    _AVATARS.clear()
+                _AVATARS[key] = found
+            drawn.append(found)
+        return Markup("").join(drawn)
+    return draw
+
+
+def list_rows(request: Request, items: list[Any]) -> dict[str, Any]:
+    """What the rows of a topic listing show besides the topics (:func:`_topic_list.html`):
+    the posters' avatars and the member's reading state."""
+    return {"posters": lists.posters(request.db, request.viewer, items),
+            "reading": lists.reading(request.db, request.viewer, [t.id for t in items]),
+            "avatars": avatar_drawer(request)}
+
+
+def page_of(request: Request, name: str, period: str) -> Any:
+    try:
+        return lists.topic_list(request.db, request.viewer, name, request.GET.get("after"),
+                                period=period)
+    except BadCursor:
+        raise HTTPBadRequest(_("This page link is broken; start from the first page.")) from None
+
+
+@view_config(route_name="lists.latest", renderer="content/list.html")
+@view_config(route_name="lists.unread", renderer="content/list.html")
+@view_config(route_name="lists.new", renderer="content/list.html")
+@view_config(route_name="lists.top", renderer="content/list.html")
+def topic_list(request: Request) -> dict[str, Any]:
+    name = request.matched_route.name.split(".", 1)[1]
+    period = request.GET.get("period", lists.DEFAULT_PERIOD)
+    if period not in lists.PERIODS:
+        raise HTTPBadRequest(_("Choose a period of day, week, month or year."))
+    page = page_of(request, name, period)
+    same_for_every_visitor(request)
+    query = {"period": period} if name == "top" else {}
+    return {"list_name": name, "period": period, "page": page,
+            "needs_sign_in": name in lists.PERSONAL_LISTS and request.user is None,
+            "next_url": request.route_path(f"lists.{name}",
+                                           _query={**query, "after": page.next_cursor})
+            if page.next_cursor else None,
+            **list_rows(request, page.items)}
