@@ -53,6 +53,8 @@ lint: install
 	$(BIN)/ruff check forum_core plugins tests bench
 	$(BIN)/mypy
 
+# one test process per core (pytest-xdist); PYTEST_ARGS="-n 0 -x" runs them in one, in order
+PYTEST_ARGS ?= -n auto --dist worksteal
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -1,4 +1,4 @@
-"""Lighthouse scores of the demo forum's home, category and topic pages.
+"""Lighthouse scores of the demo forum's home, category, topic, profile and ideas board pages.
 
     .venv/bin/python bench/lighthouse.py [--json]
 
@@ -27,7 +27,9 @@ LIGHTHOUSE = CACHE / "node_modules" / ".bin" / "lighthouse"
 CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 FLAGS = "--headless --no-sandbox --disable-gpu --disable-background-networking " \
         "--disable-component-update"
-PAGES = {"home": "/", "category": "/c/general", "topic": "/t/1"}
+PAGES = {"home": "/", "category": "/c/general",
+         "topic": "/t/1/welcome-to-the-community-forum", "profile": "/u/alice",
+         "ideas": "/ideas/ideas"}
 MUST_BE_100 = ("accessibility", "best-practices", "seo")
 
 

@@ -584,6 +584,10 @@
       hint.hidden = false;
       document.getElementById("shortcuts-open").addEventListener("click", open);
     }
+    // (a button rather than <form method="dialog">, which the Nu HTML checker refuses)
+    document.getElementById("shortcuts-close").addEventListener("click", function () {
+      if (dialog.close) { dialog.close(); } else { dialog.removeAttribute("open"); }
+    });
     if (toggle) {
       toggle.addEventListener("change", function () {
         try { window.localStorage.setItem(STORE_KEY, toggle.checked ? "on" : "off"); }

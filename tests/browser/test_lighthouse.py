@@ -1,5 +1,5 @@
 """Lighthouse (the npm package, in Debian's Chromium) scores 100 for accessibility, best
-practices and SEO on the demo forum's home, category and topic pages (bench/lighthouse.py)."""
+practices and SEO on the demo forum's home, category, topic, profile and ideas board pages (bench/lighthouse.py)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def test_lighthouse_scores_100_where_it_must(chromium):
     assert result.stdout.strip(), f"no scores; the script said:\n{result.stderr[-4000:]}"
     scores = json.loads(result.stdout.strip().splitlines()[-1])
     print(scores)  # the performance score is reported, not required
-    assert set(scores) == {"home", "category", "topic"}
+    assert set(scores) == {"home", "category", "topic", "profile", "ideas"}
     for page, found in scores.items():
         for category in ("accessibility", "best-practices", "seo"):
             assert found[category] == 100, (page, category, found)

@@ -84,10 +84,13 @@ CHECK_DOM = """
       problems.push(`${element.tagName} is not in the allowlist`);
     }
   }
-  // the forum's own generated avatars are the only SVG it draws
+  // the only SVG is the forum's own drawing, in the places the templates draw it: generated
+  // avatars, the like heart, icons from the sprite, the composer's buttons and the list markers
+  const ours = "svg.avatar, svg.heart, svg:has(> use[href^='/static/core/icons.svg']), " +
+      ".md-button > svg, .topic-marker > svg";
   for (const element of document.querySelectorAll(
-      "base, meta[http-equiv], iframe, frame, object, embed, math, svg:not(.avatar), " +
-      "svg.avatar :not(rect, circle, text, title, path, g)")) {
+      `base, meta[http-equiv], iframe, frame, object, embed, math, svg:not(${ours}), ` +
+      ":is(" + ours + ") :not(rect, circle, text, title, path, g, use), .post-body svg")) {
     problems.push(`${element.tagName} must not be in the page`);
   }
   return {problems, posts: document.querySelectorAll(".post-body").length,

@@ -57,7 +57,7 @@ def inbox(browser):
 
 def test_a_member_likes_and_unlikes_without_javascript(board):
     nils = board.browser("nils")
-    page = nils.app.get(f"/t/{board.topic}")
+    page = nils.app.get(board.topic_path(board.topic))
     button = like_box(page).select_one("button.like-button")
     assert button["aria-pressed"] == "false"
     assert like_box(page).select_one(".like-count").has_attr("hidden")
@@ -97,7 +97,7 @@ def test_liking_twice_and_unliking_twice_change_nothing(board):
 
 def test_nobody_likes_their_own_post(board):
     mira = board.browser("mira")
-    box = like_box(mira.app.get(f"/t/{board.topic}"))
+    box = like_box(mira.app.get(board.topic_path(board.topic)))
     assert box.select_one("form") is None, "no heart to press on one's own post"
     assert box.select_one(".like-off")["title"] == "You cannot like your own post."
     refused = mira.post_form(f"/p/{board.post}/like", action="like")
@@ -108,7 +108,7 @@ def test_nobody_likes_their_own_post(board):
 
 def test_visitors_are_asked_to_sign_in(board):
     visitor = board.browser()
-    page = visitor.app.get(f"/t/{board.topic}")
+    page = visitor.app.get(board.topic_path(board.topic))
     link = like_box(page).select_one("a.like-button")
     assert link["href"].startswith("/login?next=")
     assert "csrf_token" not in page.text, "the page stays the same for every visitor"
@@ -121,7 +121,7 @@ def test_deleted_and_hidden_posts_cannot_be_liked(board):
     with board.session() as session:
         session.get(Post, reply).is_hidden = True
     mod = board.browser("mod")
-    assert like_box(mod.app.get(f"/t/{board.topic}"), 2).select_one("form") is None
+    assert like_box(mod.app.get(board.topic_path(board.topic)), 2).select_one("form") is None
     refused = mod.post_form(f"/p/{reply}/like", action="like")
     assert refused.status_int == 409
     assert stored(board, reply) == (0, 0)
@@ -187,7 +187,7 @@ def test_who_liked_it_lists_members_with_pictures_newest_first(board):
     assert names == ["mod", "olga", "nils"]
     assert len(page.html.select("li.liker .avatar")) == 3
     assert page.html.select_one('a[href="/u/olga"]')
-    topic = board.browser("olga").app.get(f"/t/{board.topic}")
+    topic = board.browser("olga").app.get(board.topic_path(board.topic))
     count = like_box(topic).select_one(".like-count")
     assert count["href"] == f"/p/{board.post}/likes"
     assert count.select_one(".like-number").text == "3"
@@ -335,12 +335,12 @@ def test_the_topic_page_asks_the_same_number_of_queries_however_many_likes(make_
     posts = [forum.reply("mira", topic, f"Reply {n}") for n in range(6)]
     nils, olga = forum.browser("nils"), forum.browser("olga")
     nils.post_form(f"/p/{posts[0]}/like", action="like")
-    nils.app.get(f"/t/{topic}")  # (the first view moves the read marker: a write of its own)
-    before = int(nils.app.get(f"/t/{topic}").headers["X-Forum-Queries"])
+    nils.app.get(forum.topic_path(topic))  # (the first view moves the read marker: a write of its own)
+    before = int(nils.app.get(forum.topic_path(topic)).headers["X-Forum-Queries"])
     for post in posts:
         for browser in (nils, olga):
             browser.post_form(f"/p/{post}/like", action="like")
-    page = nils.app.get(f"/t/{topic}")
+    page = nils.app.get(forum.topic_path(topic))
     assert int(page.headers["X-Forum-Queries"]) == before, "no query per post or per like"
     assert len(page.html.select('.like-button[aria-pressed="true"]')) == len(posts)
     assert page.html.select_one("#post-2 .like-count")["title"] == "Liked by olga and nils"
@@ -352,7 +352,7 @@ def test_a_suspended_member_cannot_like(board):
     nils = board.browser("nils")
     with board.session() as session:
         session.scalar(select(User).where(User.username == "nils")).status = "suspended"
-    assert like_box(nils.app.get(f"/t/{board.topic}")).select_one("form") is None
+    assert like_box(nils.app.get(board.topic_path(board.topic))).select_one("form") is None
     assert nils.post_form(f"/p/{board.post}/like", action="like").status_int == 403
     token = {"Authorization": f"Bearer {board.api_token('nils')}"}
     board.app.post(f"/api/v1/posts/{board.post}/like", headers=token, status=403)
