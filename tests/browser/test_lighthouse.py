@@ -1,5 +1,6 @@
 """Lighthouse (the npm package, in Debian's Chromium) scores 100 for accessibility, best
-practices and SEO on the demo forum's home, category, topic, profile and ideas board pages (bench/lighthouse.py)."""
+practices and SEO on the demo forum's home, category, topic, profile and ideas board pages
+(bench/lighthouse.py)."""
 
 from __future__ import annotations
 

@@ -335,7 +335,8 @@ def test_the_topic_page_asks_the_same_number_of_queries_however_many_likes(make_
     posts = [forum.reply("mira", topic, f"Reply {n}") for n in range(6)]
     nils, olga = forum.browser("nils"), forum.browser("olga")
     nils.post_form(f"/p/{posts[0]}/like", action="like")
-    nils.app.get(forum.topic_path(topic))  # (the first view moves the read marker: a write of its own)
+    # (the first view moves the read marker: a write of its own)
+    nils.app.get(forum.topic_path(topic))
     before = int(nils.app.get(forum.topic_path(topic)).headers["X-Forum-Queries"])
     for post in posts:
         for browser in (nils, olga):
