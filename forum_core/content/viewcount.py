@@ -91,8 +91,13 @@ class ViewCounter:
         return sum(counts.values())
 
     def close(self) -> None:
-        """Stop the thread and add what is counted."""
+        """Stop the thread (waiting for a flush it is in) and add what is counted, so nothing
+        writes through the engine afterwards: it can then be disposed of."""
         self._stop.set()
+        with self._lock:
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=30)
         self.flush()
 
     def _run(self) -> None:
@@ -118,3 +123,11 @@ def view_counter(registry: Registry) -> ViewCounter:
                 counter = registry[_REGISTRY_KEY] = ViewCounter(registry["forum.db_engine"])
                 atexit.register(counter.close)
     return counter
+
+
+def close_view_counter(registry: Registry) -> None:
+    """Stop the application's view counter, if it made one, and add what it counted (before
+    its database engine is disposed of)."""
+    counter = registry.get(_REGISTRY_KEY)
+    if counter is not None:
+        counter.close()
