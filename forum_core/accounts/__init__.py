@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyramid.csrf import CookieCSRFStoragePolicy
-
+from .csrf import MaskedCookieCSRFStoragePolicy
 from .interfaces import IUserService
 from .security import ForumSecurityPolicy, _request_principals, _request_user, csrf_applies
 from .services import DatabaseUserService
@@ -30,6 +29,6 @@ def includeme(config: Configurator) -> None:
     config.set_default_permission("view")
     # every state-changing request needs the CSRF token (double-submit cookie, no session),
     # except API requests that carry a Bearer token instead of the browser's cookies
-    config.set_csrf_storage_policy(CookieCSRFStoragePolicy(
+    config.set_csrf_storage_policy(MaskedCookieCSRFStoragePolicy(
         cookie_name="forum_csrf", secure=settings["forum.cookie_secure"], httponly=True))
     config.set_default_csrf_options(require_csrf=True, callback=csrf_applies)

@@ -23,14 +23,13 @@ def includeme(config: Configurator) -> None:
     # oversized bodies, NUL and bytes that are not UTF-8 in paths, queries and forms, and
     # hostile form shapes are refused before anything parses them (inside the error pages)
     config.add_tween("forum_core.web.guard.input_guard_tween_factory", under=EXCVIEW)
-    # gzip or brotli for text answers, error pages included (outside them)
-    config.add_tween("forum_core.web.compression.compression_tween_factory", over=EXCVIEW)
     if settings["forum.count_queries"]:
         # outermost: around the transaction (its flush and commit) and the error pages
         config.add_tween("forum_core.web.tweens.query_count_tween_factory", under=INGRESS)
     # CSP, nosniff, framing and referrer rules on every response
     config.include(".headers")
-    # ETags and 304s on every page and API answer; Cache-Control says who may keep a copy
+    # ETags and 304s on every page and API answer; Cache-Control says who may keep a copy;
+    # CSRF tokens masked and text answers compressed (gzip or brotli), error pages included
     config.include(".httpcache")
     # Jinja2 templates, themes, static files and template slots
     config.include(".templating")

@@ -1,31 +1,27 @@
 """Compressed answers: pages, style sheets, scripts, JSON, feeds and SVG, gzip or brotli.
 
-A tween outside the error pages compresses a finished answer when the browser accepts an
-encoding (brotli first when the ``brotli`` package is installed, then gzip), the answer is of
-a text type and at least :data:`MIN_SIZE` bytes, and it is not encoded already. Pictures in
-PNG, JPEG or WebP are compressed already and are left alone. Every answer of a compressible
-type says ``Vary: Accept-Encoding``, compressed or not, so a shared cache keeps one copy per
-encoding. The ``ETag`` is made afterwards from the body as sent (:mod:`.httpcache` runs on
-``NewResponse``, after the tweens), so each encoding has its own validator and
-``If-None-Match`` answers 304 for the one the browser has; both compressors are
-deterministic (gzip without a timestamp), so equal pages keep equal tags. Static files are
-compressed once per file version and encoding, in memory.
+When an answer is finished (:func:`forum_core.web.httpcache.finish_response`, on
+``NewResponse``, after every tween, error pages included) it is compressed when the browser
+accepts an encoding (brotli first when the ``brotli`` package is installed, then gzip), the
+answer is of a text type and at least :data:`MIN_SIZE` bytes, and it is not encoded already.
+Pictures in PNG, JPEG or WebP are compressed already and are left alone. Every answer of a
+compressible type says ``Vary: Accept-Encoding``, compressed or not, so a shared cache keeps
+one copy per encoding. The ``ETag`` is taken before compressing, from the page as rendered,
+and names the encoding, so each encoding has its own validator, a 304 costs no compression,
+and equal pages keep equal tags. Static files are compressed once per file version and
+encoding, in memory.
 
 BREACH: compressing a page that holds a secret next to text an attacker can choose (a search
 query, a form value sent back, the address) lets someone who sees the sizes of encrypted
-answers guess the secret a byte at a time. The only secret pages carry is the CSRF token, and
-a page that prints it says so (:func:`forum_core.web.templating.csrf_token`): such answers are
-sent uncompressed. Visitors' pages (no token: most of the traffic and every page a search
-engine reads), static files and the JSON API (authenticated by a header, no token in the
-body) are compressed. Masking the token differently in every answer (as Django does) would
-let members' pages be compressed too; until then they are not.
+answers guess the secret a byte at a time. The one secret pages carry is the CSRF token, and
+no page carries it as it is: every form gets it masked with fresh random bytes
+(:mod:`forum_core.accounts.csrf`), so members' pages are compressed like visitors'.
 """
 
 from __future__ import annotations
 
 import gzip
 from collections import OrderedDict
-from collections.abc import Callable
 from threading import Lock
 from typing import TYPE_CHECKING, Any
 
@@ -35,12 +31,9 @@ except ImportError:  # pragma: no cover - installed with the forum
     brotli = None
 
 if TYPE_CHECKING:
-    from pyramid.registry import Registry
     from pyramid.request import Request
     from pyramid.response import Response
 
-#: environ: the answer holds a secret (the CSRF token) and is never compressed
-SECRET_IN_BODY = "forum.secret_in_body"
 #: smaller answers gain too little to pay for the work (and a packet holds them anyway)
 MIN_SIZE = 1024
 COMPRESSIBLE = frozenset({
@@ -103,30 +96,29 @@ def _add_vary(response: Response) -> None:
         response.vary = (*vary, "Accept-Encoding")
 
 
-def compress_response(request: Request, response: Response) -> Response:
-    """Compress ``response`` for ``request`` when it is worth it and safe."""
+def planned_encoding(request: Request, response: Response) -> str | None:
+    """The encoding :func:`compress` will use for ``response`` (None: sent as it is). Also
+    adds ``Vary: Accept-Encoding`` to an answer of a compressible type."""
     if response.content_type not in COMPRESSIBLE or response.status_code in (204, 304) \
             or response.status_code < 200:
-        return response
+        return None
     _add_vary(response)
-    if response.content_encoding or request.environ.get(SECRET_IN_BODY):
-        return response
+    if response.content_encoding:
+        return None
     encoding = chosen_encoding(request)
     length = response.content_length
     if encoding is None or (length is not None and length < MIN_SIZE):
-        return response
+        return None
+    if isinstance(response.app_iter, list | tuple) and len(response.body) < MIN_SIZE:
+        return None
+    return encoding
+
+
+def compress(response: Response, encoding: str | None) -> None:
+    """Compress ``response``'s body with ``encoding`` (from :func:`planned_encoding`)."""
+    if encoding is None:
+        return
     is_file = not isinstance(response.app_iter, list | tuple)
-    if not is_file and len(response.body) < MIN_SIZE:
-        return response
     body = _static_body(response, encoding) if is_file else _compress(response.body, encoding)
     response.body = body  # (sets Content-Length)
     response.content_encoding = encoding
-    return response
-
-
-def compression_tween_factory(handler: Callable[[Request], Response], registry: Registry,
-                              ) -> Callable[[Request], Response]:
-    def compression_tween(request: Request) -> Response:
-        return compress_response(request, handler(request))
-
-    return compression_tween

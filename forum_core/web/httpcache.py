@@ -4,8 +4,9 @@ The forum keeps no pages of its own: every request is rendered through the secur
 its view. What this module adds is HTTP's own caching, which never answers around that path:
 
 * Every successful ``GET`` or ``HEAD`` answer with a body (pages, feeds, the JSON API) carries
-  a strong ``ETag``, a hash of the body, and answers ``If-None-Match`` with ``304 Not
-  Modified`` (WebOb's conditional responses). The hash is of what the request would get now,
+  a strong ``ETag``, a hash of the body as rendered (the CSRF token unmasked) and the name of
+  its encoding, and answers ``If-None-Match`` with ``304 Not Modified`` (WebOb's conditional
+  responses) without masking or compressing anything. The hash is of what the request would get now,
   so a new reply, an edit, a hidden post or a changed permission is a new ETag at once, with
   nothing to invalidate and no counter that writers share.
 * ``Cache-Control`` says who may keep a copy. An answer to a request that carries a member's
@@ -22,7 +23,9 @@ its view. What this module adds is HTTP's own caching, which never answers aroun
   view marked ``no-store`` (the "not available" page of a failing access hook) get no
   validator and ``Cache-Control: no-store``: nothing personal, failed or changing is kept.
 
-Files (static views, avatars) keep the headers their views give them.
+Then (:func:`finish_response`) the CSRF token's placeholders are masked
+(:mod:`forum_core.accounts.csrf`) and the answer is compressed (:mod:`.compression`).
+Files (static views, avatars) keep the headers their views give them and are only compressed.
 
 ``Last-Modified`` is left out on purpose: no page has an exact and cheap date, since hiding a
 post, deleting a topic or closing a category changes what a page shows without moving any
@@ -36,7 +39,9 @@ from typing import TYPE_CHECKING
 
 from pyramid.events import NewResponse
 
+from ..accounts.csrf import mask_placeholders, token_in_body, with_token
 from ..accounts.security import API_PREFIX, COOKIE_NAME
+from .compression import compress, planned_encoding
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -105,14 +110,14 @@ def cache_control(request: Request) -> str:
     return f"public, max-age=0, s-maxage={seconds}" if seconds else "public, max-age=0"
 
 
-def add_cache_headers(event: NewResponse) -> None:
-    request, response = event.request, event.response
-    if not isinstance(response.app_iter, list | tuple):
-        return  # a file: static views and avatars give their own headers
+def add_cache_headers(request: Request, response: Response, body: bytes,
+                      encoding: str | None) -> None:
+    """Validator and caching headers of an answer with a body (not a file); ``body`` is the
+    body as rendered, the CSRF token in place."""
     if not _validated(request, response):
         response.headers["Cache-Control"] = NO_STORE
         return
-    response.etag = body_etag(response.body)
+    response.etag = body_etag(body) + (f"-{encoding}" if encoding else "")
     response.conditional_response = True
     response.headers["Cache-Control"] = cache_control(request)
     vary = list(response.vary or ())
@@ -121,6 +126,23 @@ def add_cache_headers(event: NewResponse) -> None:
     response.vary = tuple(vary)
 
 
+def finish_response(event: NewResponse) -> None:
+    """Validators and caching headers, then masked CSRF tokens, then compression."""
+    request, response = event.request, event.response
+    encoding = planned_encoding(request, response)
+    if isinstance(response.app_iter, list | tuple):
+        printed = token_in_body(request)
+        body = response.body
+        add_cache_headers(request, response, body if printed is None
+                          else with_token(body, *printed), encoding)
+        if response.etag and request.method in _SAFE_METHODS \
+                and response.etag in request.if_none_match:
+            return  # WebOb answers 304: nothing to mask or compress
+        if printed is not None:
+            response.body = mask_placeholders(body, *printed)
+    compress(response, encoding)
+
+
 def includeme(config: Configurator) -> None:
     # after the response callbacks, so the CSRF cookie a template asked for is already set
-    config.add_subscriber(add_cache_headers, NewResponse)
+    config.add_subscriber(finish_response, NewResponse)

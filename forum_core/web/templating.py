@@ -16,11 +16,11 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
-from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
 from pyramid_jinja2.i18n import GetTextWrapper
 
 from .. import limits
+from ..accounts.csrf import printed_token
 from ..db import utcnow
 from ..errors import StartupError
 from ..hookspecs import TEMPLATE_SLOTS
@@ -35,7 +35,6 @@ from ..i18n import (
     machine_moment,
 )
 from ..plugins import AccessHookFailed
-from .compression import SECRET_IN_BODY
 from .httpcache import keep_private
 from .quotes import quote_sources
 from .static import add_static
@@ -204,10 +203,11 @@ def _script_urls(request: Request) -> list[str]:
 def csrf_token(request: Request) -> str:
     """The CSRF token to put in a form's ``csrf_token`` field (a slot's or a view's own
     HTML). A page that shows it belongs to one browser: it is kept private (never shared
-    by a reverse proxy between visitors), and the browser gets the token's cookie."""
+    by a reverse proxy between visitors), and the browser gets the token's cookie. Each form
+    gets the token masked differently (:mod:`forum_core.accounts.csrf`), so the page can be
+    compressed safely."""
     keep_private(request)
-    request.environ[SECRET_IN_BODY] = True  # never compressed: see web/compression.py
-    return get_csrf_token(request)
+    return printed_token(request)
 
 
 def time_tag(moment: Any, locale: Any, just_now: str = "just now") -> Markup:
