@@ -72,9 +72,21 @@ DEMO_TOPICS: tuple[tuple[str, str, str, str, list[tuple[str, str]]], ...] = (
 )
 
 
+#: topic title -> post number -> the members who like it
+DEMO_LIKES: dict[str, dict[int, tuple[str, ...]]] = {
+    "Welcome to the community forum": {1: ("alice", "bob", "carol", "dmitri", "eva"),
+                                       2: ("bob", "eva")},
+    "What are you building this month?": {1: ("carol", "eva"), 3: ("bob", "alice"),
+                                          4: ("bob",)},
+    "Export fails with a timeout": {2: ("carol", "bob", "dmitri")},
+}
+
+
 @hookimpl(tryfirst=True)
 def forum_demo_data(session: Session, admin: User) -> None:
     from .content import content_service
+    from .content.likes import like
+    from .content.models import Post
 
     users = DatabaseUserService(session)
     members = {"admin": admin}
@@ -90,3 +102,9 @@ def forum_demo_data(session: Session, admin: User) -> None:
         topic = content.create_topic(members[author], categories[category], title, body)
         for replier, text in replies:
             content.reply(members[replier], topic, text)
+        session.flush()
+        posts = {post.number: post for post in session.scalars(
+            select(Post).where(Post.topic_id == topic.id))}
+        for number, likers in DEMO_LIKES.get(title, {}).items():
+            for liker in likers:
+                like(session, members[liker], posts[number])

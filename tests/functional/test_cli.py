@@ -93,12 +93,23 @@ def test_init_admin_from_flags_and_environment(run_forum, tmp_path):
     assert login.returncode == 0
 
 
-def test_init_demo_creates_demo_members(run_forum):
+def test_init_demo_creates_demo_members(run_forum, tmp_path):
     result = init(run_forum, "--demo")
     assert "demo members sign in with the password demo-password" in result.stdout
     listing = run_forum("user", "list").stdout
     for name in ("alice", "bob", "carol", "dmitri", "eva"):
         assert name in listing
+    # the demo's posts have likes, counted as the forum counts them, none in the staff lounge
+    with sqlite3.connect(tmp_path / "var" / "forum.sqlite") as db:
+        counted = db.execute("SELECT p.id, p.like_count, count(l.user_id) FROM posts p "
+                             "LEFT JOIN post_likes l ON l.post_id = p.id "
+                             "GROUP BY p.id, p.like_count").fetchall()
+        lounge = db.execute("SELECT count(*) FROM post_likes l JOIN posts p ON p.id = l.post_id "
+                            "JOIN topics t ON t.id = p.topic_id JOIN categories c "
+                            "ON c.id = t.category_id WHERE c.read_access = 'moderators'"
+                            ).fetchone()[0]
+    assert all(stored == actual for _id, stored, actual in counted)
+    assert sum(actual for _id, _stored, actual in counted) == 15 and lounge == 0
 
 
 def test_user_create_list_and_set_role(run_forum):
