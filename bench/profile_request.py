@@ -1,7 +1,7 @@
 """Where one page's time goes: cProfile of N requests to the forum app, in-process.
 
     .venv/bin/python bench/profile_request.py --config bench/data/run-.../forum.ini \
-        [--signed-in] [--n 50] [--top 30] [--sort tottime] PATH [PATH ...]
+        [--signed-in] [--n 50] [--top 30] [--sort tottime] [--callers PATTERN] PATH ...
     .venv/bin/python bench/profile_request.py --config ... --time [--signed-in] PATH ...
 
 Loads the app from the config (as ``forum serve`` does, without waitress), optionally signs in
@@ -58,6 +58,8 @@ def main() -> None:
     parser.add_argument("--time", action="store_true",
                         help="time the requests against the template page; no profile")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--callers", metavar="PATTERN",
+                        help="also print who calls the functions matching PATTERN")
     parser.add_argument("paths", nargs="+")
     args = parser.parse_args()
     app = TestApp(get_app(args.config, "main"), extra_environ={"REMOTE_ADDR": "127.0.0.1"})
@@ -87,7 +89,10 @@ def main() -> None:
         elapsed = (time.perf_counter() - started) / args.n * 1000
         print(f"== {path}: {elapsed:.1f} ms per request under the profiler ({who}, "
               f"{args.n} requests)")
-        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+        stats = pstats.Stats(profiler).sort_stats(args.sort)
+        stats.print_stats(args.top)
+        if args.callers:
+            stats.print_callers(args.callers)
 
 
 if __name__ == "__main__":
