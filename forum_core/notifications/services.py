@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from pyramid.i18n import TranslationString
 from sqlalchemy import bindparam, delete, func, select, update
@@ -82,6 +83,18 @@ def _registries(session: Session) -> Registries:
 _UNREAD = (select(Notification.content_type, Notification.content_key)
            .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
            .order_by(Notification.id.desc()).limit(UNREAD_LIMIT))
+
+
+@lru_cache(maxsize=16)
+def _page_statement(per_page: int, after_cursor: bool) -> Any:
+    """A page of a member's notifications with their actors, built once per shape (the
+    header's menu asks on every page a member views): ``user_id`` and ``before_id`` bound."""
+    query = (select(Notification).where(Notification.user_id == bindparam("user_id"))
+             .options(joinedload(Notification.actor))
+             .order_by(Notification.id.desc()).limit(per_page))
+    if after_cursor:
+        query = query.where(Notification.id < bindparam("before_id"))
+    return query
 
 
 class DatabaseNotificationService:
@@ -167,12 +180,9 @@ class DatabaseNotificationService:
              ) -> tuple[list[Shown], int | None]:
         """A page of the member's notifications they may see, newest first, and the cursor
         of the next page (None on the last)."""
-        query = (select(Notification).where(Notification.user_id == request.viewer.user_id)
-                 .options(joinedload(Notification.actor))
-                 .order_by(Notification.id.desc()).limit(per_page))
-        if before_id is not None:
-            query = query.where(Notification.id < before_id)
-        rows = list(self.db.scalars(query))
+        rows = list(self.db.scalars(_page_statement(per_page, before_id is not None),
+                                    {"user_id": request.viewer.user_id,
+                                     "before_id": before_id}))
         shown = self._shown(request, rows)
         return shown, rows[-1].id if len(rows) == per_page else None
 

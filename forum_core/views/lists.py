@@ -3,7 +3,7 @@ each a page of topic rows with a keyset "Load more" link."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
@@ -26,31 +26,12 @@ def includeme(config: Configurator) -> None:
     config.scan(__name__)
 
 
-#: avatars drawn by the theme's macro, kept per application, member (every field the macro
-#: may show) and size: a listing shows up to 150 of them, and drawing each through the macro
-#: cost as much as the rest of the page
-_AVATARS: dict[Hashable, Markup] = {}
-_AVATARS_KEPT = 4096
-
-
-def avatar_drawer(request: Request) -> Callable[[Any, Iterable[Any], int], Markup]:
-    """``avatars(macro, members, size)`` in a listing's template: what ``macro(member,
-    size)`` draws (``_macros/avatar.html``) for each of ``members``, drawn once per process
-    for a listed member."""
-    where = (id(request.registry), request.script_name)
-
-    def draw(macro: Any, members: Iterable[Any], size: int) -> Markup:
-        drawn = []
-        for member in members:
-            key = (where, member, size)
-            found = _AVATARS.get(key)
-            if found is None:
-                found = Markup(macro(member, size))
-                if len(_AVATARS) >= _AVATARS_KEPT:
-                    _AVATARS.clear()
-                _AVATARS[key] = found
-            drawn.append(found)
-        return Markup("").join(drawn)
+def avatar_drawer(request: Request) -> Callable[[Iterable[Any], int], Markup]:
+    """``avatars(members, size)`` in a listing's template: the pictures of ``members``
+    (:meth:`forum_core.web.marks.Marks.avatar`, each labelled with the member's name)."""
+    def draw(members: Iterable[Any], size: int) -> Markup:
+        marks = request.marks
+        return Markup("").join(marks.avatar(member, size) for member in members)
     return draw
 
 

@@ -36,6 +36,7 @@ from ..i18n import (
 )
 from ..plugins import AccessHookFailed
 from .httpcache import keep_private
+from .marks import Marks
 from .quotes import quote_sources
 from .static import add_static
 
@@ -95,11 +96,6 @@ def theme_chain(settings: dict[str, Any]) -> list[Theme]:
     if name != DEFAULT_THEME and (themes_dir / DEFAULT_THEME).is_dir():
         chain.append(Theme(themes_dir / DEFAULT_THEME))
     return chain
-
-
-def avatar_hue(username: str) -> int:
-    """A stable colour (hue in degrees) for a member's generated avatar."""
-    return sum(ord(char) * (index + 1) for index, char in enumerate(username)) % 360
 
 
 _NOTHING = Markup("")
@@ -183,6 +179,11 @@ def _core_file_urls(request: Request) -> dict[str, str]:
         found = request.registry[key] = {
             name: request.static_path(str(CORE_STATIC / file)) for name, file in CORE_FILES.items()}
     return found
+
+
+def request_marks(request: Request) -> Marks:
+    """``request.marks``: icons, members' pictures and categories' marks for this request."""
+    return Marks(request, _core_file_urls(request)["icon_sprite"])
 
 
 def _css_urls(request: Request, theme_css: tuple[str, ...]) -> list[str]:
@@ -291,6 +292,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event.setdefault("site", site)
     event["core_script"], event["core_icon"], theme_css = _static_urls(request)
     event.update(_core_file_urls(request))
+    event["marks"] = request.marks
     event["slot"] = lambda name, **context: render_slot(request, name, **context)
     event["slotted"] = filled_slots(request)
     event["static"] = lambda path: theme_static_url(request, path)
@@ -314,11 +316,12 @@ def add_template_globals(event: BeforeRender) -> None:
 
 def includeme(config: Configurator) -> None:
     settings = config.get_settings()
+    config.add_request_method(request_marks, "marks", reify=True)
     settings.setdefault("jinja2.newstyle", "true")
     settings.setdefault("jinja2.trim_blocks", "true")
     settings.setdefault("jinja2.lstrip_blocks", "true")
     settings.setdefault("jinja2.undefined", "strict")
-    settings.setdefault("jinja2.filters", "avatar_hue = forum_core.web.templating:avatar_hue")
+    settings.setdefault("jinja2.filters", "avatar_hue = forum_core.web.marks:avatar_hue")
     settings.setdefault("jinja2.i18n.gettext", "forum_core.web.templating:TemplateTranslations")
     config.include("pyramid_jinja2")
     chain = theme_chain(settings)
