@@ -31,7 +31,7 @@ def avatar_drawer(request: Request) -> Callable[[Iterable[Any], int], Markup]:
     (:meth:`forum_core.web.marks.Marks.avatar`, each labelled with the member's name)."""
     def draw(members: Iterable[Any], size: int) -> Markup:
         marks = request.marks
-        return Markup("").join(marks.avatar(member, size) for member in members)
+        return Markup("".join([marks.avatar(member, size) for member in members]))
     return draw
 
 

@@ -49,6 +49,8 @@ DEFAULT_PERIOD = "week"
 NEW_WINDOW = dt.timedelta(days=2)
 #: the posters a row shows: the original poster and up to four recent others
 POSTERS_SHOWN = 5
+#: the recent posters are looked for among a topic's last this many posts
+POSTERS_WINDOW = 20
 
 
 @dataclass(frozen=True)
@@ -147,11 +149,14 @@ def topic_list(db: Session, viewer: Viewer, name: str, cursor: str | None = None
 # -- what a row shows besides the topic ------------------------------------------------------
 
 def _posters(viewer: Viewer) -> Select[Any]:
-    # each poster's latest visible post per topic, ranked newest first, the first few kept
+    # each poster's latest visible post per topic among its last POSTERS_WINDOW posts (an
+    # index range per topic, however long the topic), ranked newest first, the first few kept
     latest = func.max(Post.number).label("latest")
     grouped = (select(Post.topic_id, Post.user_id, latest)
+               .join(Topic, Topic.id == Post.topic_id)
                .where(Post.topic_id.in_(bindparam("topic_ids", expanding=True)),
-                      post_clause(viewer, VIEWER_ID))
+                      Post.number > Topic.post_number_seq - POSTERS_WINDOW,
+                      post_clause(viewer, VIEWER_ID, topic_joined=True))
                .group_by(Post.topic_id, Post.user_id).subquery())
     rank = func.row_number().over(partition_by=grouped.c.topic_id,
                                   order_by=(grouped.c.latest.desc(), grouped.c.user_id))
@@ -165,7 +170,9 @@ def _posters(viewer: Viewer) -> Select[Any]:
 def posters(db: Session, viewer: Viewer, topics: Iterable[ListedTopic],
             ) -> dict[int, list[ListedMember]]:
     """For each topic, its original poster and up to four others who posted most recently
-    in it (only posts the viewer may see count): one statement for the whole page."""
+    in it, among its last :data:`POSTERS_WINDOW` posts (only posts the viewer may see
+    count): one statement for the whole page, whose work does not grow with the topics'
+    length."""
     topics = list(topics)
     if not topics:
         return {}

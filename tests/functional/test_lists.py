@@ -9,10 +9,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from forum_core.content.models import Topic, TopicRead
+from forum_core.content.models import Post, Topic, TopicRead
 from forum_core.content.viewcount import view_counter
 from forum_core.db import utcnow
 from forum_core.visibility import Viewer, lists
+from forum_core.visibility.lists import POSTERS_WINDOW
 
 BACKENDS = [pytest.param(False, id="sqlite"), pytest.param(True, id="postgres")]
 
@@ -46,6 +47,25 @@ def age(forum, topic_id: int, **delta: float) -> None:
     with forum.session() as session:
         session.execute(update(Topic).where(Topic.id == topic_id).values(
             created_at=moment, last_post_at=moment))
+
+
+def test_posters_are_found_among_the_last_posts_and_only_visible_ones(board):
+    """However long a topic, its row looks at its last POSTERS_WINDOW posts for the recent
+    posters (the original poster always comes first); a hidden reply names nobody."""
+    topic = board.create_topic("mira", "general", "A long one")
+    board.reply("nils", topic, "Early reply")
+    for n in range(POSTERS_WINDOW):
+        board.reply("olga", topic, f"Reply {n}")
+    hidden = board.reply("mod", topic, "Hidden later")
+    with board.session() as session:
+        session.execute(update(Post).where(Post.id == hidden).values(is_hidden=True))
+    row = row_of(board.app.get("/latest"), "A long one")
+    assert [a["aria-label"] for a in row.select(".topic-posters svg")] == ["mira", "olga"]
+    # a reply by nils brings him back, first among the others
+    board.reply("nils", topic, "Back again")
+    row = row_of(board.app.get("/latest"), "A long one")
+    assert [a["aria-label"] for a in row.select(".topic-posters svg")] == \
+        ["mira", "nils", "olga"]
 
 
 def test_latest_lists_every_category_by_activity_with_posters_and_counts(board):
