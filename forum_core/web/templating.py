@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 from pyramid.events import BeforeRender, subscriber
+from pyramid.renderers import render
 from pyramid_jinja2.i18n import GetTextWrapper
 
 from .. import limits
@@ -181,6 +182,27 @@ def _core_file_urls(request: Request) -> dict[str, str]:
     return found
 
 
+#: the keyboard shortcuts' dialog as drawn, by application, language and kind of reader
+_SHORTCUTS: dict[tuple[Any, ...], Markup] = {}
+
+
+def shortcuts_dialog(request: Request) -> Markup:
+    """``shortcuts_dialog()`` in ``base.html``: the keyboard shortcuts' list and its texts
+    (``_shortcuts.html``), the same on every page for readers of one language who have them on
+    (or off, or are visitors), so drawn once per process for each and reused: it holds no
+    content, no token and nothing of the member but that choice."""
+    member = request.user
+    enabled = member is None or bool(member.keyboard_shortcuts)
+    key = (id(request.registry), request.script_name, request.locale_name, member is not None,
+           enabled)
+    found = _SHORTCUTS.get(key)
+    if found is None:
+        found = _SHORTCUTS[key] = Markup(render(
+            "_shortcuts.html", {"shortcuts_member": member is not None,
+                                "shortcuts_enabled": enabled}, request=request))
+    return found
+
+
 def request_marks(request: Request) -> Marks:
     """``request.marks``: icons, members' pictures and categories' marks for this request."""
     return Marks(request, _core_file_urls(request)["icon_sprite"])
@@ -293,6 +315,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event["core_script"], event["core_icon"], theme_css = _static_urls(request)
     event.update(_core_file_urls(request))
     event["marks"] = request.marks
+    event["shortcuts_dialog"] = lambda: shortcuts_dialog(request)
     event["slot"] = lambda name, **context: render_slot(request, name, **context)
     event["slotted"] = filled_slots(request)
     event["static"] = lambda path: theme_static_url(request, path)

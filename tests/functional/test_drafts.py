@@ -270,6 +270,11 @@ def test_keyboard_shortcuts_can_be_switched_off_on_the_account_page(board):
     # visitors have them (and switch them off in their browser)
     visitor = board.browser().app.get("/").html.find(id="shortcuts")
     assert (visitor["data-enabled"], visitor["data-member"]) == ("true", "false")
+    # the dialog is drawn once per language and kind of reader: each gets their own
+    dutch = board.browser().app.get("/", headers={"Accept-Language": "nl"}).html
+    assert dutch.find(id="shortcuts-title").text == "Sneltoetsen"
+    assert visitor.find(id="shortcuts-title").text == "Keyboard shortcuts"
+    assert "account" not in visitor.find(id="shortcuts-dialog").text
 
 
 def test_saving_the_same_draft_from_many_tabs_at_once_leaves_one_draft(board):
