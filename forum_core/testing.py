@@ -79,11 +79,14 @@ class Forum:
     def close(self) -> None:
         """Close every database connection of this forum, then drop what the test made."""
         if self._app is not None:
-            # the visitors' view counter writes from a thread of its own: stopped first, so it
-            # never opens a connection on a disposed engine (left open, found by the collector)
-            close_view_counter(self._app.app.registry)
-            self._app.app.registry["forum.db_engine"].dispose()
-            self._app.app.registry["forum.jobs"].close()
+            # the visitors' view counter and the job queue work from threads of their own:
+            # stopped first, so neither holds or opens a connection while the engine is
+            # disposed of (one returned to the discarded pool is left open, and the garbage
+            # collector reports it in whichever test runs then)
+            registry = self._app.app.registry
+            close_view_counter(registry)
+            registry["forum.jobs"].close()
+            registry["forum.db_engine"].dispose()
         if self._runtime is not None:
             self._runtime.queue.close()
         self.engine.dispose()

@@ -139,5 +139,7 @@ def worker(config_path: Path, threads: int) -> None:
         say("Running jobs from ${where} with ${threads} threads (Ctrl+C to stop).",
             where=runtime.queue.describe(), threads=threads)
         run_worker(runtime.queue, threads)
+    except KeyboardInterrupt:
+        pass  # Ctrl+C before huey's consumer took over the signals: a stop all the same
     finally:
         runtime.close()

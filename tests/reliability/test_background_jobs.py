@@ -138,6 +138,9 @@ def test_several_machines_share_redis_and_forum_workers(plugin_forum, serve, tmp
         workers = [subprocess.Popen([str(FORUM), "worker", "--config", str(ini)], env=env,
                                     stdout=out, stderr=subprocess.STDOUT) for _ in range(2)]
     try:
+        # both started (a signal while Python still imports the forum ends it with a traceback)
+        assert wait_for(lambda: (tmp_path / "worker.log").read_text().count(
+            "Running jobs from") == 2), (tmp_path / "worker.log").read_text()
         assert wait_for(lambda: len(outbox(forum)) == 1), (tmp_path / "worker.log").read_text()
         assert wait_for(lambda: "chores.record 1 before the restart" in trace(forum))
         assert wait_for(lambda: "chores.every_minute 1 tick" in trace(forum))
