@@ -182,9 +182,6 @@ def _core_file_urls(request: Request) -> dict[str, str]:
     return found
 
 
-#: the keyboard shortcuts' dialog as drawn, by application, language and kind of reader
-_SHORTCUTS: dict[tuple[Any, ...], Markup] = {}
-
 
 def shortcuts_dialog(request: Request) -> Markup:
     """``shortcuts_dialog()`` in ``base.html``: the keyboard shortcuts' list and its texts
@@ -193,11 +190,11 @@ def shortcuts_dialog(request: Request) -> Markup:
     content, no token and nothing of the member but that choice."""
     member = request.user
     enabled = member is None or bool(member.keyboard_shortcuts)
-    key = (id(request.registry), request.script_name, request.locale_name, member is not None,
-           enabled)
-    found = _SHORTCUTS.get(key)
+    drawn = request.registry.setdefault("forum.shortcuts_dialogs", {})  # per application
+    key = (request.script_name, request.locale_name, member is not None, enabled)
+    found = drawn.get(key)
     if found is None:
-        found = _SHORTCUTS[key] = Markup(render(
+        found = drawn[key] = Markup(render(
             "_shortcuts.html", {"shortcuts_member": member is not None,
                                 "shortcuts_enabled": enabled}, request=request))
     return found
