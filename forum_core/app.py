@@ -115,6 +115,25 @@ def make_wsgi_app(raw_settings: Mapping[str, Any], env: ForumEnvironment | None 
     return make_config(raw_settings, env).make_wsgi_app()
 
 
+def close_app(app: Any) -> None:
+    """Stop the threads of a WSGI application made by :func:`make_wsgi_app` and close its
+    database connections: the visitors' view counter adds what it counted, the search index
+    writes what it was handed, the job queue closes its storage, and then the engine is
+    disposed of. In that order, so no thread holds or opens a connection of a disposed engine
+    (one returned to a discarded pool would be left open until the garbage collector finds
+    it). For a process that ends the application and goes on (a test, an embedding server)."""
+    from .content.viewcount import close_view_counter
+    from .search.service import INDEX_KEY
+
+    registry = app.registry
+    close_view_counter(registry)
+    index = registry.get(INDEX_KEY)
+    if index is not None:
+        index.close()
+    registry["forum.jobs"].close()
+    registry["forum.db_engine"].dispose()
+
+
 def main(global_config: Mapping[str, Any] | None, **settings: Any) -> Any:
     """PasteDeploy application factory. A bad configuration exits with one line, no traceback."""
     try:

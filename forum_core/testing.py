@@ -39,7 +39,6 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from sqlalchemy import select
 
-from forum_core.content.viewcount import close_view_counter
 from forum_core.hookspecs import hookimpl
 
 POSTGRES_ENV = "FORUM_TEST_POSTGRES_URL"
@@ -79,14 +78,9 @@ class Forum:
     def close(self) -> None:
         """Close every database connection of this forum, then drop what the test made."""
         if self._app is not None:
-            # the visitors' view counter and the job queue work from threads of their own:
-            # stopped first, so neither holds or opens a connection while the engine is
-            # disposed of (one returned to the discarded pool is left open, and the garbage
-            # collector reports it in whichever test runs then)
-            registry = self._app.app.registry
-            close_view_counter(registry)
-            registry["forum.jobs"].close()
-            registry["forum.db_engine"].dispose()
+            from forum_core.app import close_app
+
+            close_app(self._app.app)
         if self._runtime is not None:
             self._runtime.queue.close()
         self.engine.dispose()

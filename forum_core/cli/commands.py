@@ -206,6 +206,8 @@ def serve(config_path: Path, host: str | None, port: int | None, threads: int | 
     import plaster
     from pyramid.paster import get_app, setup_logging
 
+    from ..app import close_app
+
     limit_malloc_arenas()  # before any thread of ours allocates
     env = environment(config_path)
     behind = _pending_migrations(config_path, env)
@@ -239,6 +241,7 @@ def serve(config_path: Path, host: str | None, port: int | None, threads: int | 
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)  # lets running jobs finish (up to 30 seconds)
+        close_app(app)  # visitors' views counted, the index's writes finished
 
 
 def governed_notices(engine: Any, enabled: list[str]) -> list[Any]:

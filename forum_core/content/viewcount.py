@@ -59,8 +59,11 @@ class ViewCounter:
         self._stop = threading.Event()
 
     def add(self, topic_id: int) -> None:
-        """Count one view of ``topic_id``."""
+        """Count one view of ``topic_id`` (none once the counter is closed: its application
+        is ending, and its engine may be disposed of)."""
         with self._lock:
+            if self._stop.is_set():
+                return
             self._counts[topic_id] += 1
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="forum-view-counter",

@@ -134,6 +134,12 @@ class SearchIndex:
             target = self._submitted
             self._turn.wait_for(lambda: self._written >= target, timeout)
 
+    def close(self, timeout: float = SETTLE_WAIT) -> None:
+        """Finish what the writer thread was handed and a rebuild in progress (each at most
+        ``timeout`` seconds), so that neither reads the database after this returns."""
+        self.settle(timeout)
+        self.backend.wait(timeout)
+
     def _write_waiting(self) -> None:
         while True:
             with self._turn:

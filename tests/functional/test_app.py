@@ -201,12 +201,14 @@ def test_failed_request_rolls_back_its_writes(plugin_forum):
 def _app_with_view(forum, view):
     import webtest
 
-    from forum_core.app import make_config
+    from forum_core.app import close_app, make_config
 
     config = make_config(forum.settings, forum.env)
     config.add_route("test.boom", "/boom")
     config.add_view(view, route_name="test.boom", renderer="string")
-    return webtest.TestApp(config.make_wsgi_app())
+    app = config.make_wsgi_app()
+    forum._cleanups.append(lambda: close_app(app))
+    return webtest.TestApp(app)
 
 
 def test_plugin_configuration_error_is_one_line_naming_it(plugin_forum):

@@ -129,11 +129,11 @@ def test_sessions_survive_a_restart(board):
     """Sign-ins live in the database: a new app process accepts the old cookie."""
     import webtest
 
-    from forum_core.app import make_wsgi_app
+    from forum_core.app import close_app, make_wsgi_app
 
     board.login("mira")
     restarted = webtest.TestApp(make_wsgi_app(board.settings, board.env))
     for name, value in board.app.cookies.items():
         restarted.set_cookie(name, value)
     assert restarted.get("/").html.find(class_="nav-user").text == "mira"
-    restarted.app.registry["forum.db_engine"].dispose()
+    close_app(restarted.app)

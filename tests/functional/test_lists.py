@@ -396,3 +396,5 @@ def test_the_view_counter_adds_visits_by_itself_and_stops_when_idle(forum):
     counter.close()
     with forum.session() as session:
         assert session.get(Topic, topic).view_count == 4
+    counter.add(topic)  # a request that ends after its application was closed
+    assert counter.pending() == {} and not counter._thread.is_alive()

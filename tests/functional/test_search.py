@@ -357,6 +357,42 @@ def test_a_post_does_not_wait_for_the_whoosh_index_and_a_search_waits_for_the_po
     assert titles(found[0]) == ["Heron nesting"]
 
 
+def test_closing_the_application_finishes_the_index_writes_it_was_handed(whoosh_board):
+    """An application that ends (a test, an embedding server) writes what its posts gave the
+    index before its engine is disposed of: the writer thread would otherwise read the
+    database through a connection of a discarded pool."""
+    from forum_core.app import close_app
+
+    board = whoosh_board
+    index = board.app.app.registry[INDEX_KEY]
+    board.login("mira")
+    board.app.get("/")
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_index() -> None:  # a slow index write holds the posts back
+        with index.backend.lock:
+            held.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold_the_index)
+    holder.start()
+    try:
+        assert held.wait(10)
+        answer = board.post_form("/c/general/new", title="Owl pellets",
+                                 body="Found under the old barn.")
+        assert answer.status_int == 303
+        assert index._written < index._submitted
+    finally:
+        threading.Timer(0.5, release.set).start()
+    close_app(board.app.app)
+    holder.join(10)
+    assert index._written == index._submitted
+    board._app = None  # closed: the fixture's teardown must not close it again
+    with board.session() as session:
+        topic = session.scalar(select(Topic).where(Topic.title == "Owl pellets"))
+    assert topic is not None
+
+
 def test_the_whoosh_index_is_read_with_file_reads_not_mapped_into_memory(whoosh_board):
     # a mapped segment counts fully in the server's memory once a searcher has touched it
     make_topic(whoosh_board, "mira", "general", "Lighthouse keeper", "The lamp turns.")
@@ -532,7 +568,7 @@ def test_a_process_killed_between_commit_and_index_write_is_caught_up(board, tmp
 
     import webtest
 
-    from forum_core.app import make_wsgi_app
+    from forum_core.app import close_app, make_wsgi_app
     from forum_core.search.models import SearchQueue
 
     make_topic(board, "mira", "general", "Wildlife", "What did you see?")
@@ -554,4 +590,4 @@ def test_a_process_killed_between_commit_and_index_write_is_caught_up(board, tmp
     assert titles(page) == ["Wildlife"]
     with board.session() as session:
         assert list(session.scalars(select(SearchQueue))) == []
-    restarted.app.registry["forum.db_engine"].dispose()
+    close_app(restarted.app)
