@@ -37,6 +37,8 @@ class User(Base):
     avatar: Mapped[str] = mapped_column(String(80), default="", server_default="")
     #: whether pages answer the keyboard shortcuts (j/k, r, /, ?) for this member
     keyboard_shortcuts: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: whether topics the member starts or replies to are tracked for them
+    auto_track: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     sessions: Mapped[list[AuthSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True)

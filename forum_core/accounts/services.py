@@ -184,6 +184,11 @@ class DatabaseUserService:
                                     mapping={"maximum": BIO_MAX}))
         user.display_name, user.title, user.bio = display_name, title, bio.strip()
 
+    def set_auto_track(self, user: User, enabled: bool) -> None:
+        """Whether topics the member starts or replies to are tracked for them from now on
+        (topics tracked already stay tracked)."""
+        user.auto_track = enabled
+
     def set_keyboard_shortcuts(self, user: User, enabled: bool) -> None:
         """Whether pages answer the member's keyboard shortcuts (j/k, r, /, ?)."""
         user.keyboard_shortcuts = enabled

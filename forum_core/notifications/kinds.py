@@ -16,7 +16,13 @@ MENTION = NotificationKind("mention", _("${actor} mentioned you in ${title}"),
 LIKE = NotificationKind("like", _("${actor} liked your post in ${title}"),
                         _("Likes of my posts"))
 
+#: about places a member watches (:mod:`.watching`); the reason names the place
+WATCHED_TOPIC = NotificationKind("watched_topic", _("${actor} started ${title}"),
+                                 _("New topics in places I watch"))
+WATCHED_POST = NotificationKind("watched_post", _("${actor} posted in ${title}"),
+                                _("New posts in places I watch"))
+
 #: a post's own kinds, in the order its notification takes them: the most specific wins
 POST_KINDS = (MENTION, QUOTE, REPLY)
 #: the core's kinds, as the account page lists them
-CORE_KINDS = (*POST_KINDS, LIKE)
+CORE_KINDS = (*POST_KINDS, LIKE, WATCHED_TOPIC, WATCHED_POST)

@@ -26,6 +26,8 @@ class Notification(Base):
     content_key: Mapped[int]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     read_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    #: why it came, for notifications about a watched place: "<place>:<id>" ("category:3")
+    reason: Mapped[str | None] = mapped_column(String(40), default=None)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 

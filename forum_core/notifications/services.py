@@ -27,6 +27,7 @@ from ..registries import NotificationKind, Registries, registries_of
 from .kinds import LIKE, MENTION, QUOTE, REPLY
 from .models import Notification
 from .preferences import muted
+from .watching import reasons
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -47,6 +48,8 @@ class Shown:
     notification: Notification
     item: ContentItem
     kind: NotificationKind
+    #: why it came, for a watched place ("You watch General"), to translate
+    reason: TranslationString | None = None
 
     @property
     def message(self) -> TranslationString:
@@ -206,8 +209,10 @@ class DatabaseNotificationService:
     def _shown(self, request: Request, rows: list[Notification]) -> list[Shown]:
         registries = _registries(self.db)
         items = registries.content_types.items(request, {row.ref for row in rows})
-        return [Shown(row, items[row.ref], registries.kind(row.kind))
-                for row in rows if row.ref in items]
+        shown = [row for row in rows if row.ref in items]
+        why = reasons(self.db, request.viewer, [row for row in shown if row.reason])
+        return [Shown(row, items[row.ref], registries.kind(row.kind), why.get(row.id))
+                for row in shown]
 
 
 def unread_notifications(request: Request) -> int:

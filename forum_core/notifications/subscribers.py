@@ -9,13 +9,16 @@ from ..content.events import PostCreated, PostLiked, PostUnliked
 from ..content.models import Post, Topic
 from ..events import Event
 from ..hookspecs import hookimpl
+from ..jobs import Job, JobContext, enqueue
 from .services import DatabaseNotificationService
+from .watching import NOTIFY_WATCHERS, auto_track, may_have_watchers, tell_watchers
 
 
 @hookimpl
 def forum_on_event_in_transaction(session: Session, event: Event) -> None:
-    """A new post tells the members it concerns: mentioned, quoted, the topic's author; a
-    like tells the post's author, and taking it back withdraws that while it is unread."""
+    """A new post tells the members it concerns: mentioned, quoted, the topic's author (and
+    a job tells those who watch its places); the author tracks the topic; a like tells the
+    post's author, and taking it back withdraws that while it is unread."""
     if isinstance(event, PostLiked):
         DatabaseNotificationService(session).notify_like(event.post_id, event.author_id,
                                                          event.user_id)
@@ -31,3 +34,16 @@ def forum_on_event_in_transaction(session: Session, event: Event) -> None:
         return
     DatabaseNotificationService(session).notify_for_post(
         post, topic, event.mentions, event.quoted_post_ids)
+    auto_track(session, post.user_id, topic.id)
+    if may_have_watchers(session, post, topic):
+        # the watchers (of a category, maybe thousands) are told by a job, after the commit
+        enqueue(session, NOTIFY_WATCHERS, post_id=post.id)
+
+
+def _notify_watchers(context: JobContext, post_id: int) -> None:
+    tell_watchers(context.session, post_id)
+
+
+@hookimpl
+def forum_register_jobs() -> list[Job]:
+    return [Job(NOTIFY_WATCHERS, _notify_watchers, retries=5, retry_delay=30.0)]

@@ -24,6 +24,8 @@ def includeme(config: Configurator) -> None:
     config.include(".content")
     # likes on posts: the heart's form, "who liked this", the likes a topic page shows
     config.include(".likes")
+    # follow levels: the Notifications menus of categories, topics and members
+    config.include(".follows")
     # the forum-wide topic lists: Latest, Unread, New, Top
     config.include(".lists")
     # flags, the queue, topic and post states, suspensions, the audit log

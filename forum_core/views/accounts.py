@@ -19,7 +19,7 @@ from ..errors import ValidationError
 from ..i18n import _, language_names
 from ..limits import FORM_FIELD_MAX, PASSWORD_MAX, parse_id
 from ..mail import Mail, check_mail_can_be_queued, queue_mail
-from ..notifications import preferences
+from ..notifications import preferences, watching
 from ..ratelimit import hit
 from ..visibility.queries import member_activity, recent_activity
 from ..web.httpcache import keep_private, same_for_every_visitor
@@ -175,6 +175,8 @@ def account_settings(request: Request) -> Any:
     result["new_token"] = None
     registries = request.registry.forum.registries
     result["notification_choices"] = preferences.choices(request.db, registries, user.id)
+    result["followed"] = watching.followed(request.db, request.viewer)
+    result["place_kinds"] = watching.place_kinds()
     if request.method != "POST":
         return result
     action = request.POST.get("action", "")
@@ -193,6 +195,9 @@ def account_settings(request: Request) -> Any:
             locale = request.POST.get("locale", "")[:10] or None
             users.set_locale(user, locale, result["locales"])
             result["done"] = _("Your language was saved.")
+        elif action == "following":
+            users.set_auto_track(user, request.POST.get("auto_track") == "1")
+            result["done"] = _("Your following settings were saved.")
         elif action == "shortcuts":
             users.set_keyboard_shortcuts(user, request.POST.get("keyboard_shortcuts") == "1")
             result["done"] = _("Your keyboard shortcuts were saved.")

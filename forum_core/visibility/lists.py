@@ -22,6 +22,7 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
+from ..content.follows import NORMAL, muted_topic_clause, topic_level_is
 from ..content.models import Post, Topic, TopicRead
 from ..db import read_rows, utcnow
 from ..pagination import Page, after_params, cursor_pattern, decode_cursor, encode_cursor
@@ -91,13 +92,17 @@ def _list_statement(viewer: Viewer, name: str, per_page: int, with_cursor: bool,
              .where(topic_clause(viewer, VIEWER_ID))
              .order_by(*(column.desc() for column in order.columns))
              .limit(per_page + 1))
+    if viewer.user_id is not None:  # what the member muted is in none of the lists
+        query = query.where(~muted_topic_clause(VIEWER_ID))
     if name == "unread":
-        # opened before, and a post the viewer may see came after their marker
+        # opened before, not set back to normal, and a post the viewer may see came after
+        # their marker
         later = (select(Post.id).where(Post.topic_id == Topic.id,
                                        Post.number > TopicRead.last_read_number,
                                        post_clause(viewer, VIEWER_ID)).exists())
         query = query.join(TopicRead, _read_marker()).where(
-            Topic.post_number_seq > TopicRead.last_read_number, later)
+            Topic.post_number_seq > TopicRead.last_read_number, later,
+            ~topic_level_is(VIEWER_ID, NORMAL))
     elif name == "new":
         query = query.outerjoin(TopicRead, _read_marker()).where(
             TopicRead.topic_id.is_(None), Topic.user_id != VIEWER_ID,

@@ -1,0 +1,103 @@
+"""What a member follows, and how closely: follow levels per place (a category, a topic, a
+member, and any place a feature declares, such as a tag).
+
+A place is named by a kind and an id (``("category", 3)``, ``("topic", 12)``,
+``("member", 7)``). A member's level for a place is one of :data:`LEVELS`:
+
+* **watching**: told about every new post there;
+* **watching first post**: told about every new topic there (not for a single topic);
+* **tracking**: not told, but the place's topics show in Unread with their counts of new
+  posts;
+* **normal**: what a place is without a choice (a row with it overrides a wider place's level:
+  a topic set to normal in a watched category tells nothing);
+* **muted**: never told, and its topics are left out of Latest, Unread, New and Top.
+
+The most specific place decides: a topic's own level wins over its category's and tags', and
+among the wider places a muted one wins over a watched one. Levels are rows of
+:class:`Follow`; no row means normal. Kept here, below the visibility layer, because the
+lists leave out what a member muted; telling members is the notifications'
+(:mod:`forum_core.notifications.watching`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, and_, exists, or_
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, utcnow
+from ..i18n import _
+from .models import Topic
+
+WATCHING = "watching"
+WATCHING_FIRST_POST = "watching_first_post"
+TRACKING = "tracking"
+NORMAL = "normal"
+MUTED = "muted"
+
+#: the levels, from the closest to the most distant, with their names to show
+LEVELS = {
+    WATCHING: _("Watching"),
+    WATCHING_FIRST_POST: _("Watching first post"),
+    TRACKING: _("Tracking"),
+    NORMAL: _("Normal"),
+    MUTED: _("Muted"),
+}
+#: what each level means, as the follow menus explain it
+LEVEL_HELP = {
+    WATCHING: _("You will be notified of every new post."),
+    WATCHING_FIRST_POST: _("You will be notified of every new topic, not of replies."),
+    TRACKING: _("Topics show in Unread with their count of new posts; no notifications."),
+    NORMAL: _("You will be notified when someone mentions, quotes or replies to you."),
+    MUTED: _("Never notified, and left out of Latest, Unread, New and Top."),
+}
+
+CATEGORY = "category"
+TOPIC = "topic"
+MEMBER = "member"
+#: the kinds of places the core knows; a feature adds its own (tags) with
+#: :func:`place_kinds`' registry in :mod:`forum_core.notifications.watching`
+CORE_PLACES = (CATEGORY, TOPIC, MEMBER)
+#: ``Follow.source`` of the levels given by posting in a topic (not the member's choice)
+AUTO = "auto"
+#: the levels a single topic can have (a topic has one first post: its own)
+TOPIC_LEVELS = (WATCHING, TRACKING, NORMAL, MUTED)
+
+
+class Follow(Base):
+    """A member's level for one place (see the module's documentation)."""
+
+    __tablename__ = "follows"
+    __table_args__ = (Index("ix_follows_place", "place", "place_id", "level"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    #: the kind of place: "category", "topic", "member", "tag", ...
+    place: Mapped[str] = mapped_column(String(20), primary_key=True)
+    place_id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(String(20))
+    #: how the level came: "member" (their choice), "auto" (they posted in the topic),
+    #: "group" (a default of a group they are in); a member's own choice is never replaced
+    source: Mapped[str] = mapped_column(String(10), default="member")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+def muted_topic_clause(user_id: object) -> ColumnElement[bool]:
+    """True for the topics ``user_id`` muted: the topic itself, or its category while the
+    topic has no level the member chose (a topic they set apart from a muted category shows;
+    one they only posted in, tracked automatically, stays muted).
+    ``user_id`` is a number or a bound parameter."""
+    own = exists().where(Follow.user_id == user_id, Follow.place == TOPIC,
+                         Follow.place_id == Topic.id, Follow.source != AUTO)
+    category_muted = exists().where(Follow.user_id == user_id, Follow.place == CATEGORY,
+                                    Follow.place_id == Topic.category_id,
+                                    Follow.level == MUTED)
+    # (exists() only: a NULL from a missing row would make the negation NULL, hiding all)
+    return or_(topic_level_is(user_id, MUTED), and_(~own, category_muted))
+
+
+def topic_level_is(user_id: object, level: str) -> ColumnElement[bool]:
+    """True for the topics to which ``user_id`` gave ``level`` themselves."""
+    return exists().where(Follow.user_id == user_id, Follow.place == TOPIC,
+                          Follow.place_id == Topic.id, Follow.level == level)

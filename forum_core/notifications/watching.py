@@ -1,0 +1,303 @@
+"""Follow levels: members choosing how closely they follow a place, and the notifications
+that watching a place brings (the levels themselves: :mod:`forum_core.content.follows`).
+
+A new post is acknowledged without telling its watchers: the post's transaction enqueues
+``core.notify_watchers``, and that job finds the members who watch the post's places (its
+topic, category, author and every place a feature adds, such as tags) and writes their
+notifications in batches. Each says why it came (``Notification.reason``: "category:3"),
+shown as "You watch General". Members told about the post in its own transaction (mentioned,
+quoted, replied to) are not told twice, and a job run twice tells nobody twice.
+
+What a member sees of these notifications goes through the content types' visibility like
+every other notification: watching a category they can no longer read shows them nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pyramid.i18n import TranslationString
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select
+from sqlalchemy.orm import Session
+
+from ..accounts.models import User
+from ..content.follows import (
+    AUTO,
+    CATEGORY,
+    LEVELS,
+    MEMBER,
+    MUTED,
+    NORMAL,
+    TOPIC,
+    TOPIC_LEVELS,
+    TRACKING,
+    WATCHING,
+    WATCHING_FIRST_POST,
+    Follow,
+)
+from ..content.models import Post, Topic
+from ..db import dialect_insert, utcnow
+from ..errors import ValidationError
+from ..i18n import _
+from .kinds import WATCHED_POST, WATCHED_TOPIC
+from .models import WEB, Notification, NotificationPreference
+
+if TYPE_CHECKING:
+    from ..visibility import Viewer
+
+#: the job that tells a post's watchers
+NOTIFY_WATCHERS = "core.notify_watchers"
+#: notifications written per statement by the job
+BATCH = 1000
+
+WATCHING_KINDS = (WATCHED_TOPIC, WATCHED_POST)
+
+
+@dataclass(frozen=True)
+class PlaceKind:
+    """A kind of place a member can follow.
+
+    :param name: as stored in ``follows.place`` and in a notification's reason.
+    :param label: what it is ("Category"), to translate.
+    :param names: ``names(session, viewer, ids)``: the display names of the places among
+        ``ids`` that ``viewer`` may know of, by id.
+    :param of_topics: ``of_topics(session, topic_ids)``: the places of this kind each topic
+        belongs to, by topic id (a topic's tags); None for the core's own kinds.
+    """
+
+    name: str
+    label: Any
+    names: Callable[[Session, Viewer, list[int]], dict[int, str]]
+    of_topics: Callable[[Session, list[int]], dict[int, list[int]]] | None = None
+
+
+def _category_names(session: Session, viewer: Viewer, ids: list[int]) -> dict[int, str]:
+    from ..visibility.queries import categories
+
+    wanted = set(ids)
+    return {c.id: c.name for c in categories(session, viewer) if c.id in wanted}
+
+
+def _topic_names(session: Session, viewer: Viewer, ids: list[int]) -> dict[int, str]:
+    from ..visibility import visible_topics
+
+    return {topic.id: topic.title for topic in session.scalars(
+        visible_topics(viewer).where(Topic.id.in_(ids)))}
+
+
+def _member_names(session: Session, viewer: Viewer, ids: list[int]) -> dict[int, str]:
+    return {user.id: user.name for user in session.scalars(
+        select(User).where(User.id.in_(ids), User.status != "deleted"))}
+
+
+CORE_PLACE_KINDS = (
+    PlaceKind(CATEGORY, _("Category"), _category_names),
+    PlaceKind(TOPIC, _("Topic"), _topic_names),
+    PlaceKind(MEMBER, _("Member"), _member_names),
+)
+_place_kinds: dict[str, PlaceKind] = {kind.name: kind for kind in CORE_PLACE_KINDS}
+
+
+def add_place_kind(kind: PlaceKind) -> None:
+    """Let members follow places of ``kind`` (a feature's own: tags)."""
+    _place_kinds[kind.name] = kind
+
+
+def place_kinds() -> Mapping[str, PlaceKind]:
+    return _place_kinds
+
+
+# -- a member's levels ------------------------------------------------------------------------
+
+def check_level(place: str, level: str) -> None:
+    """:raises ValidationError: for an unknown kind of place or level, or a level the kind
+    of place cannot have (a topic has no "watching first post")."""
+    if place not in _place_kinds:
+        raise ValidationError(_("There is no kind of place called ${place} to follow.",
+                                mapping={"place": place}))
+    if level not in LEVELS or (place == TOPIC and level not in TOPIC_LEVELS):
+        raise ValidationError(_("${level} is not a follow level of a ${place}.",
+                                mapping={"level": level, "place": place}))
+
+
+def set_level(session: Session, user_id: int, place: str, place_id: int, level: str,
+              source: str = "member") -> None:
+    """Set the member's level for a place (their own choice unless ``source`` says
+    otherwise). Setting the same level from two tabs at once leaves one row."""
+    check_level(place, level)
+    values = {"user_id": user_id, "place": place, "place_id": place_id, "level": level,
+              "source": source, "updated_at": utcnow()}
+    statement = dialect_insert(session, Follow).values(**values)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["user_id", "place", "place_id"],
+        set_={"level": level, "source": source, "updated_at": values["updated_at"]}))
+
+
+def clear_level(session: Session, user_id: int, place: str, place_id: int) -> None:
+    """Forget the member's level for a place: it is normal again."""
+    session.execute(delete(Follow).where(Follow.user_id == user_id, Follow.place == place,
+                                         Follow.place_id == place_id))
+
+
+def level_of(session: Session, user_id: int | None, place: str, place_id: int) -> str:
+    """The member's level for one place (normal without a choice, and for a visitor)."""
+    if user_id is None:
+        return NORMAL
+    found = session.scalar(select(Follow.level).where(
+        Follow.user_id == user_id, Follow.place == place, Follow.place_id == place_id))
+    return found or NORMAL
+
+
+def followed(session: Session, viewer: Viewer) -> list[tuple[Follow, str]]:
+    """The member's levels other than normal, with each place's name, for the places they
+    may still know of (a category they can no longer read is not named)."""
+    if viewer.user_id is None:
+        return []
+    rows = list(session.scalars(select(Follow).where(
+        Follow.user_id == viewer.user_id, Follow.level != NORMAL)
+        .order_by(Follow.place, Follow.place_id)))
+    names = _names(session, viewer, [(row.place, row.place_id) for row in rows])
+    return [(row, names[row.place, row.place_id]) for row in rows
+            if (row.place, row.place_id) in names]
+
+
+def _names(session: Session, viewer: Viewer, places: Iterable[tuple[str, int]],
+           ) -> dict[tuple[str, int], str]:
+    by_kind: dict[str, set[int]] = {}
+    for place, place_id in places:
+        by_kind.setdefault(place, set()).add(place_id)
+    found: dict[tuple[str, int], str] = {}
+    for place, ids in by_kind.items():
+        kind = _place_kinds.get(place)
+        if kind is not None:
+            found.update(((place, key), name) for key, name
+                         in kind.names(session, viewer, sorted(ids)).items())
+    return found
+
+
+def reasons(session: Session, viewer: Viewer, notifications: Iterable[Notification],
+            ) -> dict[int, TranslationString]:
+    """Why each notification about a watched place came ("You watch General"), by
+    notification id; places the viewer may not know of are not named."""
+    parsed: dict[int, tuple[str, int]] = {}
+    for notification in notifications:
+        place, _sep, key = (notification.reason or "").partition(":")
+        if key.isdigit():
+            parsed[notification.id] = (place, int(key))
+    names = _names(session, viewer, parsed.values())
+    return {notification_id: _("You watch ${place}", mapping={"place": names[place]})
+            for notification_id, place in parsed.items() if place in names}
+
+
+def auto_track(session: Session, user_id: int, topic_id: int) -> None:
+    """Track a topic the member started or replied to, when they want that
+    (``users.auto_track``) and have no level of their own for it."""
+    wants = session.scalar(select(User.auto_track).where(User.id == user_id))
+    if not wants:
+        return
+    statement = dialect_insert(session, Follow).values(
+        user_id=user_id, place=TOPIC, place_id=topic_id, level=TRACKING, source=AUTO,
+        updated_at=utcnow())
+    session.execute(statement.on_conflict_do_nothing(
+        index_elements=["user_id", "place", "place_id"]))
+
+
+# -- telling the watchers -----------------------------------------------------------------
+
+def topic_places(session: Session, topic: Topic) -> list[tuple[str, int]]:
+    """Every place ``topic`` is in, the most specific first: itself, then the places
+    features add (its tags), then its category."""
+    places: list[tuple[str, int]] = [(TOPIC, topic.id)]
+    for kind in _place_kinds.values():
+        if kind.of_topics is not None:
+            places.extend((kind.name, key) for key in kind.of_topics(session, [topic.id])
+                          .get(topic.id, ()))
+    places.append((CATEGORY, topic.category_id))
+    return places
+
+
+def _at(places: Iterable[tuple[str, int]]) -> ColumnElement[bool]:
+    """Follows of any of ``places`` (each a lookup of ``ix_follows_place``)."""
+    return or_(*(and_(Follow.place == place, Follow.place_id == key) for place, key in places))
+
+
+def may_have_watchers(session: Session, post: Post, topic: Topic) -> bool:
+    """Whether anyone watches one of the post's places (one indexed look; most posts have
+    no watchers but their author, and enqueue no job)."""
+    places = [*topic_places(session, topic), (MEMBER, post.user_id)]
+    return session.scalar(select(Follow.user_id).where(
+        _at(places),
+        Follow.level.in_((WATCHING, WATCHING_FIRST_POST)),
+        Follow.user_id != post.user_id).limit(1)) is not None
+
+
+def watchers(session: Session, post: Post, topic: Topic) -> dict[int, str]:
+    """The members to tell about ``post`` because they watch one of its places, with the
+    place that decided it ("category:3"), by member id (never its author)."""
+    first = post.number == 1
+    places = topic_places(session, topic)
+    author = (MEMBER, post.user_id)
+    rows = session.execute(select(Follow.user_id, Follow.place, Follow.place_id, Follow.level)
+                           .where(_at([*places, author])))
+    levels: dict[int, dict[tuple[str, int], str]] = {}
+    for user_id, place, place_id, level in rows:
+        levels.setdefault(user_id, {})[place, place_id] = level
+    told: dict[int, str] = {}
+    for user_id, chosen in levels.items():
+        if user_id == post.user_id:
+            continue
+        place = _deciding_place(chosen, places, author, first)
+        if place is not None:
+            told[user_id] = f"{place[0]}:{place[1]}"
+    return told
+
+
+def _deciding_place(chosen: Mapping[tuple[str, int], str], places: list[tuple[str, int]],
+                    author: tuple[str, int], first: bool) -> tuple[str, int] | None:
+    wanted = (WATCHING, WATCHING_FIRST_POST) if first else (WATCHING,)
+    own = chosen.get(places[0])
+    if own is not None:  # the topic's own level decides alone
+        return places[0] if own == WATCHING else None
+    wider = [(place, chosen[place]) for place in places[1:] if place in chosen]
+    if any(level == MUTED for _place, level in wider):
+        return None
+    for place, level in wider:
+        if level in wanted:
+            return place
+    return author if chosen.get(author) in wanted else None
+
+
+def tell_watchers(session: Session, post_id: int) -> int:
+    """Write the notifications of the members who watch a new post's places; returns how
+    many. Safe to run again: members told about the post already are left out."""
+    post = session.get(Post, post_id)
+    if post is None or post.is_deleted:
+        return 0
+    topic = session.get(Topic, post.topic_id)
+    if topic is None:
+        return 0
+    told = watchers(session, post, topic)
+    if not told:
+        return 0
+    kind = WATCHED_TOPIC if post.number == 1 else WATCHED_POST
+    already = set(session.scalars(select(Notification.user_id).where(
+        Notification.content_type == "post", Notification.content_key == post.id)))
+    off = set(session.scalars(select(NotificationPreference.user_id).where(
+        NotificationPreference.kind == kind.name, NotificationPreference.channel == WEB,
+        NotificationPreference.enabled.is_(False))))
+    now = utcnow()
+    rows = [{"user_id": user_id, "kind": kind.name, "actor_id": post.user_id,
+             "content_type": "post", "content_key": post.id, "created_at": now,
+             "reason": reason}
+            for user_id, reason in sorted(told.items()) if user_id not in already | off]
+    for batch in _batches(rows, BATCH):
+        session.execute(insert(Notification), batch)
+    return len(rows)
+
+
+def _batches(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+

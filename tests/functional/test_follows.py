@@ -1,0 +1,280 @@
+"""Follow levels through the real app: watching, watching first post, tracking, normal and
+muted per category, topic and member; the job that tells the watchers; each notification's
+reason; muted places out of the lists; automatic tracking; the forms and the account page;
+nothing about a place the member may not see."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from forum_core.accounts.models import User
+from forum_core.content.follows import Follow
+from forum_core.content.models import Category
+from forum_core.notifications.models import Notification
+from forum_core.notifications.watching import NOTIFY_WATCHERS
+from tests.functional.test_discussions import make_category, make_topic, topic_path
+from tests.functional.test_moderation import reply_as
+
+BACKENDS = [pytest.param(False, id="sqlite"),
+            pytest.param(True, id="postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def board(request, make_forum):
+    forum = make_forum(postgres=request.param)
+    for name in ("mira", "nils", "olga", "pia"):
+        forum.create_user(name)
+    forum.create_user("mod", role="moderator")
+    make_category(forum, "General")
+    make_category(forum, "Support")
+    make_category(forum, "Staff", read_access="moderators", topic_access="moderators",
+                  reply_access="moderators")
+    return forum
+
+
+def category_id(forum, slug):
+    with forum.session() as session:
+        return session.scalar(select(Category.id).where(Category.slug == slug))
+
+
+def user_id(session, username):
+    return session.scalar(select(User.id).where(User.username == username))
+
+
+def follow(browser, place, place_id, level, status=303):
+    """Choose a level through the page's form action, as the browser's member."""
+    answer = browser.post_form("/follow", place=place, place_id=str(place_id), level=level,
+                               next="/")
+    assert answer.status_int == status, answer.text
+    return answer
+
+
+def inbox(browser):
+    """(message, reason) of each notification on the member's page, newest first."""
+    page = browser.app.get("/notifications")
+    return [(li.find("a").text.strip(),
+             (li.find(class_="notification-reason").text.strip()
+              if li.find(class_="notification-reason") else None))
+            for li in page.html.select("ul.notifications li")]
+
+
+def titles(page):
+    return [a.text for a in page.html.select(".topic-list .listing-title")]
+
+
+def test_watching_a_category_tells_of_every_post_and_says_why(board):
+    mira = board.browser("mira")
+    follow(mira, "category", category_id(board, "general"), "watching")
+    topic = make_topic(board, "nils", "general", "Tide tables", "Where?")
+    reply_as(board, "olga", topic, "At the harbour office")
+    make_topic(board, "nils", "support", "Elsewhere", "Not watched")
+    assert inbox(mira) == [], "the post was acknowledged; a job tells the watchers"
+    board.run_jobs()
+    assert inbox(mira) == [("olga posted in Tide tables", "You watch General"),
+                           ("nils started Tide tables", "You watch General")]
+    # the header's menu says why too
+    menu = mira.app.get("/").html.select(".menu-notifications li")
+    assert "You watch General" in menu[0].text
+
+
+def test_watching_first_post_tells_of_new_topics_only(board):
+    mira = board.browser("mira")
+    follow(mira, "category", category_id(board, "general"), "watching_first_post")
+    topic = make_topic(board, "nils", "general", "Ferry strike", "Again")
+    reply_as(board, "olga", topic, "Oh no")
+    board.run_jobs()
+    assert inbox(mira) == [("nils started Ferry strike", "You watch General")]
+
+
+@pytest.mark.parametrize("level", ["tracking", "normal", "muted"])
+def test_the_quiet_levels_tell_nothing(board, level):
+    mira = board.browser("mira")
+    follow(mira, "category", category_id(board, "general"), level)
+    topic = make_topic(board, "nils", "general", "Quiet", "Shh")
+    reply_as(board, "olga", topic, "Yes")
+    board.run_jobs()
+    assert inbox(mira) == []
+
+
+def test_a_topics_own_level_wins_over_its_categorys(board):
+    mira = board.browser("mira")
+    follow(mira, "category", category_id(board, "general"), "watching")
+    quiet = make_topic(board, "nils", "general", "Set to normal", "a")
+    loud = make_topic(board, "nils", "support", "Watched alone", "b")
+    follow(mira, "topic", quiet, "normal")
+    follow(mira, "topic", loud, "watching")
+    board.run_jobs()
+    before = len(inbox(mira))
+    reply_as(board, "olga", quiet, "Nobody is told")
+    reply_as(board, "olga", loud, "Mira is told")
+    board.run_jobs()
+    found = inbox(mira)
+    assert len(found) == before + 1
+    assert found[0] == ("olga posted in Watched alone", "You watch Watched alone")
+
+
+def test_muting_a_place_hides_it_from_the_lists_and_a_topic_can_be_let_back(board):
+    first = make_topic(board, "nils", "general", "Muted with its category", "a")
+    kept = make_topic(board, "nils", "general", "Set apart", "b")
+    make_topic(board, "nils", "support", "Still listed", "c")
+    alone = make_topic(board, "nils", "support", "Muted alone", "d")
+    mira = board.browser("mira")
+    follow(mira, "category", category_id(board, "general"), "muted")
+    follow(mira, "topic", kept, "tracking")
+    follow(mira, "topic", alone, "muted")
+    assert titles(mira.app.get("/latest")) == ["Still listed", "Set apart"]
+    # muted is the member's own: the others' lists and the category page are unchanged
+    assert len(titles(board.browser("olga").app.get("/latest"))) == 4
+    assert "Muted with its category" in titles(mira.app.get("/c/general"))
+    # never told, and a topic the member replied to (tracked automatically) stays muted
+    mira.app.get(topic_path(board, first))
+    reply_as(board, "mira", first, "I was here")
+    reply_as(board, "olga", first, "Replying to mira")
+    board.run_jobs()
+    assert "Muted with its category" not in titles(mira.app.get("/unread"))
+
+
+def test_watching_a_member_tells_of_their_posts_unless_the_place_is_muted(board):
+    mira = board.browser("mira")
+    with board.session() as session:
+        nils = user_id(session, "nils")
+    follow(mira, "member", nils, "watching")
+    follow(mira, "category", category_id(board, "support"), "muted")
+    topic = make_topic(board, "nils", "general", "Nils writes", "a")
+    make_topic(board, "nils", "support", "In a muted place", "b")
+    reply_as(board, "nils", topic, "More from nils")
+    board.run_jobs()
+    assert inbox(mira) == [("nils posted in Nils writes", "You watch nils"),
+                           ("nils started Nils writes", "You watch nils")]
+
+
+def test_the_topics_a_member_posts_in_are_tracked_unless_they_say_no(board):
+    topic = make_topic(board, "nils", "general", "Tracked by posting", "a")
+    reply_as(board, "mira", topic, "I reply")
+    with board.session() as session:
+        rows = {(row.user_id, row.place, row.level, row.source)
+                for row in session.scalars(select(Follow))}
+    assert {(place, level, source) for _user, place, level, source in rows} == {
+        ("topic", "tracking", "auto")}
+    assert len(rows) == 2  # nils started it, mira replied
+    mira = board.browser("mira")
+    form = mira.app.get("/account").forms["following-form"]
+    assert form["auto_track"].checked
+    form["auto_track"] = False
+    assert "were saved" in form.submit().text
+    other = make_topic(board, "nils", "general", "Not tracked", "b")
+    reply_as(board, "mira", other, "No tracking please")
+    with board.session() as session:
+        assert session.scalar(select(func.count()).select_from(Follow)
+                              .where(Follow.place_id == other, Follow.place == "topic")) == 1
+    # a member's own choice is never replaced by automatic tracking
+    follow(mira, "topic", topic, "muted")
+    reply_as(board, "mira", topic, "Still muted for me")
+    with board.session() as session:
+        assert session.scalar(select(Follow.level).where(
+            Follow.place == "topic", Follow.place_id == topic,
+            Follow.level != "tracking")) == "muted"
+
+
+def test_the_watchers_job_tells_nobody_twice(board):
+    mira = board.browser("mira")
+    follow(mira, "category", category_id(board, "general"), "watching")
+    follow(board.browser("pia"), "category", category_id(board, "general"), "watching")
+    topic = make_topic(board, "mira", "general", "Asked by mira", "a")
+    reply_as(board, "nils", topic, "A reply that mentions @pia")
+    jobs = [job for job in board.jobs() if job.name == NOTIFY_WATCHERS]
+    assert len(jobs) == 2
+    board.run_jobs()
+    with board.session() as session:
+        from forum_core.notifications.watching import tell_watchers
+        post_id = session.scalar(select(Notification.content_key)
+                                 .where(Notification.kind == "mention"))
+        assert tell_watchers(session, post_id) == 0  # a second run finds them told
+        rows = list(session.execute(select(Notification.user_id, Notification.kind)
+                                    .where(Notification.content_key == post_id)))
+    # mira was told of the reply to her topic, pia of her mention: one notification each
+    assert sorted(kind for _user, kind in rows) == ["mention", "reply"]
+
+
+def test_posts_without_watchers_enqueue_no_job(board):
+    make_topic(board, "nils", "general", "Nobody watches", "a")
+    assert [job for job in board.jobs() if job.name == NOTIFY_WATCHERS] == []
+
+
+def test_a_member_who_turned_the_kind_off_is_not_told(board):
+    mira = board.browser("mira")
+    follow(mira, "category", category_id(board, "general"), "watching")
+    form = mira.app.get("/account").forms["notifications-form"]
+    for field in form.fields["notify"]:
+        if field._value == "watched_topic":
+            field.checked = False
+    form.submit()
+    topic = make_topic(board, "nils", "general", "Not for mira", "a")
+    reply_as(board, "olga", topic, "But replies are")
+    board.run_jobs()
+    assert inbox(mira) == [("olga posted in Not for mira", "You watch General")]
+
+
+def test_a_place_the_member_may_not_see_cannot_be_followed_nor_tell_them(board):
+    staff = category_id(board, "staff")
+    mira = board.browser("mira")
+    page = follow(mira, "category", staff, "watching", status=404)
+    assert "not available" in page.text and "Staff" not in page.text
+    missing = follow(mira, "category", 99999, "watching", status=404)
+    assert missing.html.find("main").text == page.html.find("main").text
+    hidden_topic = make_topic(board, "mod", "staff", "Staff only", "secret")
+    assert follow(mira, "topic", hidden_topic, "watching", status=404)
+    # a level stored while the member could see it tells them nothing after they cannot
+    with board.session() as session:
+        session.add(Follow(user_id=user_id(session, "mira"), place="category",
+                           place_id=staff, level="watching"))
+    reply_as(board, "mod", hidden_topic, "more secrets")
+    board.run_jobs()
+    assert inbox(mira) == []
+    assert "Staff" not in mira.app.get("/account").text
+
+
+def test_bad_levels_and_visitors_are_refused_with_a_message(board):
+    mira = board.browser("mira")
+    general = category_id(board, "general")
+    page = follow(mira, "category", general, "shouting", status=400)
+    assert "is not a follow level" in page.text
+    topic = make_topic(board, "nils", "general", "A topic", "a")
+    page = follow(mira, "topic", topic, "watching_first_post", status=400)
+    assert "is not a follow level of a topic" in page.text
+    assert follow(mira, "planet", 1, "watching", status=404)
+    visitor = board.browser()
+    answer = visitor.post_form("/follow", place="category", place_id=str(general),
+                               level="watching")
+    assert answer.status_int in (302, 303, 403)
+    with board.session() as session:
+        assert session.scalar(select(func.count()).select_from(Follow)) == 1  # nils's topic
+
+
+def test_the_menus_show_the_level_and_the_account_lists_what_is_followed(board):
+    general = category_id(board, "general")
+    topic = make_topic(board, "nils", "general", "Menu topic", "a")
+    visitor = board.browser()
+    assert visitor.app.get("/c/general").html.find(class_="follow-form") is None
+    mira = board.browser("mira")
+    category_page = mira.app.get("/c/general")
+    form = category_page.forms[f"follow-category-{general}-form"]
+    assert form["level"].value == "normal"
+    form["level"] = "watching"
+    form.submit().follow()
+    page = mira.app.get("/c/general")
+    assert page.forms[f"follow-category-{general}-form"]["level"].value == "watching"
+    assert "notified of every new post" in page.html.find(class_="follow-help").text
+    topic_form = mira.app.get(topic_path(board, topic)).forms[f"follow-topic-{topic}-form"]
+    options = [value for value, _selected, _text in topic_form["level"].options]
+    assert options == ["watching", "tracking", "normal", "muted"]
+    account = mira.app.get("/account")
+    listed = [li.find(class_="followed-place").text.split() for li in
+              account.html.select("#following ul.followed li")]
+    assert listed == [["Category", "General"]]
+    # choosing normal for a category forgets the row
+    again = account.forms[f"follow-category-{general}-form"]
+    again["level"] = "normal"
+    assert again.submit().location.endswith("/account#following")
+    assert mira.app.get("/account").html.select("#following ul.followed li") == []
