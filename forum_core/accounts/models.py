@@ -39,6 +39,9 @@ class User(Base):
     keyboard_shortcuts: Mapped[bool] = mapped_column(default=True, server_default=true())
     #: whether topics the member starts or replies to are tracked for them
     auto_track: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: the hash of the secret in the address of the member's personal feed (None: no feed)
+    feed_token_hash: Mapped[str | None] = mapped_column(String(64), default=None, index=True,
+                                                        unique=True)
 
     sessions: Mapped[list[AuthSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True)

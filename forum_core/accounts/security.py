@@ -17,7 +17,7 @@ from zope.interface import implementer
 
 from ..db import utcnow
 from .interfaces import IUserService
-from .services import user_for_api_token, user_for_session_token
+from .services import user_for_api_token, user_for_feed_token, user_for_session_token
 
 if TYPE_CHECKING:
     from pyramid.request import Request
@@ -74,9 +74,26 @@ def csrf_applies(request: Request) -> bool:
     return bool(request.cookies.get(COOKIE_NAME)) and request.user is not None
 
 
+#: the address of a member's personal feed, whose secret stands for them (feed readers
+#: carry no cookie): ``/my/feed/<secret>.atom``
+FEED_PREFIX = "/my/feed/"
+
+
+def feed_token(request: Request) -> str | None:
+    """The secret of a personal feed's address on a ``GET`` of one, else None."""
+    path = request.path
+    if request.method not in ("GET", "HEAD") or not path.startswith(FEED_PREFIX) \
+            or not path.endswith(".atom"):
+        return None
+    return path[len(FEED_PREFIX):-len(".atom")]
+
+
 def _request_user(request: Request) -> User | None:
     # (the lookups themselves, not through the request's service container: making the
     # container is a tenth of a millisecond that most pages need for nothing else)
+    secret = feed_token(request)
+    if secret is not None:  # the address stands for the member, for this feed alone
+        return user_for_feed_token(request.db, secret)
     secret = bearer_token(request)
     if secret is not None:  # an API token stands for itself: the cookie is not looked at
         if not secret or len(secret) > 128:

@@ -73,6 +73,20 @@ def user_for_session_token(db: Session, token: str) -> User | None:
     return db.scalar(_SESSION_USER, {"token_hash": hash_token(token), "now": utcnow()})
 
 
+#: the start of a personal feed's secret, so it is recognised where it is pasted
+FEED_TOKEN_PREFIX = "feed_"
+_FEED_USER = select(User).where(User.feed_token_hash == bindparam("token_hash"),
+                                User.status != "banned")
+
+
+def user_for_feed_token(db: Session, secret: str) -> User | None:
+    """The member whose personal feed's address holds ``secret``, or None (unknown,
+    replaced, turned off or banned)."""
+    if not secret.startswith(FEED_TOKEN_PREFIX) or len(secret) > 128:
+        return None
+    return db.scalar(_FEED_USER, {"token_hash": hash_token(secret)})
+
+
 def user_for_api_token(db: Session, secret: str) -> User | None:
     """The member whose personal API token is ``secret``, or None (unknown, revoked or
     banned)."""
@@ -183,6 +197,17 @@ class DatabaseUserService:
             raise ValidationError(_("The bio has at most ${maximum} characters.",
                                     mapping={"maximum": BIO_MAX}))
         user.display_name, user.title, user.bio = display_name, title, bio.strip()
+
+    def new_feed_token(self, user: User) -> str:
+        """A new secret for the address of the member's personal feed; the old address
+        stops working at once. The secret is returned once and only its hash is kept."""
+        secret = FEED_TOKEN_PREFIX + secrets.token_urlsafe(32)
+        user.feed_token_hash = hash_token(secret)
+        return secret
+
+    def end_feed(self, user: User) -> None:
+        """Turn the member's personal feed off: its address answers "not found"."""
+        user.feed_token_hash = None
 
     def set_auto_track(self, user: User, enabled: bool) -> None:
         """Whether topics the member starts or replies to are tracked for them from now on

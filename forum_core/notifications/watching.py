@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyramid.i18n import TranslationString
 from sqlalchemy import ColumnElement, and_, delete, insert, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..accounts.models import User
 from ..content.follows import (
@@ -36,10 +36,12 @@ from ..content.follows import (
     WATCHING,
     WATCHING_FIRST_POST,
     Follow,
+    muted_topic_clause,
+    topic_level_is,
 )
 from ..content.models import Post, Topic
 from ..db import dialect_insert, utcnow
-from ..errors import ValidationError
+from ..errors import NotFoundError, ValidationError
 from ..i18n import _
 from .kinds import WATCHED_POST, WATCHED_TOPIC
 from .models import WEB, Notification, NotificationPreference
@@ -135,6 +137,28 @@ def set_level(session: Session, user_id: int, place: str, place_id: int, level: 
         set_={"level": level, "source": source, "updated_at": values["updated_at"]}))
 
 
+def choose_level(session: Session, viewer: Viewer, place: str, place_id: int,
+                 level: str) -> str:
+    """The member's choice of ``level`` for a place they may know of; returns the place's
+    name. Normal for a category or a member forgets the row (it is what no row means); a
+    topic keeps it, as it overrides its category's level.
+
+    :raises NotFoundError: for a place that does not exist or that the member may not see
+        (the same message: whether it exists is not said).
+    :raises ValidationError: for a level the kind of place cannot have.
+    """
+    kind = _place_kinds.get(place)
+    name = None if kind is None else kind.names(session, viewer, [place_id]).get(place_id)
+    if name is None or viewer.user_id is None:
+        raise NotFoundError(_("This place does not exist, or it is not available to you."))
+    check_level(place, level)
+    if level == NORMAL and place != TOPIC:
+        clear_level(session, viewer.user_id, place, place_id)
+    else:
+        set_level(session, viewer.user_id, place, place_id, level)
+    return name
+
+
 def clear_level(session: Session, user_id: int, place: str, place_id: int) -> None:
     """Forget the member's level for a place: it is normal again."""
     session.execute(delete(Follow).where(Follow.user_id == user_id, Follow.place == place,
@@ -202,6 +226,35 @@ def auto_track(session: Session, user_id: int, topic_id: int) -> None:
         updated_at=utcnow())
     session.execute(statement.on_conflict_do_nothing(
         index_elements=["user_id", "place", "place_id"]))
+
+
+def followed_posts(session: Session, viewer: Viewer, limit: int) -> list[Post]:
+    """The newest posts the member follows, newest first, as they may see them (their
+    personal feed): every post in the places and topics they watch or track and of the
+    members they watch, and the first posts of places and members they watch the first
+    posts of; nothing they muted."""
+    from ..visibility import post_clause
+
+    if viewer.user_id is None:
+        return []
+    user_id = viewer.user_id
+    every, first = (WATCHING, TRACKING), (WATCHING_FIRST_POST,)
+
+    def levels_of(place: str, levels: tuple[str, ...]) -> Any:
+        return select(Follow.place_id).where(Follow.user_id == user_id, Follow.place == place,
+                                             Follow.level.in_(levels))
+
+    followed = or_(Topic.id.in_(levels_of(TOPIC, every)),
+                   Topic.category_id.in_(levels_of(CATEGORY, every)),
+                   Post.user_id.in_(levels_of(MEMBER, every)),
+                   and_(Post.number == 1, or_(Topic.category_id.in_(levels_of(CATEGORY, first)),
+                                              Post.user_id.in_(levels_of(MEMBER, first)))))
+    return list(session.scalars(
+        select(Post).join(Topic, Topic.id == Post.topic_id)
+        .where(post_clause(viewer, topic_joined=True), followed, ~muted_topic_clause(user_id),
+               ~topic_level_is(user_id, NORMAL))
+        .options(joinedload(Post.author), joinedload(Post.topic))
+        .order_by(Post.created_at.desc(), Post.id.desc()).limit(limit)))
 
 
 # -- telling the watchers -----------------------------------------------------------------

@@ -173,6 +173,7 @@ def account_settings(request: Request) -> Any:
         "locale_names": language_names(tuple(locales))}
     result["tokens"] = users.api_tokens(user)
     result["new_token"] = None
+    result["feed_url"] = None
     registries = request.registry.forum.registries
     result["notification_choices"] = preferences.choices(request.db, registries, user.id)
     result["followed"] = watching.followed(request.db, request.viewer)
@@ -198,6 +199,15 @@ def account_settings(request: Request) -> Any:
         elif action == "following":
             users.set_auto_track(user, request.POST.get("auto_track") == "1")
             result["done"] = _("Your following settings were saved.")
+        elif action == "feed_new":
+            secret = users.new_feed_token(user)
+            result["feed_url"] = request.route_url("content.feed_personal", secret=secret)
+            result["done"] = _("Your personal feed's address is below. Copy it into your "
+                               "feed reader now: it is not shown again.")
+        elif action == "feed_off":
+            users.end_feed(user)
+            result["done"] = _("Your personal feed was turned off; its address no longer "
+                               "works.")
         elif action == "shortcuts":
             users.set_keyboard_shortcuts(user, request.POST.get("keyboard_shortcuts") == "1")
             result["done"] = _("Your keyboard shortcuts were saved.")

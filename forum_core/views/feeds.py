@@ -17,14 +17,16 @@ from pyramid.view import view_config
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..accounts.security import FEED_PREFIX
 from ..content.models import Category, Post
 from ..contenttypes import ContentItem
 from ..db import utcnow
 from ..i18n import _
+from ..notifications.watching import followed_posts
 from ..rendering import plain_text
 from ..visibility import category_clause, post_clause, public_viewer
 from ..visibility.resources import CategoryResource, TopicResource
-from ..web.httpcache import same_for_every_visitor
+from ..web.httpcache import keep_private, same_for_every_visitor
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -42,6 +44,7 @@ def includeme(config: Configurator) -> None:
     config.add_route("content.robots", "/robots.txt")
     config.add_route("content.feed_category", "/c/{slug}/feed.atom", factory=CategoryResource)
     config.add_route("content.feed_topic", "/t/{topic_id}/feed.atom", factory=TopicResource)
+    config.add_route("content.feed_personal", FEED_PREFIX + "{secret}.atom")
     config.scan(__name__)
 
 
@@ -135,12 +138,22 @@ def topic_feed(context: Any, request: Request) -> Response:
         .options(joinedload(Post.author))
         .order_by(Post.number.desc()).limit(FEED_ITEMS)))
     page = request.route_url("content.topic", topic_id=topic.id, slug=topic.slug)
-    entries = [{"title": request.translate(_("${name} in ${topic}", mapping={
-                    "name": post.author.name, "topic": topic.title})),
-                "author": post.author.name, "updated": post.edited_at or post.created_at,
-                "url": f"{page}#post-{post.number}", "text": plain_text(post.html)}
-               for post in posts]
-    return atom_feed(request, topic.title, page, entries)
+    return atom_feed(request, topic.title, page, _post_entries(request, posts))
+
+
+def _post_entries(request: Request, posts: list[Post]) -> list[dict[str, Any]]:
+    """Feed entries of posts ("Anna in Garden tips"), each linking to its place in its
+    topic (the posts' topics are loaded with them)."""
+    entries = []
+    for post in posts:
+        topic = post.topic
+        page = request.route_url("content.topic", topic_id=topic.id, slug=topic.slug)
+        entries.append({"title": request.translate(_("${name} in ${topic}", mapping={
+                            "name": post.author.name, "topic": topic.title})),
+                        "author": post.author.name,
+                        "updated": post.edited_at or post.created_at,
+                        "url": f"{page}#post-{post.number}", "text": plain_text(post.html)})
+    return entries
 
 
 @view_config(route_name="content.sitemap")
@@ -175,3 +188,19 @@ def robots(request: Request) -> Response:
              f"Sitemap: {request.route_url('content.sitemap')}", ""]
     same_for_every_visitor(request)
     return Response("\n".join(lines), content_type="text/plain", charset="utf-8")
+
+
+@view_config(route_name="content.feed_personal")
+def personal_feed(request: Request) -> Response:
+    """What a member follows, at the secret address they made on their account page: the
+    secret signs them in for this feed alone (``accounts.security.feed_token``), so the
+    posts are those they may see now. An unknown, replaced or turned-off address is a 404."""
+    if request.user is None:
+        return Response(request.translate(_("This feed does not exist (any more).")),
+                        status=404, content_type="text/plain", charset="utf-8")
+    entries = _post_entries(request, followed_posts(request.db, request.viewer, FEED_ITEMS))
+    title = request.translate(_("What ${name} follows on ${site}", mapping={
+        "name": request.user.name, "site": _site_name(request)}))
+    response = atom_feed(request, title, request.route_url("core.home"), entries)
+    keep_private(request)  # the member's own: no shared cache keeps it
+    return response

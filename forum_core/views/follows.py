@@ -14,8 +14,8 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config
 
-from ..content.follows import LEVEL_HELP, LEVELS, NORMAL, TOPIC, TOPIC_LEVELS
-from ..errors import ValidationError
+from ..content.follows import LEVEL_HELP, LEVELS, TOPIC, TOPIC_LEVELS
+from ..errors import NotFoundError, ValidationError
 from ..i18n import _
 from ..limits import parse_id
 from ..notifications import watching
@@ -44,20 +44,14 @@ def follow_menu(request: Request, place: str, place_id: int) -> dict[str, Any]:
 @view_config(route_name="follows.set", request_method="POST", permission="account",
              renderer="error.html")
 def set_follow_level(request: Request) -> Any:
-    place = request.POST.get("place", "")[:20]
     place_id = parse_id(request.POST.get("place_id", ""))
-    level = request.POST.get("level", "")[:20]
-    kind = watching.place_kinds().get(place)
-    if kind is None or place_id is None or not kind.names(request.db, request.viewer,
-                                                          [place_id]):
-        return error_page(request, 404, _("Not available"), _(
-            "This place does not exist, or it is not available to you."))
     try:
-        if level == NORMAL and place != TOPIC:  # a wider place's normal is no row at all
-            watching.check_level(place, level)
-            watching.clear_level(request.db, request.viewer.user_id, place, place_id)
-        else:
-            watching.set_level(request.db, request.viewer.user_id, place, place_id, level)
+        if place_id is None:
+            raise NotFoundError(_("This place does not exist, or it is not available to you."))
+        watching.choose_level(request.db, request.viewer, request.POST.get("place", "")[:20],
+                              place_id, request.POST.get("level", "")[:20])
+    except NotFoundError as exc:
+        return error_page(request, 404, _("Not available"), exc.message)
     except ValidationError as exc:
         return error_page(request, 400, _("Not saved"), exc.message)
     return HTTPSeeOther(safe_next(request, request.POST.get("next")))

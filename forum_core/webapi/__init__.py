@@ -33,6 +33,7 @@ from .endpoints import (
     read_json_body,
     refusal,
 )
+from .follows import FOLLOW_ENDPOINTS
 from .likes import LIKE_ENDPOINTS
 from .openapi import openapi_document
 from .reading import READING_ENDPOINTS
@@ -116,7 +117,7 @@ def collect_endpoints(hooks: Any) -> list[ApiEndpoint]:
 
     :raises StartupError: for a malformed or duplicate endpoint, naming it.
     """
-    endpoints = [*CORE_ENDPOINTS, *LIKE_ENDPOINTS, *READING_ENDPOINTS]
+    endpoints = [*CORE_ENDPOINTS, *LIKE_ENDPOINTS, *READING_ENDPOINTS, *FOLLOW_ENDPOINTS]
     for found in hooks.collect("forum_register_api_endpoints"):
         endpoints.extend(found)
     seen: set[str] = set()

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..content.appearance import CATEGORY_COLOURS, CATEGORY_ICONS
+from ..content.follows import LEVELS
 from ..contenttypes import ContentItem
 from ..limits import (
     BODY_MAX,
@@ -140,7 +141,10 @@ COMPONENTS: dict[str, Any] = {
                       total=INTEGER, capped=BOOLEAN),
     "Notification": obj(id=INTEGER, kind=STRING, created_at=DATETIME, read=BOOLEAN,
                         actor={"oneOf": [ref("UserRef"), {"type": "null"}]},
-                        type=STRING, key=INTEGER, title=STRING, message=STRING, url=STRING),
+                        type=STRING, key=INTEGER, title=STRING, message=STRING,
+                        reason={"type": ["string", "null"],
+                                "description": "Why it came, for a watched place."},
+                        url=STRING),
     "Draft": obj(key=STRING, title=STRING, body=STRING, updated_at=DATETIME),
     "DraftBody": {**obj(required=["body"], title=line_schema(0, TITLE_MAX),
                         body=text_schema(BODY_MAX, required=False)),
@@ -161,6 +165,13 @@ COMPONENTS["ListedTopicPage"] = page_of("ListedTopic")
 COMPONENTS["Reading"] = obj(topic_id=INTEGER, last_read_number=INTEGER,
                             last_post_number=INTEGER, first_unread_url={"type": ["string", "null"]})
 COMPONENTS["ReadingUpdate"] = {**obj(last_read_number=ID), "additionalProperties": False}
+
+
+# -- follow levels (forum_core/webapi/follows.py) --
+_LEVEL = {"type": "string", "enum": list(LEVELS)}
+COMPONENTS["Follow"] = obj(place=STRING, id=INTEGER, name=STRING, level=_LEVEL)
+COMPONENTS["FollowList"] = obj(items={"type": "array", "items": ref("Follow")})
+COMPONENTS["FollowChange"] = {**obj(level=_LEVEL), "additionalProperties": False}
 
 
 # -- models to JSON ---------------------------------------------------------------------------
@@ -234,4 +245,5 @@ def notification_json(request: Any, shown: Shown) -> dict[str, Any]:
             "actor": user_ref(request, item.actor) if item.actor is not None else None,
             "type": item.content_type, "key": item.content_key, "title": shown.item.title,
             "message": request.translate(shown.message),
+            "reason": request.translate(shown.reason) if shown.reason is not None else None,
             "url": request.route_url("notifications.open", notification_id=item.id)}

@@ -278,3 +278,92 @@ def test_the_menus_show_the_level_and_the_account_lists_what_is_followed(board):
     again["level"] = "normal"
     assert again.submit().location.endswith("/account#following")
     assert mira.app.get("/account").html.select("#following ul.followed li") == []
+
+
+def test_follow_levels_through_the_api(board):
+    from tests.functional.test_drafts import bearer, problem
+
+    token = board.api_token("mira")
+    general = category_id(board, "general")
+    staff = category_id(board, "staff")
+    api = board.app
+    answer = api.get(f"/api/v1/me/follows/category/{general}", headers=bearer(token))
+    assert answer.json == {"place": "category", "id": general, "name": "General",
+                           "level": "normal"}
+    answer = api.put_json(f"/api/v1/me/follows/category/{general}", {"level": "watching"},
+                          headers=bearer(token))
+    assert answer.json["level"] == "watching"
+    assert api.get("/api/v1/me/follows", headers=bearer(token)).json == {"items": [
+        {"place": "category", "id": general, "name": "General", "level": "watching"}]}
+    # the place the caller may not see, a missing one, a bad level, a bad body
+    hidden = problem(api.put_json(f"/api/v1/me/follows/category/{staff}",
+                                  {"level": "watching"}, headers=bearer(token), status="*"), 404)
+    missing = problem(api.put_json("/api/v1/me/follows/category/99999",
+                                   {"level": "watching"}, headers=bearer(token), status="*"),
+                      404)
+    assert hidden["detail"] == missing["detail"] and "Staff" not in str(hidden)
+    problem(api.get(f"/api/v1/me/follows/category/{staff}", headers=bearer(token),
+                    status="*"), 404)
+    topic = make_topic(board, "nils", "general", "Api topic", "a")
+    bad = problem(api.put_json(f"/api/v1/me/follows/topic/{topic}",
+                               {"level": "watching_first_post"}, headers=bearer(token),
+                               status="*"), 422)
+    assert "is not a follow level of a topic" in bad["detail"]
+    problem(api.put_json(f"/api/v1/me/follows/topic/{topic}", {"level": "loud"},
+                         headers=bearer(token), status="*"), 422)
+    problem(api.put_json("/api/v1/me/follows/planet/1", {"level": "muted"},
+                         headers=bearer(token), status="*"), 404)
+    problem(api.get(f"/api/v1/me/follows/category/{general}", status="*"), 401)
+    # the notification says why it came
+    reply_as(board, "olga", topic, "Hello")
+    board.run_jobs()
+    items = api.get("/api/v1/notifications", headers=bearer(token)).json["items"]
+    assert [(i["message"], i["reason"]) for i in items] == [
+        ("olga posted in Api topic", "You watch General"),
+        ("nils started Api topic", "You watch General")]
+    api.delete(f"/api/v1/me/follows/category/{general}", headers=bearer(token), status=204)
+    assert api.get("/api/v1/me/follows", headers=bearer(token)).json == {"items": []}
+
+
+def test_the_personal_feed_lists_what_the_member_follows_at_a_secret_address(board):
+    general, staff = category_id(board, "general"), category_id(board, "staff")
+    mod = board.browser("mod")
+    follow(mod, "category", general, "watching")
+    follow(mod, "category", staff, "watching")
+    watched = make_topic(board, "nils", "general", "Watched place", "In general")
+    make_topic(board, "nils", "support", "Not followed", "Elsewhere")
+    make_topic(board, "mira", "staff", "Staff matter", "For moderators")
+    reply_as(board, "olga", watched, "A reply in a watched place")
+    page = mod.app.get("/account").forms["feed-new-form"].submit()
+    address = page.html.find(id="feed-url")["value"]
+    path = address.split("localhost", 1)[1] if "localhost" in address else address
+    assert path.startswith("/my/feed/feed_") and path.endswith(".atom")
+    reader = board.browser()  # a feed reader: no cookie, only the address
+    feed = reader.app.get(path)
+    assert feed.content_type == "application/atom+xml"
+    assert "private" in feed.headers["Cache-Control"]
+    titles_ = [entry.find("{http://www.w3.org/2005/Atom}title").text
+               for entry in feed_entries(feed)]
+    assert titles_ == ["olga in Watched place", "mira in Staff matter", "nils in Watched place"]
+    # the feed shows what its member may see now: a moderator made member again
+    with board.session() as session:
+        session.get(User, user_id(session, "mod")).role = "member"
+    titles_ = [entry.find("{http://www.w3.org/2005/Atom}title").text
+               for entry in feed_entries(reader.app.get(path))]
+    assert titles_ == ["olga in Watched place", "nils in Watched place"]
+    # the secret signs nobody in anywhere else
+    secret = path[len("/my/feed/"):-len(".atom")]
+    assert reader.app.get("/account", headers={"Authorization": f"Bearer {secret}"},
+                          status="*").status_int in (302, 303, 401, 403)
+    # a new address ends the old one; turning it off ends both
+    mod.app.get("/account").forms["feed-new-form"].submit()
+    assert reader.app.get(path, status=404).status_int == 404
+    mod.app.get("/account").forms["feed-off-form"].submit()
+    assert reader.app.get("/my/feed/feed_forged.atom", status=404)
+    assert "feed-off-form" not in mod.app.get("/account").forms
+
+
+def feed_entries(feed):
+    from xml.etree import ElementTree as ET
+
+    return ET.fromstring(feed.body).findall("{http://www.w3.org/2005/Atom}entry")

@@ -2,7 +2,8 @@
 
 ``follows`` holds a member's level per place (no row: normal); ``ix_follows_place`` finds a
 new post's watchers. ``notifications.reason`` says which watched place a notification came
-from. ``users.auto_track``: whether topics a member posts in are tracked for them.
+from. ``users.auto_track``: whether topics a member posts in are tracked for them;
+``users.feed_token_hash``: the secret of their personal feed's address.
 
 Revision ID: core_0024
 Revises: core_0022
@@ -34,17 +35,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "place", "place_id", name=op.f("pk_follows")),
     )
     op.create_index("ix_follows_place", "follows", ["place", "place_id", "level"])
-    with op.batch_alter_table("notifications", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("reason", sa.String(length=40), nullable=True))
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("auto_track", sa.Boolean(), nullable=False,
-                                      server_default=sa.true()))
+    # plain ADD COLUMNs (SQLite too): rebuilding the users table, which most tables refer
+    # to, would fail on their foreign keys
+    op.add_column("notifications", sa.Column("reason", sa.String(length=40), nullable=True))
+    op.add_column("users", sa.Column("auto_track", sa.Boolean(), nullable=False,
+                                     server_default=sa.true()))
+    op.add_column("users", sa.Column("feed_token_hash", sa.String(length=64), nullable=True))
+    op.create_index(op.f("ix_users_feed_token_hash"), "users", ["feed_token_hash"], unique=True)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("auto_track")
-    with op.batch_alter_table("notifications", schema=None) as batch_op:
-        batch_op.drop_column("reason")
+    op.drop_index(op.f("ix_users_feed_token_hash"), table_name="users")
+    # (SQLite 3.35 and later drop them in place)
+    op.drop_column("users", "feed_token_hash")
+    op.drop_column("users", "auto_track")
+    op.drop_column("notifications", "reason")
     op.drop_index("ix_follows_place", table_name="follows")
     op.drop_table("follows")
