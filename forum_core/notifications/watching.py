@@ -292,8 +292,10 @@ def watchers(session: Session, post: Post, topic: Topic) -> dict[int, str]:
     first = post.number == 1
     places = topic_places(session, topic)
     author = (MEMBER, post.user_id)
-    rows = session.execute(select(Follow.user_id, Follow.place, Follow.place_id, Follow.level)
-                           .where(_at([*places, author])))
+    # (plain rows, not ORM ones: a category may have ten thousand watchers)
+    rows = session.connection().execute(
+        select(Follow.user_id, Follow.place, Follow.place_id, Follow.level)
+        .where(_at([*places, author])))
     levels: dict[int, dict[tuple[str, int], str]] = {}
     for user_id, place, place_id, level in rows:
         levels.setdefault(user_id, {})[place, place_id] = level
@@ -345,8 +347,9 @@ def tell_watchers(session: Session, post_id: int) -> int:
              "content_type": "post", "content_key": post.id, "created_at": now,
              "reason": reason}
             for user_id, reason in sorted(told.items()) if user_id not in already | off]
+    connection = session.connection()
     for batch in _batches(rows, BATCH):
-        session.execute(insert(Notification), batch)
+        connection.execute(insert(Notification.__table__), batch)
     return len(rows)
 
 
