@@ -19,7 +19,6 @@ and prints one Markdown table. Every row measures real work (no cache is involve
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,10 +44,10 @@ def main() -> None:
 def run(folder: Path, watchers: int, posts: int, database_url: str, profile: bool) -> None:
     from forum_core.accounts.models import User
     from forum_core.accounts.services import DatabaseUserService
+    from forum_core.cli import environment
     from forum_core.content import content_service
     from forum_core.content.follows import Follow
     from forum_core.content.models import Category, Topic
-    from forum_core.cli import environment
     from forum_core.notifications.models import Notification
     from forum_core.notifications.watching import NOTIFY_WATCHERS
     from forum_core.worker import open_runtime
