@@ -58,7 +58,7 @@ from .errors import (
     StartupError,
     ValidationError,
 )
-from .events import Event, UserRegistered, UserRoleChanged, emit
+from .events import AudienceJoined, Event, UserRegistered, UserRoleChanged, emit
 from .hookspecs import hookimpl
 from .i18n import _
 from .jobs import Job, JobContext, enqueue
@@ -120,6 +120,7 @@ __all__ = [
     "Event",
     "UserRegistered",
     "UserRoleChanged",
+    "AudienceJoined",
     "emit",
     # discussions, and the visibility choke point every query of them goes through
     "Category",

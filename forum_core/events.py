@@ -38,6 +38,15 @@ class UserRegistered(Event):
 
 
 @dataclass(frozen=True)
+class AudienceJoined(Event):
+    """A member joined an audience (``principal``: a group's ``group:12``), so they get the
+    default follow levels an administrator set for it."""
+
+    user_id: int
+    principal: str
+
+
+@dataclass(frozen=True)
 class UserRoleChanged(Event):
     """A member's role changed (for example from member to moderator)."""
 

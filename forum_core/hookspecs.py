@@ -124,6 +124,25 @@ def forum_extra_principals(request: Request, user: User | None) -> list[str]:
 
 
 @hookspec
+@adds
+def forum_follow_audiences(session: Session) -> list[tuple[str, str]]:
+    """Name the sets of members an administrator can give default follow levels to.
+
+    Called when the administrators' page "Default follow levels" is shown. An audience is a
+    security principal that the plugin gives its members (``forum_extra_principals``), with a
+    name to show: the groups plugin answers ``("group:12", "Partners")`` for each group. When
+    a member joins an audience, announce it with ``emit(session, AudienceJoined(user_id,
+    principal))`` so they get its defaults; the core's roles (``role:member``...) are
+    audiences already.
+
+    :param session: A database session to read the plugin's tables with.
+    :return: A list of ``(principal, name)`` pairs (may be empty).
+
+    Called from: ``forum_core/views/admin.py``.
+    """
+
+
+@hookspec
 @narrows
 def forum_extra_acl(request: Request, resource: object) -> list[tuple[str, str, str]]:
     """Add access-control entries to a category, topic or post, before the core's own.

@@ -15,6 +15,7 @@ from ..db import insert_if_absent, read_rows, starts_with
 from ..errors import ValidationError
 from ..i18n import _
 from ..moderation.services import DatabaseModerationService
+from ..notifications import watching
 from .models import SiteSetting
 
 if TYPE_CHECKING:
@@ -117,3 +118,16 @@ class AdminService:
         if old != role:
             DatabaseModerationService(self.db).log(actor, "role", "user", member.id,
                                                    f"{old} → {role}")
+
+    def set_follow_default(self, actor: User, principal: str, place: str, place_id: int,
+                           level: str) -> None:
+        """Give an audience a default level for a place (logged)."""
+        watching.set_default(self.db, principal, place, place_id, level)
+        DatabaseModerationService(self.db).log(actor, "follow_default", place, place_id,
+                                               f"{principal} → {level}")
+
+    def remove_follow_default(self, actor: User, principal: str, place: str,
+                              place_id: int) -> None:
+        watching.remove_default(self.db, principal, place, place_id)
+        DatabaseModerationService(self.db).log(actor, "follow_default", place, place_id,
+                                               f"{principal} → -")

@@ -61,6 +61,8 @@ MEMBER = "member"
 CORE_PLACES = (CATEGORY, TOPIC, MEMBER)
 #: ``Follow.source`` of the levels given by posting in a topic (not the member's choice)
 AUTO = "auto"
+#: ``Follow.source`` of the levels an audience's defaults gave
+DEFAULT = "group"
 #: the levels a single topic can have (a topic has one first post: its own)
 TOPIC_LEVELS = (WATCHING, TRACKING, NORMAL, MUTED)
 
@@ -81,6 +83,20 @@ class Follow(Base):
     #: "group" (a default of a group they are in); a member's own choice is never replaced
     source: Mapped[str] = mapped_column(String(10), default="member")
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class FollowDefault(Base):
+    """A level an administrator gives the members of an audience for a place: the members
+    of a group (``principal`` "group:12") or of a role ("role:member") watch "Partner
+    news". Members get it when they join the audience, or when they apply the defaults
+    themselves; a level a member chose is never replaced."""
+
+    __tablename__ = "follow_defaults"
+
+    principal: Mapped[str] = mapped_column(String(80), primary_key=True)
+    place: Mapped[str] = mapped_column(String(20), primary_key=True)
+    place_id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(String(20))
 
 
 def muted_topic_clause(user_id: object) -> ColumnElement[bool]:

@@ -7,18 +7,34 @@ from sqlalchemy.orm import Session
 
 from ..content.events import PostCreated, PostLiked, PostUnliked
 from ..content.models import Post, Topic
-from ..events import Event
+from ..events import AudienceJoined, Event, UserRegistered, UserRoleChanged
 from ..hookspecs import hookimpl
 from ..jobs import Job, JobContext, enqueue
 from .services import DatabaseNotificationService
-from .watching import NOTIFY_WATCHERS, auto_track, may_have_watchers, tell_watchers
+from .watching import (
+    NOTIFY_WATCHERS,
+    apply_defaults,
+    auto_track,
+    may_have_watchers,
+    tell_watchers,
+)
 
 
 @hookimpl
 def forum_on_event_in_transaction(session: Session, event: Event) -> None:
     """A new post tells the members it concerns: mentioned, quoted, the topic's author (and
     a job tells those who watch its places); the author tracks the topic; a like tells the
-    post's author, and taking it back withdraws that while it is unread."""
+    post's author, and taking it back withdraws that while it is unread; a member who
+    registers, changes role or joins an audience (a group) gets its default follow levels."""
+    if isinstance(event, UserRegistered):
+        apply_defaults(session, event.user_id, ["role:member"])
+        return
+    if isinstance(event, UserRoleChanged):
+        apply_defaults(session, event.user_id, [f"role:{event.new_role}"])
+        return
+    if isinstance(event, AudienceJoined):
+        apply_defaults(session, event.user_id, [event.principal])
+        return
     if isinstance(event, PostLiked):
         DatabaseNotificationService(session).notify_like(event.post_id, event.author_id,
                                                          event.user_id)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pyramid.i18n import TranslationString
 from sqlalchemy import ColumnElement, and_, delete, insert, or_, select
@@ -26,6 +26,7 @@ from ..accounts.models import User
 from ..content.follows import (
     AUTO,
     CATEGORY,
+    DEFAULT,
     LEVELS,
     MEMBER,
     MUTED,
@@ -36,6 +37,7 @@ from ..content.follows import (
     WATCHING,
     WATCHING_FIRST_POST,
     Follow,
+    FollowDefault,
     muted_topic_clause,
     topic_level_is,
 )
@@ -47,6 +49,8 @@ from .kinds import WATCHED_POST, WATCHED_TOPIC
 from .models import WEB, Notification, NotificationPreference
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import CursorResult
+
     from ..visibility import Viewer
 
 #: the job that tells a post's watchers
@@ -215,6 +219,74 @@ def reasons(session: Session, viewer: Viewer, notifications: Iterable[Notificati
             for notification_id, place in parsed.items() if place in names}
 
 
+# -- what administrators give audiences -----------------------------------------------------
+
+#: the core's audiences: its roles, as principals
+ROLE_AUDIENCES = (("role:member", _("Every member")), ("role:moderator", _("Moderators")),
+                  ("role:admin", _("Administrators")))
+
+
+def defaults(session: Session, principals: Iterable[str] | None = None,
+             ) -> list[FollowDefault]:
+    """The default levels of the audiences ``principals`` (of every audience for None)."""
+    query = select(FollowDefault).order_by(FollowDefault.principal, FollowDefault.place,
+                                           FollowDefault.place_id)
+    if principals is not None:
+        query = query.where(FollowDefault.principal.in_(sorted(set(principals))))
+    return list(session.scalars(query))
+
+
+def set_default(session: Session, principal: str, place: str, place_id: int,
+                level: str) -> None:
+    """Give the members of an audience a level for a place (from now on: members who join
+    get it; members already in it may apply it on their account page)."""
+    check_level(place, level)
+    if not principal or len(principal) > 80:
+        raise ValidationError(_("Choose who gets this level."))
+    statement = dialect_insert(session, FollowDefault).values(
+        principal=principal, place=place, place_id=place_id, level=level)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["principal", "place", "place_id"], set_={"level": level}))
+
+
+def remove_default(session: Session, principal: str, place: str, place_id: int) -> None:
+    session.execute(delete(FollowDefault).where(
+        FollowDefault.principal == principal, FollowDefault.place == place,
+        FollowDefault.place_id == place_id))
+
+
+def apply_defaults(session: Session, user_id: int, principals: Iterable[str]) -> int:
+    """Give the member the default levels of the audiences ``principals`` for every place
+    they chose no level for themselves; returns how many levels they got."""
+    given = 0
+    now = utcnow()
+    for found in defaults(session, principals):
+        statement = dialect_insert(session, Follow).values(
+            user_id=user_id, place=found.place, place_id=found.place_id, level=found.level,
+            source=DEFAULT, updated_at=now)
+        # a level the member chose stays; one an audience or a post gave is replaced
+        result = session.execute(statement.on_conflict_do_update(
+            index_elements=["user_id", "place", "place_id"],
+            set_={"level": found.level, "source": DEFAULT, "updated_at": now},
+            where=Follow.source != "member"))
+        given += cast("CursorResult[Any]", result).rowcount or 0
+    return given
+
+
+def pending_defaults(session: Session, viewer: Viewer) -> list[tuple[FollowDefault, str]]:
+    """The defaults of the member's audiences that differ from their levels, with each
+    place's name (places they may not know of are left out): what "Apply" would change."""
+    if viewer.user_id is None:
+        return []
+    mine = {(row.place, row.place_id): row.level for row in session.scalars(
+        select(Follow).where(Follow.user_id == viewer.user_id))}
+    waiting = [found for found in defaults(session, viewer.principals)
+               if (found.place, found.place_id) not in mine]
+    names = _names(session, viewer, [(row.place, row.place_id) for row in waiting])
+    return [(row, names[row.place, row.place_id]) for row in waiting
+            if (row.place, row.place_id) in names]
+
+
 def auto_track(session: Session, user_id: int, topic_id: int) -> None:
     """Track a topic the member started or replied to, when they want that
     (``users.auto_track``) and have no level of their own for it."""
@@ -349,7 +421,7 @@ def tell_watchers(session: Session, post_id: int) -> int:
             for user_id, reason in sorted(told.items()) if user_id not in already | off]
     connection = session.connection()
     for batch in _batches(rows, BATCH):
-        connection.execute(insert(Notification.__table__), batch)
+        connection.execute(insert(Notification), batch)
     return len(rows)
 
 

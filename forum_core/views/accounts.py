@@ -15,6 +15,7 @@ from ..accounts.avatars import NAME_RE, avatar_dir, remove_avatar, store_avatar
 from ..accounts.interfaces import IUserService
 from ..accounts.security import COOKIE_NAME
 from ..accounts.services import PROFILE_ROUTE
+from ..content.follows import LEVELS
 from ..errors import ValidationError
 from ..i18n import _, language_names
 from ..limits import FORM_FIELD_MAX, PASSWORD_MAX, parse_id
@@ -178,6 +179,8 @@ def account_settings(request: Request) -> Any:
     result["notification_choices"] = preferences.choices(request.db, registries, user.id)
     result["followed"] = watching.followed(request.db, request.viewer)
     result["place_kinds"] = watching.place_kinds()
+    result["levels"] = LEVELS
+    result["pending_defaults"] = watching.pending_defaults(request.db, request.viewer)
     if request.method != "POST":
         return result
     action = request.POST.get("action", "")
@@ -199,6 +202,9 @@ def account_settings(request: Request) -> Any:
         elif action == "following":
             users.set_auto_track(user, request.POST.get("auto_track") == "1")
             result["done"] = _("Your following settings were saved.")
+        elif action == "apply_defaults":
+            watching.apply_defaults(request.db, user.id, request.viewer.principals)
+            result["done"] = _("The levels suggested for you were applied.")
         elif action == "feed_new":
             secret = users.new_feed_token(user)
             result["feed_url"] = request.route_url("content.feed_personal", secret=secret)
@@ -246,6 +252,8 @@ def account_settings(request: Request) -> Any:
     result["done"] = request.translate(result["done"])
     result["tokens"] = users.api_tokens(user)
     result["notification_choices"] = preferences.choices(request.db, registries, user.id)
+    result["followed"] = watching.followed(request.db, request.viewer)
+    result["pending_defaults"] = watching.pending_defaults(request.db, request.viewer)
     return result
 
 

@@ -13,11 +13,14 @@ from ..accounts.interfaces import IUserService
 from ..accounts.models import ROLES
 from ..admin.services import SITE_FIELDS, AdminService
 from ..content.appearance import CATEGORY_COLOURS, CATEGORY_ICONS
+from ..content.follows import CATEGORY, LEVELS
 from ..content.interfaces import IContentService
 from ..content.models import ACCESS_LEVELS, Category
 from ..errors import ValidationError
 from ..i18n import _
 from ..limits import FORM_FIELD_MAX, parse_id
+from ..notifications import watching
+from ..notifications.watching import ROLE_AUDIENCES
 from .errors import error_page
 
 if TYPE_CHECKING:
@@ -37,6 +40,7 @@ def includeme(config: Configurator) -> None:
     config.add_route("admin.members", "/admin/members")
     config.add_route("admin.role", "/admin/members/{username}/role")
     config.add_route("admin.plugins", "/admin/plugins")
+    config.add_route("admin.follow_defaults", "/admin/follow-defaults")
     config.scan(__name__)
 
 
@@ -186,3 +190,50 @@ def plugins(request: Request) -> dict[str, Any]:
                      "version": loaded.version if loaded else (dist.version if dist else ""),
                      "requires": loaded.info.requires if loaded else ()})
     return {"plugins": rows, "failures": list(env.hooks.failures)[-20:]}
+
+
+def _audiences(request: Request) -> dict[str, str]:
+    """Who can be given default levels: the roles, and the audiences of the plugins (their
+    groups), by principal."""
+    found = {principal: request.translate(label) for principal, label in ROLE_AUDIENCES}
+    for pairs in request.registry.forum.hooks.collect("forum_follow_audiences",
+                                                     session=request.db):
+        found.update((str(principal), request.translate(name)) for principal, name in pairs)
+    return found
+
+
+@view_config(route_name="admin.follow_defaults", permission=PERMISSION,
+             renderer="admin/follow_defaults.html")
+def follow_defaults(request: Request) -> Any:
+    """Default follow levels per audience: "partners watch Partner news"."""
+    audiences = _audiences(request)
+    categories = _all_categories(request)
+    result: dict[str, Any] = {"audiences": audiences, "categories": categories,
+                              "levels": LEVELS, "error": None,
+                              "done": request.GET.get("saved") == "1"}
+    if request.method == "POST":
+        principal = request.POST.get("audience", "")[:80]
+        place_id = parse_id(request.POST.get("category", ""))
+        service = AdminService(request.db)
+        try:
+            if principal not in audiences or place_id not in {c.id for c in categories}:
+                raise ValidationError(_("Choose an audience and a category from the lists."))
+            if request.POST.get("action") == "remove":
+                service.remove_follow_default(request.user, principal, CATEGORY, place_id)
+            else:
+                service.set_follow_default(request.user, principal, CATEGORY, place_id,
+                                           request.POST.get("level", "")[:20])
+        except ValidationError as exc:
+            return _refused(request, {**result, "rows": _default_rows(request, audiences)},
+                            exc)
+        return HTTPSeeOther(request.route_path("admin.follow_defaults",
+                                               _query={"saved": "1"}))
+    return {**result, "rows": _default_rows(request, audiences)}
+
+
+def _default_rows(request: Request, audiences: dict[str, str]) -> list[dict[str, Any]]:
+    names = {c.id: c.name for c in _all_categories(request)}
+    return [{"principal": row.principal, "audience": audiences.get(row.principal, row.principal),
+             "place": row.place, "place_id": row.place_id,
+             "name": names.get(row.place_id, str(row.place_id)), "level": row.level}
+            for row in watching.defaults(request.db)]

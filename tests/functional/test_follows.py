@@ -367,3 +367,85 @@ def feed_entries(feed):
     from xml.etree import ElementTree as ET
 
     return ET.fromstring(feed.body).findall("{http://www.w3.org/2005/Atom}entry")
+
+
+def test_defaults_for_every_member_are_given_at_registration(board):
+    from tests.functional.test_accounts import register
+
+    general = category_id(board, "general")
+    admin_id = board.create_user("ada", role="admin")
+    assert admin_id
+    admin = board.browser("ada")
+    page = admin.app.get("/admin/follow-defaults")
+    form = page.forms["follow-default-form"]
+    form["audience"], form["category"], form["level"] = "role:member", str(general), "watching"
+    saved = form.submit().follow()
+    assert [td.text for td in saved.html.select("table.follow-defaults td")][:3] == [
+        "Every member", "General", "Watching"]
+    newcomer = board.browser()
+    register(newcomer, "nora", "nora@example.com")
+    topic = make_topic(board, "nils", "general", "Welcome nora", "Hello")
+    assert topic
+    board.run_jobs()
+    assert inbox(newcomer) == [("nils started Welcome nora", "You watch General")]
+    # members from before are offered the default; their own choice stays
+    mira = board.browser("mira")
+    follow(mira, "category", general, "muted")
+    assert mira.app.get("/account").forms.get("apply-defaults-form") is None
+    olga = board.browser("olga")
+    account = olga.app.get("/account")
+    suggested = [li.text.split() for li in account.html.select("#suggested-levels li")]
+    assert suggested == [["Category", "General", "Watching"]]
+    account.forms["apply-defaults-form"].submit()
+    with board.session() as session:
+        levels_ = dict(session.execute(select(User.username, Follow.level)
+                                       .join(Follow, Follow.user_id == User.id)
+                                       .where(Follow.place == "category")).all())
+    assert levels_ == {"nora": "watching", "mira": "muted", "olga": "watching"}
+    # the audit log has it, and it can be removed
+    assert "follow_default" in admin.app.get("/mod/log").text
+    removal = admin.app.get("/admin/follow-defaults").forms[1]
+    assert removal["action"].value == "remove"
+    assert "No defaults yet" in removal.submit().follow().text
+
+
+def test_bad_defaults_are_refused_and_only_administrators_set_them(board):
+    board.create_user("ada", role="admin")
+    admin = board.browser("ada")
+    answer = admin.post_form("/admin/follow-defaults", audience="group:999",
+                             category=str(category_id(board, "general")), level="watching")
+    assert answer.status_int == 400 and "Choose an audience" in answer.text
+    answer = admin.post_form("/admin/follow-defaults", audience="role:member",
+                             category=str(category_id(board, "general")), level="loud")
+    assert answer.status_int == 400 and "is not a follow level" in answer.text
+    member = board.browser("mira")
+    assert member.app.get("/admin/follow-defaults", status="*").status_int in (403, 404)
+
+
+def test_a_groups_members_get_its_defaults_when_they_join(make_forum):
+    forum = make_forum(plugins=["groups"])
+    for name in ("owner", "pia", "quinn"):
+        forum.create_user(name)
+    forum.create_user("ada", role="admin")
+    group_id, space = forum.create_group("Partners", "owner", ["pia"], space="Partner news",
+                                         kind="open")
+    with forum.session() as session:
+        space_id = session.scalar(select(Category.id).where(Category.slug == space))
+    admin = forum.browser("ada")
+    form = admin.app.get("/admin/follow-defaults").forms["follow-default-form"]
+    options = dict((value, text) for value, _selected, text in form["audience"].options)
+    assert options[f"group:{group_id}"] == "Group Partners"
+    form["audience"], form["category"] = f"group:{group_id}", str(space_id)
+    form.submit()
+    # quinn joins the open group: the default comes with the membership
+    joined = forum.browser("quinn").post_form("/groups/partners", action="join")
+    assert "You joined the group." in joined.text
+    with forum.session() as session:
+        got = {(u, lvl) for u, lvl in session.execute(
+            select(User.username, Follow.level).join(Follow, Follow.user_id == User.id))}
+    assert ("quinn", "watching") in got and ("pia", "watching") not in got
+    # pia, a member from before, is offered it; someone outside the group is not
+    assert forum.browser("pia").app.get("/account").forms.get("apply-defaults-form")
+    assert forum.browser("owner").app.get("/account").forms.get("apply-defaults-form")
+    outsider = forum.browser("ada")
+    assert outsider.app.get("/account").html.find(id="suggested-levels") is None

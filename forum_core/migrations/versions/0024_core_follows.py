@@ -1,7 +1,8 @@
 """Follow levels: members watch, track or mute categories, topics, members and tags
 
 ``follows`` holds a member's level per place (no row: normal); ``ix_follows_place`` finds a
-new post's watchers. ``notifications.reason`` says which watched place a notification came
+new post's watchers. ``follow_defaults``: the levels administrators give an audience (a
+group, a role). ``notifications.reason`` says which watched place a notification came
 from. ``users.auto_track``: whether topics a member posts in are tracked for them;
 ``users.feed_token_hash``: the secret of their personal feed's address.
 
@@ -35,6 +36,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "place", "place_id", name=op.f("pk_follows")),
     )
     op.create_index("ix_follows_place", "follows", ["place", "place_id", "level"])
+    op.create_table(
+        "follow_defaults",
+        sa.Column("principal", sa.String(length=80), nullable=False),
+        sa.Column("place", sa.String(length=20), nullable=False),
+        sa.Column("place_id", sa.Integer(), nullable=False),
+        sa.Column("level", sa.String(length=20), nullable=False),
+        sa.PrimaryKeyConstraint("principal", "place", "place_id",
+                                name=op.f("pk_follow_defaults")),
+    )
     # plain ADD COLUMNs (SQLite too): rebuilding the users table, which most tables refer
     # to, would fail on their foreign keys
     op.add_column("notifications", sa.Column("reason", sa.String(length=40), nullable=True))
@@ -50,5 +60,6 @@ def downgrade() -> None:
     op.drop_column("users", "feed_token_hash")
     op.drop_column("users", "auto_track")
     op.drop_column("notifications", "reason")
+    op.drop_table("follow_defaults")
     op.drop_index("ix_follows_place", table_name="follows")
     op.drop_table("follows")

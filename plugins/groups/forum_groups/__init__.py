@@ -47,6 +47,15 @@ def forum_extra_principals(request, user):
 
 
 @hookimpl
+def forum_follow_audiences(session):
+    """Each group is an audience for default follow levels ("Partners watch Partner
+    news"); a member who joins gets them (``AudienceJoined`` from ``add_member``)."""
+    return [(f"{PRINCIPAL}{group_id}", _("Group ${name}", mapping={"name": name}))
+            for group_id, name in session.execute(
+                select(models.Group.id, models.Group.name).order_by(models.Group.name))]
+
+
+@hookimpl
 def forum_visibility_filter(viewer, model):
     """Hide the spaces of groups the viewer is not in (administrators see everything).
 

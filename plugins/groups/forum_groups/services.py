@@ -11,6 +11,7 @@ import secrets
 from sqlalchemy import delete, func, select
 
 from forum_core.api import (
+    AudienceJoined,
     Category,
     ConflictError,
     NotAllowedError,
@@ -21,6 +22,7 @@ from forum_core.api import (
     User,
     ValidationError,
     _,
+    emit,
     get_or_insert,
     govern,
     insert_if_absent,
@@ -31,7 +33,7 @@ from forum_core.api import (
     utcnow,
 )
 
-from . import plugin
+from . import PRINCIPAL, plugin
 from .models import KINDS, Group, Invitation, JoinRequest, Membership, Space
 
 #: members of a group are told about an announcement to it
@@ -172,6 +174,8 @@ class GroupService:
             self.db, Membership, {"group_id": group.id, "user_id": user.id, "role": role},
             ("group_id", "user_id"))
         if created:
+            # the defaults an administrator set for the group's members (follow levels)
+            emit(self.db, AudienceJoined(user.id, f"{PRINCIPAL}{group.id}"))
             self.db.execute(delete(JoinRequest).where(JoinRequest.group_id == group.id,
                                                       JoinRequest.user_id == user.id))
             self.db.execute(delete(Invitation).where(Invitation.group_id == group.id,
