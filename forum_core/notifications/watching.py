@@ -180,11 +180,12 @@ def level_of(session: Session, user_id: int | None, place: str, place_id: int) -
 
 def followed(session: Session, viewer: Viewer) -> list[tuple[Follow, str]]:
     """The member's levels other than normal, with each place's name, for the places they
-    may still know of (a category they can no longer read is not named)."""
+    may still know of (a category they can no longer read is not named); not the topics
+    tracked because they posted in them, which may be hundreds."""
     if viewer.user_id is None:
         return []
     rows = list(session.scalars(select(Follow).where(
-        Follow.user_id == viewer.user_id, Follow.level != NORMAL)
+        Follow.user_id == viewer.user_id, Follow.level != NORMAL, Follow.source != AUTO)
         .order_by(Follow.place, Follow.place_id)))
     names = _names(session, viewer, [(row.place, row.place_id) for row in rows])
     return [(row, names[row.place, row.place_id]) for row in rows

@@ -159,7 +159,10 @@ def test_the_topics_a_member_posts_in_are_tracked_unless_they_say_no(board):
         ("topic", "tracking", "auto")}
     assert len(rows) == 2  # nils started it, mira replied
     mira = board.browser("mira")
-    form = mira.app.get("/account").forms["following-form"]
+    account = mira.app.get("/account")
+    # tracked by posting: in Unread, not in the list of what she chose to follow
+    assert account.html.select("#following ul.followed li") == []
+    form = account.forms["following-form"]
     assert form["auto_track"].checked
     form["auto_track"] = False
     assert "were saved" in form.submit().text
