@@ -131,3 +131,15 @@ class AdminService:
         watching.remove_default(self.db, principal, place, place_id)
         DatabaseModerationService(self.db).log(actor, "follow_default", place, place_id,
                                                f"{principal} → -")
+
+    def save_stream(self, actor: User, stream: Any, name: str, description: str,
+                    category_ids: list[int]) -> Any:
+        """Make or change a stream (logged)."""
+        saved = watching.save_stream(self.db, stream, name, description, category_ids)
+        DatabaseModerationService(self.db).log(actor, "stream", "stream", saved.id, saved.name)
+        return saved
+
+    def delete_stream(self, actor: User, stream: Any) -> None:
+        DatabaseModerationService(self.db).log(actor, "stream_deleted", "stream", stream.id,
+                                               stream.name)
+        watching.delete_stream(self.db, stream)

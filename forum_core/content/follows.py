@@ -22,8 +22,9 @@ lists leave out what a member muted; telling members is the notifications'
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, and_, exists, or_
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, and_, exists, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, utcnow
@@ -54,11 +55,12 @@ LEVEL_HELP = {
 }
 
 CATEGORY = "category"
+STREAM = "stream"
 TOPIC = "topic"
 MEMBER = "member"
 #: the kinds of places the core knows; a feature adds its own (tags) with
 #: :func:`place_kinds`' registry in :mod:`forum_core.notifications.watching`
-CORE_PLACES = (CATEGORY, TOPIC, MEMBER)
+CORE_PLACES = (CATEGORY, TOPIC, MEMBER, STREAM)
 #: ``Follow.source`` of the levels given by posting in a topic (not the member's choice)
 AUTO = "auto"
 #: ``Follow.source`` of the levels an audience's defaults gave
@@ -99,6 +101,36 @@ class FollowDefault(Base):
     level: Mapped[str] = mapped_column(String(20))
 
 
+class Stream(Base):
+    """A named set of places that staff compose ("Product news": three categories) and that
+    members follow as a whole, at any level a category can have."""
+
+    __tablename__ = "streams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class StreamPlace(Base):
+    """A place in a stream (a category today)."""
+
+    __tablename__ = "stream_places"
+
+    stream_id: Mapped[int] = mapped_column(ForeignKey("streams.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    place: Mapped[str] = mapped_column(String(20), primary_key=True)
+    place_id: Mapped[int] = mapped_column(primary_key=True)
+
+
+def streams_of_category(category_id: object) -> Any:
+    """The ids of the streams that hold a category (a subquery)."""
+    return select(StreamPlace.stream_id).where(StreamPlace.place == CATEGORY,
+                                               StreamPlace.place_id == category_id)
+
+
 def muted_topic_clause(user_id: object) -> ColumnElement[bool]:
     """True for the topics ``user_id`` muted: the topic itself, or its category while the
     topic has no level the member chose (a topic they set apart from a muted category shows;
@@ -106,9 +138,9 @@ def muted_topic_clause(user_id: object) -> ColumnElement[bool]:
     ``user_id`` is a number or a bound parameter."""
     own = exists().where(Follow.user_id == user_id, Follow.place == TOPIC,
                          Follow.place_id == Topic.id, Follow.source != AUTO)
-    category_muted = exists().where(Follow.user_id == user_id, Follow.place == CATEGORY,
-                                    Follow.place_id == Topic.category_id,
-                                    Follow.level == MUTED)
+    category_muted = exists().where(Follow.user_id == user_id, Follow.level == MUTED, or_(
+        and_(Follow.place == CATEGORY, Follow.place_id == Topic.category_id),
+        and_(Follow.place == STREAM, Follow.place_id.in_(streams_of_category(Topic.category_id)))))
     # (exists() only: a NULL from a missing row would make the negation NULL, hiding all)
     return or_(topic_level_is(user_id, MUTED), and_(~own, category_muted))
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from pyramid.i18n import TranslationString
-from sqlalchemy import ColumnElement, and_, delete, insert, or_, select
+from sqlalchemy import ColumnElement, and_, delete, exists, insert, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..accounts.models import User
@@ -31,6 +31,7 @@ from ..content.follows import (
     MEMBER,
     MUTED,
     NORMAL,
+    STREAM,
     TOPIC,
     TOPIC_LEVELS,
     TRACKING,
@@ -38,13 +39,17 @@ from ..content.follows import (
     WATCHING_FIRST_POST,
     Follow,
     FollowDefault,
+    Stream,
+    StreamPlace,
     muted_topic_clause,
     topic_level_is,
 )
-from ..content.models import Post, Topic
+from ..content.models import Category, Post, Topic
+from ..content.services import slugify
 from ..db import dialect_insert, utcnow
-from ..errors import NotFoundError, ValidationError
+from ..errors import ConflictError, NotFoundError, ValidationError
 from ..i18n import _
+from ..limits import has_line_controls, has_text_controls, one_line
 from .kinds import WATCHED_POST, WATCHED_TOPIC
 from .models import WEB, Notification, NotificationPreference
 
@@ -98,10 +103,45 @@ def _member_names(session: Session, viewer: Viewer, ids: list[int]) -> dict[int,
         select(User).where(User.id.in_(ids), User.status != "deleted"))}
 
 
+def _stream_names(session: Session, viewer: Viewer, ids: list[int]) -> dict[int, str]:
+    """Streams that hold a category the viewer may read (one of a closed group's spaces
+    alone is not named to outsiders)."""
+    return {stream.id: stream.name for stream, _places in visible_streams(session, viewer, ids)}
+
+
+def visible_streams(session: Session, viewer: Viewer, ids: Iterable[int] | None = None,
+                    ) -> list[tuple[Stream, list[Category]]]:
+    """The streams with a category ``viewer`` may read, each with those categories (of
+    ``ids`` only, or all)."""
+    from ..visibility.queries import categories
+
+    readable = {category.id: category for category in categories(session, viewer)}
+    query = select(Stream).order_by(Stream.name, Stream.id)
+    if ids is not None:
+        query = query.where(Stream.id.in_(sorted(set(ids))))
+    found = list(session.scalars(query))
+    places = stream_categories(session, [stream.id for stream in found])
+    shown = [(stream, [readable[c] for c in places.get(stream.id, []) if c in readable])
+             for stream in found]
+    return [(stream, held) for stream, held in shown if held]
+
+
+def _streams_of(session: Session, topic_ids: list[int]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for topic_id, stream_id in session.execute(
+            select(Topic.id, StreamPlace.stream_id)
+            .join(StreamPlace, (StreamPlace.place == CATEGORY)
+                  & (StreamPlace.place_id == Topic.category_id))
+            .where(Topic.id.in_(topic_ids))):
+        found.setdefault(topic_id, []).append(stream_id)
+    return found
+
+
 CORE_PLACE_KINDS = (
     PlaceKind(CATEGORY, _("Category"), _category_names),
     PlaceKind(TOPIC, _("Topic"), _topic_names),
     PlaceKind(MEMBER, _("Member"), _member_names),
+    PlaceKind(STREAM, _("Stream"), _stream_names, _streams_of),
 )
 _place_kinds: dict[str, PlaceKind] = {kind.name: kind for kind in CORE_PLACE_KINDS}
 
@@ -288,6 +328,73 @@ def pending_defaults(session: Session, viewer: Viewer) -> list[tuple[FollowDefau
             if (row.place, row.place_id) in names]
 
 
+# -- streams: named sets of places staff compose ---------------------------------------------
+
+STREAM_NAME_MAX = 80
+STREAM_DESCRIPTION_MAX = 500
+
+
+def streams(session: Session) -> list[Stream]:
+    return list(session.scalars(select(Stream).order_by(Stream.name, Stream.id)))
+
+
+def stream_categories(session: Session, stream_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The categories of each stream, by stream id."""
+    found: dict[int, list[int]] = {}
+    for stream_id, place_id in session.execute(
+            select(StreamPlace.stream_id, StreamPlace.place_id)
+            .where(StreamPlace.stream_id.in_(sorted(set(stream_ids))),
+                   StreamPlace.place == CATEGORY).order_by(StreamPlace.place_id)):
+        found.setdefault(stream_id, []).append(place_id)
+    return found
+
+
+def save_stream(session: Session, stream: Stream | None, name: str, description: str,
+                category_ids: Iterable[int]) -> Stream:
+    """Make a stream (``stream`` None) or change one: its name, description and categories.
+
+    :raises ValidationError: for a name that is empty, too long or holds control characters
+        or markup, a description too long, no category, or a category that does not exist.
+    :raises ConflictError: for a name whose address another stream has.
+    """
+    if has_line_controls(name) or not one_line(name) or len(name) > STREAM_NAME_MAX \
+            or "<" in name or ">" in name:
+        raise ValidationError(_("A stream's name has 1 to ${maximum} characters, without "
+                                "markup.", mapping={"maximum": STREAM_NAME_MAX}))
+    if has_text_controls(description) or len(description) > STREAM_DESCRIPTION_MAX:
+        raise ValidationError(_("A description has at most ${maximum} characters, and no "
+                                "control characters.",
+                                mapping={"maximum": STREAM_DESCRIPTION_MAX}))
+    wanted = sorted(set(category_ids))
+    known = set(session.scalars(select(Category.id).where(Category.id.in_(wanted))))
+    if not wanted or known != set(wanted):
+        raise ValidationError(_("Choose one or more categories for the stream."))
+    name, slug = one_line(name), slugify(name)
+    taken = session.scalar(select(Stream.id).where(Stream.slug == slug))
+    if taken is not None and (stream is None or taken != stream.id):
+        raise ConflictError(_("A stream with the address ${slug} exists already.",
+                              mapping={"slug": slug}))
+    if stream is None:
+        stream = Stream(slug=slug, name=name, description=description.strip())
+        session.add(stream)
+        session.flush()
+    else:
+        stream.slug, stream.name, stream.description = slug, name, description.strip()
+        session.execute(delete(StreamPlace).where(StreamPlace.stream_id == stream.id))
+    session.execute(insert(StreamPlace), [
+        {"stream_id": stream.id, "place": CATEGORY, "place_id": category_id}
+        for category_id in wanted])
+    return stream
+
+
+def delete_stream(session: Session, stream: Stream) -> None:
+    """Delete a stream and every level members gave it."""
+    session.execute(delete(Follow).where(Follow.place == STREAM, Follow.place_id == stream.id))
+    session.execute(delete(FollowDefault).where(FollowDefault.place == STREAM,
+                                                FollowDefault.place_id == stream.id))
+    session.delete(stream)
+
+
 def auto_track(session: Session, user_id: int, topic_id: int) -> None:
     """Track a topic the member started or replied to, when they want that
     (``users.auto_track``) and have no level of their own for it."""
@@ -319,6 +426,9 @@ def followed_posts(session: Session, viewer: Viewer, limit: int) -> list[Post]:
 
     followed = or_(Topic.id.in_(levels_of(TOPIC, every)),
                    Topic.category_id.in_(levels_of(CATEGORY, every)),
+                   exists().where(StreamPlace.place == CATEGORY,
+                                  StreamPlace.place_id == Topic.category_id,
+                                  StreamPlace.stream_id.in_(levels_of(STREAM, every))),
                    Post.user_id.in_(levels_of(MEMBER, every)),
                    and_(Post.number == 1, or_(Topic.category_id.in_(levels_of(CATEGORY, first)),
                                               Post.user_id.in_(levels_of(MEMBER, first)))))

@@ -13,7 +13,7 @@ from ..accounts.interfaces import IUserService
 from ..accounts.models import ROLES
 from ..admin.services import SITE_FIELDS, AdminService
 from ..content.appearance import CATEGORY_COLOURS, CATEGORY_ICONS
-from ..content.follows import CATEGORY, LEVELS
+from ..content.follows import CATEGORY, LEVELS, STREAM, Stream
 from ..content.interfaces import IContentService
 from ..content.models import ACCESS_LEVELS, Category
 from ..errors import ValidationError
@@ -41,6 +41,8 @@ def includeme(config: Configurator) -> None:
     config.add_route("admin.role", "/admin/members/{username}/role")
     config.add_route("admin.plugins", "/admin/plugins")
     config.add_route("admin.follow_defaults", "/admin/follow-defaults")
+    config.add_route("admin.streams", "/admin/streams")
+    config.add_route("admin.stream", "/admin/streams/{stream_id}")
     config.scan(__name__)
 
 
@@ -208,32 +210,95 @@ def follow_defaults(request: Request) -> Any:
     """Default follow levels per audience: "partners watch Partner news"."""
     audiences = _audiences(request)
     categories = _all_categories(request)
+    found_streams = watching.streams(request.db)
+    places = {f"{CATEGORY}:{c.id}": c.name for c in categories}
+    places.update((f"{STREAM}:{s.id}", s.name) for s in found_streams)
     result: dict[str, Any] = {"audiences": audiences, "categories": categories,
-                              "levels": LEVELS, "error": None,
+                              "streams": found_streams, "levels": LEVELS, "error": None,
                               "done": request.GET.get("saved") == "1"}
     if request.method == "POST":
         principal = request.POST.get("audience", "")[:80]
-        place_id = parse_id(request.POST.get("category", ""))
+        chosen = request.POST.get("place", "")[:40]
         service = AdminService(request.db)
         try:
-            if principal not in audiences or place_id not in {c.id for c in categories}:
-                raise ValidationError(_("Choose an audience and a category from the lists."))
+            if principal not in audiences or chosen not in places:
+                raise ValidationError(_("Choose an audience and a place from the lists."))
+            place, _sep, raw_id = chosen.partition(":")
             if request.POST.get("action") == "remove":
-                service.remove_follow_default(request.user, principal, CATEGORY, place_id)
+                service.remove_follow_default(request.user, principal, place, int(raw_id))
             else:
-                service.set_follow_default(request.user, principal, CATEGORY, place_id,
+                service.set_follow_default(request.user, principal, place, int(raw_id),
                                            request.POST.get("level", "")[:20])
         except ValidationError as exc:
-            return _refused(request, {**result, "rows": _default_rows(request, audiences)},
-                            exc)
+            return _refused(request, {**result, "rows": _default_rows(request, audiences,
+                                                                      places)}, exc)
         return HTTPSeeOther(request.route_path("admin.follow_defaults",
                                                _query={"saved": "1"}))
-    return {**result, "rows": _default_rows(request, audiences)}
+    return {**result, "rows": _default_rows(request, audiences, places)}
 
 
-def _default_rows(request: Request, audiences: dict[str, str]) -> list[dict[str, Any]]:
-    names = {c.id: c.name for c in _all_categories(request)}
-    return [{"principal": row.principal, "audience": audiences.get(row.principal, row.principal),
-             "place": row.place, "place_id": row.place_id,
-             "name": names.get(row.place_id, str(row.place_id)), "level": row.level}
-            for row in watching.defaults(request.db)]
+def _default_rows(request: Request, audiences: dict[str, str], places: dict[str, str],
+                  ) -> list[dict[str, Any]]:
+    rows = []
+    for row in watching.defaults(request.db):
+        key = f"{row.place}:{row.place_id}"
+        rows.append({"principal": row.principal, "key": key, "level": row.level,
+                     "audience": audiences.get(row.principal, row.principal),
+                     "name": places.get(key, key)})
+    return rows
+
+
+def _stream_form(request: Request) -> tuple[str, str, list[int]]:
+    ids = [parse_id(raw) for raw in request.POST.getall("category")[:500]]
+    return (request.POST.get("name", "")[:FORM_FIELD_MAX],
+            request.POST.get("description", "")[:FORM_FIELD_MAX],
+            [found for found in ids if found is not None])
+
+
+@view_config(route_name="admin.streams", permission=PERMISSION, renderer="admin/streams.html")
+def streams(request: Request) -> Any:
+    """Named streams: sets of categories members follow as a whole."""
+    found = watching.streams(request.db)
+    every = _all_categories(request)
+    names = {category.id: category.name for category in every}
+    result: dict[str, Any] = {
+        "streams": found, "categories": every, "error": None,
+        "places": {stream_id: [names[c] for c in held if c in names] for stream_id, held
+                   in watching.stream_categories(request.db, [s.id for s in found]).items()},
+        "form": {"name": "", "description": "", "categories": []}}
+    if request.method == "POST":
+        name, description, category_ids = _stream_form(request)
+        try:
+            AdminService(request.db).save_stream(request.user, None, name, description,
+                                                 category_ids)
+        except ValidationError as exc:
+            return _refused(request, {**result, "form": {
+                "name": name, "description": description, "categories": category_ids}}, exc)
+        return HTTPSeeOther(request.route_path("admin.streams"))
+    return result
+
+
+@view_config(route_name="admin.stream", permission=PERMISSION, renderer="admin/stream.html")
+def stream(request: Request) -> Any:
+    stream_id = parse_id(request.matchdict["stream_id"])
+    found = None if stream_id is None else request.db.get(Stream, stream_id)
+    if found is None:
+        raise HTTPNotFound()
+    held = watching.stream_categories(request.db, [found.id]).get(found.id, [])
+    result: dict[str, Any] = {"stream": found, "categories": _all_categories(request),
+                              "error": None, "form": {"name": found.name,
+                                                      "description": found.description,
+                                                      "categories": held}}
+    if request.method == "POST":
+        service = AdminService(request.db)
+        if request.POST.get("action") == "delete":
+            service.delete_stream(request.user, found)
+            return HTTPSeeOther(request.route_path("admin.streams"))
+        name, description, category_ids = _stream_form(request)
+        try:
+            service.save_stream(request.user, found, name, description, category_ids)
+        except ValidationError as exc:
+            return _refused(request, {**result, "form": {
+                "name": name, "description": description, "categories": category_ids}}, exc)
+        return HTTPSeeOther(request.route_path("admin.streams"))
+    return result

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 def includeme(config: Configurator) -> None:
     config.add_route("follows.set", "/follow")
+    config.add_route("follows.streams", "/streams")
     config.add_request_method(follow_menu, "follow_menu")
     config.scan(__name__)
 
@@ -55,3 +56,10 @@ def set_follow_level(request: Request) -> Any:
     except ValidationError as exc:
         return error_page(request, 400, _("Not saved"), exc.message)
     return HTTPSeeOther(safe_next(request, request.POST.get("next")))
+
+
+@view_config(route_name="follows.streams", renderer="follows/streams.html")
+def stream_list(request: Request) -> dict[str, Any]:
+    """The streams staff composed, each with the categories the viewer may read and, for a
+    member, the follow menu (streams without such a category are not shown)."""
+    return {"streams": watching.visible_streams(request.db, request.viewer)}

@@ -381,7 +381,8 @@ def test_defaults_for_every_member_are_given_at_registration(board):
     admin = board.browser("ada")
     page = admin.app.get("/admin/follow-defaults")
     form = page.forms["follow-default-form"]
-    form["audience"], form["category"], form["level"] = "role:member", str(general), "watching"
+    form["audience"], form["place"], form["level"] = ("role:member", f"category:{general}",
+                                                       "watching")
     saved = form.submit().follow()
     assert [td.text for td in saved.html.select("table.follow-defaults td")][:3] == [
         "Every member", "General", "Watching"]
@@ -415,11 +416,15 @@ def test_defaults_for_every_member_are_given_at_registration(board):
 def test_bad_defaults_are_refused_and_only_administrators_set_them(board):
     board.create_user("ada", role="admin")
     admin = board.browser("ada")
-    answer = admin.post_form("/admin/follow-defaults", audience="group:999",
-                             category=str(category_id(board, "general")), level="watching")
+    general = f"category:{category_id(board, 'general')}"
+    answer = admin.post_form("/admin/follow-defaults", audience="group:999", place=general,
+                             level="watching")
     assert answer.status_int == 400 and "Choose an audience" in answer.text
     answer = admin.post_form("/admin/follow-defaults", audience="role:member",
-                             category=str(category_id(board, "general")), level="loud")
+                             place="category:99999", level="watching")
+    assert answer.status_int == 400 and "Choose an audience" in answer.text
+    answer = admin.post_form("/admin/follow-defaults", audience="role:member", place=general,
+                             level="loud")
     assert answer.status_int == 400 and "is not a follow level" in answer.text
     member = board.browser("mira")
     assert member.app.get("/admin/follow-defaults", status="*").status_int in (403, 404)
@@ -438,7 +443,7 @@ def test_a_groups_members_get_its_defaults_when_they_join(make_forum):
     form = admin.app.get("/admin/follow-defaults").forms["follow-default-form"]
     options = dict((value, text) for value, _selected, text in form["audience"].options)
     assert options[f"group:{group_id}"] == "Group Partners"
-    form["audience"], form["category"] = f"group:{group_id}", str(space_id)
+    form["audience"], form["place"] = f"group:{group_id}", f"category:{space_id}"
     form.submit()
     # quinn joins the open group: the default comes with the membership
     joined = forum.browser("quinn").post_form("/groups/partners", action="join")
@@ -452,3 +457,94 @@ def test_a_groups_members_get_its_defaults_when_they_join(make_forum):
     assert forum.browser("owner").app.get("/account").forms.get("apply-defaults-form")
     outsider = forum.browser("ada")
     assert outsider.app.get("/account").html.find(id="suggested-levels") is None
+
+
+def make_stream(admin, name, *category_ids, status=303, description=""):
+    form = admin.app.get("/admin/streams").forms["new-stream-form"]
+    form["name"], form["description"] = name, description
+    for field in form.fields.get("category", []):
+        field.checked = int(field._value) in category_ids
+    return form.submit(status=status)
+
+
+def stream_id(forum, name):
+    from forum_core.content.follows import Stream
+
+    with forum.session() as session:
+        return session.scalar(select(Stream.id).where(Stream.name == name))
+
+
+def test_a_stream_is_followed_as_a_whole(board):
+    board.create_user("ada", role="admin")
+    admin = board.browser("ada")
+    general, support = category_id(board, "general"), category_id(board, "support")
+    make_stream(admin, "Product news", general, support, description="Releases and fixes")
+    mira = board.browser("mira")
+    page = mira.app.get("/streams")
+    assert [h.text for h in page.html.select(".stream h2")] == ["Product news"]
+    assert [a.text for a in page.html.select(".stream .cat-name")] == ["General", "Support"]
+    news = stream_id(board, "Product news")
+    form = page.forms[f"follow-stream-{news}-form"]
+    form["level"] = "watching"
+    form.submit()
+    make_topic(board, "nils", "general", "Version 2", "Out now")
+    make_topic(board, "nils", "support", "Fix for 2", "Patched")
+    make_topic(board, "nils", "staff", "Not in it", "x")
+    board.run_jobs()
+    assert inbox(mira) == [("nils started Fix for 2", "You watch Product news"),
+                           ("nils started Version 2", "You watch Product news")]
+    # muting the stream leaves its categories' topics out of the lists
+    follow(mira, "stream", news, "muted")
+    assert titles(mira.app.get("/latest")) == []
+    # the personal feed follows streams too
+    follow(mira, "stream", news, "tracking")
+    account = mira.app.get("/account").forms["feed-new-form"].submit()
+    address = account.html.find(id="feed-url")["value"]
+    feed = board.browser().app.get(address[address.index("/my/feed/"):])
+    assert len(feed_entries(feed)) == 2
+    # a stream can be a default too: a new member watches it
+    from tests.functional.test_accounts import register
+
+    form = admin.app.get("/admin/follow-defaults").forms["follow-default-form"]
+    form["audience"], form["place"] = "role:member", f"stream:{news}"
+    form.submit()
+    register(board.browser(), "nora", "nora@example.com")
+    with board.session() as session:
+        assert session.scalar(select(Follow.level).where(
+            Follow.user_id == user_id(session, "nora"), Follow.place == "stream")) == "watching"
+    # deleting the stream forgets the levels members gave it
+    form = admin.app.get(f"/admin/streams/{news}").forms["delete-stream-form"]
+    form.submit()
+    with board.session() as session:
+        assert session.scalar(select(func.count()).select_from(Follow)
+                              .where(Follow.place == "stream")) == 0
+    assert "There are no streams yet." in mira.app.get("/streams").text
+
+
+def test_a_stream_of_closed_places_is_not_shown_to_outsiders(board):
+    board.create_user("ada", role="admin")
+    admin = board.browser("ada")
+    make_stream(admin, "Staff room", category_id(board, "staff"))
+    secret = stream_id(board, "Staff room")
+    mira = board.browser("mira")
+    assert "Staff room" not in mira.app.get("/streams").text
+    follow(mira, "stream", secret, "watching", status=404)
+    assert "Staff room" in board.browser("mod").app.get("/streams").text
+
+
+def test_bad_streams_are_refused_with_a_message(board):
+    board.create_user("ada", role="admin")
+    admin = board.browser("ada")
+    general = category_id(board, "general")
+    for name, ids, message in (("   ", (general,), "1 to 80 characters"),
+                               ("<b>Bold</b>", (general,), "without markup"),
+                               ("No places", (), "one or more categories")):
+        page = make_stream(admin, name, *ids, status=400)
+        assert message in page.html.find(class_="form-error").text
+    make_stream(admin, "Twice", general)
+    page = make_stream(admin, "twice", general, status=400)
+    assert "exists already" in page.text
+    answer = admin.post_form("/admin/streams", name="Forged", category="99999")
+    assert answer.status_int == 400
+    assert admin.app.get("/admin/streams/99999", status=404)
+    assert board.browser("mira").app.get("/admin/streams", status="*").status_int in (403, 404)

@@ -2,8 +2,9 @@
 
 ``follows`` holds a member's level per place (no row: normal); ``ix_follows_place`` finds a
 new post's watchers. ``follow_defaults``: the levels administrators give an audience (a
-group, a role). ``notifications.reason`` says which watched place a notification came
-from. ``users.auto_track``: whether topics a member posts in are tracked for them;
+group, a role). ``streams`` and ``stream_places``: named sets of categories that staff
+compose and members follow as a whole. ``notifications.reason`` says which watched place a
+notification came from. ``users.auto_track``: whether topics a member posts in are tracked for them;
 ``users.feed_token_hash``: the secret of their personal feed's address.
 
 Revision ID: core_0024
@@ -37,6 +38,26 @@ def upgrade() -> None:
     )
     op.create_index("ix_follows_place", "follows", ["place", "place_id", "level"])
     op.create_table(
+        "streams",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=80), nullable=False),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("description", sa.String(length=500), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_streams")),
+        sa.UniqueConstraint("slug", name=op.f("uq_streams_slug")),
+    )
+    op.create_table(
+        "stream_places",
+        sa.Column("stream_id", sa.Integer(), nullable=False),
+        sa.Column("place", sa.String(length=20), nullable=False),
+        sa.Column("place_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["stream_id"], ["streams.id"],
+                                name=op.f("fk_stream_places_stream_id_streams"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("stream_id", "place", "place_id", name=op.f("pk_stream_places")),
+    )
+    op.create_table(
         "follow_defaults",
         sa.Column("principal", sa.String(length=80), nullable=False),
         sa.Column("place", sa.String(length=20), nullable=False),
@@ -61,5 +82,7 @@ def downgrade() -> None:
     op.drop_column("users", "auto_track")
     op.drop_column("notifications", "reason")
     op.drop_table("follow_defaults")
+    op.drop_table("stream_places")
+    op.drop_table("streams")
     op.drop_index("ix_follows_place", table_name="follows")
     op.drop_table("follows")
