@@ -11,6 +11,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
@@ -194,10 +195,10 @@ def robots(request: Request) -> Response:
 def personal_feed(request: Request) -> Response:
     """What a member follows, at the secret address they made on their account page: the
     secret signs them in for this feed alone (``accounts.security.feed_token``), so the
-    posts are those they may see now. An unknown, replaced or turned-off address is a 404."""
-    if request.user is None:
-        return Response(request.translate(_("This feed does not exist (any more).")),
-                        status=404, content_type="text/plain", charset="utf-8")
+    posts are those they may see now. An unknown, replaced or turned-off address is the
+    forum's 404 page."""
+    if request.user is None:  # the forum's "not available" page, as for any address
+        raise HTTPNotFound()
     entries = _post_entries(request, followed_posts(request.db, request.viewer, FEED_ITEMS))
     title = request.translate(_("What ${name} follows on ${site}", mapping={
         "name": request.user.name, "site": _site_name(request)}))

@@ -235,7 +235,8 @@ def test_notification_settings_are_honoured(board):
     labels = [label.text.strip() for label in
               page.html.select("#notifications-form label.check")]
     assert labels == ["Mentions of me", "Quotes of my posts", "Replies to my topics",
-                      "Likes of my posts"]
+                      "Likes of my posts", "New topics in places I watch",
+                      "New posts in places I watch"]
     assert all(field.checked for field in form.fields["notify"]), "everything on at first"
     for field in form.fields["notify"]:
         field.checked = field._value in ("reply", "mention", "quote")
@@ -307,11 +308,13 @@ def test_notification_settings_in_the_api(board):
     url = "/api/v1/me/notification-settings"
     items = api.get(url, headers=mira).json["items"]
     assert [(i["kind"], i["enabled"]) for i in items] == [
-        ("mention", True), ("quote", True), ("reply", True), ("like", True)]
+        ("mention", True), ("quote", True), ("reply", True), ("like", True),
+        ("watched_topic", True), ("watched_post", True)]
     assert items[3]["label"] == "Likes of my posts"
     changed = api.put_json(url, {"kinds": {"like": False}}, headers=mira).json["items"]
     assert {i["kind"]: i["enabled"] for i in changed} == {
-        "mention": True, "quote": True, "reply": True, "like": False}
+        "mention": True, "quote": True, "reply": True, "like": False, "watched_topic": True,
+        "watched_post": True}
     assert api.put_json(url, {"kinds": {"like": False}}, headers=mira).json["items"] == changed
     api.put_json(url, {"kinds": {"nope": True}}, headers=mira, status=404)
     bad = api.put_json(url, {"kinds": {"like": "yes"}}, headers=mira, status=422)
