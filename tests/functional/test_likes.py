@@ -243,7 +243,8 @@ def test_notification_settings_are_honoured(board):
     saved = form.submit()
     assert "Your notification settings were saved." in saved.text
     kept = {f._value: f.checked for f in saved.forms["notifications-form"].fields["notify"]}
-    assert kept == {"mention": True, "quote": True, "reply": True, "like": False}
+    assert kept == {"mention": True, "quote": True, "reply": True, "like": False,
+                    "watched_topic": False, "watched_post": False}
 
     board.browser("nils").post_form(f"/p/{board.post}/like", action="like")
     board.reply("olga", board.topic, "A reply")
