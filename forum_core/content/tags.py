@@ -20,6 +20,7 @@ address (``Python`` and ``python``) are one tag.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -115,16 +116,21 @@ class ShownTag:
 
 def tag_slug(name: str) -> str:
     """The address of a tag named ``name``: lower case, runs of anything but letters, digits,
-    ``+``, ``.`` and ``_`` made one ``-`` (empty when nothing is left)."""
+    ``+``, ``.`` and ``_`` made one ``-``; a name without a letter or digit (``***``) gets
+    ``tag-`` and a short digest of itself."""
     text = unicodedata.normalize("NFKC", name).lower()
     text = re.sub(r"[^\w+.]+", "-", text, flags=re.UNICODE).strip("-.")
-    return text[:TAG_NAME_MAX * 2].rstrip("-.")
+    text = text[:TAG_NAME_MAX * 2].rstrip("-.")
+    if not re.search(r"[^\W_]", text):
+        digest = hashlib.blake2s(one_line(name).casefold().encode("utf-8"), digest_size=4)
+        return f"tag-{digest.hexdigest()}"
+    return text
 
 
 def clean_tag_name(name: str) -> str:
     """The name as stored (white space made single spaces), or a ValidationError saying
     what to change: 1 to ``TAG_NAME_MAX`` characters, not only spaces, no control
-    characters, no markup (``FORBIDDEN_CHARS``), at least one letter or digit."""
+    characters, no markup (``FORBIDDEN_CHARS``)."""
     if has_line_controls(name):
         raise ValidationError(_("A tag name cannot contain control characters."))
     cleaned = one_line(name)
@@ -137,8 +143,6 @@ def clean_tag_name(name: str) -> str:
         raise ValidationError(_(
             "A tag name cannot contain markup or these characters: ${chars}",
             mapping={"chars": " ".join(FORBIDDEN_CHARS)}))
-    if not re.search(r"[^\W_]", tag_slug(cleaned)):
-        raise ValidationError(_("A tag name needs at least one letter or digit."))
     return cleaned
 
 
