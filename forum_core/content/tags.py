@@ -141,8 +141,8 @@ def clean_tag_name(name: str) -> str:
                                 mapping={"maximum": TAG_NAME_MAX, "name": cleaned}))
     if _FORBIDDEN.search(cleaned):
         raise ValidationError(_(
-            "A tag name cannot contain markup or these characters: ${chars}",
-            mapping={"chars": " ".join(FORBIDDEN_CHARS)}))
+            "The tag name ${name} cannot contain markup or these characters: ${chars}",
+            mapping={"name": cleaned, "chars": " ".join(FORBIDDEN_CHARS)}))
     return cleaned
 
 

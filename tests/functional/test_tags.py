@@ -148,7 +148,7 @@ def test_members_tag_their_topics_on_the_forms_within_the_rules(board):
     for tags, message in (("Haskell", "There is no tag Haskell"),
                           ("Solved", "Only staff may use the tag Solved"),
                           ("Linux, Windows", "Choose one tag of the group Platform"),
-                          ("<script>", "cannot contain markup")):
+                          ("<script>", "The tag name <script> cannot contain markup")):
         page = new_topic(mira, f"Refused {len(tags)}", tags)
         assert page.status_int == 400, tags
         assert message in page.html.select_one(".form-error").text
@@ -229,6 +229,10 @@ def test_tags_show_on_rows_and_tag_pages_filter_and_feed(board):
         assert [a.text for a in page.html.select(".topic-list .listing-title")] == \
             ["Python on Linux"], path
         assert "Untagged" not in page.text
+    top = board.app.get("/top?period=year&tags=python")
+    assert [a.text for a in top.html.select(".topic-list .listing-title")] == ["Python on Linux"]
+    assert "/top?tags=python&period=week" in [a["href"] for a in top.html.select(
+        ".period-tabs a")]
     assert "There is no tag nope" in board.app.get("/latest?tags=nope", status=400).text
     assert board.app.get("/latest?tags=,").status_int == 200  # no tag: no filter
     # the index counts
