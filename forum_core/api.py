@@ -34,12 +34,13 @@ from .capabilities import AcceptedAnswer, Attendance, Groups, Votes
 from .content import content_service
 from .content.events import PostCreated, PostEdited, PostLiked, PostUnliked, TopicCreated
 from .content.governed import govern
-from .content.interfaces import IContentService
+from .content.interfaces import IContentService, ITagService
 from .content.likes import LikeState, liked_post_ids
 from .content.likes import like as like_post
 from .content.likes import unlike as unlike_post
 from .content.models import Category, Post, Topic
 from .content.services import slugify
+from .content.tags import ShownTag, Tag, tags_of
 from .contenttypes import ContentItem, ContentType, SearchDocument, chunked_keys
 from .db import (
     Base,
@@ -150,6 +151,11 @@ __all__ = [
     "like_post",
     "unlike_post",
     "liked_post_ids",
+    # tags: a content type opts in by tagging its items under its own name (ITagService)
+    "ITagService",
+    "Tag",
+    "ShownTag",
+    "tags_of",
     # content types: one declaration per kind of content (search, feeds, sitemap, notifications)
     "ContentType",
     "ContentItem",

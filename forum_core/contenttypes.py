@@ -73,6 +73,8 @@ class SearchDocument:
     category_id: int | None = None
     author_id: int | None = None
     status: str = ""
+    #: ids of the item's tags (:mod:`forum_core.content.tags`), for the search's tag filter
+    tags: tuple[int, ...] = ()
 
 
 class ContentType:

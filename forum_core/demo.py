@@ -82,11 +82,26 @@ DEMO_LIKES: dict[str, dict[int, tuple[str, ...]]] = {
 }
 
 
+#: tag groups (name, staff only, one per topic) and their tags (name, description)
+DEMO_TAG_GROUPS = (
+    ("Status", True, True, (("solved", "The question has an answer that works."),)),
+    ("Area", False, False, (("export", "Getting data out: files, reports, the API."),
+                            ("integrations", "Connecting with other tools."),
+                            ("how-to", "Questions about doing something."))),
+)
+#: topic title -> its tags
+DEMO_TAGS: dict[str, tuple[str, ...]] = {
+    "What are you building this month?": ("integrations",),
+    "Export fails with a timeout": ("export", "how-to", "solved"),
+}
+
+
 @hookimpl(tryfirst=True)
 def forum_demo_data(session: Session, admin: User) -> None:
     from .content import content_service
     from .content.likes import like
     from .content.models import Post
+    from .content.tags import TOPIC, DatabaseTagService
 
     users = DatabaseUserService(session)
     members = {"admin": admin}
@@ -95,11 +110,18 @@ def forum_demo_data(session: Session, admin: User) -> None:
             username, f"{username}@example.com", DEMO_PASSWORD, role=role,
             display_name=display_name, is_demo=True)
     content = content_service(session)
+    tags = DatabaseTagService(session)
+    for group_name, staff_only, one_per_topic, group_tags in DEMO_TAG_GROUPS:
+        group = tags.create_group(group_name, staff_only, one_per_topic)
+        for tag_name, description in group_tags:
+            tags.create_tag(tag_name, description, group)
     categories = {name: content.create_category(name, description, read_access=read,
                                                 topic_access=start, reply_access=reply)
                   for name, description, read, start, reply in DEMO_CATEGORIES}
     for category, author, title, body, replies in DEMO_TOPICS:
         topic = content.create_topic(members[author], categories[category], title, body)
+        if title in DEMO_TAGS:
+            tags.set_tags(admin, TOPIC, topic.id, DEMO_TAGS[title])
         for replier, text in replies:
             content.reply(members[replier], topic, text)
         session.flush()

@@ -46,6 +46,11 @@ CATEGORY_NAME_MAX = 80
 #: an address (slug) of a category or a group
 SLUG_MAX = 80
 DESCRIPTION_MAX = 2000
+#: a tag's name (and its address, made from it); Discourse's default is 20, ours a little more
+TAG_NAME_MAX = 30
+TAG_GROUP_NAME_MAX = 60
+#: a tag's description (shown on its page and in the tags index)
+TAG_DESCRIPTION_MAX = 500
 
 # -- members ----------------------------------------------------------------------------------
 

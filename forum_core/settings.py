@@ -165,6 +165,12 @@ CORE_SETTINGS = SettingsGroup(
         Setting("hold_first_posts", "int", 0,
                 _("How many first posts of a new member wait for a moderator's approval "
                   "(0: none)."), minimum=0),
+        Setting("tagging", "str", "members",
+                _("Who may put tags on topics: members (on their own topics; staff on any), "
+                  "staff (moderators and administrators only) or off."),
+                choices=("members", "staff", "off")),
+        Setting("max_tags_per_topic", "int", 5,
+                _("The most tags one topic may have."), minimum=1),
         Setting("max_body_bytes", "int", 4 * 1024 * 1024,
                 _("Largest request body accepted, in bytes (forms and uploads)."), minimum=1024),
         Setting("rate_login", "rate", "10/600",

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 from ..accounts.services import DatabaseUserService
 from ..registries import registries_for
-from .interfaces import IContentService
+from .interfaces import IContentService, ITagService
 from .services import DatabaseContentService
+from .tags import DatabaseTagService
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -29,5 +30,12 @@ def _content_service(context: object, request: Request) -> DatabaseContentServic
     return content_service(request.db, request.registry.settings["forum.hold_first_posts"])
 
 
+def _tag_service(context: object, request: Request) -> DatabaseTagService:
+    settings = request.registry.settings
+    return DatabaseTagService(request.db, settings["forum.tagging"],
+                              settings["forum.max_tags_per_topic"])
+
+
 def includeme(config: Configurator) -> None:
     config.register_service_factory(_content_service, IContentService)
+    config.register_service_factory(_tag_service, ITagService)

@@ -29,3 +29,28 @@ class IContentService(Interface):
 
     def mark_read(user, topic, number):
         """Record that a member has read a topic up to post ``number``."""
+
+
+class ITagService(Interface):
+    """Tags: ``request.find_service(ITagService)`` in a view (it applies ``forum.tagging``
+    and ``forum.max_tags_per_topic``). Raises ``ValidationError`` (or its kinds) for bad
+    input. A plugin's content type opts in by tagging its items under its type's name:
+    ``set_tags(request.user, "idea", idea.id, ["linux"])``, shown with ``tags_of``."""
+
+    def create_tag(name, description="", group=None):
+        """Create a tag; refuses a bad name or an address that is taken."""
+
+    def update_tag(tag, name, description, group):
+        """Rename, describe or regroup a tag."""
+
+    def delete_tag(tag):
+        """Delete a tag, keeping the content it was on."""
+
+    def may_tag(user):
+        """Whether ``user`` may put tags on what they may edit."""
+
+    def check_tags(actor, names, content_type=None, key=None):
+        """Refuse what ``set_tags`` would refuse, writing nothing (before creating an item)."""
+
+    def set_tags(actor, content_type, key, names):
+        """Make the tags of one item those named ``names``; returns the tags."""

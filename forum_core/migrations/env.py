@@ -12,6 +12,7 @@ from forum_core.accounts import models as _account_models  # noqa: F401  (regist
 from forum_core.admin import models as _admin_models  # noqa: F401
 from forum_core.content import follows as _follows  # noqa: F401
 from forum_core.content import models as _content_models  # noqa: F401
+from forum_core.content import tags as _tag_models  # noqa: F401
 from forum_core.db import Base, UTCDateTime
 from forum_core.drafts import models as _draft_models  # noqa: F401
 from forum_core.jobs import models as _job_models  # noqa: F401

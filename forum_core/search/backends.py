@@ -105,11 +105,12 @@ def _process_lock(path: Path) -> threading.RLock:
 
 def _schema() -> Any:
     from whoosh.analysis import LowercaseFilter, RegexTokenizer
-    from whoosh.fields import DATETIME, ID, TEXT, Schema
+    from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
 
     analyzer = RegexTokenizer(r"\w+") | LowercaseFilter()
     return Schema(id=ID(unique=True, stored=True), type=ID(stored=True), key=ID(stored=True),
-                  category=ID, author=ID, status=ID, created=DATETIME(sortable=True),
+                  category=ID, author=ID, status=ID, tags=KEYWORD,
+                  created=DATETIME(sortable=True),
                   title=TEXT(analyzer=analyzer, field_boost=2.0), body=TEXT(analyzer=analyzer))
 
 
@@ -247,6 +248,9 @@ class WhooshBackend(SearchBackend):
                                 "it again", self.path)
                     break
                 ix = self._storage().open_index()
+                if "tags" not in ix.schema.names():
+                    log.warning("search index %s has no tags yet; rebuilding it", self.path)
+                    break
                 with ix.searcher() as searcher:
                     searcher.doc_count()
                 return ix
@@ -346,6 +350,7 @@ class WhooshBackend(SearchBackend):
         return {"id": doc_id(document.type, document.key), "type": document.type,
                 "key": str(document.key), "category": str(document.category_id or 0),
                 "author": str(document.author_id or ""), "status": document.status or "",
+                "tags": " ".join(str(tag) for tag in document.tags),
                 "created": document.created_at.replace(tzinfo=None),
                 "title": document.title, "body": document.body}
 
@@ -463,6 +468,7 @@ class WhooshBackend(SearchBackend):
             filters.append(q.Term("author", str(query.author_id)))
         if query.status:
             filters.append(q.Term("status", query.status))
+        filters.extend(q.Term("tags", str(tag)) for tag in query.tag_ids)
         if query.since or query.until:
             filters.append(q.DateRange(
                 "created", query.since and query.since.replace(tzinfo=None),
@@ -629,6 +635,7 @@ class PostgresBackend(SearchBackend):
         return {"doc_type": document.type, "doc_key": document.key,
                 "category_id": document.category_id or 0, "author_id": document.author_id,
                 "status": document.status or "", "created_at": document.created_at,
+                "tags": "".join(f" {tag} " for tag in document.tags),
                 "terms": " ".join(words(document.title) * 2 + words(document.body))}
 
     def update(self, documents: Sequence[SearchDocument], removed: Iterable[Hit]) -> None:
@@ -640,7 +647,7 @@ class PostgresBackend(SearchBackend):
                     for t, k in removed))))
             if documents:
                 stmt = pg_insert(SearchEntry).values([self._row(d) for d in documents])
-                columns = ("category_id", "author_id", "status", "created_at", "terms")
+                columns = ("category_id", "author_id", "status", "created_at", "terms", "tags")
                 conn.execute(stmt.on_conflict_do_update(
                     index_elements=["doc_type", "doc_key"],
                     set_={column: stmt.excluded[column] for column in columns}))
@@ -670,6 +677,8 @@ class PostgresBackend(SearchBackend):
             stmt = stmt.where(SearchEntry.author_id == query.author_id)
         if query.status:
             stmt = stmt.where(SearchEntry.status == query.status)
+        for tag in query.tag_ids:
+            stmt = stmt.where(SearchEntry.tags.contains(f" {tag} "))
         if query.since:
             stmt = stmt.where(SearchEntry.created_at >= query.since)
         if query.until:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy import String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -31,6 +31,8 @@ class SearchEntry(Base):
     status: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[dt.datetime]
     terms: Mapped[str] = mapped_column(Text)
+    #: the document's tag ids, each between spaces (" 3 7 "), for the tag filter
+    tags: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
 
 
 class SearchQueue(Base):

@@ -60,6 +60,8 @@ class IndexQuery:
     since: dt.datetime | None = None
     until: dt.datetime | None = None
     status: str | None = None
+    #: tag ids a document must all have
+    tag_ids: tuple[int, ...] = ()
     newest: bool = False
     limit: int = MAX_HITS
     #: match documents with any of the positive clauses, best first (similar-content

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from ..accounts.models import User
 from ..content.models import Category
+from ..content.tags import tags_by_slugs
 from ..contenttypes import ContentItem, ContentType, SearchDocument
 from ..datadir import describe
 from ..db import unavailable_reason
@@ -268,7 +269,19 @@ def _drop_changes(session: Session, previous_transaction: SessionTransaction) ->
 
 # -- a member's search ------------------------------------------------------------------------
 
-FILTERS = ("q", "type", "category", "author", "from", "to", "status", "sort", "page")
+FILTERS = ("q", "type", "category", "author", "from", "to", "status", "tag", "sort", "page")
+#: ``tag:slug`` in the search text: the same as the ``tag`` filter
+_TAG_IN_TEXT = re.compile(r"(?:^|(?<=\s))tag:(\S+)")
+#: at most this many tags in one search
+SEARCH_TAGS_MAX = 5
+
+
+def search_tags(text: str, param: str) -> tuple[str, list[str]]:
+    """The search text without its ``tag:slug`` words, and the slugs of those and of the
+    ``tag`` parameter (slugs separated by commas)."""
+    slugs = [s for s in param.split(",") if s.strip()]
+    slugs += [s for match in _TAG_IN_TEXT.findall(text) for s in match.split(",") if s]
+    return _TAG_IN_TEXT.sub(" ", text), slugs
 
 
 @dataclass
@@ -360,7 +373,14 @@ def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE
     if not params.get("q"):
         return page
     _prepare(index)
-    clauses = parse_text(params["q"])
+    text, tag_slugs = search_tags(params["q"], params.get("tag", ""))
+    if len(tag_slugs) > SEARCH_TAGS_MAX:
+        raise ValidationError(_("Search with at most ${maximum} tags.",
+                                mapping={"maximum": SEARCH_TAGS_MAX}))
+    # a tag's name is no secret (its page shows only what the viewer may see): an unknown
+    # one is refused by name
+    tag_ids = tuple(tag.id for tag in tags_by_slugs(request.db, tag_slugs))
+    clauses = parse_text(text)
     types: tuple[str, ...] = ()  # all of them: no filter to compute
     if params.get("type"):
         if params["type"] not in index.types:
@@ -398,7 +418,7 @@ def run_search(request: Any, params: Mapping[str, str], per_page: int = PER_PAGE
     query = IndexQuery(clauses, types=types, category_ids=category_ids,
                        hidden_category_ids=hidden, author_id=author_id,
                        since=since, until=until, status=params.get("status") or None,
-                       newest=sort == "newest", limit=MAX_HITS)
+                       tag_ids=tag_ids, newest=sort == "newest", limit=MAX_HITS)
     hits = _visible_hits(request, index, index.backend.search(query))
     page.searched = True
     page.rebuilding = not index.backend.ready

@@ -28,6 +28,8 @@ def includeme(config: Configurator) -> None:
     config.include(".follows")
     # the forum-wide topic lists: Latest, Unread, New, Top
     config.include(".lists")
+    # the tags index, a tag's topics and feed, and the administrators' tag pages
+    config.include(".tags")
     # flags, the queue, topic and post states, suspensions, the audit log
     config.include(".moderation")
     # the member's inbox

@@ -11,9 +11,10 @@ from pyramid.view import view_config
 from sqlalchemy.exc import OperationalError
 
 from ..accounts.interfaces import IUserService
-from ..content.interfaces import IContentService
+from ..content.interfaces import IContentService, ITagService
 from ..content.models import Post
 from ..content.services import read_marker
+from ..content.tags import TOPIC, split_names, tags_of, usable_tags
 from ..content.urls import topic_url
 from ..content.viewcount import view_counter
 from ..drafts.interfaces import IDraftService
@@ -27,7 +28,7 @@ from ..rendering import plain_text
 from ..visibility import lists, queries
 from ..visibility.resources import CategoryResource, PostResource, TopicResource
 from ..web.httpcache import same_for_every_visitor
-from .lists import list_rows
+from .lists import filter_query, list_rows, tag_filter
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -88,6 +89,19 @@ def _editor(request: Request, key: str, draft: Any) -> dict[str, Any]:
     there is a draft to discard, and the notice after a draft button."""
     return {"draft_key": key, "has_draft": draft is not None,
             "draft_notice": _draft_notice(request)}
+
+
+def _tag_field(request: Request, text: str, shown: bool = True) -> dict[str, Any]:
+    """What the post form's tag field needs: whether to show it (the member may tag), the
+    text it holds (names separated by commas) and the tags to choose from."""
+    may = shown and request.find_service(ITagService).may_tag(request.user)
+    return {"tag_field": may, "tags_text": text,
+            "tag_choices": usable_tags(request.db, request.user) if may else [],
+            "max_tags": request.registry.settings["forum.max_tags_per_topic"]}
+
+
+def _topic_tags_text(request: Request, topic_id: int) -> str:
+    return ", ".join(tag.name for tag in tags_of(request.db, TOPIC, [topic_id]).get(topic_id, ()))
 
 
 #: the cookie reading.js sets: the browser reports which posts were seen (see topic())
@@ -153,15 +167,18 @@ def home(request: Request) -> dict[str, Any]:
 @view_config(route_name="content.category", context=CategoryResource, permission="view",
              renderer="content/category.html")
 def category(context: CategoryResource, request: Request) -> dict[str, Any]:
+    tags = tag_filter(request)
     try:
         page = queries.topics_page(request.db, request.viewer, context.category,
-                                   request.GET.get("after") or None)
+                                   request.GET.get("after") or None,
+                                   tag_ids=[tag.id for tag in tags])
     except BadCursor:
         raise HTTPBadRequest(_("This page link is broken; start from the first page.")) from None
     same_for_every_visitor(request)
-    return {"category": context.category, "page": page,
+    return {"category": context.category, "page": page, "filter_tags": tags,
             "next_url": request.route_path("content.category", slug=context.category.slug,
-                                           _query={"after": page.next_cursor})
+                                           _query={**filter_query(tags),
+                                                   "after": page.next_cursor})
             if page.next_cursor else None,
             "can_start": request.has_permission("start_topic", context),
             **list_rows(request, page.items)}
@@ -201,6 +218,7 @@ def topic(context: TopicResource, request: Request) -> dict[str, Any]:
     can_reply = bool(request.has_permission("reply"))
     draft = _draft(request, topic_key(topic.id)) if can_reply else None
     return {"topic": context.topic, "page": page, "canonical": canonical,
+            "tags": tags_of(request.db, TOPIC, [topic.id]).get(topic.id, []),
             "excerpt": excerpt(page.items[0].html) if page.items else context.topic.title,
             "can_reply": can_reply, "reply_draft": draft,
             "draft_key": topic_key(topic.id),
@@ -263,21 +281,29 @@ def new_topic(context: CategoryResource, request: Request) -> Any:
     draft = _draft(request, key)
     values = {"title": draft.title if draft else "", "body": draft.body if draft else ""}
     editor = _editor(request, key, draft)
+    tagging = _tag_field(request, request.GET.get("tags", "")[:FORM_FIELD_MAX])
     if request.method == "POST":
         values = {"title": _form(request, "title"), "body": _form(request, "body")}
+        names = split_names(_form(request, "tags"))
+        tagging = _tag_field(request, _form(request, "tags"))
         try:
             saved = _draft_action(request, key, values["body"], values["title"])
             if saved is not None:
                 return saved
+            tags = request.find_service(ITagService)
+            if names:  # refused before the topic is made: a refusal leaves nothing behind
+                tags.check_tags(request.user, names)
             count_post(request)
             created = request.find_service(IContentService).create_topic(
                 request.user, context.category, values["title"], values["body"])
+            if names:
+                tags.set_tags(request.user, TOPIC, created.id, names)
         except ValidationError as exc:
             request.response.status = 400
             return {"category": context.category, "error": request.translate(exc.message),
-                    **values, **editor}
+                    **values, **editor, **tagging}
         return HTTPSeeOther(topic_url(request, created))
-    return {"category": context.category, "error": None, **values, **editor}
+    return {"category": context.category, "error": None, **values, **editor, **tagging}
 
 
 @view_config(route_name="content.reply", context=TopicResource, permission="reply",
@@ -325,21 +351,34 @@ def edit(context: PostResource, request: Request) -> Any:
     draft = _draft(request, key)
     editor = _editor(request, key, draft)
     body = draft.body if draft else post.source
+    # the opening post's form also holds its topic's tags
+    opening = post.number == 1
+    tagging = _tag_field(request, _topic_tags_text(request, post.topic_id) if opening else "",
+                         shown=opening)
     if request.method == "POST":
         body = _form(request, "body")
+        if tagging["tag_field"] and "tags" in request.POST:
+            tagging["tags_text"] = _form(request, "tags")
         try:
             saved = _draft_action(request, key, body)
             if saved is not None:
                 return saved
+            retag = tagging["tag_field"] and "tags" in request.POST
+            names = split_names(tagging["tags_text"])
+            tags = request.find_service(ITagService)
+            if retag:  # checked first: a refused tag leaves the text unchanged too
+                tags.check_tags(request.user, names, TOPIC, post.topic_id)
             request.find_service(IContentService).edit_post(request.user, post, body)
+            if retag:
+                tags.set_tags(request.user, TOPIC, post.topic_id, names)
         except ValidationError as exc:
             request.response.status = 400
             return {"post": post, "body": body, "error": request.translate(exc.message),
-                    **editor}
+                    **editor, **tagging}
         # a change discards its draft (content events); saving the text unchanged does too
         request.find_service(IDraftService).discard(request.user.id, key)
         return HTTPSeeOther(topic_url(request, context.topic, post.number))
-    return {"post": post, "body": body, "error": None, **editor}
+    return {"post": post, "body": body, "error": None, **editor, **tagging}
 
 
 @view_config(route_name="content.history", context=PostResource, permission="history",

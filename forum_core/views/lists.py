@@ -11,6 +11,8 @@ from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.request import Request
 from pyramid.view import view_config
 
+from ..content.tags import TOPIC, Tag, tags_by_slugs, tags_of
+from ..errors import NotFoundError
 from ..i18n import _
 from ..pagination import BadCursor
 from ..visibility import lists
@@ -37,16 +39,42 @@ def avatar_drawer(request: Request) -> Callable[[Iterable[Any], int], Markup]:
 
 def list_rows(request: Request, items: list[Any]) -> dict[str, Any]:
     """What the rows of a topic listing show besides the topics (:func:`_topic_list.html`):
-    the posters' avatars and the member's reading state."""
+    the posters' avatars, the member's reading state and the topics' tags (one statement
+    each for the whole page)."""
+    ids = [t.id for t in items]
     return {"posters": lists.posters(request.db, request.viewer, items),
-            "reading": lists.reading(request.db, request.viewer, [t.id for t in items]),
+            "reading": lists.reading(request.db, request.viewer, ids),
+            "topic_tags": tags_of(request.db, TOPIC, ids),
             "avatars": avatar_drawer(request)}
 
 
-def page_of(request: Request, name: str, period: str) -> Any:
+#: at most this many tags in one listing's filter
+FILTER_TAGS_MAX = 5
+
+
+def tag_filter(request: Request) -> list[Tag]:
+    """The tags of a listing's ``?tags=a,b`` filter (topics with all of them), or a 400
+    page naming a tag that does not exist."""
+    raw = request.GET.get("tags", "")[:500]
+    slugs = [slug for slug in raw.split(",") if slug.strip()]
+    if len(slugs) > FILTER_TAGS_MAX:
+        raise HTTPBadRequest(_("Filter by at most ${maximum} tags.",
+                               mapping={"maximum": FILTER_TAGS_MAX}))
+    try:
+        return tags_by_slugs(request.db, slugs)
+    except NotFoundError as exc:
+        raise HTTPBadRequest(exc.message) from None
+
+
+def filter_query(tags: list[Tag]) -> dict[str, str]:
+    """The query string part that keeps a listing's tag filter on its links."""
+    return {"tags": ",".join(tag.slug for tag in tags)} if tags else {}
+
+
+def page_of(request: Request, name: str, period: str, tags: list[Tag] | None = None) -> Any:
     try:
         return lists.topic_list(request.db, request.viewer, name, request.GET.get("after"),
-                                period=period)
+                                period=period, tag_ids=[tag.id for tag in tags or ()])
     except BadCursor:
         raise HTTPBadRequest(_("This page link is broken; start from the first page.")) from None
 
@@ -60,10 +88,11 @@ def topic_list(request: Request) -> dict[str, Any]:
     period = request.GET.get("period", lists.DEFAULT_PERIOD)
     if period not in lists.PERIODS:
         raise HTTPBadRequest(_("Choose a period of day, week, month or year."))
-    page = page_of(request, name, period)
+    tags = tag_filter(request)
+    page = page_of(request, name, period, tags)
     same_for_every_visitor(request)
-    query = {"period": period} if name == "top" else {}
-    return {"list_name": name, "period": period, "page": page,
+    query = {"period": period, **filter_query(tags)} if name == "top" else filter_query(tags)
+    return {"list_name": name, "period": period, "page": page, "filter_tags": tags,
             "needs_sign_in": name in lists.PERSONAL_LISTS and request.user is None,
             "next_url": request.route_path(f"lists.{name}",
                                            _query={**query, "after": page.next_cursor})

@@ -14,7 +14,7 @@ and for a member their read markers and the counts of unread posts (two at most)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,7 @@ from .listed import (
     listed_topics_in,
 )
 from .queries import TOPICS_PER_PAGE, categories
+from .tagged import has_tags_clause, tag_params
 
 #: the lists, in the order of their tabs
 LIST_NAMES = ("latest", "unread", "new", "top")
@@ -84,7 +85,7 @@ def _read_marker() -> Any:
 
 
 def _list_statement(viewer: Viewer, name: str, per_page: int, with_cursor: bool,
-                    ) -> Select[Any]:
+                    with_tags: bool = False) -> Select[Any]:
     order = _ORDERS[name]
     query = (select(*LISTED_COLUMNS)
              .join(AUTHOR, AUTHOR.id == Topic.user_id)
@@ -111,18 +112,21 @@ def _list_statement(viewer: Viewer, name: str, per_page: int, with_cursor: bool,
         query = query.where(Topic.created_at >= bindparam("since", type_=Topic.created_at.type))
     if with_cursor:
         query = query.where(after_params(order.columns, order.names, descending=True))
+    if with_tags:
+        query = query.where(has_tags_clause())
     return query
 
 
 def topic_list(db: Session, viewer: Viewer, name: str, cursor: str | None = None,
                period: str = DEFAULT_PERIOD, per_page: int = TOPICS_PER_PAGE,
-               now: dt.datetime | None = None) -> Page[ListedTopic]:
+               now: dt.datetime | None = None, tag_ids: Sequence[int] = (),
+               ) -> Page[ListedTopic]:
     """A page of list ``name`` (one of :data:`LIST_NAMES`) as ``viewer`` may see it.
 
     Unread: topics the member opened that have posts after their marker. New: topics of the
     last :data:`NEW_WINDOW` that others started and the member has not opened. Top: the
     topics started in ``period`` (:data:`PERIODS`) with the most replies, then views. The
-    personal lists are empty for a visitor.
+    personal lists are empty for a visitor. ``tag_ids``: only topics with all these tags.
 
     :raises BadCursor: for a cursor not of :func:`list_cursor_pattern`'s form.
     """
@@ -137,8 +141,10 @@ def topic_list(db: Session, viewer: Viewer, name: str, cursor: str | None = None
         params["since"] = now - NEW_WINDOW
     elif name == "top":
         params["since"] = now - dt.timedelta(days=PERIODS[period])
-    rows = read_rows(db, kept(viewer, _list_statement, name, per_page, cursor is not None),
-                     params).all()
+    if tag_ids:
+        params.update(tag_params(tag_ids))
+    rows = read_rows(db, kept(viewer, _list_statement, name, per_page, cursor is not None,
+                              bool(tag_ids)), params).all()
     more = len(rows) > per_page
     rows = rows[:per_page]
     by_id = {category.id: category for category in categories(db, viewer)}

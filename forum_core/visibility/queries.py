@@ -7,6 +7,7 @@ with the viewer's id and the page's values bound."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
@@ -18,6 +19,7 @@ from ..pagination import Page, after_params, cursor_pattern, decode_cursor, enco
 from . import VIEWER_ID, Viewer, category_clause, post_clause, topic_clause
 from .kept import kept
 from .listed import AUTHOR, LAST_POSTER, LISTED_COLUMNS, ListedTopic, listed_topics
+from .tagged import has_tags_clause, tag_params
 
 TOPICS_PER_PAGE = 30
 POSTS_PER_PAGE = 20
@@ -52,7 +54,8 @@ def latest_topics(db: Session, viewer: Viewer, categories: list[Category]) -> di
                                                     {**viewer.params, "topic_ids": ids})}
 
 
-def _topics_page(viewer: Viewer, per_page: int, with_cursor: bool) -> Select[Any]:
+def _topics_page(viewer: Viewer, per_page: int, with_cursor: bool,
+                 with_tags: bool = False) -> Select[Any]:
     query = (select(*LISTED_COLUMNS)
              .join(AUTHOR, AUTHOR.id == Topic.user_id)
              .outerjoin(LAST_POSTER, LAST_POSTER.id == Topic.last_post_user_id)
@@ -62,22 +65,27 @@ def _topics_page(viewer: Viewer, per_page: int, with_cursor: bool) -> Select[Any
              .limit(per_page + 1))
     if with_cursor:
         query = query.where(after_params(_TOPIC_ORDER, _TOPIC_CURSOR, descending=True))
+    if with_tags:
+        query = query.where(has_tags_clause())
     return query
 
 
 def topics_page(db: Session, viewer: Viewer, category: Category,
                 cursor: str | None = None, per_page: int = TOPICS_PER_PAGE,
-                ) -> Page[ListedTopic]:
+                tag_ids: Sequence[int] = ()) -> Page[ListedTopic]:
     """A page of a category's topics: pinned first, then the latest activity (as
-    :class:`~.listed.ListedTopic`: what the listing shows, not model objects).
+    :class:`~.listed.ListedTopic`: what the listing shows, not model objects);
+    ``tag_ids``: only topics with all these tags.
 
     :raises BadCursor: for a cursor not of :data:`TOPIC_CURSOR_PATTERN`'s form.
     """
     params = {**viewer.params, "category_id": category.id}
     if cursor is not None:  # (an empty cursor is not the first page: it is a bad one)
         params.update(zip(_TOPIC_CURSOR, decode_cursor(cursor, _TOPIC_KINDS), strict=True))
+    if tag_ids:
+        params.update(tag_params(tag_ids))
     rows = listed_topics(
-        read_rows(db, kept(viewer, _topics_page, per_page, cursor is not None),
+        read_rows(db, kept(viewer, _topics_page, per_page, cursor is not None, bool(tag_ids)),
                   params).all(), category)
     more = len(rows) > per_page
     rows = rows[:per_page]

@@ -11,6 +11,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import joinedload
 
 from ..content.models import Post, Topic
+from ..content.tags import TOPIC, ContentTag
 from ..content.urls import topic_url
 from ..contenttypes import ContentItem, ContentType, SearchDocument, chunked_keys
 from ..i18n import _
@@ -38,7 +39,7 @@ class TopicType(ContentType):
     model = Topic
     structured_data = "DiscussionForumPosting"
     searchable = True
-    watches = (Topic, Post)
+    watches = (Topic, Post, ContentTag)
     in_feeds = True
     in_sitemap = True
 
@@ -47,6 +48,8 @@ class TopicType(ContentType):
             return (obj.id,)
         if isinstance(obj, Post) and obj.number == 1:
             return (obj.topic_id,)
+        if isinstance(obj, ContentTag) and obj.content_type == TOPIC:
+            return (obj.content_key,)
         return ()
 
     def documents(self, session: Session, keys: Sequence[int] | None = None,
@@ -55,9 +58,15 @@ class TopicType(ContentType):
         for batch in batches:
             rows = session.execute(select(Topic, Post).join(Post, Post.topic_id == Topic.id)
                                    .where(Post.number == 1, Topic.id.in_(batch)))
+            tags: dict[int, list[int]] = {}
+            for key, tag_id in session.execute(
+                    select(ContentTag.content_key, ContentTag.tag_id)
+                    .where(ContentTag.content_type == TOPIC, ContentTag.content_key.in_(batch))):
+                tags.setdefault(key, []).append(tag_id)
             for topic, post in rows:
                 yield SearchDocument("topic", topic.id, topic.title, plain_text(post.html),
-                                     topic.created_at, topic.category_id, topic.user_id)
+                                     topic.created_at, topic.category_id, topic.user_id,
+                                     tags=tuple(sorted(tags.get(topic.id, ()))))
 
     def count(self, session: Session) -> int:
         return session.scalar(select(func.count()).select_from(Topic)) or 0

@@ -37,7 +37,8 @@ from .follows import FOLLOW_ENDPOINTS
 from .likes import LIKE_ENDPOINTS
 from .openapi import openapi_document
 from .reading import READING_ENDPOINTS
-from .schemas import COMPONENTS
+from .schemas import components_for
+from .tags import TAG_ENDPOINTS
 from .views import CORE_ENDPOINTS
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
     from pyramid.response import Response
 
 ENDPOINTS_KEY = "forum.api_endpoints"
+#: the schemas with this forum's settings (:func:`.schemas.components_for`)
+COMPONENTS_KEY = "forum.api_components"
 _NAME = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -117,7 +120,8 @@ def collect_endpoints(hooks: Any) -> list[ApiEndpoint]:
 
     :raises StartupError: for a malformed or duplicate endpoint, naming it.
     """
-    endpoints = [*CORE_ENDPOINTS, *LIKE_ENDPOINTS, *READING_ENDPOINTS, *FOLLOW_ENDPOINTS]
+    endpoints = [*CORE_ENDPOINTS, *LIKE_ENDPOINTS, *READING_ENDPOINTS, *FOLLOW_ENDPOINTS,
+                 *TAG_ENDPOINTS]
     for found in hooks.collect("forum_register_api_endpoints"):
         endpoints.extend(found)
     seen: set[str] = set()
@@ -146,7 +150,8 @@ def includeme(config: Configurator) -> None:
     registry = config.registry
     endpoints = collect_endpoints(registry.forum.hooks)
     registry[ENDPOINTS_KEY] = endpoints
-    checker = SchemaChecker(COMPONENTS)
+    components = registry[COMPONENTS_KEY] = components_for(registry.settings)
+    checker = SchemaChecker(components)
     by_path: dict[str, list[ApiEndpoint]] = defaultdict(list)
     for endpoint in endpoints:
         by_path[endpoint.path].append(endpoint)
@@ -165,7 +170,8 @@ def includeme(config: Configurator) -> None:
 
 def openapi_view(request: Request) -> Response:
     same_for_every_visitor(request)
-    return json_response(openapi_document(request, request.registry[ENDPOINTS_KEY], COMPONENTS))
+    return json_response(openapi_document(request, request.registry[ENDPOINTS_KEY],
+                                          request.registry[COMPONENTS_KEY]))
 
 
 __all__ = ["ApiEndpoint", "ApiProblem", "unauthenticated"]

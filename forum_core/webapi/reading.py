@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from ..content.interfaces import IContentService
 from ..content.services import read_marker
+from ..content.tags import TOPIC, tags_of
 from ..i18n import _
 from ..pagination import BadCursor
 from ..visibility import lists
@@ -17,7 +18,7 @@ from ..visibility.resources import TopicResource
 from ..web.httpcache import same_for_every_visitor
 from .endpoints import ApiEndpoint, ApiProblem
 from .schemas import cursor_parameter, query_parameter, ref, topic_json, user_ref
-from .views import page
+from .views import TAGS_PARAMETER, filter_tags, page
 
 
 def _bad_cursor() -> ApiProblem:
@@ -40,17 +41,20 @@ def _list_view(name: str) -> Any:
         if period not in lists.PERIODS:
             raise ApiProblem(400, _("Invalid request"), _(
                 "Choose a period of day, week, month or year."))
+        tags = filter_tags(request)
         try:
             found = lists.topic_list(request.db, request.viewer, name,
-                                     request.GET.get("cursor"), period=period)
+                                     request.GET.get("cursor"), period=period,
+                                     tag_ids=[t.id for t in tags])
         except BadCursor:
             raise _bad_cursor() from None
+        shown = tags_of(request.db, TOPIC, [t.id for t in found.items])
         posters = lists.posters(request.db, request.viewer, found.items)
         reading = lists.reading(request.db, request.viewer, [t.id for t in found.items])
         items = []
         for topic in found.items:
             state = reading.get(topic.id, lists.Reading(None))
-            items.append({**topic_json(request, topic, False),
+            items.append({**topic_json(request, topic, False, shown),
                           "posters": [user_ref(request, m) for m in posters[topic.id]],
                           "last_read_number": state.last_read, "unread_count": state.unread,
                           "first_unread_url": first_unread_url(request, topic, state.last_read,
@@ -95,7 +99,7 @@ _SUMMARIES = {
 
 READING_ENDPOINTS = [
     *(ApiEndpoint(f"lists.{name}", "GET", f"/lists/{name}", _list_view(name), _SUMMARIES[name],
-                  parameters=(cursor_parameter(lists.list_cursor_pattern(name)),
+                  parameters=(cursor_parameter(lists.list_cursor_pattern(name)), TAGS_PARAMETER,
                               *((_PERIOD,) if name == "top" else ())),
                   response_schema=ref("ListedTopicPage"), signed_in=name in lists.PERSONAL_LISTS,
                   tag="discussions")

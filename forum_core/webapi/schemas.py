@@ -12,6 +12,7 @@ from typing import Any
 
 from ..content.appearance import CATEGORY_COLOURS, CATEGORY_ICONS
 from ..content.follows import LEVELS
+from ..content.tags import FORBIDDEN_CHARS, TOPIC, tags_of
 from ..contenttypes import ContentItem
 from ..limits import (
     BODY_MAX,
@@ -19,6 +20,7 @@ from ..limits import (
     LINE_CONTROLS,
     MAX_ID,
     SLUG_MAX,
+    TAG_NAME_MAX,
     TITLE_MAX,
     TITLE_MIN,
     USERNAME_MAX,
@@ -82,6 +84,17 @@ USERNAME = {"type": "string", "minLength": USERNAME_MIN, "maxLength": USERNAME_M
             "pattern": USERNAME_PATTERN}
 TITLE = line_schema(TITLE_MIN, TITLE_MAX)
 BODY = text_schema(BODY_MAX)
+_NOT_IN_TAG = "".join(f"\\u{ord(c):04x}" for c in FORBIDDEN_CHARS)
+#: a tag's name as callers send it: one line of 1 to TAG_NAME_MAX characters, no markup
+TAG_NAME = {"type": "string", "minLength": 1, "maxLength": TAG_NAME_MAX,
+            "pattern": f"^[^{LINE_CONTROLS}{_NOT_IN_TAG}]*"
+                       f"[^{LINE_CONTROLS}{WHITESPACE}{_NOT_IN_TAG}]"
+                       f"[^{LINE_CONTROLS}{_NOT_IN_TAG}]*$"}
+#: the tags of a topic as callers send them (the forum's own limit, forum.max_tags_per_topic,
+#: is checked by the service)
+TAG_NAMES = {"type": "array", "items": TAG_NAME, "maxItems": 5,
+             "description": "Names of existing tags (staff may name new ones, which are "
+                            "created); at most forum.max_tags_per_topic."}
 #: a cursor that is a number: the ``next`` link of the previous page holds it
 NUMBER_CURSOR = {"type": "string", "pattern": ID_PATTERN}
 
@@ -120,7 +133,14 @@ COMPONENTS: dict[str, Any] = {
     "Topic": obj(id=INTEGER, title=STRING, category=STRING, author=ref("UserRef"),
                  created_at=DATETIME, last_post_at=DATETIME, reply_count=INTEGER,
                  view_count=INTEGER, is_pinned=BOOLEAN, is_locked=BOOLEAN, is_closed=BOOLEAN,
-                 url=STRING, can_reply=BOOLEAN),
+                 url=STRING, can_reply=BOOLEAN,
+                 tags={"type": "array", "items": ref("TagRef")}),
+    "TagRef": obj(name=STRING, slug=STRING, url=STRING),
+    "Tag": obj(name=STRING, slug=STRING, description=STRING,
+               group={"type": ["string", "null"], "description": "The tag group's name."},
+               topic_count={**INTEGER, "description": "Topics with the tag that the caller "
+                                                      "may see."}, url=STRING),
+    "TopicTags": {**obj(tags=TAG_NAMES), "additionalProperties": False},
     "Post": obj(id=INTEGER, topic_id=INTEGER, number=INTEGER, author=ref("UserRef"),
                 created_at=DATETIME, edited_at=NULLABLE_DATETIME, body=STRING, html=STRING,
                 state={"type": "string", "enum": ["visible", "hidden", "held", "deleted"]},
@@ -149,11 +169,12 @@ COMPONENTS: dict[str, Any] = {
     "DraftBody": {**obj(required=["body"], title=line_schema(0, TITLE_MAX),
                         body=text_schema(BODY_MAX, required=False)),
                   "additionalProperties": False},
-    "NewTopic": {**obj(title=TITLE, body=BODY), "additionalProperties": False},
+    "NewTopic": {**obj(required=["title", "body"], title=TITLE, body=BODY, tags=TAG_NAMES),
+                 "additionalProperties": False},
     "PostBody": {**obj(body=BODY), "additionalProperties": False},
 }
 for _name in ("Category", "Topic", "Post", "Notification", "UserRef", "SearchResult", "Liker",
-              "Draft"):
+              "Draft", "Tag"):
     COMPONENTS[_name + "Page"] = page_of(_name)
 
 # -- topic lists and reading position (forum_core/webapi/reading.py) --
@@ -172,6 +193,17 @@ _LEVEL = {"type": "string", "enum": list(LEVELS)}
 COMPONENTS["Follow"] = obj(place=STRING, id=INTEGER, name=STRING, level=_LEVEL)
 COMPONENTS["FollowList"] = obj(items={"type": "array", "items": ref("Follow")})
 COMPONENTS["FollowChange"] = {**obj(level=_LEVEL), "additionalProperties": False}
+
+
+def components_for(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The schemas as this forum enforces them: :data:`COMPONENTS` with the limits that are
+    settings (the most tags of a topic, ``forum.max_tags_per_topic``)."""
+    components = dict(COMPONENTS)
+    names = {**TAG_NAMES, "maxItems": settings.get("forum.max_tags_per_topic", 5)}
+    for name in ("NewTopic", "TopicTags"):
+        schema = components[name]
+        components[name] = {**schema, "properties": {**schema["properties"], "tags": names}}
+    return components
 
 
 # -- models to JSON ---------------------------------------------------------------------------
@@ -195,14 +227,25 @@ def category_json(request: Any, category: Any, can_start: bool) -> dict[str, Any
             "can_start_topic": can_start, "colour": category.colour, "icon": category.icon}
 
 
-def topic_json(request: Any, topic: Any, can_reply: bool) -> dict[str, Any]:
+def tag_ref(request: Any, tag: Any) -> dict[str, Any]:
+    return {"name": tag.name, "slug": tag.slug,
+            "url": request.route_url("tags.tag", slug=tag.slug)}
+
+
+def topic_json(request: Any, topic: Any, can_reply: bool,
+               tags: dict[int, list[Any]] | None = None) -> dict[str, Any]:
+    """A topic; ``tags``: the tags of a page's topics by id (looked up at once), or None to
+    look up this topic's."""
+    if tags is None:
+        tags = tags_of(request.db, TOPIC, [topic.id])
     return {"id": topic.id, "title": topic.title, "category": topic.category.slug,
             "author": user_ref(request, topic.author), "created_at": topic.created_at,
             "last_post_at": topic.last_post_at, "reply_count": topic.reply_count,
             "view_count": topic.view_count, "is_pinned": topic.is_pinned,
             "is_locked": topic.is_locked, "is_closed": topic.is_closed,
             "url": request.route_url("content.topic", topic_id=topic.id, slug=topic.slug),
-            "can_reply": can_reply}
+            "can_reply": can_reply,
+            "tags": [tag_ref(request, tag) for tag in tags.get(topic.id, ())]}
 
 
 def post_state(post: Any) -> str:

@@ -9,12 +9,13 @@ from urllib.parse import urlencode
 from pyramid.request import Request
 from sqlalchemy import select
 
-from ..content.interfaces import IContentService
+from ..content.interfaces import IContentService, ITagService
 from ..content.likes import liked_post_ids
+from ..content.tags import TOPIC, Tag, tags_by_slugs, tags_of
 from ..db import starts_with
 from ..drafts.interfaces import IDraftService
 from ..drafts.services import parse_key
-from ..errors import ValidationError
+from ..errors import NotFoundError, ValidationError
 from ..i18n import _
 from ..limits import SEARCH_TEXT_MAX, SIMILAR_TEXT_MAX, USERNAME_MAX, parse_id
 from ..moderation.services import DatabaseModerationService
@@ -93,6 +94,35 @@ def page(request: Request, items: list[Any], next_cursor: str | None) -> dict[st
 
 # -- categories and topics ---------------------------------------------------------------------
 
+#: at most this many tags in one filter
+FILTER_TAGS_MAX = 5
+
+#: at most FILTER_TAGS_MAX slugs separated by commas, no NUL
+TAGS_PATTERN = f"^[^,\\u0000]*(,[^,\\u0000]*){{0,{FILTER_TAGS_MAX - 1}}}$"
+TAGS_PARAMETER = query_parameter(
+    "tags", "Only topics with all these tags: their slugs, separated by commas.",
+    {"type": "string", "minLength": 1, "maxLength": 500, "pattern": TAGS_PATTERN})
+
+
+def filter_tags(request: Request) -> list[Tag]:
+    """The tags of a list's ``tags`` parameter (none: no filter), or a 404 problem naming
+    a tag that does not exist."""
+    raw = request.GET.get("tags")
+    if raw is None:
+        return []
+    items = raw.split(",")
+    slugs = [slug for slug in items if slug.strip()]
+    if not raw or len(raw) > 500 or len(items) > FILTER_TAGS_MAX:
+        raise ApiProblem(400, _("Invalid request"), _(
+            "Give 1 to ${maximum} tag slugs in 'tags', separated by commas (500 characters at "
+            "most).",
+            mapping={"maximum": FILTER_TAGS_MAX}))
+    try:
+        return tags_by_slugs(request.db, slugs)
+    except NotFoundError as exc:
+        raise ApiProblem(404, _("Not found"), exc.message) from None
+
+
 def list_categories(context: Any, request: Request) -> dict[str, Any]:
     same_for_every_visitor(request)
     found = queries.categories(request.db, request.viewer)
@@ -102,20 +132,28 @@ def list_categories(context: Any, request: Request) -> dict[str, Any]:
 
 def list_topics(context: CategoryResource, request: Request) -> dict[str, Any]:
     same_for_every_visitor(request)
+    tags = filter_tags(request)
     try:
         found = queries.topics_page(request.db, request.viewer, context.category,
-                                    request.GET.get("cursor"))
+                                    request.GET.get("cursor"), tag_ids=[t.id for t in tags])
     except BadCursor:
         raise bad_cursor() from None
-    return page(request, [topic_json(request, t, False) for t in found.items],
+    shown = tags_of(request.db, TOPIC, [t.id for t in found.items])
+    return page(request, [topic_json(request, t, False, shown) for t in found.items],
                 found.next_cursor)
 
 
 def create_topic(context: CategoryResource, request: Request) -> dict[str, Any]:
-    count_post(request)
     data = request.api_data
+    names = data.get("tags", [])
+    tagger = request.find_service(ITagService)
+    if names:  # refused before the topic is made: a refusal leaves nothing behind
+        tagger.check_tags(request.user, names)
+    count_post(request)
     topic = request.find_service(IContentService).create_topic(
         request.user, context.category, data["title"], data["body"])
+    if names:
+        tagger.set_tags(request.user, TOPIC, topic.id, names)
     return topic_json(request, topic, True)
 
 
@@ -296,6 +334,8 @@ def _search_parameters() -> tuple[dict[str, Any], ...]:
         query_parameter("from", "Created on or after this day (YYYY-MM-DD).", day),
         query_parameter("to", "Created on or before this day (YYYY-MM-DD).", day),
         query_parameter("status", "Status, for content types that have one.", filled),
+        query_parameter("tag", "Only topics with all these tags: their slugs, separated by "
+                        "commas (or write tag:slug in q).", filled),
         query_parameter("sort", "relevance (default) or newest.",
                         {"type": "string", "enum": list(SORTS)}),
         NUMBER_CURSOR_PARAMETER)
@@ -308,7 +348,7 @@ CORE_ENDPOINTS = [
     ApiEndpoint("topics.list", "GET", "/categories/{slug}/topics", list_topics,
                 "Topics of a category, pinned first, then latest activity",
                 factory=CategoryResource,
-                parameters=(cursor_parameter(queries.TOPIC_CURSOR_PATTERN),),
+                parameters=(cursor_parameter(queries.TOPIC_CURSOR_PATTERN), TAGS_PARAMETER),
                 response_schema=ref("TopicPage"), tag="discussions"),
     ApiEndpoint("topics.create", "POST", "/categories/{slug}/topics", create_topic,
                 "Start a topic", factory=CategoryResource, permission="start_topic",

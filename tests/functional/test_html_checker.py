@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from forum_core.api import Category, Post, User
 from forum_core.content import content_service
+from forum_core.content.tags import TOPIC, DatabaseTagService
 
 BODY = """Measured on the roof:
 
@@ -63,6 +64,13 @@ def site(make_forum):
         service.submit(session.scalar(select(User).where(User.username == "nils")),
                        category, "Dark mode for digests", "Please.")
     forum.reply("nils", topic, f"[quote post={first} user=mira]\nMeasured.\n[/quote]\n\nThanks!")
+    with forum.session() as session:
+        tags = DatabaseTagService(session)
+        group = tags.create_group("Material", one_per_topic=True)
+        tags.create_tag("Roofs", "Everything above.", group)
+        mira = session.scalar(select(User).where(User.username == "mira"))
+        tags.set_tags(mira, TOPIC, topic, ["roofs"])
+    forum.first_post = first
     return forum, forum.topic_path(topic)
 
 
@@ -72,9 +80,11 @@ def test_the_main_pages_have_no_html_errors(site, tmp_path):
     pages = {
         None: ["/", "/c/general", topic, "/u/mira", "/login", "/register", "/search?q=solar",
                "/ideas/ideas", "/ideas/", "/ideas/ideas/roadmap", "/password/forgot"],
-        "mira": [topic, "/c/general/new", "/account", "/notifications", f"{topic}/reply"],
+        "mira": [topic, "/c/general/new", "/account", "/notifications", f"{topic}/reply",
+                 f"/p/{forum.first_post}/edit", "/tags", "/tag/roofs", "/latest?tags=roofs"],
         "boss": ["/admin", "/admin/categories", "/admin/categories/general",
-                 "/admin/members", "/admin/settings", "/admin/plugins", "/mod/queue"],
+                 "/admin/members", "/admin/settings", "/admin/plugins", "/mod/queue",
+                 "/admin/tags", "/admin/tags/roofs", "/admin/tag-groups/1"],
     }
     files = []
     for who, urls in pages.items():

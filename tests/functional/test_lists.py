@@ -88,7 +88,7 @@ def test_latest_lists_every_category_by_activity_with_posters_and_counts(board):
     home = board.app.get("/")
     assert home.html.select_one(".list-tabs a[aria-current=page]").text == "Categories"
     assert [a["href"] for a in home.html.select(".list-tabs a")][1:] == \
-        ["/latest", "/unread", "/new", "/top"]
+        ["/latest", "/unread", "/new", "/top", "/tags"]
     assert titles(home) == ["Printer on fire", "A dark theme"]
     # the category page shows the same rows, without the category
     category = board.app.get("/c/general")

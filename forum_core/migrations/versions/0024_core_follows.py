@@ -8,7 +8,7 @@ notification came from. ``users.auto_track``: whether topics a member posts in a
 ``users.feed_token_hash``: the secret of their personal feed's address.
 
 Revision ID: core_0024
-Revises: core_0022
+Revises: core_0023
 Created: 2026-12-07 05:00:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "core_0024"
-down_revision = "core_0022"
+down_revision = "core_0023"
 branch_labels = None
 depends_on = None
 
