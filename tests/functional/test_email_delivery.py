@@ -202,6 +202,28 @@ def test_a_second_worker_mails_nothing_twice(mailing):
                               .where(Notification.mailed_at.is_(None))) == 0
 
 
+@pytest.mark.parametrize("postgres", BACKENDS)
+def test_two_workers_at_once_send_each_message_once(mailing, postgres):
+    from forum_core.accounts.models import User
+    from forum_core.jobs import enqueue
+    from forum_core.notifications.email_delivery import SEND_SOON
+    from forum_core.testing import run_together
+
+    forum, inbox = mailing(postgres=postgres, **{"forum.email_batch_minutes": "0"})
+    topics = [forum.create_topic("mira", title=f"Topic {number}") for number in range(3)]
+    for topic in topics:
+        forum.reply("nils", topic, "news")
+    forum.app  # (built before the threads share it)
+    queue = forum.runtime.queue
+    with forum.session() as session:
+        mira = session.scalar(select(User.id).where(User.username == "mira"))
+        ids = [enqueue(session, SEND_SOON, user_ids=[mira]) for _worker in range(2)]
+    assert run_together(2, lambda index: queue.run(ids[index])) == []
+    forum.run_jobs(include_scheduled=True)
+    subjects = sorted(message["Subject"] for message in inbox.to("mira@example.com"))
+    assert subjects == [f"[Garden club] Topic {number}" for number in range(3)]
+
+
 # -- every level and reason --------------------------------------------------------------------
 
 
@@ -435,3 +457,41 @@ def test_account_email_settings_two_tabs_one_row_and_bad_values(mailing):
                              **{"email.reply": "hourly"})
     assert refused.status_int == 400 and "email-form" in refused.text
     assert "hourly is not a way to be e-mailed" in refused.text
+
+
+# -- closed groups: nothing leaks into e-mail ---------------------------------------------------
+
+
+@pytest.mark.parametrize("stays", [True, False], ids=["member", "left"])
+@pytest.mark.parametrize("mode", ["immediately", "daily", "weekly"])
+@pytest.mark.parametrize("postgres", BACKENDS)
+def test_closed_group_leak_matrix(mailing, postgres, mode, stays):
+    """A member who leaves a group gets nothing more from it, in messages sent at once and
+    in the next digest; a member who stays does (so the test can fail)."""
+    from forum_groups.models import Group
+
+    forum, inbox = mailing(postgres=postgres, plugins=["groups"],
+                           **{"forum.digest_weekday": "monday"})
+    group_id, space = forum.create_group("Inner circle", "olga", ["mira", "nils"],
+                                         space="Inner space")
+    set_email(forum, "mira", reply=mode)
+    secret = forum.create_topic("mira", category=space, title="Secret plans")
+    public = forum.create_topic("mira", title="Open garden")
+    forum.reply("nils", secret, "Classified details")
+    forum.reply("nils", public, "Public answer")
+    if not stays:
+        with forum.session() as session:
+            slug = session.get(Group, group_id).slug
+        mira = forum.browser("mira")
+        assert "You left" in mira.post_form(f"/groups/{slug}", action="leave").text
+    monday = next_digest_hour()
+    while monday.weekday() != 0:
+        monday += dt.timedelta(days=1)
+    forum.run_jobs(include_scheduled=True)
+    made_at(forum, monday - dt.timedelta(hours=2))
+    forum.run_periodic_jobs(at=monday)
+    texts = [f"{message['Subject']}\n{body(message)}"
+             for message in inbox.to("mira@example.com")]
+    assert any("Public answer" in text or "Open garden" in text for text in texts)
+    told = any("Secret plans" in text or "Classified" in text for text in texts)
+    assert told is stays
