@@ -213,7 +213,7 @@ def test_two_workers_at_once_send_each_message_once(mailing, postgres):
     topics = [forum.create_topic("mira", title=f"Topic {number}") for number in range(3)]
     for topic in topics:
         forum.reply("nils", topic, "news")
-    forum.app  # (built before the threads share it)
+    assert forum.app is not None  # (built before the threads share it)
     queue = forum.runtime.queue
     with forum.session() as session:
         mira = session.scalar(select(User.id).where(User.username == "mira"))
