@@ -48,8 +48,9 @@ class EmailChoice:
 
 
 def has_usable_address(user: User) -> bool:
-    """Whether the forum e-mails ``user`` at all: an address, and not banned."""
-    return "@" in (user.email or "") and user.status != "banned"
+    """Whether the forum e-mails ``user`` at all: an address, not banned, and not one of
+    the demo accounts (``forum init --demo``) whose addresses are made up."""
+    return "@" in (user.email or "") and user.status != "banned" and not user.is_demo
 
 
 def email_choices(session: Session, registries: Registries, user_id: int) -> list[EmailChoice]:

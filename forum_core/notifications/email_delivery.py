@@ -88,7 +88,9 @@ def notified(session: Session, pairs: Iterable[Pair]) -> None:
     if not wanted:
         return
     queue = session.info.get(QUEUE_KEY)
-    minutes = queue.settings["forum.email_batch_minutes"] if queue is not None else 0
+    if queue is None:  # (a bare session, as in a migration: it cannot queue jobs)
+        return
+    minutes = queue.settings["forum.email_batch_minutes"]
     due = utcnow() + dt.timedelta(minutes=minutes)
     statement = dialect_insert(session, EmailState).values(
         [{"user_id": user, "token_generation": 0, "due_at": due} for user in wanted])

@@ -268,13 +268,14 @@ def test_each_kind_is_mailed_as_the_member_chose(mailing, postgres):
 
 
 def test_plugin_kinds_take_their_declared_default(mailing):
-    """A plugin's kind (groups' announcements: a daily digest unless declared otherwise) is
-    on the account page and e-mailed like the core's."""
-    forum, inbox = mailing(plugins=["groups"])
-    page = forum.browser("mira").app.get("/account")
-    assert page.forms["email-form"]["email.groups.announcement"].value == "daily"
-    assert page.forms["email-form"]["email.reply"].value == "immediately"
-    assert page.forms["email-form"]["email.like"].value == "never"
+    """A plugin's kind is on the account page with its declared default (a daily digest
+    when it declares none; groups' announcements never, the plugin mails them itself)."""
+    forum, _inbox = mailing(plugins=["groups", "ideas"])
+    form = forum.browser("mira").app.get("/account").forms["email-form"]
+    assert form["email.groups.announcement"].value == "never"
+    assert form["email.ideas.status"].value == "daily"
+    assert form["email.reply"].value == "immediately"
+    assert form["email.like"].value == "never"
 
 
 def test_digest_lists_the_busiest_topics_first_since_the_last_one(mailing):
@@ -495,3 +496,22 @@ def test_closed_group_leak_matrix(mailing, postgres, mode, stays):
     assert any("Public answer" in text or "Open garden" in text for text in texts)
     told = any("Secret plans" in text or "Classified" in text for text in texts)
     assert told is stays
+
+
+def test_email_settings_in_the_api(mailing):
+    forum, _inbox = mailing()
+    api = forum.app
+    mira = {"Authorization": f"Bearer {forum.api_token('mira')}"}
+    url = "/api/v1/me/notification-settings"
+    items = api.get(url, headers=mira).json["items"]
+    assert [(item["kind"], item["email"]) for item in items] == [
+        ("mention", "immediately"), ("quote", "immediately"), ("reply", "immediately"),
+        ("like", "never")]
+    changed = api.put_json(url, {"email": {"reply": "weekly"}}, headers=mira).json["items"]
+    assert {item["kind"]: (item["enabled"], item["email"]) for item in changed}["reply"] == (
+        True, "weekly")
+    assert forum.browser("mira").app.get("/account").forms["email-form"]["email.reply"].value \
+        == "weekly"
+    bad = api.put_json(url, {"email": {"reply": "hourly"}}, headers=mira, status=422)
+    assert bad.json["errors"][0]["field"] == "email.reply"
+    api.put_json(url, {"email": {"nope": "daily"}}, headers=mira, status=404)
