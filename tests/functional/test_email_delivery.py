@@ -515,3 +515,61 @@ def test_email_settings_in_the_api(mailing):
     bad = api.put_json(url, {"email": {"reply": "hourly"}}, headers=mira, status=422)
     assert bad.json["errors"][0]["field"] == "email.reply"
     api.put_json(url, {"email": {"nope": "daily"}}, headers=mira, status=404)
+
+
+# -- bounded work ---------------------------------------------------------------------------------
+
+
+def _digest_queries(mailing, topics, replies):
+    """SQL statements a weekly digest run sends for one member with ``replies`` replies in
+    each of ``topics`` topics."""
+    from sqlalchemy import event
+
+    forum, inbox = mailing()
+    set_email(forum, "mira", reply="weekly")
+    for number in range(topics):
+        topic = forum.create_topic("mira", title=f"Topic {number}")
+        for _reply in range(replies):
+            forum.reply("nils", topic, "news")
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    monday = next_digest_hour()
+    while monday.weekday() != 0:
+        monday += dt.timedelta(days=1)
+    event.listen(forum.engine, "before_cursor_execute", record)
+    try:
+        forum.run_periodic_jobs(at=monday)
+    finally:
+        event.remove(forum.engine, "before_cursor_execute", record)
+    (digest,) = inbox.take()
+    assert f"Topic {topics - 1} ({replies} new)" in body(digest)
+    return len(statements)
+
+
+def test_a_digest_costs_the_same_queries_however_much_it_tells(mailing):
+    assert _digest_queries(mailing, topics=1, replies=1) == \
+        _digest_queries(mailing, topics=4, replies=3)
+
+
+def test_a_job_asked_for_later_waits_and_keeps_its_time_when_handed_over_again(mailing):
+    from forum_core.jobs import enqueue_later
+    from forum_core.mail import SEND_MAIL
+
+    forum, inbox = mailing()
+    with forum.session() as session:
+        enqueue_later(session, 3600, SEND_MAIL, to="x@example.com", subject="s", body="b")
+    (row,) = forum.jobs()
+    assert row.due_at > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=59)
+    assert forum.run_jobs() == 0 and inbox.messages == []
+    with forum.session() as session:  # a process died before handing it to the queue
+        session.execute(row.__table__.update().values(
+            state="pending", created_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)))
+    assert forum.runtime.queue.replay() == 1
+    (again,) = forum.jobs()
+    assert again.due_at == row.due_at
+    assert forum.run_jobs() == 0
+    assert forum.run_jobs(include_scheduled=True) == 1
+    assert [message["To"] for message in inbox.take()] == ["x@example.com"]
