@@ -63,6 +63,9 @@ MEMBERS_PER_JOB = 100
 DIGEST_BATCH = 200
 PERIODS = {DAILY: dt.timedelta(days=1), WEEKLY: dt.timedelta(days=7)}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+#: a job of immediate e-mail this long past its time has failed for good (its retries take
+#: about half an hour): the member's next notification gets a new one
+OVERDUE = dt.timedelta(hours=2)
 #: the longest excerpt of a post an immediate message quotes
 EXCERPT_CHARS = 600
 
@@ -94,10 +97,12 @@ def notified(session: Session, pairs: Iterable[Pair]) -> None:
     due = utcnow() + dt.timedelta(minutes=minutes)
     statement = dialect_insert(session, EmailState).values(
         [{"user_id": user, "token_generation": 0, "due_at": due} for user in wanted])
-    # a member whose job waits keeps it: what happens meanwhile goes into its messages
+    # a member whose job waits keeps it: what happens meanwhile goes into its messages (a job
+    # long overdue failed for good, and no longer counts)
     scheduled = list(session.scalars(statement.on_conflict_do_update(
         index_elements=["user_id"], set_={"due_at": due},
-        where=EmailState.due_at.is_(None)).returning(EmailState.user_id)))
+        where=or_(EmailState.due_at.is_(None), EmailState.due_at < due - OVERDUE),
+    ).returning(EmailState.user_id)))
     for start in range(0, len(scheduled), MEMBERS_PER_JOB):
         chunk = sorted(scheduled[start:start + MEMBERS_PER_JOB])
         if minutes:

@@ -573,3 +573,20 @@ def test_a_job_asked_for_later_waits_and_keeps_its_time_when_handed_over_again(m
     assert forum.run_jobs() == 0
     assert forum.run_jobs(include_scheduled=True) == 1
     assert [message["To"] for message in inbox.take()] == ["x@example.com"]
+
+
+def test_a_job_that_failed_for_good_does_not_stop_later_mail(mailing):
+    from forum_core.notifications.models import EmailState
+
+    forum, inbox = mailing(**{"forum.email_batch_minutes": "0"})
+    topic = forum.create_topic("mira", title="Garden tips")
+    forum.reply("nils", topic, "one")
+    forum.run_jobs()
+    assert len(inbox.take()) == 1
+    with forum.session() as session:  # as if a job had failed for good hours ago
+        session.execute(EmailState.__table__.update().values(
+            due_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)))
+    forum.reply("olga", topic, "two")
+    forum.run_jobs()
+    (message,) = inbox.take()
+    assert "olga replied" in body(message)
