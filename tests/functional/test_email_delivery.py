@@ -11,6 +11,7 @@ import email.policy
 import os
 import secrets
 import socket
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -590,3 +591,24 @@ def test_a_job_that_failed_for_good_does_not_stop_later_mail(mailing):
     forum.run_jobs()
     (message,) = inbox.take()
     assert "olga replied" in body(message)
+
+
+def test_a_worker_process_builds_the_mail_without_a_web_application(mailing):
+    """``forum worker`` has no app of its own: it configures the forum's Pyramid registry
+    (routes and languages) when the first message is written."""
+    from forum_core.app import close_app
+    from forum_core.cli.jobs import app_registry_of
+    from forum_core.worker import open_runtime
+
+    forum, inbox = mailing(**{"forum.email_batch_minutes": "0"})
+    topic = forum.create_topic("mira", title="Garden tips")
+    forum.reply("nils", topic, "one")
+    registry = app_registry_of(forum.env)
+    worker = open_runtime(forum.env, app_registry=registry)
+    try:
+        assert worker.queue.run_queued() >= 2
+    finally:
+        close_app(SimpleNamespace(registry=registry()))  # (its engine, queue and index)
+        worker.close()
+    (message,) = inbox.take()
+    assert f"https://forum.example/t/{topic}/garden-tips#post-2" in body(message)
