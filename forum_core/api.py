@@ -62,7 +62,7 @@ from .errors import (
 from .events import AudienceJoined, Event, UserRegistered, UserRoleChanged, emit
 from .hookspecs import hookimpl
 from .i18n import _
-from .jobs import Job, JobContext, enqueue
+from .jobs import Job, JobContext, enqueue, enqueue_later
 from .limits import parse_id
 from .mail import send_mail
 from .memo import once_per_request
@@ -178,6 +178,7 @@ __all__ = [
     "Job",
     "JobContext",
     "enqueue",
+    "enqueue_later",
     # what the forum accepts from people: the limits, and the one parser of ids and numeric
     # cursors in URLs, queries and forms
     "limits",

@@ -19,6 +19,7 @@ import pluggy
 
 from . import demo, mail
 from .drafts import subscribers as draft_subscribers
+from .notifications import email_delivery
 from .notifications import subscribers as notification_subscribers
 from .notifications.kinds import CORE_KINDS
 from .plugins import (
@@ -39,7 +40,7 @@ from .settings import (
 from .visibility.types import CORE_TYPES
 
 #: The core's own hook implementations, registered before any plugin's.
-CORE_HOOK_MODULES = (demo, mail, notification_subscribers, draft_subscribers)
+CORE_HOOK_MODULES = (demo, mail, notification_subscribers, draft_subscribers, email_delivery)
 
 #: The checkout's top folder (themes/ and locale/ live there).
 CHECKOUT_DIR = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ import secrets
 import smtplib
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -39,9 +39,13 @@ SEND_MAIL = "core.send_mail"
 
 @dataclass(frozen=True)
 class Mail:
+    """One message. ``headers`` adds to or replaces the usual ones (``Message-ID``,
+    ``In-Reply-To``, ``List-Unsubscribe``...)."""
+
     to: str
     subject: str
     body: str
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 def build_message(mail: Mail, sender: str) -> EmailMessage:
@@ -50,9 +54,17 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     message["To"] = mail.to
     message["Subject"] = mail.subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+    message["Message-ID"] = make_msgid(domain=mail_domain(sender))
+    for name, value in mail.headers.items():
+        del message[name]
+        message[name] = value
     message.set_content(mail.body)
     return message
+
+
+def mail_domain(sender: str) -> str:
+    """The domain of the forum's sender address, for the ids of its messages."""
+    return sender.rpartition("@")[2].strip("> ") or "localhost"
 
 
 class OutboxMailer:
@@ -108,6 +120,9 @@ def queue_mail(target: Request | Session, mail: Mail) -> int:
         :func:`check_mail_can_be_queued`); nothing is queued then.
     """
     check_mail_can_be_queued(target)
+    if mail.headers:
+        return enqueue(target, SEND_MAIL, to=mail.to, subject=mail.subject, body=mail.body,
+                       headers=dict(mail.headers))
     return enqueue(target, SEND_MAIL, to=mail.to, subject=mail.subject, body=mail.body)
 
 
@@ -148,10 +163,12 @@ def send_mail(request: Request, to: str, subject: str, body: str,
                                     body=render(body, localizer)))
 
 
-def deliver(context: JobContext, to: str, subject: str, body: str) -> None:
+def deliver(context: JobContext, to: str, subject: str, body: str,
+            headers: Mapping[str, str] | None = None) -> None:
     """The job: hand one message to the SMTP server (or write it to the outbox folder).
     Raising (server down, refused) makes the job try again later."""
-    mailer_from_settings(context.settings).send(Mail(to=to, subject=subject, body=body))
+    mailer_from_settings(context.settings).send(Mail(to=to, subject=subject, body=body,
+                                                     headers=headers or {}))
 
 
 @hookimpl

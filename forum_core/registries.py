@@ -39,11 +39,15 @@ class NotificationKind:
         it) and ``${title}`` (what it is about), e.g. ``_("${actor} replied to ${title}")``.
         It is translated into the member's language when shown.
     :param label: what the kind is, for lists of kinds ("Replies to my topics").
+    :param email: how a member who chose nothing is e-mailed about it: ``"immediately"``
+        (a message a few minutes later, one per topic), ``"daily"`` or ``"weekly"`` (in a
+        digest) or ``"never"``. A member's own choice on their account page always wins.
     """
 
     name: str
     message: Any
     label: Any = ""
+    email: str = "daily"
 
 
 @dataclass(frozen=True)
@@ -111,12 +115,17 @@ def build_registries(hooks: Hooks, content_types: Iterable[ContentType],
     return registries
 
 
+#: the ways a member can be e-mailed about a kind of notification (``NotificationKind.email``)
+EMAIL_MODES = ("immediately", "daily", "weekly", "never")
+
+
 def _add_kind(registries: Registries, kind: NotificationKind) -> None:
     if not isinstance(kind, NotificationKind) or not _KIND_NAME.match(kind.name) \
-            or kind.name in registries.notification_kinds:
+            or kind.name in registries.notification_kinds or kind.email not in EMAIL_MODES:
         raise StartupError(_(
             "Notification kind ${kind} cannot be added: its name is taken or not of the form "
-            "plugin.what.", mapping={"kind": repr(kind)}))
+            "plugin.what, or its e-mail default is not immediately, daily, weekly or never.",
+            mapping={"kind": repr(kind)}))
     registries.notification_kinds[kind.name] = kind
 
 

@@ -190,6 +190,20 @@ CORE_SETTINGS = SettingsGroup(
         Setting("smtp_password", "str", "", _("SMTP password."), secret=True),
         Setting("smtp_tls", "str", "starttls", _("SMTP encryption: starttls, ssl or none."),
                 choices=("starttls", "ssl", "none")),
+        Setting("site_url", "str", "http://localhost:6543",
+                _("The forum's address as members reach it (https://forum.example.org), for "
+                  "the links in its e-mail.")),
+        Setting("email_batch_minutes", "int", 5,
+                _("Minutes the forum waits before e-mailing a notification a member gets "
+                  "at once, to send what follows in the same message (0: at once)."),
+                minimum=0),
+        Setting("digest_hour", "str", "7",
+                _("Hour of the day (UTC, 0 to 23) at which daily and weekly digests are "
+                  "e-mailed."), choices=tuple(str(hour) for hour in range(24))),
+        Setting("digest_weekday", "str", "monday",
+                _("Day of the week on which weekly digests are e-mailed."),
+                choices=("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                         "sunday")),
         Setting("search_backend", "str", "whoosh",
                 _("Search index: whoosh (files in <data_dir>/search, one machine) or postgresql "
                   "(full-text search in the forum's PostgreSQL database, for several machines)."),

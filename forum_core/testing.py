@@ -93,7 +93,9 @@ class Forum:
         if self._runtime is None:
             from forum_core.worker import open_runtime
 
-            self._runtime = open_runtime(self.env, self.engine)
+            # jobs that write e-mail take the links and languages of the test's app
+            self._runtime = open_runtime(self.env, self.engine,
+                                         app_registry=lambda: self.app.app.registry)
         return self._runtime
 
     def session(self, search: bool = True) -> Any:

@@ -9,10 +9,10 @@ jobs are kept in SQLite); ``forum worker`` runs :func:`run_worker` in the foregr
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -68,13 +68,17 @@ class Runtime:
         self.engine.dispose()
 
 
-def open_runtime(env: ForumEnvironment, engine: Engine | None = None) -> Runtime:
-    """The runtime of ``env`` on ``engine`` (a new engine on its database by default)."""
+def open_runtime(env: ForumEnvironment, engine: Engine | None = None,
+                 app_registry: Callable[[], Any] | None = None) -> Runtime:
+    """The runtime of ``env`` on ``engine`` (a new engine on its database by default).
+    ``app_registry`` gives the web application's Pyramid registry when a job needs it
+    (links and languages in e-mail); the caller builds it, once, on the first call."""
     engine = engine if engine is not None else make_engine(env.settings["forum.database_url"])
     sessions = watched_sessions(env, engine)
     queue = JobQueue(env.settings, declared_jobs(env.hooks), sessions.kw["bind"])
     queue.bind_sessions(sessions)
     queue.session_scope = lambda: committed(sessions, env.registries)
+    queue.app_registry = app_registry
     return Runtime(env, engine, sessions, queue)
 
 
@@ -88,6 +92,7 @@ def includeme(config: Configurator) -> None:
     queue.bind_sessions(writes)
     queue.bind_sessions(registry["forum.db_read_sessions"])
     queue.session_scope = lambda: committed(writes, env.registries)
+    queue.app_registry = lambda: registry
     registry[QUEUE_KEY] = queue
 
 

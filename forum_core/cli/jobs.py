@@ -26,7 +26,22 @@ def _runtime(config_path: Path, check_migrations: bool = True) -> Any:
         raise StartupError(_(
             "The database needs migrating (${branches}); run 'forum migrate --config ${path}'.",
             mapping={"branches": ", ".join(behind), "path": str(config_path)}))
-    return open_runtime(env)
+    return open_runtime(env, app_registry=app_registry_of(env))
+
+
+def app_registry_of(env: Any) -> Any:
+    """A function giving the forum's Pyramid registry, configured on its first call: jobs
+    that write e-mail in a worker process need its routes and languages."""
+    made: list[Any] = []
+
+    def registry() -> Any:
+        if not made:
+            from ..app import make_config
+
+            made.append(make_config(env.settings, env).registry)
+        return made[0]
+
+    return registry
 
 
 def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:

@@ -17,7 +17,7 @@ import_without_psycopg("huey.storage")
 
 from .declare import DeclaredJob, Job, JobContext, declared_jobs  # noqa: E402  (after huey)
 from .models import JobRecord  # noqa: E402
-from .queue import QUEUE_KEY, JobQueue, enqueue, make_huey  # noqa: E402
+from .queue import QUEUE_KEY, JobQueue, enqueue, enqueue_later, make_huey  # noqa: E402
 
 __all__ = ["QUEUE_KEY", "DeclaredJob", "Job", "JobContext", "JobQueue", "JobRecord",
-           "declared_jobs", "enqueue", "make_huey"]
+           "declared_jobs", "enqueue", "enqueue_later", "make_huey"]

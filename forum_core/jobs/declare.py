@@ -76,6 +76,8 @@ class JobContext:
     :ivar plugin_id: The id of the plugin that declared it (``core`` for the core's).
     :ivar job_id: The ledger id, as ``forum jobs`` shows it.
     :ivar attempt: 1 for the first attempt, 2 for the first retry, ...
+    :ivar scheduled_at: For a run of a periodic job, the minute (UTC) it was scheduled for;
+        None for other jobs.
     """
 
     session: Session
@@ -84,6 +86,7 @@ class JobContext:
     plugin_id: str
     job_id: int
     attempt: int
+    scheduled_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from huey import Huey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
 from huey.serializer import Serializer, SignedSerializer
 from huey.storage import SqliteStorage
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, case, delete, insert, or_, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 #: session.info key of the queue a session enqueues to
 QUEUE_KEY = "forum.jobs"
 _PENDING = "forum.jobs_pending"
+_LATER = "forum.jobs_later"
 
 #: a pending row younger than this is left to the process that wrote it, which is about to
 #: hand it to huey; an older one lost its process and is handed over again
@@ -105,6 +106,9 @@ class JobQueue:
         self.huey = make_huey(settings)
         #: opens the session a job runs in and commits it (set by forum_core.worker)
         self.session_scope: Callable[[], contextlib.AbstractContextManager[Session]] | None = None
+        #: the web application's Pyramid registry (its routes, for links; its languages),
+        #: for jobs that write what a member reads: e-mail (set by forum_core.worker)
+        self.app_registry: Callable[[], Any] | None = None
         self._run_task = self.huey.task(name="forum_run_job")(self.run)
         self.huey.periodic_task(cron("* * * * *"), name="forum_replay_jobs")(self._replay_logged)
         for declared_job in self.declared.values():
@@ -143,13 +147,15 @@ class JobQueue:
         else:
             self._run_task.schedule(args=(job_id,), eta=eta)
 
-    def dispatch(self, ids: Iterable[int]) -> None:
-        """Hand the rows a transaction just committed to huey. Never raises: the change is
-        saved, and a row that could not be handed over is handed over by the next replay."""
-        ids = list(ids)
+    def dispatch(self, ids: Iterable[int],
+                 later: Mapping[int, dt.datetime] | None = None) -> None:
+        """Hand the rows a transaction just committed to huey (those in ``later`` to run
+        at the time given there). Never raises: the change is saved, and a row that could
+        not be handed over is handed over by the next replay."""
+        ids, later = list(ids), later or {}
         try:
             for job_id in ids:
-                self._send(job_id)
+                self._send(job_id, later.get(job_id))
             with self.bind.begin() as connection:
                 connection.execute(update(JobRecord).where(
                     JobRecord.id.in_(ids), JobRecord.state == PENDING).values(state=QUEUED))
@@ -163,17 +169,20 @@ class JobQueue:
         Run when the forum starts and every minute by the workers."""
         now = utcnow()
         with self.bind.begin() as connection:
-            ids = list(connection.scalars(select(JobRecord.id).where(or_(
+            rows = connection.execute(select(JobRecord.id, JobRecord.due_at).where(or_(
                 and_(JobRecord.state == PENDING, JobRecord.created_at < now - PENDING_GRACE),
                 and_(JobRecord.state == QUEUED, JobRecord.due_at < now - LOST_AFTER),
-                and_(JobRecord.state == RUNNING, JobRecord.locked_until < now)))))
+                and_(JobRecord.state == RUNNING, JobRecord.locked_until < now)))).all()
+            ids = [row.id for row in rows]
             if ids:
+                # (a job asked for later keeps its time)
                 connection.execute(update(JobRecord).where(JobRecord.id.in_(ids)).values(
-                    state=QUEUED, due_at=now, locked_until=None))
+                    state=QUEUED, locked_until=None,
+                    due_at=case((JobRecord.due_at > now, JobRecord.due_at), else_=now)))
             connection.execute(delete(JobRecord).where(
                 JobRecord.state == DONE, JobRecord.created_at < now - DONE_KEPT))
-        for job_id in ids:
-            self._send(job_id)
+        for job_id, due_at in rows:
+            self._send(job_id, due_at if due_at is not None and due_at > now else None)
         return len(ids)
 
     def _replay_logged(self) -> None:
@@ -209,7 +218,7 @@ class JobQueue:
             return False
         if claimed is None:
             return False
-        name, arguments, attempt = claimed
+        name, arguments, attempt, run_key = claimed
         declared = self.declared.get(name)
         if declared is None:
             self._give_up(job_id, name, attempt, f"no enabled plugin declares the job {name}")
@@ -220,7 +229,8 @@ class JobQueue:
         try:
             with self.session_scope() as session:
                 job.function(JobContext(session, self.settings, name, declared.plugin_id,
-                                        job_id, attempt), **json.loads(arguments))
+                                        job_id, attempt, _scheduled_at(run_key)),
+                             **json.loads(arguments))
                 session.execute(update(JobRecord).where(
                     JobRecord.id == job_id, JobRecord.run_key.is_not(None)).values(state=DONE))
                 session.execute(delete(JobRecord).where(
@@ -229,7 +239,7 @@ class JobQueue:
             self._attempt_failed(declared, job_id, attempt, exc)
         return True
 
-    def _claim(self, job_id: int) -> tuple[str, str, int] | None:
+    def _claim(self, job_id: int) -> tuple[str, str, int, str | None] | None:
         now = utcnow()
         with self.bind.begin() as connection:
             name = connection.scalar(select(JobRecord.name).where(JobRecord.id == job_id))
@@ -245,9 +255,10 @@ class JobQueue:
                      locked_until=now + dt.timedelta(seconds=timeout)))
             if claimed.rowcount != 1:
                 return None
-            row = connection.execute(select(JobRecord.arguments, JobRecord.attempts)
+            row = connection.execute(select(JobRecord.arguments, JobRecord.attempts,
+                                            JobRecord.run_key)
                                      .where(JobRecord.id == job_id)).one()
-        return name, row.arguments, row.attempts
+        return name, row.arguments, row.attempts, row.run_key
 
     def _attempt_failed(self, declared: DeclaredJob, job_id: int, attempt: int,
                         exc: Exception) -> None:
@@ -370,6 +381,14 @@ class JobQueue:
                     max_delay=2.0, shutdown_timeout=30, graceful_signal="TERM")
 
 
+def _scheduled_at(run_key: str | None) -> dt.datetime | None:
+    """The minute a periodic run was scheduled for, from its key ``name@YYYY-MM-DDTHH:MM``."""
+    if not run_key:
+        return None
+    return dt.datetime.strptime(run_key.rpartition("@")[2], "%Y-%m-%dT%H:%M").replace(
+        tzinfo=dt.UTC)
+
+
 class _EmbeddedConsumer(Consumer):
     def _set_signal_handlers(self) -> None:
         """The server's own handlers stay: it stops the consumer when it stops."""
@@ -395,6 +414,18 @@ def enqueue(target: Session | Request, name: str, /, **arguments: Any) -> int:
     :raises LookupError: if no enabled plugin declares ``name``.
     :raises TypeError: if an argument is not a JSON value.
     """
+    return _write(target, name, arguments, 0.0)
+
+
+def enqueue_later(target: Session | Request, seconds: float, name: str, /,
+                  **arguments: Any) -> int:
+    """As :func:`enqueue`, but the job runs ``seconds`` after the commit at the earliest
+    (e.g. to gather what happens meanwhile into one run)."""
+    return _write(target, name, arguments, seconds)
+
+
+def _write(target: Session | Request, name: str, arguments: Mapping[str, Any],
+           seconds: float) -> int:
     session: Session = getattr(target, "db", target)
     queue = session.info.get(QUEUE_KEY)
     if queue is None:
@@ -407,10 +438,13 @@ def enqueue(target: Session | Request, name: str, /, **arguments: Any) -> int:
     except (TypeError, ValueError) as exc:
         raise TypeError(f"the arguments of job {name} must be JSON values: {exc}") from None
     now = utcnow()
+    due = now + dt.timedelta(seconds=seconds)
     job_id: int = session.connection().execute(insert(JobRecord).values(
         name=name, arguments=encoded, state=PENDING, attempts=0, last_error="",
-        created_at=now, due_at=now).returning(JobRecord.id)).scalar_one()
+        created_at=now, due_at=due).returning(JobRecord.id)).scalar_one()
     _note(session, job_id)
+    if seconds > 0:
+        session.info.setdefault(_LATER, {})[job_id] = due
     return job_id
 
 
@@ -421,9 +455,10 @@ def _note(session: Session, job_id: int) -> None:
 @sa_event.listens_for(Session, "after_commit")
 def _hand_over(session: Session) -> None:
     ids = session.info.pop(_PENDING, None)
+    later = session.info.pop(_LATER, None)
     queue = session.info.get(QUEUE_KEY)
     if ids and queue is not None:
-        queue.dispatch(ids)
+        queue.dispatch(ids, later)
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")
@@ -431,3 +466,4 @@ def _forget(session: Session, previous_transaction: SessionTransaction) -> None:
     # the rows are gone with the transaction; a rolled-back savepoint leaves them standing
     if previous_transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_LATER, None)

@@ -24,6 +24,7 @@ from ..contenttypes import ContentItem
 from ..db import read_rows, utcnow
 from ..i18n import _
 from ..registries import NotificationKind, Registries, registries_of
+from .email_delivery import notified
 from .kinds import LIKE, MENTION, QUOTE, REPLY
 from .models import Notification
 from .preferences import muted
@@ -122,6 +123,7 @@ class DatabaseNotificationService:
         for user_id in sorted(recipients):
             self.db.add(Notification(user_id=user_id, kind=kind, actor_id=actor_id,
                                      content_type=content_type, content_key=key))
+        notified(self.db, [(user_id, kind) for user_id in recipients])
         return len(recipients)
 
     def notify_for_post(self, post: Post, topic: Topic, mentions: Iterable[str],
@@ -146,11 +148,14 @@ class DatabaseNotificationService:
         # the most specific kind the person did not turn off: with mentions off, a reply to
         # their topic that mentions them still tells them of the reply
         off = muted(self.db, concerns, {kind for kinds in concerns.values() for kind in kinds})
+        told = []
         for user_id, kinds in concerns.items():
             kind = next((kind for kind in kinds if (user_id, kind) not in off), None)
             if kind is not None:
                 self.db.add(Notification(user_id=user_id, kind=kind, actor_id=post.user_id,
                                          content_type="post", content_key=post.id))
+                told.append((user_id, kind))
+        notified(self.db, told)
 
     def notify_like(self, post_id: int, author_id: int, liker_id: int) -> None:
         """Tell a post's author that ``liker_id`` liked it (unless they turned likes off;
@@ -159,6 +164,7 @@ class DatabaseNotificationService:
             return
         self.db.add(Notification(user_id=author_id, kind=LIKE.name, actor_id=liker_id,
                                  content_type="post", content_key=post_id))
+        notified(self.db, [(author_id, LIKE.name)])
 
     def withdraw_like(self, post_id: int, author_id: int, liker_id: int) -> None:
         """A like was taken back: its notification goes too while the author has not read

@@ -533,6 +533,11 @@ def tell_watchers(session: Session, post_id: int) -> int:
     connection = session.connection()
     for batch in _batches(rows, BATCH):
         connection.execute(insert(Notification), batch)
+    # those who want this kind e-mailed at once get their job (in this transaction)
+    from .email_delivery import notified  # (it reads the reasons from here)
+
+    notified(session, [(user_id, kind.name) for user_id in sorted(told)
+                       if user_id not in already | off])
     return len(rows)
 
 

@@ -34,6 +34,8 @@ def includeme(config: Configurator) -> None:
     config.include(".moderation")
     # the member's inbox
     config.include(".notifications")
+    # unsubscribing from e-mail in one click, without signing in (RFC 8058)
+    config.include(".email")
     # the search page
     config.include(".search")
     # the administrators' pages

@@ -20,7 +20,7 @@ from ..errors import ValidationError
 from ..i18n import _, language_names
 from ..limits import FORM_FIELD_MAX, PASSWORD_MAX, parse_id
 from ..mail import Mail, check_mail_can_be_queued, queue_mail
-from ..notifications import preferences, watching
+from ..notifications import email_choices, preferences, watching
 from ..ratelimit import hit
 from ..visibility.queries import member_activity, recent_activity
 from ..web.httpcache import keep_private, same_for_every_visitor
@@ -181,6 +181,8 @@ def account_settings(request: Request) -> Any:
     result["place_kinds"] = watching.place_kinds()
     result["levels"] = LEVELS
     result["pending_defaults"] = watching.pending_defaults(request.db, request.viewer)
+    result["email_choices"] = email_choices.email_choices(request.db, registries, user.id)
+    result["email_modes"] = EMAIL_MODE_LABELS
     if request.method != "POST":
         return result
     action = request.POST.get("action", "")
@@ -231,6 +233,12 @@ def account_settings(request: Request) -> Any:
             preferences.save_choices(request.db, registries, user.id, {
                 kind: kind in chosen for kind in registries.notification_kinds})
             result["done"] = _("Your notification settings were saved.")
+        elif action == "email_notifications":
+            # every declared kind has its select on the form; one left out keeps its mode
+            email_choices.save_email_choices(request.db, registries, user.id, {
+                kind: request.POST[f"email.{kind}"][:20]
+                for kind in registries.notification_kinds if f"email.{kind}" in request.POST})
+            result["done"] = _("Your e-mail settings were saved.")
         elif action == "signout_everywhere":
             users.end_all_sessions(user, except_token=request.cookies.get(COOKIE_NAME))
             result["done"] = _("You were signed out everywhere else.")
@@ -254,7 +262,17 @@ def account_settings(request: Request) -> Any:
     result["notification_choices"] = preferences.choices(request.db, registries, user.id)
     result["followed"] = watching.followed(request.db, request.viewer)
     result["pending_defaults"] = watching.pending_defaults(request.db, request.viewer)
+    result["email_choices"] = email_choices.email_choices(request.db, registries, user.id)
     return result
+
+
+#: the e-mail modes as the account page offers them
+EMAIL_MODE_LABELS = (
+    (email_choices.IMMEDIATELY, _("At once")),
+    (email_choices.DAILY, _("In a daily digest")),
+    (email_choices.WEEKLY, _("In a weekly digest")),
+    (email_choices.NEVER, _("Never")),
+)
 
 
 def _change_avatar(request: Request, user: Any) -> None:

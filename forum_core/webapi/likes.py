@@ -16,7 +16,7 @@ from pyramid.request import Request
 from ..content import likes
 from ..errors import NotFoundError
 from ..i18n import _
-from ..notifications import preferences
+from ..notifications import email_choices, preferences
 from ..pagination import BadCursor
 from ..visibility.resources import PostResource
 from ..web.httpcache import same_for_every_visitor
@@ -61,8 +61,11 @@ def list_likers(context: PostResource, request: Request) -> dict[str, Any]:
 def _settings(request: Request) -> dict[str, Any]:
     registries = request.registry.forum.registries
     found = preferences.choices(request.db, registries, request.user.id)
+    modes = {choice.kind.name: choice.mode for choice in
+             email_choices.email_choices(request.db, registries, request.user.id)}
     return {"items": [{"kind": choice.kind.name, "label": request.translate(choice.kind.label),
-                       "enabled": choice.web} for choice in found]}
+                       "enabled": choice.web, "email": modes[choice.kind.name]}
+                      for choice in found]}
 
 
 def read_notification_settings(context: Any, request: Request) -> dict[str, Any]:
@@ -70,13 +73,15 @@ def read_notification_settings(context: Any, request: Request) -> dict[str, Any]
 
 
 def change_notification_settings(context: Any, request: Request) -> dict[str, Any]:
-    kinds = request.api_data["kinds"]
+    kinds = request.api_data.get("kinds", {})
+    modes = request.api_data.get("email", {})
     registries = request.registry.forum.registries
-    unknown = sorted(set(kinds) - set(registries.notification_kinds))
+    unknown = sorted((set(kinds) | set(modes)) - set(registries.notification_kinds))
     if unknown:  # (a name, not a malformed body: like a missing member to invite, a 404)
         raise NotFoundError(_("There is no kind of notification called ${kind}.",
                               mapping={"kind": unknown[0][:60]}))
     preferences.save_choices(request.db, registries, request.user.id, kinds)
+    email_choices.save_email_choices(request.db, registries, request.user.id, modes)
     return _settings(request)
 
 
@@ -104,6 +109,7 @@ LIKE_ENDPOINTS = [
                 "Choose which kinds of notifications the caller gets", permission="account",
                 request_schema=ref("NotificationSettingsChange"),
                 response_schema=ref("NotificationSettings"), signed_in=True, tag="members",
-                description="Kinds left out of `kinds` keep their setting; an unknown kind "
+                description="Kinds left out of `kinds` (in the forum) and `email` (how "
+                            "often they are e-mailed) keep their setting; an unknown kind "
                             "is a 404."),
 ]

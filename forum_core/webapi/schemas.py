@@ -31,6 +31,7 @@ from ..limits import (
     text_pattern,
 )
 from ..notifications.services import Shown
+from ..registries import EMAIL_MODES
 
 REF = "#/components/schemas/"
 
@@ -50,6 +51,7 @@ INTEGER = {"type": "integer"}
 BOOLEAN = {"type": "boolean"}
 DATETIME = {"type": "string", "format": "date-time"}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+EMAIL_MODE = {"type": "string", "enum": list(EMAIL_MODES)}
 
 
 # -- what callers send ------------------------------------------------------------------------
@@ -147,13 +149,18 @@ COMPONENTS: dict[str, Any] = {
                 url=STRING, like_count=INTEGER, liked=BOOLEAN),
     "Like": obj(post_id=INTEGER, liked=BOOLEAN, like_count=INTEGER),
     "Liker": obj(user=ref("UserRef"), liked_at=DATETIME),
-    "NotificationSetting": obj(kind=STRING, label=STRING, enabled=BOOLEAN),
+    "NotificationSetting": obj(kind=STRING, label=STRING, enabled=BOOLEAN, email=EMAIL_MODE),
     "NotificationSettings": obj(items={"type": "array", "items": ref("NotificationSetting")}),
-    "NotificationSettingsChange": {**obj(kinds={
+    "NotificationSettingsChange": {**obj(required=[], kinds={
         "type": "object", "additionalProperties": BOOLEAN,
         "description": "Kinds of notifications by name (`reply`, `like`, a plugin's "
                        "`ideas.status`...), each true (get them) or false; kinds left out "
-                       "keep their setting."}), "additionalProperties": False},
+                       "keep their setting."}, email={
+        "type": "object", "additionalProperties": EMAIL_MODE,
+        "description": "How to be e-mailed about kinds of notifications, by name: at once "
+                       "(`immediately`, batched per topic), in a `daily` or `weekly` digest, "
+                       "or `never`; kinds left out keep their setting."}),
+        "additionalProperties": False},
     "SearchResult": obj(type=STRING, id=INTEGER, title=STRING, url=STRING, snippet=STRING,
                         created_at=DATETIME, author={"oneOf": [ref("UserRef"), {"type": "null"}]},
                         category={"type": ["string", "null"]}, status=STRING),

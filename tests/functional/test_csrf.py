@@ -17,6 +17,10 @@ from tests.functional.test_discussions import make_category, make_topic
 from tests.functional.test_moderation import reply_as
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+#: routes whose address carries a signed token that is the authority, as RFC 8058 wants for
+#: one-click unsubscribing (a mail program posts without cookies or forms): a forged or
+#: stale token is refused instead
+SIGNED_ADDRESS = {"email.unsubscribe": "This link cannot unsubscribe you"}
 BUNDLED_PLUGINS = ("groups", "ideas")
 WITH_PLUGINS = pytest.mark.parametrize("plugins", [(), BUNDLED_PLUGINS],
                                        ids=["core", "core+groups+ideas"])
@@ -93,6 +97,8 @@ def test_every_state_changing_route_needs_the_token(make_forum, plugins):
             assert response.status_int == 400, (name, path, response.status_int)
             if name.startswith("api."):  # the JSON API answers with a problem document
                 assert response.json["title"] == "CSRF token missing", name
+            elif name in SIGNED_ADDRESS:
+                assert SIGNED_ADDRESS[name] in response.text, name
             else:
                 assert "The form has expired" in response.text, name
         checked.append(name)

@@ -36,10 +36,11 @@ from forum_core.api import (
 from . import PRINCIPAL, plugin
 from .models import KINDS, Group, Invitation, JoinRequest, Membership, Space
 
-#: members of a group are told about an announcement to it
+#: members of a group are told about an announcement to it (e-mailed by the group's own
+#: announcement mail, to the members who ask for it per group: not again in digests)
 ANNOUNCEMENT = NotificationKind("groups.announcement",
                                 _("${actor} posted an announcement: ${title}"),
-                                _("Announcements to my groups"))
+                                _("Announcements to my groups"), email="never")
 
 RESERVED = {"new", "invite", "announce", "api"}
 #: how long an invitation lasts, and the longest an invitation link may

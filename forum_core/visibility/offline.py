@@ -1,0 +1,36 @@
+"""A member's view outside their own requests: what a background job shows them (an e-mail)
+goes through the same visibility choke point as the pages they would open."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pyramid.request import Request, apply_request_extensions
+
+from ..accounts.security import principals_for
+from . import Viewer
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from ..accounts.models import User
+
+
+def member_request(session: Session, user: User, registry: Any, base_url: str) -> Request:
+    """A request as ``user`` would make it, for a job that writes to them: ``request.db`` is
+    ``session``, ``request.viewer`` sees what the member may see now (their role, groups and
+    any plugin's principals), and links (``request.route_url``) start with ``base_url``
+    (the ``forum.site_url`` setting). Content types' ``items``/``visible`` take it as they
+    take a page's request.
+
+    :param registry: the web application's Pyramid registry (its routes and languages).
+    """
+    request = Request.blank("/", base_url=base_url)
+    request.registry = registry
+    apply_request_extensions(request)
+    # (the request's own properties are worked out from cookies: set them from the member)
+    request.db = session
+    request.user = user
+    request.principals = principals_for(request, user)
+    request.viewer = Viewer(user, frozenset(request.principals), registry.forum.hooks)
+    return request
