@@ -133,9 +133,10 @@ class AdminService:
                                                f"{principal} → -")
 
     def save_stream(self, actor: User, stream: Any, name: str, description: str,
-                    category_ids: list[int]) -> Any:
+                    category_ids: list[int], tag_ids: list[int]) -> Any:
         """Make or change a stream (logged)."""
-        saved = watching.save_stream(self.db, stream, name, description, category_ids)
+        saved = watching.save_stream(self.db, stream, name, description, category_ids,
+                                     tag_ids)
         DatabaseModerationService(self.db).log(actor, "stream", "stream", saved.id, saved.name)
         return saved
 

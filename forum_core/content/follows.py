@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..db import Base, utcnow
 from ..i18n import _
 from .models import Topic
+from .tags import ContentTag
 
 WATCHING = "watching"
 WATCHING_FIRST_POST = "watching_first_post"
@@ -56,11 +57,12 @@ LEVEL_HELP = {
 
 CATEGORY = "category"
 STREAM = "stream"
+TAG = "tag"
 TOPIC = "topic"
 MEMBER = "member"
 #: the kinds of places the core knows; a feature adds its own (tags) with
 #: :func:`place_kinds`' registry in :mod:`forum_core.notifications.watching`
-CORE_PLACES = (CATEGORY, TOPIC, MEMBER, STREAM)
+CORE_PLACES = (CATEGORY, TOPIC, MEMBER, TAG, STREAM)
 #: ``Follow.source`` of the levels given by posting in a topic (not the member's choice)
 AUTO = "auto"
 #: ``Follow.source`` of the levels an audience's defaults gave
@@ -102,8 +104,8 @@ class FollowDefault(Base):
 
 
 class Stream(Base):
-    """A named set of places that staff compose ("Product news": three categories) and that
-    members follow as a whole, at any level a category can have."""
+    """A named set of places that staff compose ("Product news": three categories and the
+    tag "release") and that members follow as a whole, at any level a category can have."""
 
     __tablename__ = "streams"
 
@@ -115,7 +117,7 @@ class Stream(Base):
 
 
 class StreamPlace(Base):
-    """A place in a stream (a category today)."""
+    """A place in a stream: a category or a tag."""
 
     __tablename__ = "stream_places"
 
@@ -125,14 +127,26 @@ class StreamPlace(Base):
     place_id: Mapped[int] = mapped_column(primary_key=True)
 
 
-def streams_of_category(category_id: object) -> Any:
-    """The ids of the streams that hold a category (a subquery)."""
-    return select(StreamPlace.stream_id).where(StreamPlace.place == CATEGORY,
-                                               StreamPlace.place_id == category_id)
+def tags_of_topic() -> Any:
+    """The ids of the tags of the topic of the statement's row (a correlated subquery)."""
+    # (correlated by name: it is nested two levels deep in the lists' clauses, and SQLAlchemy
+    # correlates by itself only to the statement right around it)
+    return select(ContentTag.tag_id).where(ContentTag.content_type == TOPIC,
+                                           ContentTag.content_key == Topic.id).correlate(Topic)
+
+
+def streams_of_topic() -> Any:
+    """The ids of the streams that hold the statement's topic: its category or one of its
+    tags (a correlated subquery)."""
+    return select(StreamPlace.stream_id).where(or_(
+        and_(StreamPlace.place == CATEGORY, StreamPlace.place_id == Topic.category_id),
+        and_(StreamPlace.place == TAG, StreamPlace.place_id.in_(tags_of_topic())))
+    ).correlate(Topic)
 
 
 def muted_topic_clause(user_id: object) -> ColumnElement[bool]:
-    """True for the topics ``user_id`` muted: the topic itself, or its category while the
+    """True for the topics ``user_id`` muted: the topic itself, or its category, one of its
+    tags or a stream that holds it while the
     topic has no level the member chose (a topic they set apart from a muted category shows;
     one they only posted in, tracked automatically, stays muted).
     ``user_id`` is a number or a bound parameter."""
@@ -140,7 +154,8 @@ def muted_topic_clause(user_id: object) -> ColumnElement[bool]:
                          Follow.place_id == Topic.id, Follow.source != AUTO)
     category_muted = exists().where(Follow.user_id == user_id, Follow.level == MUTED, or_(
         and_(Follow.place == CATEGORY, Follow.place_id == Topic.category_id),
-        and_(Follow.place == STREAM, Follow.place_id.in_(streams_of_category(Topic.category_id)))))
+        and_(Follow.place == TAG, Follow.place_id.in_(tags_of_topic())),
+        and_(Follow.place == STREAM, Follow.place_id.in_(streams_of_topic()))))
     # (exists() only: a NULL from a missing row would make the negation NULL, hiding all)
     return or_(topic_level_is(user_id, MUTED), and_(~own, category_muted))
 

@@ -32,6 +32,7 @@ from ..content.follows import (
     MUTED,
     NORMAL,
     STREAM,
+    TAG,
     TOPIC,
     TOPIC_LEVELS,
     TRACKING,
@@ -42,10 +43,13 @@ from ..content.follows import (
     Stream,
     StreamPlace,
     muted_topic_clause,
+    streams_of_topic,
+    tags_of_topic,
     topic_level_is,
 )
 from ..content.models import Category, Post, Topic
 from ..content.services import slugify
+from ..content.tags import ContentTag, Tag
 from ..db import dialect_insert, utcnow
 from ..errors import ConflictError, NotFoundError, ValidationError
 from ..i18n import _
@@ -106,13 +110,14 @@ def _member_names(session: Session, viewer: Viewer, ids: list[int]) -> dict[int,
 def _stream_names(session: Session, viewer: Viewer, ids: list[int]) -> dict[int, str]:
     """Streams that hold a category the viewer may read (one of a closed group's spaces
     alone is not named to outsiders)."""
-    return {stream.id: stream.name for stream, _places in visible_streams(session, viewer, ids)}
+    return {row[0].id: row[0].name for row in visible_streams(session, viewer, ids)}
 
 
 def visible_streams(session: Session, viewer: Viewer, ids: Iterable[int] | None = None,
-                    ) -> list[tuple[Stream, list[Category]]]:
-    """The streams with a category ``viewer`` may read, each with those categories (of
-    ``ids`` only, or all)."""
+                    ) -> list[tuple[Stream, list[Category], list[Tag]]]:
+    """The streams with a category ``viewer`` may read or a tag (tags are public; what they
+    hold goes through visibility), each with those categories and its tags (of ``ids``
+    only, or all)."""
     from ..visibility.queries import categories
 
     readable = {category.id: category for category in categories(session, viewer)}
@@ -120,20 +125,37 @@ def visible_streams(session: Session, viewer: Viewer, ids: Iterable[int] | None 
     if ids is not None:
         query = query.where(Stream.id.in_(sorted(set(ids))))
     found = list(session.scalars(query))
-    places = stream_categories(session, [stream.id for stream in found])
-    shown = [(stream, [readable[c] for c in places.get(stream.id, []) if c in readable])
-             for stream in found]
-    return [(stream, held) for stream, held in shown if held]
+    held = stream_places(session, [stream.id for stream in found], CATEGORY)
+    tagged = stream_places(session, [stream.id for stream in found], TAG)
+    tags = {tag.id: tag for tag in session.scalars(select(Tag).where(
+        Tag.id.in_(sorted({key for keys in tagged.values() for key in keys}))))}
+    shown = [(stream, [readable[c] for c in held.get(stream.id, []) if c in readable],
+              [tags[t] for t in tagged.get(stream.id, []) if t in tags]) for stream in found]
+    return [row for row in shown if row[1] or row[2]]
 
 
 def _streams_of(session: Session, topic_ids: list[int]) -> dict[int, list[int]]:
     found: dict[int, list[int]] = {}
+    holds = or_(and_(StreamPlace.place == CATEGORY, StreamPlace.place_id == Topic.category_id),
+                and_(StreamPlace.place == TAG, StreamPlace.place_id.in_(tags_of_topic())))
     for topic_id, stream_id in session.execute(
-            select(Topic.id, StreamPlace.stream_id)
-            .join(StreamPlace, (StreamPlace.place == CATEGORY)
-                  & (StreamPlace.place_id == Topic.category_id))
-            .where(Topic.id.in_(topic_ids))):
+            select(Topic.id, StreamPlace.stream_id).join(StreamPlace, holds)
+            .where(Topic.id.in_(topic_ids)).distinct()):
         found.setdefault(topic_id, []).append(stream_id)
+    return found
+
+
+def _tag_names(session: Session, viewer: Viewer, ids: list[int]) -> dict[int, str]:
+    # (tags are public, as /tags lists them: what they hold goes through visibility)
+    return {tag.id: tag.name for tag in session.scalars(select(Tag).where(Tag.id.in_(ids)))}
+
+
+def _tags_of(session: Session, topic_ids: list[int]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for topic_id, tag_id in session.execute(
+            select(ContentTag.content_key, ContentTag.tag_id)
+            .where(ContentTag.content_type == TOPIC, ContentTag.content_key.in_(topic_ids))):
+        found.setdefault(topic_id, []).append(tag_id)
     return found
 
 
@@ -141,6 +163,7 @@ CORE_PLACE_KINDS = (
     PlaceKind(CATEGORY, _("Category"), _category_names),
     PlaceKind(TOPIC, _("Topic"), _topic_names),
     PlaceKind(MEMBER, _("Member"), _member_names),
+    PlaceKind(TAG, _("Tag"), _tag_names, _tags_of),
     PlaceKind(STREAM, _("Stream"), _stream_names, _streams_of),
 )
 _place_kinds: dict[str, PlaceKind] = {kind.name: kind for kind in CORE_PLACE_KINDS}
@@ -338,23 +361,31 @@ def streams(session: Session) -> list[Stream]:
     return list(session.scalars(select(Stream).order_by(Stream.name, Stream.id)))
 
 
-def stream_categories(session: Session, stream_ids: Iterable[int]) -> dict[int, list[int]]:
-    """The categories of each stream, by stream id."""
+def stream_places(session: Session, stream_ids: Iterable[int], place: str = CATEGORY,
+                  ) -> dict[int, list[int]]:
+    """The places of one kind (categories, tags) of each stream, by stream id."""
     found: dict[int, list[int]] = {}
     for stream_id, place_id in session.execute(
             select(StreamPlace.stream_id, StreamPlace.place_id)
             .where(StreamPlace.stream_id.in_(sorted(set(stream_ids))),
-                   StreamPlace.place == CATEGORY).order_by(StreamPlace.place_id)):
+                   StreamPlace.place == place).order_by(StreamPlace.place_id)):
         found.setdefault(stream_id, []).append(place_id)
     return found
 
 
+def stream_categories(session: Session, stream_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The categories of each stream, by stream id."""
+    return stream_places(session, stream_ids, CATEGORY)
+
+
 def save_stream(session: Session, stream: Stream | None, name: str, description: str,
-                category_ids: Iterable[int]) -> Stream:
-    """Make a stream (``stream`` None) or change one: its name, description and categories.
+                category_ids: Iterable[int], tag_ids: Iterable[int] = ()) -> Stream:
+    """Make a stream (``stream`` None) or change one: its name, description, categories and
+    tags.
 
     :raises ValidationError: for a name that is empty, too long or holds control characters
-        or markup, a description too long, no category, or a category that does not exist.
+        or markup, a description too long, no place, or a category or tag that does not
+        exist.
     :raises ConflictError: for a name whose address another stream has.
     """
     if has_line_controls(name) or not one_line(name) or len(name) > STREAM_NAME_MAX \
@@ -365,10 +396,11 @@ def save_stream(session: Session, stream: Stream | None, name: str, description:
         raise ValidationError(_("A description has at most ${maximum} characters, and no "
                                 "control characters.",
                                 mapping={"maximum": STREAM_DESCRIPTION_MAX}))
-    wanted = sorted(set(category_ids))
-    known = set(session.scalars(select(Category.id).where(Category.id.in_(wanted))))
-    if not wanted or known != set(wanted):
-        raise ValidationError(_("Choose one or more categories for the stream."))
+    categories, tags = sorted(set(category_ids)), sorted(set(tag_ids))
+    known = set(session.scalars(select(Category.id).where(Category.id.in_(categories))))
+    known_tags = set(session.scalars(select(Tag.id).where(Tag.id.in_(tags))))
+    if not (categories or tags) or known != set(categories) or known_tags != set(tags):
+        raise ValidationError(_("Choose one or more categories or tags for the stream."))
     name, slug = one_line(name), slugify(name)
     taken = session.scalar(select(Stream.id).where(Stream.slug == slug))
     if taken is not None and (stream is None or taken != stream.id):
@@ -382,8 +414,8 @@ def save_stream(session: Session, stream: Stream | None, name: str, description:
         stream.slug, stream.name, stream.description = slug, name, description.strip()
         session.execute(delete(StreamPlace).where(StreamPlace.stream_id == stream.id))
     session.execute(insert(StreamPlace), [
-        {"stream_id": stream.id, "place": CATEGORY, "place_id": category_id}
-        for category_id in wanted])
+        *({"stream_id": stream.id, "place": CATEGORY, "place_id": key} for key in categories),
+        *({"stream_id": stream.id, "place": TAG, "place_id": key} for key in tags)])
     return stream
 
 
@@ -426,12 +458,20 @@ def followed_posts(session: Session, viewer: Viewer, limit: int) -> list[Post]:
 
     followed = or_(Topic.id.in_(levels_of(TOPIC, every)),
                    Topic.category_id.in_(levels_of(CATEGORY, every)),
-                   exists().where(StreamPlace.place == CATEGORY,
-                                  StreamPlace.place_id == Topic.category_id,
-                                  StreamPlace.stream_id.in_(levels_of(STREAM, every))),
+                   exists().where(ContentTag.content_type == TOPIC,
+                                  ContentTag.content_key == Topic.id,
+                                  ContentTag.tag_id.in_(levels_of(TAG, every))),
+                   streams_of_topic().where(
+                       StreamPlace.stream_id.in_(levels_of(STREAM, every))).exists(),
                    Post.user_id.in_(levels_of(MEMBER, every)),
-                   and_(Post.number == 1, or_(Topic.category_id.in_(levels_of(CATEGORY, first)),
-                                              Post.user_id.in_(levels_of(MEMBER, first)))))
+                   and_(Post.number == 1, or_(
+                       Topic.category_id.in_(levels_of(CATEGORY, first)),
+                       Post.user_id.in_(levels_of(MEMBER, first)),
+                       exists().where(ContentTag.content_type == TOPIC,
+                                      ContentTag.content_key == Topic.id,
+                                      ContentTag.tag_id.in_(levels_of(TAG, first))),
+                       streams_of_topic().where(
+                           StreamPlace.stream_id.in_(levels_of(STREAM, first))).exists())))
     return list(session.scalars(
         select(Post).join(Topic, Topic.id == Post.topic_id)
         .where(post_clause(viewer, topic_joined=True), followed, ~muted_topic_clause(user_id),
@@ -460,8 +500,11 @@ def _at(places: Iterable[tuple[str, int]]) -> ColumnElement[bool]:
 
 
 def may_have_watchers(session: Session, post: Post, topic: Topic) -> bool:
-    """Whether anyone watches one of the post's places (one indexed look; most posts have
-    no watchers but their author, and enqueue no job)."""
+    """Whether anyone watches one of the post's places (one indexed look; most replies have
+    no watchers but their author, and enqueue no job). Always for a topic's first post: its
+    tags are given after it is written, and the job reads them when it runs."""
+    if post.number == 1:
+        return True
     places = [*topic_places(session, topic), (MEMBER, post.user_id)]
     return session.scalar(select(Follow.user_id).where(
         _at(places),

@@ -13,9 +13,10 @@ from ..accounts.interfaces import IUserService
 from ..accounts.models import ROLES
 from ..admin.services import SITE_FIELDS, AdminService
 from ..content.appearance import CATEGORY_COLOURS, CATEGORY_ICONS
-from ..content.follows import CATEGORY, LEVELS, STREAM, Stream
+from ..content.follows import CATEGORY, LEVELS, STREAM, TAG, Stream
 from ..content.interfaces import IContentService
 from ..content.models import ACCESS_LEVELS, Category
+from ..content.tags import Tag
 from ..errors import ValidationError
 from ..i18n import _
 from ..limits import FORM_FIELD_MAX, parse_id
@@ -211,10 +212,13 @@ def follow_defaults(request: Request) -> Any:
     audiences = _audiences(request)
     categories = _all_categories(request)
     found_streams = watching.streams(request.db)
+    tags = _all_tags(request)
     places = {f"{CATEGORY}:{c.id}": c.name for c in categories}
+    places.update((f"{TAG}:{t.id}", t.name) for t in tags)
     places.update((f"{STREAM}:{s.id}", s.name) for s in found_streams)
     result: dict[str, Any] = {"audiences": audiences, "categories": categories,
-                              "streams": found_streams, "levels": LEVELS, "error": None,
+                              "streams": found_streams, "tags": tags, "levels": LEVELS,
+                              "error": None,
                               "done": request.GET.get("saved") == "1"}
     if request.method == "POST":
         principal = request.POST.get("audience", "")[:80]
@@ -248,11 +252,19 @@ def _default_rows(request: Request, audiences: dict[str, str], places: dict[str,
     return rows
 
 
-def _stream_form(request: Request) -> tuple[str, str, list[int]]:
-    ids = [parse_id(raw) for raw in request.POST.getall("category")[:500]]
-    return (request.POST.get("name", "")[:FORM_FIELD_MAX],
-            request.POST.get("description", "")[:FORM_FIELD_MAX],
-            [found for found in ids if found is not None])
+def _stream_form(request: Request) -> dict[str, Any]:
+    """The stream form's values: name, description, and the ids of the chosen categories
+    and tags (ids that are not numbers are left out; unknown ones are refused later)."""
+    def ids(field: str) -> list[int]:
+        return [found for found in (parse_id(raw) for raw in request.POST.getall(field)[:500])
+                if found is not None]
+    return {"name": request.POST.get("name", "")[:FORM_FIELD_MAX],
+            "description": request.POST.get("description", "")[:FORM_FIELD_MAX],
+            "categories": ids("category"), "tags": ids("tag")}
+
+
+def _all_tags(request: Request) -> list[Any]:
+    return list(request.db.scalars(select(Tag).order_by(Tag.name)))
 
 
 @view_config(route_name="admin.streams", permission=PERMISSION, renderer="admin/streams.html")
@@ -261,19 +273,25 @@ def streams(request: Request) -> Any:
     found = watching.streams(request.db)
     every = _all_categories(request)
     names = {category.id: category.name for category in every}
+    tags = _all_tags(request)
+    names.update((-tag.id, tag.name) for tag in tags)
+    ids = [s.id for s in found]
+    held = watching.stream_places(request.db, ids, CATEGORY)
+    tagged = watching.stream_places(request.db, ids, TAG)
     result: dict[str, Any] = {
-        "streams": found, "categories": every, "error": None,
-        "places": {stream_id: [names[c] for c in held if c in names] for stream_id, held
-                   in watching.stream_categories(request.db, [s.id for s in found]).items()},
-        "form": {"name": "", "description": "", "categories": []}}
+        "streams": found, "categories": every, "tags": tags, "error": None,
+        "places": {stream_id: [names[c] for c in held.get(stream_id, []) if c in names]
+                   + [names[-t] for t in tagged.get(stream_id, []) if -t in names]
+                   for stream_id in ids},
+        "form": {"name": "", "description": "", "categories": [], "tags": []}}
     if request.method == "POST":
-        name, description, category_ids = _stream_form(request)
+        form = _stream_form(request)
         try:
-            AdminService(request.db).save_stream(request.user, None, name, description,
-                                                 category_ids)
+            AdminService(request.db).save_stream(request.user, None, form["name"],
+                                                 form["description"], form["categories"],
+                                                 form["tags"])
         except ValidationError as exc:
-            return _refused(request, {**result, "form": {
-                "name": name, "description": description, "categories": category_ids}}, exc)
+            return _refused(request, {**result, "form": form}, exc)
         return HTTPSeeOther(request.route_path("admin.streams"))
     return result
 
@@ -284,21 +302,23 @@ def stream(request: Request) -> Any:
     found = None if stream_id is None else request.db.get(Stream, stream_id)
     if found is None:
         raise HTTPNotFound()
-    held = watching.stream_categories(request.db, [found.id]).get(found.id, [])
-    result: dict[str, Any] = {"stream": found, "categories": _all_categories(request),
-                              "error": None, "form": {"name": found.name,
-                                                      "description": found.description,
-                                                      "categories": held}}
+    result: dict[str, Any] = {
+        "stream": found, "categories": _all_categories(request), "tags": _all_tags(request),
+        "error": None, "form": {
+            "name": found.name, "description": found.description,
+            "categories": watching.stream_places(request.db, [found.id], CATEGORY).get(
+                found.id, []),
+            "tags": watching.stream_places(request.db, [found.id], TAG).get(found.id, [])}}
     if request.method == "POST":
         service = AdminService(request.db)
         if request.POST.get("action") == "delete":
             service.delete_stream(request.user, found)
             return HTTPSeeOther(request.route_path("admin.streams"))
-        name, description, category_ids = _stream_form(request)
+        form = _stream_form(request)
         try:
-            service.save_stream(request.user, found, name, description, category_ids)
+            service.save_stream(request.user, found, form["name"], form["description"],
+                                form["categories"], form["tags"])
         except ValidationError as exc:
-            return _refused(request, {**result, "form": {
-                "name": name, "description": description, "categories": category_ids}}, exc)
+            return _refused(request, {**result, "form": form}, exc)
         return HTTPSeeOther(request.route_path("admin.streams"))
     return result

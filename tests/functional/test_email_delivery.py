@@ -612,3 +612,24 @@ def test_a_worker_process_builds_the_mail_without_a_web_application(mailing):
         worker.close()
     (message,) = inbox.take()
     assert f"https://forum.example/t/{topic}/garden-tips#post-2" in body(message)
+
+
+@pytest.mark.parametrize("postgres", BACKENDS)
+def test_a_watched_category_is_mailed_at_once_saying_why(mailing, postgres):
+    """Watching is asking to be told: the watched places' notifications are e-mailed at
+    once by default, each saying which watched place it came from."""
+    forum, inbox = mailing(postgres=postgres, **{"forum.email_batch_minutes": "0"})
+    olga = forum.browser("olga")
+    with forum.session() as session:
+        from forum_core.content.models import Category
+
+        general = session.scalar(select(Category.id).where(Category.slug == "general"))
+    answer = olga.post_form("/follow", place="category", place_id=str(general),
+                            level="watching", next="/")
+    assert answer.status_int == 303
+    forum.create_topic("mira", title="Seed swap")
+    forum.run_jobs()
+    (message,) = inbox.to("olga@example.com")
+    assert message["Subject"] == "[Garden club] Seed swap"
+    assert "mira started Seed swap (You watch General)" in body(message)
+    unsubscribe_path(message)

@@ -200,9 +200,12 @@ def test_the_watchers_job_tells_nobody_twice(board):
     assert sorted(kind for _user, kind in rows) == ["mention", "reply"]
 
 
-def test_posts_without_watchers_enqueue_no_job(board):
-    make_topic(board, "nils", "general", "Nobody watches", "a")
-    assert [job for job in board.jobs() if job.name == NOTIFY_WATCHERS] == []
+def test_replies_without_watchers_enqueue_no_job(board):
+    topic = make_topic(board, "nils", "general", "Nobody watches", "a")
+    board.run_jobs()  # (a new topic's job: its tags come after it, so it always has one)
+    reply_as(board, "olga", topic, "Quiet here")
+    assert [job for job in board.jobs() if job.name == NOTIFY_WATCHERS
+            and job.state != "done"] == []
 
 
 def test_a_member_who_turned_the_kind_off_is_not_told(board):
@@ -459,11 +462,13 @@ def test_a_groups_members_get_its_defaults_when_they_join(make_forum):
     assert outsider.app.get("/account").html.find(id="suggested-levels") is None
 
 
-def make_stream(admin, name, *category_ids, status=303, description=""):
+def make_stream(admin, name, *category_ids, status=303, description="", tags=()):
     form = admin.app.get("/admin/streams").forms["new-stream-form"]
     form["name"], form["description"] = name, description
     for field in form.fields.get("category", []):
         field.checked = int(field._value) in category_ids
+    for field in form.fields.get("tag", []):
+        field.checked = int(field._value) in tags
     return form.submit(status=status)
 
 
@@ -538,7 +543,7 @@ def test_bad_streams_are_refused_with_a_message(board):
     general = category_id(board, "general")
     for name, ids, message in (("   ", (general,), "1 to 80 characters"),
                                ("<b>Bold</b>", (general,), "without markup"),
-                               ("No places", (), "one or more categories")):
+                               ("No places", (), "one or more categories or tags")):
         page = make_stream(admin, name, *ids, status=400)
         assert message in page.html.find(class_="form-error").text
     make_stream(admin, "Twice", general)
@@ -548,3 +553,50 @@ def test_bad_streams_are_refused_with_a_message(board):
     assert answer.status_int == 400
     assert admin.app.get("/admin/streams/99999", status=404)
     assert board.browser("mira").app.get("/admin/streams", status="*").status_int in (403, 404)
+
+
+def test_tags_are_followed_muted_and_gathered_in_streams(board):
+    board.create_user("ada", role="admin")
+    admin = board.browser("ada")
+    with board.session() as session:
+        from forum_core.content.tags import DatabaseTagService
+
+        tags = DatabaseTagService(session)
+        release, linux = tags.create_tag("release"), tags.create_tag("linux")
+        session.flush()
+        release_id, linux_id = release.id, linux.id
+    mira = board.browser("mira")
+    page = mira.app.get("/tag/release")
+    form = page.forms[f"follow-tag-{release_id}-form"]
+    form["level"] = "watching_first_post"
+    form.submit()
+
+    def tagged(title, category, *names):
+        with board.session() as session:
+            topic = make_topic(board, "nils", category, title, "Text")
+            DatabaseTagService(session).set_tags(
+                session.scalar(select(User).where(User.username == "mod")), "topic", topic,
+                list(names))
+        return topic
+
+    tagged("Version 3", "support", "release")
+    tagged("Kernel news", "general", "linux")
+    board.run_jobs()
+    assert inbox(mira) == [("nils started Version 3", "You watch release")]
+    # a muted tag leaves its topics out of the lists, whatever their category
+    follow(mira, "tag", linux_id, "muted")
+    assert "Kernel news" not in titles(mira.app.get("/latest"))
+    assert "Version 3" in titles(mira.app.get("/latest"))
+    # a stream of a category and a tag; the stream page shows both
+    make_stream(admin, "Releases", category_id(board, "general"), tags=(release_id,))
+    pia = board.browser("pia")
+    page = pia.app.get("/streams")
+    assert [a.text for a in page.html.select(".stream .tag-pill")] == ["release"]
+    follow(pia, "stream", stream_id(board, "Releases"), "watching")
+    tagged("Version 4", "support", "release")
+    board.run_jobs()
+    assert inbox(pia) == [("nils started Version 4", "You watch Releases")]
+    # levels of tags are in the personal feed and the account's list
+    listed = [li.find(class_="followed-place").text.split() for li in
+              mira.app.get("/account").html.select("#following ul.followed li")]
+    assert ["Tag", "linux"] in listed and ["Tag", "release"] in listed
