@@ -193,6 +193,10 @@ CORE_SETTINGS = SettingsGroup(
         Setting("site_url", "str", "http://localhost:6543",
                 _("The forum's address as members reach it (https://forum.example.org), for "
                   "the links in its e-mail.")),
+        Setting("reply_by_email", "str", "",
+                _("Reply by e-mail: the address members reply to, with {token} where each "
+                  "message's token goes (reply+{token}@forum.example.org); your mail server "
+                  "pipes what arrives there to 'forum mail receive'. Empty: off.")),
         Setting("email_batch_minutes", "int", 5,
                 _("Minutes the forum waits before e-mailing a notification a member gets "
                   "at once, to send what follows in the same message (0: at once)."),

@@ -738,3 +738,40 @@ def recook(config_path: Path) -> None:
                 session.expunge_all()
     say("Rendered ${total} posts again: ${changed} changed, ${failed} kept as they were.",
         total=total, changed=changed, failed=failed)
+
+
+@cli.group()
+def mail() -> None:
+    """E-mail that comes in: replies to the forum's notification e-mails."""
+
+
+#: exit codes a mail server understands (sysexits.h): the message is bad, or refused
+EX_DATAERR, EX_NOPERM = 65, 77
+
+
+@mail.command("receive")
+@config_path_option
+def mail_receive(config_path: Path) -> None:
+    """Read one e-mail message (RFC 5322) from standard input, as a mail server pipes it, and
+    post it as a reply when it answers a notification e-mail (forum.reply_by_email). A
+    refused message exits non-zero with the reason, which the mail server sends back."""
+    from ..errors import NotAllowedError, ValidationError
+    from ..notifications.replies import MAX_MESSAGE_BYTES, receive
+    from .jobs import app_registry_of
+
+    raw = sys.stdin.buffer.read(MAX_MESSAGE_BYTES + 1)
+    env = environment(config_path)
+    try:
+        with db_session(env) as session:
+            received = receive(session, env.settings, app_registry_of(env)(), raw)
+            post_id = received.post.id if received.post is not None else None
+    except ValidationError as exc:
+        click.echo("forum: " + translate(exc.message), err=True)
+        raise SystemExit(EX_NOPERM if isinstance(exc, NotAllowedError) else EX_DATAERR) \
+            from None
+    if received.ignored:
+        say("An automatic answer: ignored.")
+    elif received.held:
+        say("Reply ${post} posted; it waits for a moderator's approval.", post=str(post_id))
+    else:
+        say("Reply ${post} posted.", post=str(post_id))

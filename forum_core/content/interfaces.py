@@ -18,8 +18,9 @@ class IContentService(Interface):
     def create_topic(author, category, title, source):
         """Start a topic with its first post; raises ValidationError for bad input."""
 
-    def reply(author, topic, source):
-        """Add a post to a topic; numbers and counters stay exact under concurrency."""
+    def reply(author, topic, source, hold=False):
+        """Add a post to a topic; numbers and counters stay exact under concurrency. With
+        ``hold`` it waits for the moderators' approval."""
 
     def edit_post(editor, post, source):
         """Replace a post's text, keeping the previous text as a revision."""

@@ -167,9 +167,11 @@ class DatabaseContentService:
                                   mentions=cooked.mentions, quoted_post_ids=cooked.quoted_post_ids))
         return topic
 
-    def reply(self, author: User, topic: Topic, source: str) -> Post:
+    def reply(self, author: User, topic: Topic, source: str, hold: bool = False) -> Post:
+        """A reply by ``author``; held for the moderators when ``hold`` (a doubtful reply by
+        e-mail) or when the author's first posts are (:meth:`should_hold`)."""
         cooked = self._cook(source)
-        held = self.should_hold(author)
+        held = hold or self.should_hold(author)
         now = utcnow()
         # one statement claims the next number and moves the counters, so concurrent replies
         # get distinct numbers and exact counts; a held reply counts once it is approved

@@ -53,6 +53,7 @@ from .email_choices import (
     unsubscribe_token,
 )
 from .models import EmailState, Notification
+from .replies import reply_address
 from .watching import reasons
 
 SEND_SOON = "core.email_notifications"
@@ -206,6 +207,11 @@ class Writer:
             "You get this e-mail at once because of your e-mail settings for: ${kinds}.",
             mapping={"kinds": labels})))
         root = thread_root(thread.key, self.user.id, self.settings["forum.mail_from"])
+        answer = reply_address(self.settings, self.user.id, thread.key[1]) \
+            if thread.key[0] == "topic" else None
+        if answer is not None:  # reply by e-mail: the answer becomes a post in the topic
+            headers["Reply-To"] = answer
+            parts.append(self.t(_("Reply to this e-mail to post your answer in the topic.")))
         if first:
             headers["Message-ID"] = root
         else:
