@@ -600,3 +600,34 @@ def test_tags_are_followed_muted_and_gathered_in_streams(board):
     listed = [li.find(class_="followed-place").text.split() for li in
               mira.app.get("/account").html.select("#following ul.followed li")]
     assert ["Tag", "linux"] in listed and ["Tag", "release"] in listed
+
+
+def test_a_member_who_leaves_a_group_gets_nothing_more_from_it(make_forum):
+    """The closed-group leak matrix of follow levels: notifications, the personal feed and
+    the lists, before and after the member leaves the group."""
+    forum = make_forum(plugins=["groups"])
+    for name in ("owner", "pia"):
+        forum.create_user(name)
+    _group, space = forum.create_group("Partners", "owner", ["pia"], space="Partner news",
+                                       kind="open")
+    with forum.session() as session:
+        space_id = session.scalar(select(Category.id).where(Category.slug == space))
+    pia = forum.browser("pia")
+    follow(pia, "category", space_id, "watching")
+    account = pia.app.get("/account").forms["feed-new-form"].submit()
+    address = account.html.find(id="feed-url")["value"]
+    path = address[address.index("/my/feed/"):]
+    reader = forum.browser()
+    first = make_topic(forum, "owner", space, "Roadmap 2027", "Secret plans")
+    forum.run_jobs()
+    assert inbox(pia) == [("owner started Roadmap 2027", "You watch Partner news")]
+    assert len(feed_entries(reader.app.get(path))) == 1
+    # pia leaves the group: nothing of it any more, old or new, on any surface
+    assert "You left the group." in pia.post_form("/groups/partners", action="leave").text
+    reply_as(forum, "owner", first, "More secret plans")
+    make_topic(forum, "owner", space, "Pricing 2027", "Secret prices")
+    forum.run_jobs()
+    assert inbox(pia) == []
+    assert feed_entries(reader.app.get(path)) == []
+    assert "Partner news" not in pia.app.get("/account").text
+    assert "Roadmap 2027" not in pia.app.get("/latest").text
