@@ -20,12 +20,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from scratch import new_forum
 from sqlalchemy import insert, select, update
 
 #: members who share a topic (and so the author of its first post)
@@ -48,7 +47,6 @@ def _peak_mb() -> float:
 def run(folder: Path, count: int, database_url: str) -> None:
     from forum_core.accounts.models import User
     from forum_core.accounts.services import DatabaseUserService
-    from forum_core.cli import environment
     from forum_core.cli.jobs import app_registry_of
     from forum_core.content import content_service
     from forum_core.content.models import Category, Post, Topic
@@ -57,13 +55,7 @@ def run(folder: Path, count: int, database_url: str) -> None:
     from forum_core.notifications.models import EmailPreference, Notification
     from forum_core.worker import open_runtime
 
-    config = folder / "forum.ini"
-    command = [str(Path(sys.executable).with_name("forum")), "init", "--no-input",
-               "--config", str(config)]
-    if database_url:
-        command += ["--database", database_url]
-    subprocess.run(command, check=True, capture_output=True, cwd=folder)
-    env = environment(config)
+    env = new_forum(folder, database_url)
     runtime = open_runtime(env, app_registry=app_registry_of(env))
     started = time.perf_counter()
     with runtime.session() as session:

@@ -19,13 +19,12 @@ and prints one Markdown table. Every row measures real work (no cache is involve
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
+from scratch import new_forum
 from sqlalchemy import func, insert, select
 
 
@@ -44,7 +43,6 @@ def main() -> None:
 def run(folder: Path, watchers: int, posts: int, database_url: str, profile: bool) -> None:
     from forum_core.accounts.models import User
     from forum_core.accounts.services import DatabaseUserService
-    from forum_core.cli import environment
     from forum_core.content import content_service
     from forum_core.content.follows import Follow
     from forum_core.content.models import Category, Topic
@@ -52,13 +50,7 @@ def run(folder: Path, watchers: int, posts: int, database_url: str, profile: boo
     from forum_core.notifications.watching import NOTIFY_WATCHERS
     from forum_core.worker import open_runtime
 
-    config = folder / "forum.ini"
-    command = [str(Path(sys.executable).with_name("forum")), "init", "--no-input",
-               "--config", str(config)]
-    if database_url:
-        command += ["--database", database_url]
-    subprocess.run(command, check=True, capture_output=True, cwd=folder)
-    env = environment(config)
+    env = new_forum(folder, database_url)
     runtime = open_runtime(env)
     with runtime.session() as session:
         users = DatabaseUserService(session)
