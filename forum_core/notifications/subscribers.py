@@ -9,7 +9,7 @@ from ..content.events import PostCreated, PostLiked, PostUnliked
 from ..content.models import Post, Topic
 from ..events import AudienceJoined, Event, UserRegistered, UserRoleChanged
 from ..hookspecs import hookimpl
-from ..jobs import Job, JobContext, enqueue
+from ..jobs import QUEUE_KEY, Job, JobContext, enqueue
 from .services import DatabaseNotificationService
 from .watching import (
     NOTIFY_WATCHERS,
@@ -51,8 +51,9 @@ def forum_on_event_in_transaction(session: Session, event: Event) -> None:
     DatabaseNotificationService(session).notify_for_post(
         post, topic, event.mentions, event.quoted_post_ids)
     auto_track(session, post.user_id, topic.id)
-    if may_have_watchers(session, post, topic):
-        # the watchers (of a category, maybe thousands) are told by a job, after the commit
+    # the watchers (of a category, maybe thousands) are told by a job, after the commit; a
+    # session without a job queue (a migration's, a bare one) tells nobody
+    if session.info.get(QUEUE_KEY) is not None and may_have_watchers(session, post, topic):
         enqueue(session, NOTIFY_WATCHERS, post_id=post.id)
 
 

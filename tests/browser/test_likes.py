@@ -119,7 +119,7 @@ def test_screenshots_of_likes(board, chromium, scheme, width):
         expect(page.locator("li.liker")).to_have_count(3)
         _shoot(page, f"likes-likers-{width}-{scheme}", "main *")
         page.goto(f"{board.url}/account#notification-settings")
-        expect(page.locator("#notifications-form input[name=notify]")).to_have_count(4)
+        expect(page.locator("#notifications-form input[name=notify]")).to_have_count(6)
         _shoot(page, f"likes-account-{width}-{scheme}", "#notification-settings *")
     finally:
         context.close()

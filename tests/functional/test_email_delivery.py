@@ -507,7 +507,7 @@ def test_email_settings_in_the_api(mailing):
     items = api.get(url, headers=mira).json["items"]
     assert [(item["kind"], item["email"]) for item in items] == [
         ("mention", "immediately"), ("quote", "immediately"), ("reply", "immediately"),
-        ("like", "never")]
+        ("like", "never"), ("watched_topic", "immediately"), ("watched_post", "immediately")]
     changed = api.put_json(url, {"email": {"reply": "weekly"}}, headers=mira).json["items"]
     assert {item["kind"]: (item["enabled"], item["email"]) for item in changed}["reply"] == (
         True, "weekly")
@@ -532,6 +532,7 @@ def _digest_queries(mailing, topics, replies):
         topic = forum.create_topic("mira", title=f"Topic {number}")
         for _reply in range(replies):
             forum.reply("nils", topic, "news")
+    forum.run_jobs()  # (what the posts themselves queued: their watchers' jobs)
     statements = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
