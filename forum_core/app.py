@@ -122,10 +122,16 @@ def close_app(app: Any) -> None:
     disposed of. In that order, so no thread holds or opens a connection of a disposed engine
     (one returned to a discarded pool would be left open until the garbage collector finds
     it). For a process that ends the application and goes on (a test, an embedding server)."""
+    close_registry(app.registry)
+
+
+def close_registry(registry: Any) -> None:
+    """:func:`close_app` for the registry of an application that was configured but never
+    made into one (``make_config(...).registry``: what a job or a command takes routes and
+    languages from)."""
     from .content.viewcount import close_view_counter
     from .search.service import INDEX_KEY
 
-    registry = app.registry
     close_view_counter(registry)
     index = registry.get(INDEX_KEY)
     if index is not None:

@@ -755,20 +755,25 @@ def mail_receive(config_path: Path) -> None:
     """Read one e-mail message (RFC 5322) from standard input, as a mail server pipes it, and
     post it as a reply when it answers a notification e-mail (forum.reply_by_email). A
     refused message exits non-zero with the reason, which the mail server sends back."""
+    from ..app import close_registry
     from ..errors import NotAllowedError, ValidationError
     from ..notifications.replies import MAX_MESSAGE_BYTES, receive
     from .jobs import app_registry_of
 
     raw = sys.stdin.buffer.read(MAX_MESSAGE_BYTES + 1)
     env = environment(config_path)
+    registry = app_registry_of(env)  # (links and permissions as the web application has them)
     try:
         with db_session(env) as session:
-            received = receive(session, env.settings, app_registry_of(env)(), raw)
+            received = receive(session, env.settings, registry(), raw)
             post_id = received.post.id if received.post is not None else None
     except ValidationError as exc:
         click.echo("forum: " + translate(exc.message), err=True)
         raise SystemExit(EX_NOPERM if isinstance(exc, NotAllowedError) else EX_DATAERR) \
             from None
+    finally:
+        if registry.made:
+            close_registry(registry())
     if received.ignored:
         say("An automatic answer: ignored.")
     elif received.held:

@@ -29,19 +29,21 @@ def _runtime(config_path: Path, check_migrations: bool = True) -> Any:
     return open_runtime(env, app_registry=app_registry_of(env))
 
 
-def app_registry_of(env: Any) -> Any:
+class app_registry_of:  # noqa: N801  (used as a function that remembers)
     """A function giving the forum's Pyramid registry, configured on its first call: jobs
-    that write e-mail in a worker process need its routes and languages."""
-    made: list[Any] = []
+    that write e-mail in a worker process need its routes and languages. ``made``: whether
+    it was (a command that ends closes it then, with ``forum_core.app.close_registry``)."""
 
-    def registry() -> Any:
-        if not made:
+    def __init__(self, env: Any) -> None:
+        self.env = env
+        self.made: list[Any] = []
+
+    def __call__(self) -> Any:
+        if not self.made:
             from ..app import make_config
 
-            made.append(make_config(env.settings, env).registry)
-        return made[0]
-
-    return registry
+            self.made.append(make_config(self.env.settings, self.env).registry)
+        return self.made[0]
 
 
 def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
