@@ -236,7 +236,16 @@ class JobQueue:
                 session.execute(delete(JobRecord).where(
                     JobRecord.id == job_id, JobRecord.run_key.is_(None)))
         except Exception as exc:
-            self._attempt_failed(declared, job_id, attempt, exc)
+            try:
+                self._attempt_failed(declared, job_id, attempt, exc)
+            except Exception as recording:
+                reason = unavailable_reason(recording)
+                if reason is None:
+                    raise
+                # the database went away during the job: its ledger row stays running, and
+                # the workers' replay hands it over again once its lock time is up
+                log.warning("job %s (id %d) stopped: the database is not reachable (%s); it "
+                            "runs again after its database returns", name, job_id, reason)
         return True
 
     def _claim(self, job_id: int) -> tuple[str, str, int, str | None] | None:
@@ -271,9 +280,11 @@ class JobQueue:
             connection.execute(update(JobRecord).where(JobRecord.id == job_id).values(
                 state=QUEUED, due_at=due, locked_until=None, last_error=error[:ERROR_CHARS]))
         self._send(job_id, eta=due)
+        # (a database that is away is one line, not a traceback per job)
         log.warning("job %s (id %d) of plugin %s failed in attempt %d of %d; trying again at "
                     "%s UTC", job.name, job_id, declared.plugin_id, attempt, job.retries + 1,
-                    f"{due:%Y-%m-%d %H:%M:%S}", exc_info=exc)
+                    f"{due:%Y-%m-%d %H:%M:%S}",
+                    exc_info=exc if unavailable_reason(exc) is None else None)
 
     def _give_up(self, job_id: int, name: str, attempt: int, error: str,
                  exc: Exception | None = None, plugin_id: str | None = None) -> None:
