@@ -60,9 +60,6 @@ STREAM = "stream"
 TAG = "tag"
 TOPIC = "topic"
 MEMBER = "member"
-#: the kinds of places the core knows; a feature adds its own (tags) with
-#: :func:`place_kinds`' registry in :mod:`forum_core.notifications.watching`
-CORE_PLACES = (CATEGORY, TOPIC, MEMBER, TAG, STREAM)
 #: ``Follow.source`` of the levels given by posting in a topic (not the member's choice)
 AUTO = "auto"
 #: ``Follow.source`` of the levels an audience's defaults gave

@@ -67,9 +67,6 @@ NOTIFY_WATCHERS = "core.notify_watchers"
 #: notifications written per statement by the job
 BATCH = 1000
 
-WATCHING_KINDS = (WATCHED_TOPIC, WATCHED_POST)
-
-
 @dataclass(frozen=True)
 class PlaceKind:
     """A kind of place a member can follow.
@@ -167,11 +164,6 @@ CORE_PLACE_KINDS = (
     PlaceKind(STREAM, _("Stream"), _stream_names, _streams_of),
 )
 _place_kinds: dict[str, PlaceKind] = {kind.name: kind for kind in CORE_PLACE_KINDS}
-
-
-def add_place_kind(kind: PlaceKind) -> None:
-    """Let members follow places of ``kind`` (a feature's own: tags)."""
-    _place_kinds[kind.name] = kind
 
 
 def place_kinds() -> Mapping[str, PlaceKind]:
@@ -371,11 +363,6 @@ def stream_places(session: Session, stream_ids: Iterable[int], place: str = CATE
                    StreamPlace.place == place).order_by(StreamPlace.place_id)):
         found.setdefault(stream_id, []).append(place_id)
     return found
-
-
-def stream_categories(session: Session, stream_ids: Iterable[int]) -> dict[int, list[int]]:
-    """The categories of each stream, by stream id."""
-    return stream_places(session, stream_ids, CATEGORY)
 
 
 def save_stream(session: Session, stream: Stream | None, name: str, description: str,
