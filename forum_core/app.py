@@ -117,11 +117,12 @@ def make_wsgi_app(raw_settings: Mapping[str, Any], env: ForumEnvironment | None 
 
 def close_app(app: Any) -> None:
     """Stop the threads of a WSGI application made by :func:`make_wsgi_app` and close its
-    database connections: the visitors' view counter adds what it counted, the search index
-    writes what it was handed, the job queue closes its storage, and then the engine is
-    disposed of. In that order, so no thread holds or opens a connection of a disposed engine
-    (one returned to a discarded pool would be left open until the garbage collector finds
-    it). For a process that ends the application and goes on (a test, an embedding server)."""
+    database connections: the visitors' view counter adds what it counted, members' visits are
+    written, the search index writes what it was handed, the job queue closes its storage,
+    and then the engine is disposed of. In that order, so no thread holds or opens a
+    connection of a disposed engine (one returned to a discarded pool would be left open
+    until the garbage collector finds it). For a process that ends the application and goes
+    on (a test, an embedding server)."""
     close_registry(app.registry)
 
 
@@ -129,10 +130,12 @@ def close_registry(registry: Any) -> None:
     """:func:`close_app` for the registry of an application that was configured but never
     made into one (``make_config(...).registry``: what a job or a command takes routes and
     languages from)."""
+    from .accounts.visits import close_visit_recorder
     from .content.viewcount import close_view_counter
     from .search.service import INDEX_KEY
 
     close_view_counter(registry)
+    close_visit_recorder(registry)
     index = registry.get(INDEX_KEY)
     if index is not None:
         index.close()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pyramid.events import NewResponse
+
 from .csrf import MaskedCookieCSRFStoragePolicy
 from .interfaces import IUserService
 from .security import ForumSecurityPolicy, _request_principals, _request_user, csrf_applies
 from .services import DatabaseUserService
+from .visits import last_visit, note_request
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -23,6 +26,8 @@ def includeme(config: Configurator) -> None:
     config.register_service_factory(_user_service, IUserService)
     config.add_request_method(_request_user, "user", reify=True)
     config.add_request_method(_request_principals, "principals", reify=True)
+    config.add_request_method(last_visit, "last_visit", reify=True)
+    config.add_subscriber(lambda event: note_request(event.request), NewResponse)
     config.set_security_policy(ForumSecurityPolicy(
         secure=settings["forum.cookie_secure"], days=settings["forum.session_days"]))
     # every view needs at least "view"; content resources decide who has it

@@ -28,6 +28,11 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(10), default=None)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: when the member was last here (written behind their requests: .visits; None: when
+    #: they joined)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow)
+    #: when their visit before the current one ended (None: no visit before)
+    previous_visit_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     #: "active", "suspended" (reads, cannot post, until suspended_until) or "banned"
     status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
     suspended_until: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -209,7 +209,7 @@ def topic(context: TopicResource, request: Request) -> dict[str, Any]:
         else:
             marker = _remember_reading(request, topic, page.items[-1].number)
     elif request.user is None and not after:
-        view_counter(request.registry).add(topic.id)
+        view_counter(request.registry).add(topic.id, 1)
     can_moderate = bool(request.has_permission("moderate"))
     canonical = request.route_url("content.topic", topic_id=context.topic.id,
                                   slug=context.topic.slug,

@@ -1,5 +1,5 @@
-"""The forum-wide topic lists: Latest, Unread, New and Top (by day, week, month or year),
-each a page of topic rows with a keyset "Load more" link."""
+"""The forum-wide topic lists: Latest, Unread, New, Since your last visit and Top (by day,
+week, month or year), each a page of topic rows with a keyset "Load more" link."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
-from pyramid.httpexceptions import HTTPBadRequest
+from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config
 
+from ..accounts.visits import start_afresh
 from ..content.tags import TOPIC, Tag, tags_by_slugs, tags_of
 from ..errors import NotFoundError
 from ..i18n import _
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 def includeme(config: Configurator) -> None:
     for name in lists.LIST_NAMES:
         config.add_route(f"lists.{name}", f"/{name}")
+    config.add_route("lists.seen", "/whats-new/seen")
     config.scan(__name__)
 
 
@@ -74,7 +76,8 @@ def filter_query(tags: list[Tag]) -> dict[str, str]:
 def page_of(request: Request, name: str, period: str, tags: list[Tag] | None = None) -> Any:
     try:
         return lists.topic_list(request.db, request.viewer, name, request.GET.get("after"),
-                                period=period, tag_ids=[tag.id for tag in tags or ()])
+                                period=period, tag_ids=[tag.id for tag in tags or ()],
+                                last_visit=request.last_visit)
     except BadCursor:
         raise HTTPBadRequest(_("This page link is broken; start from the first page.")) from None
 
@@ -82,6 +85,7 @@ def page_of(request: Request, name: str, period: str, tags: list[Tag] | None = N
 @view_config(route_name="lists.latest", renderer="content/list.html")
 @view_config(route_name="lists.unread", renderer="content/list.html")
 @view_config(route_name="lists.new", renderer="content/list.html")
+@view_config(route_name="lists.whats-new", renderer="content/list.html")
 @view_config(route_name="lists.top", renderer="content/list.html")
 def topic_list(request: Request) -> dict[str, Any]:
     name = request.matched_route.name.split(".", 1)[1]
@@ -93,8 +97,16 @@ def topic_list(request: Request) -> dict[str, Any]:
     same_for_every_visitor(request)
     query = {"period": period, **filter_query(tags)} if name == "top" else filter_query(tags)
     return {"list_name": name, "period": period, "page": page, "filter_tags": tags,
+            "last_visit": request.last_visit,
             "needs_sign_in": name in lists.PERSONAL_LISTS and request.user is None,
             "next_url": request.route_path(f"lists.{name}",
                                            _query={**query, "after": page.next_cursor})
             if page.next_cursor else None,
             **list_rows(request, page.items)}
+
+
+@view_config(route_name="lists.seen", request_method="POST", permission="account")
+def seen_everything(request: Request) -> Any:
+    """"Mark all as seen" on Since your last visit: the member's last visit ends now."""
+    start_afresh(request.db, request.user)
+    return HTTPSeeOther(request.route_path("lists.whats-new"))

@@ -1,5 +1,6 @@
-"""The forum-wide topic lists (Latest, Unread, New, Top) and what every listing shows of a
-topic besides its own columns: the avatars of its posters and the member's reading state.
+"""The forum-wide topic lists (Latest, Unread, New, Since your last visit, Top) and what
+every listing shows of a topic besides its own columns: the avatars of its posters and the
+member's reading state.
 
 Each list is one kept statement (:mod:`.kept`) that starts from :func:`topic_clause`, so a
 member outside a closed group never meets its topics in any list. Lists page by keyset: each
@@ -41,9 +42,10 @@ from .queries import TOPICS_PER_PAGE, categories
 from .tagged import has_tags_clause, tag_params
 
 #: the lists, in the order of their tabs
-LIST_NAMES = ("latest", "unread", "new", "top")
-#: lists that only a signed-in member has (they depend on what they have read)
-PERSONAL_LISTS = frozenset({"unread", "new"})
+LIST_NAMES = ("latest", "unread", "new", "whats-new", "top")
+#: lists that only a signed-in member has (they depend on what they have read, or when they
+#: were here last)
+PERSONAL_LISTS = frozenset({"unread", "new", "whats-new"})
 #: the periods of the Top list and their length in days
 PERIODS = {"day": 1, "week": 7, "month": 30, "year": 365}
 DEFAULT_PERIOD = "week"
@@ -65,12 +67,13 @@ class _Order:
         return tuple(f"after_{column.key}" for column in self.columns)
 
 
-# Latest and Unread by last activity, New by creation, Top by replies then views; all newest
-# (or largest) first, the id breaking ties
+# Latest, Unread and Since your last visit by last activity, New by creation, Top by replies
+# then views; all newest (or largest) first, the id breaking ties
 _ORDERS = {
     "latest": _Order((Topic.last_post_at, Topic.id), (dt.datetime, int)),
     "unread": _Order((Topic.last_post_at, Topic.id), (dt.datetime, int)),
     "new": _Order((Topic.created_at, Topic.id), (dt.datetime, int)),
+    "whats-new": _Order((Topic.last_post_at, Topic.id), (dt.datetime, int)),
     "top": _Order((Topic.reply_count, Topic.view_count, Topic.id), (int, int, int)),
 }
 
@@ -108,6 +111,13 @@ def _list_statement(viewer: Viewer, name: str, per_page: int, with_cursor: bool,
         query = query.outerjoin(TopicRead, _read_marker()).where(
             TopicRead.topic_id.is_(None), Topic.user_id != VIEWER_ID,
             Topic.created_at >= bindparam("since", type_=Topic.created_at.type))
+    elif name == "whats-new":
+        # a post the viewer may see came from someone else after their last visit
+        since = bindparam("since", type_=Topic.last_post_at.type)
+        later = (select(Post.id).where(Post.topic_id == Topic.id, Post.created_at > since,
+                                       Post.user_id != VIEWER_ID,
+                                       post_clause(viewer, VIEWER_ID)).exists())
+        query = query.where(Topic.last_post_at > since, later)
     elif name == "top":
         query = query.where(Topic.created_at >= bindparam("since", type_=Topic.created_at.type))
     if with_cursor:
@@ -120,11 +130,13 @@ def _list_statement(viewer: Viewer, name: str, per_page: int, with_cursor: bool,
 def topic_list(db: Session, viewer: Viewer, name: str, cursor: str | None = None,
                period: str = DEFAULT_PERIOD, per_page: int = TOPICS_PER_PAGE,
                now: dt.datetime | None = None, tag_ids: Sequence[int] = (),
-               ) -> Page[ListedTopic]:
+               last_visit: dt.datetime | None = None) -> Page[ListedTopic]:
     """A page of list ``name`` (one of :data:`LIST_NAMES`) as ``viewer`` may see it.
 
     Unread: topics the member opened that have posts after their marker. New: topics of the
-    last :data:`NEW_WINDOW` that others started and the member has not opened. Top: the
+    last :data:`NEW_WINDOW` that others started and the member has not opened. Since your
+    last visit: topics where others posted after ``last_visit`` (the end of the member's
+    previous visit, :func:`forum_core.accounts.visits.last_visit`). Top: the
     topics started in ``period`` (:data:`PERIODS`) with the most replies, then views. The
     personal lists are empty for a visitor. ``tag_ids``: only topics with all these tags.
 
@@ -134,11 +146,14 @@ def topic_list(db: Session, viewer: Viewer, name: str, cursor: str | None = None
     params: dict[str, Any] = dict(viewer.params)
     if cursor is not None:
         params.update(zip(order.names, decode_cursor(cursor, order.kinds), strict=True))
-    if name in PERSONAL_LISTS and viewer.user_id is None:
+    if name in PERSONAL_LISTS and viewer.user_id is None \
+            or name == "whats-new" and last_visit is None:
         return Page([], None)
     now = now or utcnow()
     if name == "new":
         params["since"] = now - NEW_WINDOW
+    elif name == "whats-new":
+        params["since"] = last_visit
     elif name == "top":
         params["since"] = now - dt.timedelta(days=PERIODS[period])
     if tag_ids:

@@ -45,7 +45,8 @@ def _list_view(name: str) -> Any:
         try:
             found = lists.topic_list(request.db, request.viewer, name,
                                      request.GET.get("cursor"), period=period,
-                                     tag_ids=[t.id for t in tags])
+                                     tag_ids=[t.id for t in tags],
+                                     last_visit=request.last_visit)
         except BadCursor:
             raise _bad_cursor() from None
         shown = tags_of(request.db, TOPIC, [t.id for t in found.items])
@@ -94,11 +95,14 @@ _SUMMARIES = {
     "latest": "Topics of every category the caller may read, latest activity first",
     "unread": "Topics the caller has read partly that have new posts, latest activity first",
     "new": "Topics of the last two days the caller has not opened, newest first",
+    "whats-new": "Topics where others posted since the caller's last visit (a pause of an "
+                 "hour or more in their browser's requests), latest activity first",
     "top": "Topics started in a period with the most replies, then views",
 }
 
 READING_ENDPOINTS = [
-    *(ApiEndpoint(f"lists.{name}", "GET", f"/lists/{name}", _list_view(name), _SUMMARIES[name],
+    *(ApiEndpoint(f"lists.{name.replace('-', '_')}", "GET", f"/lists/{name}", _list_view(name),
+                  _SUMMARIES[name],
                   parameters=(cursor_parameter(lists.list_cursor_pattern(name)), TAGS_PARAMETER,
                               *((_PERIOD,) if name == "top" else ())),
                   response_schema=ref("ListedTopicPage"), signed_in=name in lists.PERSONAL_LISTS,

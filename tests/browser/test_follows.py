@@ -76,3 +76,36 @@ def _shot(page, name, selector=None):
     folder.mkdir(parents=True, exist_ok=True)
     target = page.locator(selector) if selector else page
     target.screenshot(path=str(folder / f"follows-{name}.png"))
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_since_your_last_visit_and_marking_it_seen(live_forum, page, other_page, scheme):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from forum_core.accounts.models import User
+    from forum_core.db import utcnow
+
+    make_category(live_forum.forum, "General")
+    for name in ("mira", "nils"):
+        live_forum.create_user(name)
+    for n in range(3):
+        make_topic(live_forum.forum, "nils", "general", f"While you were away {n}", "News.")
+    with live_forum.session() as session:
+        session.execute(update(User).values(last_seen_at=utcnow() - dt.timedelta(hours=5)))
+    url = live_forum.url
+    for tab, width in ((page, 1280), (other_page, 375)):
+        tab.emulate_media(color_scheme=scheme)
+        sign_in(tab, url, "mira" if tab is page else "nils")
+        tab.goto(f"{url}/whats-new")
+        expect(tab.locator("h1")).to_have_text("Since your last visit")
+        assert serious(tab) == []
+        _shot(tab, f"whats-new-{scheme}-{width}")
+    expect(page.locator(".topic-list .listing-title")).to_have_count(3)
+    expect(page.locator(".list-intro time")).to_have_text("5 hours ago")
+    expect(other_page.locator(".topic-list")).to_have_count(0)  # nils wrote them all
+    page.get_by_role("button", name="Mark all as seen").click()
+    expect(page.locator("main")).to_contain_text("Nothing new since your last visit.")
+    expect(page.locator(".topic-list .listing-title")).to_have_count(0)
+    assert serious(page) == []
