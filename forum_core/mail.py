@@ -112,14 +112,17 @@ def mailer_from_settings(settings: Mapping[str, Any]) -> OutboxMailer | SMTPMail
                       settings["forum.smtp_tls"])
 
 
-def queue_mail(target: Request | Session, mail: Mail) -> int:
+def queue_mail(target: Request | Session, mail: Mail, checked: bool = False) -> int:
     """Send ``mail`` (already in the recipient's language) once the transaction of
-    ``target`` (a request or a session) commits; returns the job's id.
+    ``target`` (a request or a session) commits; returns the job's id. ``checked``: the
+    caller called :func:`check_mail_can_be_queued` already (a job queueing many messages
+    checks once).
 
     :raises StorageUnavailable: when the mail could not be delivered (see
         :func:`check_mail_can_be_queued`); nothing is queued then.
     """
-    check_mail_can_be_queued(target)
+    if not checked:
+        check_mail_can_be_queued(target)
     if mail.headers:
         return enqueue(target, SEND_MAIL, to=mail.to, subject=mail.subject, body=mail.body,
                        headers=dict(mail.headers))

@@ -39,7 +39,7 @@ from ..db import dialect_insert, utcnow
 from ..hookspecs import hookimpl
 from ..i18n import _, babel_locale_of, localizer_of, render
 from ..jobs import QUEUE_KEY, Job, JobContext, enqueue, enqueue_later
-from ..mail import Mail, mail_domain, queue_mail
+from ..mail import Mail, check_mail_can_be_queued, mail_domain, queue_mail
 from ..registries import Registries, registries_for
 from ..rendering import plain_text
 from ..visibility.offline import member_request
@@ -363,14 +363,18 @@ def digest_batch(context: JobContext, frequency: str, at: str, after: int) -> No
     if not members:
         return
     registries = registries_for(session)
-    modes = modes_of(session, registries, members, registries.notification_kinds)
+    chosen: dict[int, list[str]] = {}
+    for (member, kind), mode in modes_of(session, registries, members,
+                                         registries.notification_kinds).items():
+        if mode == frequency:
+            chosen.setdefault(member, []).append(kind)
     users = {user.id: user for user in session.scalars(select(User).where(User.id.in_(members)))}
     column = EmailState.daily_at if frequency == DAILY else EmailState.weekly_at
     last = dict(session.execute(select(EmailState.user_id, column)
                                 .where(EmailState.user_id.in_(members))).tuples().all())
+    check_mail_can_be_queued(session)  # (once for the batch's messages)
     for user_id in members:
-        kinds = [kind for (member, kind), mode in modes.items()
-                 if member == user_id and mode == frequency]
+        kinds = chosen.get(user_id, [])
         user = users.get(user_id)
         if not kinds or user is None or not has_usable_address(user):
             continue
@@ -394,7 +398,7 @@ def _send_digest(context: JobContext, user: User, frequency: str, kinds: list[st
     writer = Writer(session, context.settings, user)
     threads = writer.threads(rows)
     if threads:  # nothing they may still see: no digest
-        queue_mail(session, writer.digest(frequency, threads, since))
+        queue_mail(session, writer.digest(frequency, threads, since), checked=True)
 
 
 @hookimpl
