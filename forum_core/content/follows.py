@@ -24,7 +24,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, and_, exists, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    and_,
+    bindparam,
+    exists,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, utcnow
@@ -139,6 +149,17 @@ def streams_of_topic() -> Any:
         and_(StreamPlace.place == CATEGORY, StreamPlace.place_id == Topic.category_id),
         and_(StreamPlace.place == TAG, StreamPlace.place_id.in_(tags_of_topic())))
     ).correlate(Topic)
+
+
+def in_stream_clause() -> ColumnElement[bool]:
+    """The topics that the stream of the bound ``stream_id`` holds: in one of its categories
+    or with one of its tags (each an index range, not a look per topic)."""
+    def places(kind: str) -> Any:
+        return select(StreamPlace.place_id).where(
+            StreamPlace.stream_id == bindparam("stream_id"), StreamPlace.place == kind)
+    tagged = select(ContentTag.content_key).where(ContentTag.content_type == TOPIC,
+                                                  ContentTag.tag_id.in_(places(TAG)))
+    return or_(Topic.category_id.in_(places(CATEGORY)), Topic.id.in_(tagged))
 
 
 def muted_topic_clause(user_id: object) -> ColumnElement[bool]:

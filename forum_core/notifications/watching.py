@@ -131,6 +131,17 @@ def visible_streams(session: Session, viewer: Viewer, ids: Iterable[int] | None 
     return [row for row in shown if row[1] or row[2]]
 
 
+def visible_stream(session: Session, viewer: Viewer, slug: str,
+                   ) -> tuple[Stream, list[Category], list[Tag]] | None:
+    """The stream at address ``slug`` as :func:`visible_streams` shows it, or None when
+    there is none or the viewer may read none of its places."""
+    stream_id = session.scalar(select(Stream.id).where(Stream.slug == slug[:80]))
+    if stream_id is None:
+        return None
+    found = visible_streams(session, viewer, [stream_id])
+    return found[0] if found else None
+
+
 def _streams_of(session: Session, topic_ids: list[int]) -> dict[int, list[int]]:
     found: dict[int, list[int]] = {}
     holds = or_(and_(StreamPlace.place == CATEGORY, StreamPlace.place_id == Topic.category_id),

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
+from pyramid.response import Response
 from pyramid.view import view_config
 
 from ..content.follows import LEVEL_HELP, LEVELS, TOPIC, TOPIC_LEVELS
@@ -19,8 +20,13 @@ from ..errors import NotFoundError, ValidationError
 from ..i18n import _
 from ..limits import parse_id
 from ..notifications import watching
+from ..pagination import BadCursor
+from ..visibility import lists
+from ..visibility.queries import TOPICS_PER_PAGE
 from .accounts import safe_next
 from .errors import error_page
+from .feeds import FEED_ITEMS, _entries, atom_feed
+from .lists import list_rows
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -29,6 +35,8 @@ if TYPE_CHECKING:
 def includeme(config: Configurator) -> None:
     config.add_route("follows.set", "/follow")
     config.add_route("follows.streams", "/streams")
+    config.add_route("follows.stream_feed", "/streams/{slug}/feed.atom")
+    config.add_route("follows.stream", "/streams/{slug}")
     config.add_request_method(follow_menu, "follow_menu")
     config.scan(__name__)
 
@@ -63,3 +71,42 @@ def stream_list(request: Request) -> dict[str, Any]:
     """The streams staff composed, each with the categories the viewer may read and, for a
     member, the follow menu (streams without such a category are not shown)."""
     return {"streams": watching.visible_streams(request.db, request.viewer)}
+
+
+def _stream(request: Request) -> Any:
+    found = watching.visible_stream(request.db, request.viewer, request.matchdict["slug"])
+    if found is None:
+        raise HTTPNotFound(_("There is no stream at this address, or it is not available to "
+                             "you."))
+    return found
+
+
+def _stream_topics(request: Request, stream_id: int, per_page: int) -> Any:
+    try:
+        return lists.topic_list(request.db, request.viewer, "latest", request.GET.get("after"),
+                                per_page=per_page, stream_id=stream_id, show_muted=True)
+    except BadCursor:
+        raise HTTPBadRequest(_("This page link is broken; start from the first page.")) from None
+
+
+@view_config(route_name="follows.stream", renderer="follows/stream.html")
+def stream_page(request: Request) -> dict[str, Any]:
+    """A stream's topics, latest activity first: those of its categories and tags that the
+    viewer may see (the same visibility-checked list as /latest)."""
+    stream, held, tags = _stream(request)
+    page = _stream_topics(request, stream.id, TOPICS_PER_PAGE)
+    return {"stream": stream, "held": held, "tags": tags, "page": page,
+            "next_url": request.route_path("follows.stream", slug=stream.slug,
+                                           _query={"after": page.next_cursor})
+            if page.next_cursor else None,
+            **list_rows(request, page.items)}
+
+
+@view_config(route_name="follows.stream_feed")
+def stream_feed(request: Request) -> Response:
+    """The stream's topics with the latest activity that the requester may see."""
+    stream, _held, _tags = _stream(request)
+    keys = [topic.id for topic in _stream_topics(request, stream.id, FEED_ITEMS).items]
+    found = request.registry.forum.registries.content_types["topic"].items(request, keys)
+    return atom_feed(request, stream.name, request.route_url("follows.stream", slug=stream.slug),
+                     _entries(request, [found[key] for key in keys if key in found]))

@@ -73,11 +73,12 @@ def filter_query(tags: list[Tag]) -> dict[str, str]:
     return {"tags": ",".join(tag.slug for tag in tags)} if tags else {}
 
 
-def page_of(request: Request, name: str, period: str, tags: list[Tag] | None = None) -> Any:
+def page_of(request: Request, name: str, period: str, tags: list[Tag] | None = None,
+            show_muted: bool = False) -> Any:
     try:
         return lists.topic_list(request.db, request.viewer, name, request.GET.get("after"),
                                 period=period, tag_ids=[tag.id for tag in tags or ()],
-                                last_visit=request.last_visit)
+                                last_visit=request.last_visit, show_muted=show_muted)
     except BadCursor:
         raise HTTPBadRequest(_("This page link is broken; start from the first page.")) from None
 

@@ -63,7 +63,7 @@ def tag_page(request: Request) -> dict[str, Any]:
     if name not in TAG_LISTS or period not in lists.PERIODS:
         raise HTTPBadRequest(_("Choose the order latest or top, and a period of day, week, "
                                "month or year."))
-    page = page_of(request, name, period, [tag])
+    page = page_of(request, name, period, [tag], show_muted=True)  # (as a category's page)
     same_for_every_visitor(request)
     query = {"order": name, "period": period} if name == "top" else {}
     return {"tag": tag, "list_name": name, "period": period, "page": page,

@@ -23,7 +23,7 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
-from ..content.follows import NORMAL, muted_topic_clause, topic_level_is
+from ..content.follows import NORMAL, in_stream_clause, muted_topic_clause, topic_level_is
 from ..content.models import Post, Topic, TopicRead
 from ..db import read_rows, utcnow
 from ..pagination import Page, after_params, cursor_pattern, decode_cursor, encode_cursor
@@ -88,7 +88,8 @@ def _read_marker() -> Any:
 
 
 def _list_statement(viewer: Viewer, name: str, per_page: int, with_cursor: bool,
-                    with_tags: bool = False) -> Select[Any]:
+                    with_tags: bool = False, in_stream: bool = False,
+                    show_muted: bool = False) -> Select[Any]:
     order = _ORDERS[name]
     query = (select(*LISTED_COLUMNS)
              .join(AUTHOR, AUTHOR.id == Topic.user_id)
@@ -96,7 +97,7 @@ def _list_statement(viewer: Viewer, name: str, per_page: int, with_cursor: bool,
              .where(topic_clause(viewer, VIEWER_ID))
              .order_by(*(column.desc() for column in order.columns))
              .limit(per_page + 1))
-    if viewer.user_id is not None:  # what the member muted is in none of the lists
+    if viewer.user_id is not None and not show_muted:  # what the member muted is in no list
         query = query.where(~muted_topic_clause(VIEWER_ID))
     if name == "unread":
         # opened before, not set back to normal, and a post the viewer may see came after
@@ -124,13 +125,16 @@ def _list_statement(viewer: Viewer, name: str, per_page: int, with_cursor: bool,
         query = query.where(after_params(order.columns, order.names, descending=True))
     if with_tags:
         query = query.where(has_tags_clause())
+    if in_stream:
+        query = query.where(in_stream_clause())
     return query
 
 
 def topic_list(db: Session, viewer: Viewer, name: str, cursor: str | None = None,
                period: str = DEFAULT_PERIOD, per_page: int = TOPICS_PER_PAGE,
                now: dt.datetime | None = None, tag_ids: Sequence[int] = (),
-               last_visit: dt.datetime | None = None) -> Page[ListedTopic]:
+               last_visit: dt.datetime | None = None, stream_id: int | None = None,
+               show_muted: bool = False) -> Page[ListedTopic]:
     """A page of list ``name`` (one of :data:`LIST_NAMES`) as ``viewer`` may see it.
 
     Unread: topics the member opened that have posts after their marker. New: topics of the
@@ -138,7 +142,10 @@ def topic_list(db: Session, viewer: Viewer, name: str, cursor: str | None = None
     last visit: topics where others posted after ``last_visit`` (the end of the member's
     previous visit, :func:`forum_core.accounts.visits.last_visit`). Top: the
     topics started in ``period`` (:data:`PERIODS`) with the most replies, then views. The
-    personal lists are empty for a visitor. ``tag_ids``: only topics with all these tags.
+    personal lists are empty for a visitor. ``tag_ids``: only topics with all these tags;
+    ``stream_id``: only topics the stream holds (in its categories or with its tags).
+    ``show_muted``: with the topics the member muted (a place's own page shows them, as a
+    muted category's page does).
 
     :raises BadCursor: for a cursor not of :func:`list_cursor_pattern`'s form.
     """
@@ -158,8 +165,11 @@ def topic_list(db: Session, viewer: Viewer, name: str, cursor: str | None = None
         params["since"] = now - dt.timedelta(days=PERIODS[period])
     if tag_ids:
         params.update(tag_params(tag_ids))
+    if stream_id is not None:
+        params["stream_id"] = stream_id
     rows = read_rows(db, kept(viewer, _list_statement, name, per_page, cursor is not None,
-                              bool(tag_ids)), params).all()
+                              bool(tag_ids), stream_id is not None, show_muted),
+                     params).all()
     more = len(rows) > per_page
     rows = rows[:per_page]
     by_id = {category.id: category for category in categories(db, viewer)}

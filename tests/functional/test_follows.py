@@ -537,6 +537,49 @@ def test_a_stream_of_closed_places_is_not_shown_to_outsiders(board):
     assert "Staff room" in board.browser("mod").app.get("/streams").text
 
 
+def test_a_streams_page_and_feed_list_its_topics_that_the_viewer_may_see(board):
+    from forum_core.content.tags import DatabaseTagService
+
+    board.create_user("ada", role="admin")
+    admin = board.browser("ada")
+    with board.session() as session:
+        release = DatabaseTagService(session).create_tag("release")
+        session.flush()
+        release_id = release.id
+    make_topic(board, "nils", "general", "In the category", "a")
+    tagged = make_topic(board, "nils", "support", "Tagged elsewhere", "b")
+    make_topic(board, "nils", "support", "Neither", "c")
+    staff_tagged = make_topic(board, "mod", "staff", "Tagged staff secret", "d")
+    with board.session() as session:
+        mod = session.scalar(select(User).where(User.username == "mod"))
+        for topic in (tagged, staff_tagged):
+            DatabaseTagService(session).set_tags(mod, "topic", topic, ["release"])
+    make_stream(admin, "Releases", category_id(board, "general"), tags=(release_id,))
+    mira = board.browser("mira")
+    listing = mira.app.get("/streams")
+    assert listing.html.select_one(".stream h2 a")["href"] == "/streams/releases"
+    page = mira.app.get("/streams/releases")
+    assert page.html.find("h1").text == "Releases"
+    assert titles(page) == ["Tagged elsewhere", "In the category"]
+    assert page.forms[f"follow-stream-{stream_id(board, 'Releases')}-form"]
+    assert "Tagged staff secret" in titles(board.browser("mod").app.get("/streams/releases"))
+    # muting the stream leaves it out of the lists, not off its own page
+    follow(mira, "stream", stream_id(board, "Releases"), "muted")
+    assert titles(mira.app.get("/latest")) == ["Neither"]
+    assert titles(mira.app.get("/streams/releases")) == ["Tagged elsewhere", "In the category"]
+    # the feed, for a reader without a cookie
+    feed = board.browser().app.get("/streams/releases/feed.atom")
+    assert feed.content_type == "application/atom+xml"
+    assert sorted(entry.findtext("{http://www.w3.org/2005/Atom}title")
+                  for entry in feed_entries(feed)) == ["In the category", "Tagged elsewhere"]
+    # a stream of only closed places is not found by outsiders, nor one that does not exist
+    make_stream(admin, "Staff room", category_id(board, "staff"))
+    for path in ("/streams/staff-room", "/streams/staff-room/feed.atom", "/streams/nowhere"):
+        assert mira.app.get(path, status=404).status_int == 404
+    assert titles(board.browser("mod").app.get("/streams/staff-room")) == ["Tagged staff secret"]
+    assert mira.app.get("/streams/releases?after=nonsense", status=400).status_int == 400
+
+
 def test_bad_streams_are_refused_with_a_message(board):
     board.create_user("ada", role="admin")
     admin = board.browser("ada")
