@@ -38,7 +38,7 @@ from .content.interfaces import IContentService, ITagService
 from .content.likes import LikeState, liked_post_ids
 from .content.likes import like as like_post
 from .content.likes import unlike as unlike_post
-from .content.models import Category, Post, Topic
+from .content.models import ACCESS_LEVELS, Category, Post, Topic
 from .content.services import slugify
 from .content.tags import ShownTag, Tag, tags_of
 from .contenttypes import ContentItem, ContentType, SearchDocument, chunked_keys
@@ -69,7 +69,7 @@ from .memo import once_per_request
 from .moderation.events import MemberRestricted, PostStateChanged
 from .notifications.services import notify
 from .plugins import PLUGIN_API_VERSION, Plugin
-from .registries import AdminPage, NotificationKind, capability, content_types
+from .registries import AdminPage, NotificationKind, capability, content_types, render_markdown
 from .rendering import plain_text
 from .search.service import find_similar
 from .settings import Setting
@@ -125,6 +125,7 @@ __all__ = [
     "emit",
     # discussions, and the visibility choke point every query of them goes through
     "Category",
+    "ACCESS_LEVELS",
     "Topic",
     "Post",
     "IContentService",
@@ -163,6 +164,7 @@ __all__ = [
     "chunked_keys",
     "content_types",
     "plain_text",
+    "render_markdown",
     "find_similar",
     # capabilities: what one plugin provides and another uses
     "capability",

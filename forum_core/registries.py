@@ -149,6 +149,16 @@ def registries_for(source: object) -> Registries:
     return source.registry.forum.registries  # type: ignore[attr-defined]
 
 
+def render_markdown(source: object, text: str) -> str:
+    """``text`` (Markdown) as the core renders posts, with every plugin's extensions: safe
+    HTML to store and show as it is (``source``: the request, or a forum's session).
+
+    :raises ValidationError: saying what to change, for text over the core's limits (too
+        long, nested too deeply, control characters).
+    """
+    return registries_for(source).cooker.cook(text).html
+
+
 def capability(source: object, name: str) -> Any:
     """The implementation of capability ``name`` (``"votes"``, ``"groups"``...) that an
     enabled plugin provides, or None when none does. ``source`` is the request, or the
