@@ -343,7 +343,40 @@ def generate(config_path: Path, topics: int, posts: int, seed: int = 1,
              "render_pool_s": round(render_s, 2), "insert_s": round(insert_s, 2),
              "analyze_s": round(time.perf_counter() - t0, 2),
              "total_s": round(time.perf_counter() - started, 2)}
+    if "kb" in env.hooks.enabled:
+        facts.update(knowledge_base(env, rng))
     return facts
+
+
+#: articles of the knowledge base's benchmark section, each of six headed parts
+KB_ARTICLES = 40
+
+
+def knowledge_base(env: Any, rng: random.Random) -> dict[str, Any]:
+    """A knowledge base section of published articles (when the kb plugin is enabled),
+    written through the plugin's own service as the administrator; the facts name the
+    section's and one article's addresses."""
+    from forum_kb.services import KnowledgeBase
+    from pyramid.authorization import Authenticated, Everyone
+
+    from forum_core.accounts.models import User
+    from forum_core.cli import db_session
+    from forum_core.visibility import Viewer
+
+    with db_session(env) as session:
+        admin = session.scalar(select(User).where(User.username == ADMIN))
+        viewer = Viewer(admin, frozenset({Everyone, Authenticated, f"user:{admin.id}",
+                                          "role:admin"}), env.hooks)
+        kb = KnowledgeBase(session, viewer)
+        section = kb.save_section(None, "Guides", "How-to articles of the benchmark.")
+        article = None
+        for _ in range(KB_ARTICLES):
+            body = "\n\n".join(f"## {title(rng)}\n\n{markdown_body(rng)[:4000]}"
+                                 for _ in range(6))
+            article = kb.create_article(section, title(rng), body, publish=True)
+        assert article is not None
+        return {"kb_section": section.slug,
+                "kb_article": f"/kb/a/{article.id}/{article.slug}"}
 
 
 def main() -> None:

@@ -561,11 +561,15 @@ def forum_pages(facts: dict[str, Any]) -> list[tuple[str, str]]:
     t = facts["bench_topic"]
     cursor = deep_cursor(facts)
     deep = f"/c/general?after={cursor}" if cursor else "/c/general"
-    return [("home", "/"), ("category p1", "/c/general"),
-            (f"category p{facts.get('deep_page', 1)} (deep)", deep),
-            ("topic (20 posts)", f"/t/{t}/{facts['bench_topic_slug']}"),
-            ("search", "/search?q=database+backup"),
-            ("topic JSON", f"/api/v1/topics/{t}/posts")]
+    pages = [("home", "/"), ("category p1", "/c/general"),
+             (f"category p{facts.get('deep_page', 1)} (deep)", deep),
+             ("topic (20 posts)", f"/t/{t}/{facts['bench_topic_slug']}"),
+             ("search", "/search?q=database+backup"),
+             ("topic JSON", f"/api/v1/topics/{t}/posts")]
+    if facts.get("kb_article"):  # (a data set made with the kb plugin)
+        pages += [("kb section (40 articles)", f"/kb/s/{facts['kb_section']}"),
+                  ("kb article", facts["kb_article"])]
+    return pages
 
 
 def load_forum(label: str, server: Server, facts: dict[str, Any], args: argparse.Namespace,
