@@ -25,9 +25,9 @@ def _one_line(result) -> str:
 
 def test_an_unknown_plugin_writes_nothing_and_the_corrected_command_works(run_forum, tmp_path):
     config = tmp_path / "etc" / "forum.ini"
-    result = run_forum("init", "--no-input", "--config", str(config), "--plugins", "kb ideas")
+    result = run_forum("init", "--no-input", "--config", str(config), "--plugins", "wiki ideas")
     line = _one_line(result)
-    assert "Unknown plugin 'kb'" in line and "groups, ideas" in line
+    assert "Unknown plugin 'wiki'" in line and "groups, ideas, kb" in line
     assert not config.exists()
     result = run_forum("init", "--no-input", "--config", str(config), "--plugins", "ideas")
     assert result.returncode == 0, result.stderr

@@ -79,3 +79,52 @@ def includeme(config):
     config.add_route("kb.article_short", "/a/{article_id}")
     config.add_route("kb.article", "/a/{article_id}/{slug}")
     config.scan(".views")
+    config.scan(".feedback")
+    config.scan(".convert")
+    config.scan(".editing")
+
+
+# -- search, feeds, the sitemap, notifications, jobs, the API, demo content ---------------
+
+@hookimpl
+def forum_register_content_types():
+    from .contenttypes import ArticleType
+
+    return [ArticleType()]
+
+
+@hookimpl
+def forum_register_notification_kinds():
+    from .feedback import FEEDBACK
+    from .reminders import REVIEW_DUE
+
+    return [REVIEW_DUE, FEEDBACK]
+
+
+@hookimpl
+def forum_register_jobs():
+    from .reminders import JOBS
+
+    return JOBS
+
+
+@hookimpl
+def forum_register_api_endpoints():
+    from .api import ENDPOINTS
+
+    return ENDPOINTS
+
+
+@hookimpl
+def forum_tpl_topic(request, topic):
+    """The article a discussion became, and the staff's form turning it into one."""
+    from .convert import topic_slot
+
+    return topic_slot(request, topic)
+
+
+@hookimpl
+def forum_demo_data(session, admin):
+    from .demo import create_demo_articles
+
+    create_demo_articles(session, admin)

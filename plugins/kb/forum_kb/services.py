@@ -14,6 +14,7 @@ from the same revision cannot both pass the check.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,11 +42,12 @@ from .access import (
     article_clause,
     is_admin,
     may_edit,
+    principals_of,
     revision_clause,
     rights_in,
     section_clause,
 )
-from .models import EDIT, PUBLISH, RIGHTS, WRITE, Article, Revision, Section, SectionRight
+from .models import EDIT, MEMBERS, PUBLISH, RIGHTS, WRITE, Article, Revision, Section, SectionRight
 
 NAME_MAX = 80
 DESCRIPTION_MAX = 500
@@ -53,6 +55,18 @@ NOTE_MAX = 200
 #: the most levels of sections below the top
 DEPTH_MAX = 6
 SORTS = ("title", "updated", "helpful")
+
+
+#: the words after an article's number that name its pages (``/kb/a/3/history``): an article
+#: whose title makes one of them gets another address
+ACTION_WORDS = frozenset({"edit", "history", "diff", "v", "restore", "publish", "review",
+                          "feedback"})
+
+
+def article_slug(title: str) -> str:
+    """The address of an article with ``title``: its words, never one of its pages' names."""
+    slug = slugify(title, 80)
+    return f"{slug}-article" if slug in ACTION_WORDS else slug
 
 
 class EditConflict(ConflictError):
@@ -104,9 +118,12 @@ class SectionNode:
 class KnowledgeBase:
     """The knowledge base as ``viewer`` meets it, in ``session`` (a request's or a job's)."""
 
-    def __init__(self, session: Any, viewer: Viewer) -> None:
+    def __init__(self, session: Any, viewer: Viewer, review_days: int = 0) -> None:
+        """:param review_days: an article published without a review date is due for review
+            this many days later (the setting ``forum.kb.review_days``; 0: no date is set)."""
         self.db = session
         self.viewer = viewer
+        self.review_days = max(int(review_days or 0), 0)
 
     # -- sections --------------------------------------------------------------------------
 
@@ -335,7 +352,7 @@ class KnowledgeBase:
             raise NotAllowedError(_("Only the section's publishers publish; save it as a "
                                     "draft for them to review."))
         title, note, html = clean_title(title), clean_note(note), self._cook(source)
-        article = Article(section_id=section.id, title=title, slug=slugify(title, 80),
+        article = Article(section_id=section.id, title=title, slug=article_slug(title),
                           author_id=user.id, owner_id=user.id, source_topic_id=source_topic_id)
         self.db.add(article)
         self.db.flush()
@@ -353,14 +370,18 @@ class KnowledgeBase:
         article.latest_revision_id = revision.id
         article.updated_at = revision.created_at
         if article.is_draft:
-            article.title, article.slug = title, slugify(title, 80)
+            article.title, article.slug = title, article_slug(title)
         self.db.flush()
         return revision
 
     def _publish(self, article: Article, revision: Revision) -> None:
         article.published_revision_id = revision.id
-        article.title, article.slug = revision.title, slugify(revision.title, 80)
+        article.title, article.slug = revision.title, article_slug(revision.title)
         article.published_at = utcnow()
+        if article.review_by is None and self.review_days:
+            # (a review date of its own, set by an editor, stays)
+            article.review_by = article.published_at + dt.timedelta(days=self.review_days)
+            article.reminded_at = None
         self.db.flush()
 
     def save(self, article: Article, base_revision_id: int, title: str, source: str,
@@ -488,3 +509,108 @@ class KnowledgeBase:
             return found
         return [a for a in found if a.owner_id == self.viewer.user_id
                 or {EDIT, PUBLISH} & self.rights(a.section)]
+
+    # -- for the pages (kb.views, kb.editing) ----------------------------------------------
+
+    def newest_published(self, section: Section, limit: int = 30,
+                         ) -> list[tuple[Article, Revision]]:
+        """The section's newest published articles the viewer may see, each with its
+        published revision, newest first (a feed: drafts never, even for editors)."""
+        return list(self.db.execute(
+            select(Article, Revision).join(Revision, Revision.id == Article.published_revision_id)
+            .where(Article.section_id == section.id, article_clause(self.viewer))
+            .options(joinedload(Revision.author))
+            .order_by(Article.published_at.desc(), Article.id.desc()).limit(limit)).tuples())
+
+    def related(self, article: Article, limit: int = 5) -> list[Article]:
+        """Other articles of the same section the viewer may see, the most helpful first."""
+        return list(self.db.scalars(
+            select(Article).where(Article.section_id == article.section_id,
+                                  Article.id != article.id, article_clause(self.viewer))
+            .order_by((Article.helpful_yes - Article.helpful_no).desc(),
+                      Article.updated_at.desc(), Article.id).limit(limit)))
+
+    def reviews_anything(self) -> bool:
+        """Whether the list of articles due for review concerns the viewer: they own an
+        article they may see, or may edit or publish in some section."""
+        if is_admin(self.viewer):
+            return True
+        if self.viewer.user_id is None:
+            return False
+        owns = self.db.scalar(select(Article.id).where(Article.owner_id == self.viewer.user_id,
+                                                       article_clause(self.viewer)).limit(1))
+        if owns is not None:
+            return True
+        return self.db.scalar(
+            select(SectionRight.section_id)
+            .where(SectionRight.right.in_((EDIT, PUBLISH)),
+                   SectionRight.principal.in_(principals_of(self.viewer)),
+                   SectionRight.section_id.in_(select(Section.id)
+                                               .where(section_clause(self.viewer))))
+            .limit(1)) is not None
+
+    def member_id(self, username: str) -> int | None:
+        """The id of the member named ``username`` (an article's owner); None for an empty
+        name.
+
+        :raises ValidationError: when nobody has that name.
+        """
+        username = username.strip()
+        if not username:
+            return None
+        found = self.db.scalar(select(User.id).where(func.lower(User.username)
+                                                     == username.lower()[:60]))
+        if found is None:
+            raise ValidationError(_("There is no member named ${name}; give a username.",
+                                    mapping={"name": username[:60]}))
+        return found
+
+    def pending(self, article: Article) -> Revision | None:
+        """The latest revision of a published article when it is newer than the published
+        one and the viewer may see it (changes waiting to be published); else None."""
+        if article.is_draft or article.latest_revision_id == article.published_revision_id:
+            return None
+        return self.db.scalar(
+            select(Revision).join(Article, Article.id == Revision.article_id)
+            .where(Revision.id == article.latest_revision_id, revision_clause(self.viewer)))
+
+
+#: who a section's rights may name: a role, a group, or every signed-in member
+_PRINCIPAL = re.compile(r"^(?:role:(?:member|moderator|admin)|group:[0-9]{1,18}|"
+                        + MEMBERS + r")$")
+
+
+def parse_principals(text: str) -> list[str]:
+    """The principals of a rights field of the sections' form (space separated, e.g.
+    ``role:moderator group:3 authenticated``), each checked, in the order given.
+
+    :raises ValidationError: naming the first word that is none of them.
+    """
+    found: list[str] = []
+    for word in text.split():
+        if not _PRINCIPAL.match(word):
+            raise ValidationError(_("\"${word}\" is not a role or a group: write role:member, "
+                                    "role:moderator, role:admin, group:<number> or "
+                                    "authenticated, separated by spaces.",
+                                    mapping={"word": word[:60]}))
+        if word not in found:
+            found.append(word)
+    return found
+
+
+def flatten(nodes: list[SectionNode], depth: int = 0) -> list[tuple[int, SectionNode]]:
+    """The tree's nodes in reading order, each with its depth (0 for the top)."""
+    found: list[tuple[int, SectionNode]] = []
+    for node in nodes:
+        found.append((depth, node))
+        found.extend(flatten(node.children, depth + 1))
+    return found
+
+
+def next_review(kb: KnowledgeBase, review_by: dt.datetime | None, reviewed: bool,
+                ) -> dt.datetime | None:
+    """The review date the owner's form means: the date given; when the article was just
+    reviewed and no future date was given, ``review_days`` from now (none when 0)."""
+    if reviewed and (review_by is None or review_by <= utcnow()) and kb.review_days:
+        return utcnow() + dt.timedelta(days=kb.review_days)
+    return review_by

@@ -125,3 +125,17 @@ def test_bad_articles_are_refused_with_a_message(forum):
             kb_as(forum, session, "wanda").create_article(guides, "Not mine", "Text")
         assert session.scalar(select(Article.id)) is None
         assert session.scalar(select(Revision.id)) is None
+
+
+def test_an_article_named_like_one_of_its_pages_keeps_its_own_address(forum):
+    with forum.session() as session:
+        guides = kb_as(forum, session, "ada").save_section(None, "Guides")
+        mod = kb_as(forum, session, "mod")
+        named = {title: mod.create_article(guides, title, "Text", publish=True)
+                 for title in ("History", "Publish", "Edit notes")}
+        ids = {title: article.id for title, article in named.items()}
+        assert [a.slug for a in named.values()] == ["history-article", "publish-article",
+                                                    "edit-notes"]
+    for title, article_id in ids.items():
+        page = forum.app.get(f"/kb/a/{article_id}").follow()
+        assert page.html.find("h1").text.strip() == title
