@@ -102,6 +102,19 @@ FEEDBACK_BODY = {"type": "object", "required": ["helpful"], "additionalPropertie
                  "properties": {"helpful": {"type": "boolean"},
                                 "comment": text_schema(COMMENT_MAX, required=False)}}
 
+RESTORE_BODY = {"type": "object", "required": ["number"], "additionalProperties": False,
+                "properties": {"number": {"type": "integer", "minimum": 1,
+                                          "maximum": 999_999_999}}}
+PUBLISH_BODY = {"type": "object", "additionalProperties": False,
+                "properties": {"revision_id": ID}}
+SECTION_BODY = {"type": "object", "required": ["name"], "additionalProperties": False,
+                "properties": {"name": line_schema(1, 80), "description": text_schema(
+                    500, required=False), "parent_id": {"type": ["integer", "null"],
+                                                        "minimum": 1},
+                    "read_access": {"type": "string",
+                                    "enum": ["everyone", "members", "moderators", "admins"]},
+                    "position": {"type": "integer", "minimum": 0, "maximum": 100_000}}}
+
 NUMBER = {"type": "string", "pattern": "^[0-9]{1,9}$"}
 FROM_PARAM = query_parameter("from", "The number of the older revision.", NUMBER,
                              required=True)
@@ -258,6 +271,35 @@ def save_article(context, request):
     return article_json(request, kb, article)
 
 
+def restore(context, request):
+    """A new revision with an old one's title and text (editors of the section only)."""
+    kb = kb_of(request)
+    article = kb.article(_id(request, "article_id"))
+    kb.restore(article, request.api_data["number"])
+    return article_json(request, kb, article)
+
+
+def publish(context, request):
+    """Publish the latest revision, or ``revision_id`` (publishers of the section only)."""
+    kb = kb_of(request)
+    article = kb.article(_id(request, "article_id"))
+    kb.publish(article, request.api_data.get("revision_id"))
+    return article_json(request, kb, article)
+
+
+def save_section(context, request):
+    """Change a section: its name, description, place in the tree and who may read it
+    (administrators; moving it under itself or a subsection is refused with 422)."""
+    kb = kb_of(request)
+    section = kb.section_by_id(_id(request, "section_id"))
+    data = request.api_data
+    kb.save_section(section, data["name"], data.get("description", section.description),
+                    data.get("parent_id", section.parent_id),
+                    data.get("read_access", section.read_access), section.space_id,
+                    data.get("position", section.position))
+    return section_json(request, section)
+
+
 def feedback(context, request):
     kb = kb_of(request)
     article = kb.article(_id(request, "article_id"))
@@ -296,6 +338,18 @@ ENDPOINTS = [
     ApiEndpoint("kb.diff", "GET", "/kb/articles/{article_id}/diff", diff,
                 "The word-level changes between two revisions of an article",
                 parameters=(FROM_PARAM, TO_PARAM), response_schema=DIFF, tag="kb"),
+    ApiEndpoint("kb.section_save", "PUT", "/kb/sections/{section_id}", save_section,
+                "Change a section, or move it in the tree (administrators)",
+                request_schema=SECTION_BODY, response_schema=SECTION, signed_in=True,
+                tag="kb"),
+    ApiEndpoint("kb.restore", "POST", "/kb/articles/{article_id}/restore", restore,
+                "Restore an old revision as a new one (the section's editors; nothing is "
+                "lost)", request_schema=RESTORE_BODY, response_schema=ARTICLE,
+                signed_in=True, tag="kb"),
+    ApiEndpoint("kb.publish", "POST", "/kb/articles/{article_id}/publish", publish,
+                "Publish the latest revision, or the one named (the section's publishers)",
+                request_schema=PUBLISH_BODY, response_schema=ARTICLE, signed_in=True,
+                tag="kb"),
     ApiEndpoint("kb.feedback", "POST", "/kb/articles/{article_id}/feedback", feedback,
                 "Say whether the published article helped (once per revision: again "
                 "changes the answer), with an optional comment for its owner",

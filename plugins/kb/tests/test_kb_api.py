@@ -254,3 +254,40 @@ def test_the_kb_api_keeps_to_its_openapi_document(make_forum, monkeypatch):
     token = world.forum.api_token("mod")
     failures = check_api(world.forum, token, tags=("kb",), max_examples=15)
     assert not failures, "\n\n".join(failures)
+
+
+def test_restoring_publishing_and_moving_sections_through_the_api(world):
+    forum, app = world.forum, world.forum.app
+    mod, wanda, ada = (api_headers(forum, name) for name in ("mod", "wanda", "ada"))
+    article = app.get(f"/api/v1/kb/articles/{world.public}", headers=mod).json
+    app.put_json(f"/api/v1/kb/articles/{world.public}", {
+        "base_revision_id": article["latest_revision_id"], "title": "Export your data",
+        "body": "## Steps\n\nNew words."}, headers=mod)
+    draft = app.get(f"/api/v1/kb/articles/{world.public}", headers=mod).json
+    assert draft["revision"]["number"] == 1, "readers still get the published revision"
+    published = app.post_json(f"/api/v1/kb/articles/{world.public}/publish", {},
+                              headers=mod).json
+    assert published["revision"]["number"] == 2
+    assert "New words" in app.get(f"/api/v1/kb/articles/{world.public}").json["html"]
+    # restoring is for the section's editors: a member gets a problem document
+    refused = app.post_json(f"/api/v1/kb/articles/{world.public}/restore", {"number": 1},
+                            headers=wanda, status=403)
+    assert refused.content_type == PROBLEM and "editors" in refused.json["detail"]
+    restored = app.post_json(f"/api/v1/kb/articles/{world.public}/restore", {"number": 1},
+                             headers=mod).json
+    assert restored["revision"]["number"] == 3
+    assert "New words" not in app.get(f"/api/v1/kb/articles/{world.public}").json["html"]
+    assert app.post_json(f"/api/v1/kb/articles/{world.public}/restore", {"number": 9},
+                         headers=mod, status=404).content_type == PROBLEM
+    # sections: a circular move is refused with what to change, and only admins move them
+    with forum.session() as session:
+        below = world.kb(session, "ada").save_section(None, "Exports", parent_id=world.guides)
+        below_id = below.id
+    circular = app.put_json(f"/api/v1/kb/sections/{world.guides}",
+                            {"name": "Guides", "parent_id": below_id}, headers=ada, status=422)
+    assert circular.content_type == PROBLEM and "under itself" in circular.json["detail"]
+    assert app.put_json(f"/api/v1/kb/sections/{below_id}", {"name": "Exports"},
+                        headers=mod, status=403).content_type == PROBLEM
+    moved = app.put_json(f"/api/v1/kb/sections/{below_id}",
+                         {"name": "Data exports", "parent_id": None}, headers=ada).json
+    assert (moved["name"], moved["parent_id"]) == ("Data exports", None)
