@@ -401,9 +401,14 @@ def test_review_dates_and_the_list_of_stale_articles(forum):
 
 
 def test_search_box_goes_to_the_forums_search_of_articles(forum):
+    guides(forum)
+    forum.create_category("General")
+    forum.create_topic("rita", "general", "How to export data to a spreadsheet")
     visitor = forum.browser()
     found = visitor.app.get("/kb/search", {"q": " export data "}, status=303)
     assert found.location.endswith("/search?q=export+data&type=kb_article")
+    results = [a["href"] for a in found.follow().html.select(".search-results a.listing-title")]
+    assert results and all(href.startswith("/kb/a/") for href in results), results
     empty = visitor.app.get("/kb/search", status=303)
     assert empty.location.endswith("/search?type=kb_article")
 
