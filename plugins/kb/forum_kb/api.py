@@ -38,6 +38,7 @@ from .feedback import COMMENT_MAX, give_feedback, may_read_feedback
 from .models import Article, Revision, Section
 from .services import NOTE_MAX, SORTS, EditConflict, KnowledgeBase, SectionNode
 from .text import compare, with_anchors
+from .web import kb_for
 
 NULLABLE_INT = {"type": ["integer", "null"]}
 NULLABLE_STRING = {"type": ["string", "null"]}
@@ -123,13 +124,6 @@ SORT_PARAM = query_parameter("sort", "title (default), updated or helpful.",
                              {"type": "string", "enum": list(SORTS)})
 
 
-def kb_of(request) -> KnowledgeBase:
-    """The knowledge base as the caller sees it; publishing sets the review date the
-    forum's ``forum.kb.review_days`` asks for."""
-    days = request.registry.settings.get("forum.kb.review_days", 0)
-    return KnowledgeBase(request.db, request.viewer, review_days=int(days or 0))
-
-
 def _id(request, name: str) -> int:
     found = parse_id(request.matchdict.get(name))
     if found is None:
@@ -190,11 +184,11 @@ def article_json(request, kb: KnowledgeBase, article: Article) -> dict:
 
 
 def list_sections(context, request):
-    return {"items": _flat(request, kb_of(request).tree())}
+    return {"items": _flat(request, kb_for(request).tree())}
 
 
 def read_section(context, request):
-    kb = kb_of(request)
+    kb = kb_for(request)
     section = kb.section_by_id(_id(request, "section_id"))
     sort = request.GET.get("sort", "title")
     if sort not in SORTS:
@@ -212,12 +206,12 @@ def read_section(context, request):
 
 
 def read_article(context, request):
-    kb = kb_of(request)
+    kb = kb_for(request)
     return article_json(request, kb, kb.article(_id(request, "article_id")))
 
 
 def list_revisions(context, request):
-    kb = kb_of(request)
+    kb = kb_for(request)
     article = kb.article(_id(request, "article_id"))
     revisions = kb.revisions(article)
     return {"items": [{"id": r.id, "number": r.number, "title": r.title, "note": r.note,
@@ -228,7 +222,7 @@ def list_revisions(context, request):
 
 
 def diff(context, request):
-    kb = kb_of(request)
+    kb = kb_for(request)
     article = kb.article(_id(request, "article_id"))
     numbers = [parse_id(request.GET.get(name, ""), 999_999_999) for name in ("from", "to")]
     if None in numbers:
@@ -243,7 +237,7 @@ def diff(context, request):
 
 
 def create_article(context, request):
-    kb = kb_of(request)
+    kb = kb_for(request)
     data = request.api_data
     section = kb.section_by_id(data["section_id"])
     article = kb.create_article(section, data["title"], data["body"], data.get("note", ""),
@@ -252,7 +246,7 @@ def create_article(context, request):
 
 
 def save_article(context, request):
-    kb = kb_of(request)
+    kb = kb_for(request)
     article = kb.article(_id(request, "article_id"))
     data = request.api_data
     try:
@@ -273,7 +267,7 @@ def save_article(context, request):
 
 def restore(context, request):
     """A new revision with an old one's title and text (editors of the section only)."""
-    kb = kb_of(request)
+    kb = kb_for(request)
     article = kb.article(_id(request, "article_id"))
     kb.restore(article, request.api_data["number"])
     return article_json(request, kb, article)
@@ -281,7 +275,7 @@ def restore(context, request):
 
 def publish(context, request):
     """Publish the latest revision, or ``revision_id`` (publishers of the section only)."""
-    kb = kb_of(request)
+    kb = kb_for(request)
     article = kb.article(_id(request, "article_id"))
     kb.publish(article, request.api_data.get("revision_id"))
     return article_json(request, kb, article)
@@ -290,7 +284,7 @@ def publish(context, request):
 def save_section(context, request):
     """Change a section: its name, description, place in the tree and who may read it
     (administrators; moving it under itself or a subsection is refused with 422)."""
-    kb = kb_of(request)
+    kb = kb_for(request)
     section = kb.section_by_id(_id(request, "section_id"))
     data = request.api_data
     kb.save_section(section, data["name"], data.get("description", section.description),
@@ -301,7 +295,7 @@ def save_section(context, request):
 
 
 def feedback(context, request):
-    kb = kb_of(request)
+    kb = kb_for(request)
     article = kb.article(_id(request, "article_id"))
     data = request.api_data
     answer = give_feedback(kb, article, data["helpful"], data.get("comment", ""))

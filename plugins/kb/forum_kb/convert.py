@@ -15,7 +15,7 @@ from typing import Any
 
 from pyramid.authorization import Authenticated
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
-from pyramid.renderers import render, render_to_response
+from pyramid.renderers import render
 from pyramid.view import view_config
 from sqlalchemy import select
 
@@ -39,6 +39,7 @@ from .access import article_clause, is_admin, principals_of
 from .contenttypes import article_path
 from .models import RIGHTS, Article, Section, SectionRight
 from .services import KnowledgeBase, SectionNode
+from .web import kb_for, problem
 
 
 def writable_sections(kb: KnowledgeBase) -> list[tuple[int, Section]]:
@@ -107,7 +108,7 @@ def draft_from_topic(request, kb: KnowledgeBase, topic: Topic, section: Section)
 def topic_slot(request, topic: Topic) -> Markup | None:
     """What the topic page shows: the articles it became (those the viewer may see) and,
     for staff while it became none, the form that turns it into a draft."""
-    kb = KnowledgeBase(request.db, request.viewer)
+    kb = kb_for(request)
     made = articles_from(kb, topic.id)
     sections = writable_sections(kb) if request.viewer.is_staff and not made else []
     if not made and not sections:
@@ -116,13 +117,6 @@ def topic_slot(request, topic: Topic) -> Markup | None:
         "topic": topic, "sections": sections,
         "made": [(article, article_path(request, article.id, article.slug))
                  for article in made]}, request))
-
-
-def _problem(request, message: Any, status: int, back: str):
-    response = render_to_response("kb/problem.html", {
-        "error": request.translate(message), "back": back, "status": status}, request)
-    response.status = status
-    return response
 
 
 @view_config(route_name="kb.from_topic", request_method="POST")
@@ -136,7 +130,7 @@ def from_topic(request):
     if not request.viewer.is_staff:
         raise HTTPForbidden()
     back = request.route_path("content.topic", topic_id=topic.id, slug=topic.slug)
-    kb = KnowledgeBase(request.db, request.viewer)
+    kb = kb_for(request)
     section_id = parse_id(request.POST.get("section", ""))
     try:
         if section_id is None:
@@ -144,9 +138,9 @@ def from_topic(request):
         section = kb.section_by_id(section_id)
         article = draft_from_topic(request, kb, topic, section)
     except NotAllowedError as exc:
-        return _problem(request, exc.message, 403, back)
+        return problem(request, exc.message, 403, back)
     except ConflictError as exc:
-        return _problem(request, exc.message, 409, back)
+        return problem(request, exc.message, 409, back)
     except ValidationError as exc:  # (a section that is not there, or hidden: the same)
-        return _problem(request, exc.message, 400, back)
+        return problem(request, exc.message, 400, back)
     return HTTPSeeOther(location=request.route_path("kb.edit", article_id=article.id))

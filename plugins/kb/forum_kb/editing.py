@@ -42,7 +42,7 @@ from .services import (
     parse_principals,
 )
 from .text import changes_html, compare
-from .views import article_of, article_path, kb_for, problem, section_of, trail_of
+from .web import address_of, article_of, kb_for, problem, section_of, trail_of
 
 #: the fields of the article form, each read at most this long (the services say what fits)
 ARTICLE_FIELDS = ("title", "body", "note")
@@ -97,7 +97,7 @@ def new_article(request):
     except ValidationError as exc:  # (and NotAllowedError: publishing refused, typed text kept)
         request.response.status = 403 if isinstance(exc, NotAllowedError) else 400
         return {**page, **typed, "error": request.translate(exc.message)}
-    return HTTPSeeOther(article_path(request, article))
+    return HTTPSeeOther(address_of(request, article))
 
 
 @view_config(route_name="kb.edit", renderer="kb/form.html")
@@ -106,7 +106,7 @@ def edit_article(request):
     else saved is refused with their text and a comparison, and the typed text kept."""
     kb = kb_for(request)
     article = article_of(request, kb)
-    back = article_path(request, article)
+    back = address_of(request, article)
     if not kb.can_edit(article):
         return problem(request, _("You may not edit this article."), 403, back)
     rights = kb.rights(article.section)
@@ -145,7 +145,7 @@ def edit_article(request):
         request.response.status = 403 if isinstance(exc, NotAllowedError) else 400
         return {**page, **typed, "error": request.translate(exc.message),
                 "base_revision": base or article.latest_revision_id}
-    return HTTPSeeOther(article_path(request, article))
+    return HTTPSeeOther(address_of(request, article))
 
 
 @view_config(route_name="kb.publish", request_method="POST")
@@ -156,8 +156,8 @@ def publish(request):
     try:
         kb.publish(article)
     except (NotAllowedError, NotFoundError) as exc:
-        return _refused(request, exc, article_path(request, article))
-    return HTTPSeeOther(article_path(request, article))
+        return _refused(request, exc, address_of(request, article))
+    return HTTPSeeOther(address_of(request, article))
 
 
 @view_config(route_name="kb.restore", request_method="POST")
@@ -173,7 +173,7 @@ def restore(request):
         kb.restore(article, number)
     except (NotAllowedError, NotFoundError) as exc:
         return _refused(request, exc, back)
-    return HTTPSeeOther(article_path(request, article))
+    return HTTPSeeOther(address_of(request, article))
 
 
 def _day(raw: str) -> dt.datetime | None:
@@ -196,7 +196,7 @@ def review(request):
     """Who owns the article and when it is next reviewed (``reviewed``: it was, just now)."""
     kb = kb_for(request)
     article = article_of(request, kb)
-    back = article_path(request, article)
+    back = address_of(request, article)
     try:
         if not {EDIT, PUBLISH} & kb.rights(article.section):
             raise NotAllowedError(_("Only the section's editors set review dates."))

@@ -33,7 +33,7 @@ from typing import Any
 
 from pyramid.authorization import Authenticated
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
-from pyramid.renderers import render, render_to_response
+from pyramid.renderers import render
 from pyramid.view import view_config
 from sqlalchemy import select, update
 
@@ -41,8 +41,6 @@ from forum_core.api import (
     ConflictError,
     Markup,
     NotAllowedError,
-    NotAvailable,
-    NotFoundError,
     NotificationKind,
     User,
     ValidationError,
@@ -58,6 +56,7 @@ from .access import is_admin
 from .contenttypes import TYPE_NAME, article_path
 from .models import EDIT, PUBLISH, Article, Feedback, Revision
 from .services import KnowledgeBase
+from .web import article_of, kb_for, problem
 
 FEEDBACK = NotificationKind("kb.feedback", _("${actor} commented on ${title}"),
                             _("Comments on knowledge base articles I own"), email="daily")
@@ -192,33 +191,12 @@ def comments(session: Any, article: Article, before: int | None = None,
 
 # -- the pages ----------------------------------------------------------------------------
 
-def _kb(request) -> KnowledgeBase:
-    return KnowledgeBase(request.db, request.viewer)
-
-
-def _article(request, kb: KnowledgeBase) -> Article:
-    article_id = parse_id(request.matchdict.get("article_id"))
-    if article_id is None:
-        raise NotAvailable()
-    try:
-        return kb.article(article_id)
-    except NotFoundError:
-        raise NotAvailable() from None
-
-
-def _problem(request, message: Any, status: int, back: str | None):
-    response = render_to_response("kb/problem.html", {
-        "error": request.translate(message), "back": back, "status": status}, request)
-    response.status = status
-    return response
-
-
 def feedback_box(request, article: Article, revision: Revision) -> Markup:
     """The feedback box under ``revision`` of ``article`` on its page (empty but for the
     published revision); see the module's description."""
     if article.published_revision_id is None or revision.id != article.published_revision_id:
         return Markup("")
-    kb = _kb(request)
+    kb = kb_for(request)
     answer = answer_of(request, article, revision.id)
     counts = may_read_feedback(kb, article)
     # the box is this browser's own (its form's token, or its "Thanks" from its cookie): no
@@ -232,12 +210,12 @@ def feedback_box(request, article: Article, revision: Revision) -> Markup:
 @view_config(route_name="kb.feedback", request_method="POST")
 def give(request):
     """An answer from the form under an article: back to the article, with "Thanks"."""
-    kb = _kb(request)
-    article = _article(request, kb)
+    kb = kb_for(request)
+    article = article_of(request, kb)
     back = article_path(request, article.id, article.slug)
     helpful = ANSWERS.get(request.POST.get("helpful", ""))
     if helpful is None:
-        return _problem(request, _("Answer whether the article helped: yes or no."), 400, back)
+        return problem(request, _("Answer whether the article helped: yes or no."), 400, back)
     comment = request.POST.get("comment", "")[:limits.FORM_FIELD_MAX]
     token = new_token = None
     if request.user is None:
@@ -247,9 +225,9 @@ def give(request):
     try:
         give_feedback(kb, article, helpful, comment, visitor=token)
     except NotAllowedError as exc:
-        return _problem(request, exc.message, 403, back)
+        return problem(request, exc.message, 403, back)
     except ValidationError as exc:
-        return _problem(request, exc.message, 400, back)
+        return problem(request, exc.message, 400, back)
     response = HTTPSeeOther(location=back + "#kb-feedback")
     if new_token is not None:
         # a session cookie: the answer is remembered while the browser is open
@@ -264,16 +242,16 @@ def give(request):
 def feedback_list(request):
     """The comments on an article, for its owner, its section's editors and administrators
     (403 for others who may read it; 404 for those who may not)."""
-    kb = _kb(request)
-    article = _article(request, kb)
+    kb = kb_for(request)
+    article = article_of(request, kb)
     if not may_read_feedback(kb, article):
         raise HTTPForbidden()
     raw = request.GET.get("before")
     before = parse_id(raw) if raw else None
     if raw and before is None:
-        return _problem(request, _("This page address is not valid; start from the first "
-                                   "page."), 400,
-                        request.route_path("kb.feedback", article_id=article.id))
+        return problem(request, _("This page address is not valid; start from the first "
+                                  "page."), 400,
+                       request.route_path("kb.feedback", article_id=article.id))
     rows = comments(request.db, article, before, PER_PAGE + 1)
     more = len(rows) > PER_PAGE
     rows = rows[:PER_PAGE]

@@ -15,7 +15,6 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from pyramid.httpexceptions import HTTPMovedPermanently, HTTPSeeOther
-from pyramid.renderers import render_to_response
 from pyramid.response import Response
 from pyramid.view import view_config
 
@@ -34,9 +33,10 @@ from forum_core.api import (
 
 from .access import may_edit
 from .feedback import feedback_box
-from .models import EDIT, PUBLISH, WRITE, Article, Revision, Section
-from .services import SORTS, KnowledgeBase
+from .models import EDIT, PUBLISH, WRITE, Revision
+from .services import SORTS
 from .text import changes_html, compare, with_anchors
+from .web import address_of, article_of, kb_for, problem, section_of, trail_of
 
 #: the labels of the section page's sort links, in their order
 SORT_LABELS = {"title": _("Title"), "updated": _("Recently updated"),
@@ -46,55 +46,6 @@ SEARCH_TYPE = "kb_article"
 FEED_ITEMS = 30
 RELATED_ITEMS = 5
 ATOM = "http://www.w3.org/2005/Atom"
-
-
-# -- shared by the reading and the writing pages ------------------------------------------
-
-def kb_for(request) -> KnowledgeBase:
-    """The knowledge base as the request's viewer meets it (publishing from a page sets
-    the review date the setting ``review_days`` asks for)."""
-    return KnowledgeBase(request.db, request.viewer,
-                         request.registry.settings.get("forum.kb.review_days", 0))
-
-
-def problem(request, message, status: int = 400, back: str | None = None) -> Response:
-    """A page saying what was wrong with the request, with ``status`` (400, 403, 404...)."""
-    response = render_to_response("kb/problem.html",
-                                  {"error": request.translate(message), "back": back,
-                                   "status": status}, request)
-    response.status = status
-    return response
-
-
-def section_of(request, kb: KnowledgeBase) -> Section:
-    """The section of the URL's slug; a hidden one is "not available" like a missing one."""
-    try:
-        return kb.section(request.matchdict["slug"])
-    except NotFoundError:
-        raise NotAvailable() from None
-
-
-def article_of(request, kb: KnowledgeBase) -> Article:
-    """The article of the URL's id; a hidden one (a draft of another member, one in a closed
-    group's section) is "not available" like a missing one."""
-    article_id = parse_id(request.matchdict.get("article_id"))
-    if article_id is None:
-        raise NotAvailable()
-    try:
-        return kb.article(article_id)
-    except NotFoundError:
-        raise NotAvailable() from None
-
-
-def article_path(request, article: Article) -> str:
-    return request.route_path("kb.article", article_id=article.id, slug=article.slug or "-")
-
-
-def trail_of(request, kb: KnowledgeBase, section: Section) -> list[tuple[str, str]]:
-    """The breadcrumbs down to ``section``: the knowledge base, then each section (name,
-    address); a section is never more open than its parent, so all are readable."""
-    return [(section_.name, request.route_path("kb.section", slug=section_.slug))
-            for section_ in kb.trail(section)]
 
 
 def rendered(revision: Revision) -> tuple[str, list[Any]]:
@@ -188,7 +139,7 @@ def section_feed(request):
 @view_config(route_name="kb.article_short")
 def article_short(request):
     kb = kb_for(request)
-    return HTTPMovedPermanently(location=article_path(request, article_of(request, kb)))
+    return HTTPMovedPermanently(location=address_of(request, article_of(request, kb)))
 
 
 @view_config(route_name="kb.article", renderer="kb/article.html")
@@ -196,7 +147,7 @@ def article_page(request):
     kb = kb_for(request)
     article = article_of(request, kb)
     if request.matchdict.get("slug") != (article.slug or "-"):
-        return HTTPMovedPermanently(location=article_path(request, article))
+        return HTTPMovedPermanently(location=address_of(request, article))
     revision = kb.shown_revision(article)
     html, headings = rendered(revision)
     rights = kb.rights(article.section)
