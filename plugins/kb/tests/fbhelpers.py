@@ -17,6 +17,9 @@ from forum_core.api import Category, User
 
 BACKENDS = [pytest.param(False, id="sqlite"),
             pytest.param(True, id="postgresql", marks=pytest.mark.postgres)]
+#: who must never meet the group's article: a visitor, a member, a member of another group
+#: ("gus") and a moderator outside the group
+OUTSIDERS = (None, "wanda", "gus", "mod")
 #: the word that only the group's article holds (title and text)
 SECRET = "Zanzibarite"
 
@@ -60,6 +63,9 @@ def make_world(make_forum: Any, postgres: bool, answers: bool = False) -> World:
     forum.create_category("General")
     group_id, space = forum.create_group("Partners", owner="otto", members=["rita"],
                                          space="Partner room")
+    # a member of another group, who must not see the first group's either
+    forum.create_user("gus")
+    forum.create_group("Resellers", owner="gus", space="Reseller room")
     with forum.session() as session:
         space_id = session.scalar(select(Category.id).where(Category.slug == space))
         admin = kb_as(forum, session, "ada")

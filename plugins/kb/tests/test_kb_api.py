@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 from click.testing import CliRunner
-from fbhelpers import BACKENDS, SECRET, api_headers, make_world
+from fbhelpers import BACKENDS, OUTSIDERS, SECRET, api_headers, make_world
 from forum_kb.models import Article
 from sqlalchemy import select
 
@@ -41,7 +41,7 @@ def test_published_articles_are_found_by_the_core_search(world):
     assert sorted(found(rita, q="harbour")) == sorted(
         [f"/kb/a/{world.public}/export-your-data", f"/kb/a/{world.hidden}/rebate-table-"
          f"{SECRET.lower()}"])
-    for who in (None, "wanda", "mod"):
+    for who in OUTSIDERS:
         browser = forum.browser(who)
         for params in ({"q": SECRET}, {"q": SECRET, "type": "kb_article"}, {"q": "harbour"},
                        {"q": "ten percent"}):
@@ -117,7 +117,7 @@ def test_feeds_and_the_sitemap_list_published_articles_a_reader_may_see(world):
     assert "Export your data" in latest.text
     assert f"/kb/a/{world.public}/export-your-data" in latest.text
     assert SECRET not in latest.text and "Unfinished draft" not in latest.text
-    for who in ("wanda", "mod"):
+    for who in OUTSIDERS[1:]:
         assert SECRET not in forum.browser(who).app.get("/latest.atom").text, who
         assert forum.browser(who).app.get(f"/c/{world.space}/feed.atom",
                                           status="*").status_int == 404
@@ -214,7 +214,7 @@ def test_the_json_api_reads_and_writes_articles(world):
     assert doc["paths"]["/api/v1/kb/articles/{article_id}"]["put"]["tags"] == ["kb"]
 
 
-@pytest.mark.parametrize("who", [None, "wanda", "mod"])
+@pytest.mark.parametrize("who", OUTSIDERS)
 def test_the_api_hides_a_closed_groups_articles(world, who):
     forum = world.forum
     app = forum.app
