@@ -544,7 +544,9 @@ def make_forum(tmp_path: Path, _forum_template_dbs: tuple[dict, Path],
         return forum
 
     yield factory
-    for forum in forums:
+    # the last made first: a forum made on another's database (the same URL) writes what it
+    # kept in memory before the first one drops that database
+    for forum in reversed(forums):
         forum.close()
 
 
