@@ -69,6 +69,15 @@ class Groups(Protocol):
         """Give the group a category only its members see; returns the category's slug."""
         ...
 
+    def group_names(self, session: Session) -> dict[int, str]:
+        """Every group's name by id, in alphabetical order (to choose one from a list)."""
+        ...
+
+    def members_among(self, session: Session, group_id: int,
+                      user_ids: Sequence[int]) -> set[int]:
+        """Which of ``user_ids`` belong to group ``group_id`` (one query for a page)."""
+        ...
+
 
 #: The capabilities the core defines, by name.
 KNOWN: dict[str, type] = {

@@ -343,6 +343,17 @@ class GroupsCapability:
         return list(session.scalars(select(Membership.group_id)
                                     .where(Membership.user_id == user_id)))
 
+    def group_names(self, session) -> dict[int, str]:
+        return dict(session.execute(select(Group.id, Group.name)
+                                    .order_by(Group.name, Group.id)).tuples().all())
+
+    def members_among(self, session, group_id: int, user_ids) -> set[int]:
+        ids = list(user_ids)
+        if not ids:
+            return set()
+        return set(session.scalars(select(Membership.user_id).where(
+            Membership.group_id == group_id, Membership.user_id.in_(ids))))
+
     def create_group(self, session, name: str, owner_id: int, members=(),
                      kind: str = "invite") -> int:
         service = GroupService(session)

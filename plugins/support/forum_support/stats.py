@@ -1,0 +1,184 @@
+"""Service levels: how long questions wait for a first response and for a solution.
+
+Per question, the first response is the first shown reply by someone other than the asker,
+and the solution the first time an answer was accepted. Per support category and week (of
+the day the question was asked, weeks starting on Monday, UTC), the dashboard shows the
+median and the 90th percentile of both, over the questions that had one; questions still
+waiting are counted apart, so a slow week cannot hide behind the ones not answered yet.
+
+Only questions the viewer may see are counted (the core's ``visible_topics``): a support
+category in a closed group's space adds nothing to the figures of staff outside the group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from statistics import median
+
+from forum_core.api import Topic, User, Viewer, utcnow, visible_topics
+
+from .models import Question
+
+#: the longest period the dashboard and its CSV cover
+WEEKS_MAX = 104
+WEEKS_DEFAULT = 12
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """The nearest-rank percentile of sorted ``values`` (the smallest value with at least
+    ``share`` of them at or below it)."""
+    rank = max(1, math.ceil(share * len(values)))
+    return values[rank - 1]
+
+
+def week_of(moment: dt.datetime) -> dt.date:
+    """The Monday (UTC) of the week ``moment`` is in."""
+    day = moment.astimezone(dt.UTC).date()
+    return day - dt.timedelta(days=day.weekday())
+
+
+@dataclass
+class Week:
+    """One week of one category: how many were asked, and the times in seconds."""
+
+    start: dt.date
+    asked: int = 0
+    first_responses: list[float] = field(default_factory=list)
+    solutions: list[float] = field(default_factory=list)
+    #: askers who said whether the accepted answer helped, and how many said it did
+    helpful_answers: int = 0
+    helpful_yes: int = 0
+
+    @property
+    def waiting(self) -> int:
+        """Questions of the week that still have no response."""
+        return self.asked - len(self.first_responses)
+
+    def figures(self) -> dict[str, float | None]:
+        first, solved = sorted(self.first_responses), sorted(self.solutions)
+        return {"first_median": median(first) if first else None,
+                "first_p90": percentile(first, 0.9) if first else None,
+                "solution_median": median(solved) if solved else None,
+                "solution_p90": percentile(solved, 0.9) if solved else None}
+
+
+@dataclass
+class QuestionTimes:
+    topic_id: int
+    title: str
+    category_id: int
+    state: str
+    asked_at: dt.datetime
+    first_response: float | None
+    solution: float | None
+    helpful: bool | None
+    claimed_by: str | None
+
+
+def _seconds(start: dt.datetime, end: dt.datetime | None) -> float | None:
+    return None if end is None else max(0.0, (end - start).total_seconds())
+
+
+def since(weeks: int, now: dt.datetime | None = None) -> dt.datetime:
+    """The start (a Monday, 00:00 UTC) of the ``weeks`` weeks that end with this one."""
+    monday = week_of(now or utcnow()) - dt.timedelta(weeks=weeks - 1)
+    return dt.datetime.combine(monday, dt.time(), dt.UTC)
+
+
+def _rows(session, viewer: Viewer, category_ids: Iterable[int], start: dt.datetime):
+    return session.execute(
+        visible_topics(viewer)
+        .with_only_columns(Question.topic_id, Topic.title, Question.category_id,
+                           Question.state, Question.asked_at, Question.first_response_at,
+                           Question.solved_at, Question.helpful, User.username)
+        .join(Question, Question.topic_id == Topic.id)
+        .outerjoin(User, User.id == Question.claimed_by_id)
+        .where(Question.category_id.in_(list(category_ids)), Question.asked_at >= start)
+        .order_by(Question.asked_at, Question.topic_id)).tuples()
+
+
+def weekly(session, viewer: Viewer, category_ids: Iterable[int], weeks: int = WEEKS_DEFAULT,
+           now: dt.datetime | None = None) -> dict[int, list[Week]]:
+    """Each category's weeks, oldest first (weeks without questions included)."""
+    ids = list(category_ids)
+    start = since(weeks, now)
+    mondays = [start.date() + dt.timedelta(weeks=n) for n in range(weeks)]
+    result = {category_id: {monday: Week(monday) for monday in mondays}
+              for category_id in ids}
+    if ids:
+        for (_id, _title, category_id, _state, asked_at, first_at, solved_at, helpful,
+             _name) in _rows(session, viewer, ids, start):
+            week = result[category_id].get(week_of(asked_at))
+            if week is None:  # (asked "in the future" by a wrong clock)
+                continue
+            week.asked += 1
+            first = _seconds(asked_at, first_at)
+            if first is not None:
+                week.first_responses.append(first)
+            solution = _seconds(asked_at, solved_at)
+            if solution is not None:
+                week.solutions.append(solution)
+            if helpful is not None:
+                week.helpful_answers += 1
+                week.helpful_yes += bool(helpful)
+    return {category_id: list(weeks_.values()) for category_id, weeks_ in result.items()}
+
+
+def question_times(session, viewer: Viewer, category_ids: Iterable[int],
+                   weeks: int = WEEKS_DEFAULT, now: dt.datetime | None = None,
+                   ) -> list[QuestionTimes]:
+    """Every question of the period with its times, oldest first (for the CSV)."""
+    ids = list(category_ids)
+    if not ids:
+        return []
+    return [QuestionTimes(topic_id, title, category_id, state, asked_at,
+                          _seconds(asked_at, first_at), _seconds(asked_at, solved_at),
+                          helpful, name)
+            for (topic_id, title, category_id, state, asked_at, first_at, solved_at, helpful,
+                 name) in _rows(session, viewer, ids, since(weeks, now))]
+
+
+def chart(weeks: Sequence[Week], key: str, width: int = 640, height: int = 200,
+          ) -> dict:
+    """What the template draws for one measure (``first`` or ``solution``): a bar per week
+    for the median and one for the 90th percentile, in hours, on a shared scale."""
+    figures = [week.figures() for week in weeks]
+    values = [value for f in figures for value in (f[f"{key}_median"], f[f"{key}_p90"])
+              if value is not None]
+    top_hours = max([value / 3600 for value in values] + [1.0])
+    scale = _nice(top_hours)
+    left, bottom, top = 48, 28, 12
+    inner_w, inner_h = width - left - 8, height - bottom - top
+    slot = inner_w / max(1, len(weeks))
+    bar = max(2.0, slot * 0.35)
+    bars = []
+    for n, (week, f) in enumerate(zip(weeks, figures, strict=True)):
+        x = left + n * slot + slot * 0.1
+        for offset, kind in ((0.0, "median"), (bar, "p90")):
+            value = f[f"{key}_{kind}"]
+            if value is None:
+                continue
+            h = inner_h * (value / 3600) / scale
+            bars.append({"x": round(x + offset, 1), "y": round(top + inner_h - h, 1),
+                         "w": round(bar, 1), "h": round(max(h, 1.0), 1), "kind": kind,
+                         "hours": value / 3600, "week": week.start})
+    ticks = [{"y": round(top + inner_h - inner_h * i / 4, 1), "hours": scale * i / 4}
+             for i in range(5)]
+    labels = [{"x": round(left + n * slot + slot / 2, 1), "week": week.start}
+              for n, week in enumerate(weeks) if n % max(1, len(weeks) // 6) == 0]
+    return {"width": width, "height": height, "bars": bars, "ticks": ticks,
+            "labels": labels, "left": left, "bottom": height - bottom, "right": width - 8,
+            "empty": not values}
+
+
+def _nice(value: float) -> float:
+    """A round number at or above ``value`` for the chart's scale (1, 2, 5 times a power
+    of ten)."""
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 5, 10):
+        if value <= step * power:
+            return step * power
+    return 10 * power
