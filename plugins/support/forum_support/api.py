@@ -102,7 +102,8 @@ SHOW_PARAM = {"name": "show", "in": "query", "required": False,
               "description": "waiting (default), unanswered, mine or escalated.",
               "schema": {"type": "string", "enum": list(QUEUE_VIEWS)}}
 CATEGORY_PARAM = query_parameter("category", "A support category's address (default: all).",
-                                 {"type": "string", "maxLength": limits.SLUG_MAX})
+                                 {"type": "string", "minLength": 1,
+                                  "maxLength": limits.SLUG_MAX})
 WEEKS_PARAM = query_parameter("weeks", f"Weeks up to this one (1 to {WEEKS_MAX}, default "
                               f"{WEEKS_DEFAULT}).",
                               {"type": "integer", "minimum": 1, "maximum": WEEKS_MAX})
@@ -179,8 +180,8 @@ def list_questions(context, request):
     if chosen is not None and chosen not in FILTERS:
         raise ApiProblem(400, _("Invalid parameter"), _("Filter by unanswered, unsolved or "
                                                         "solved."))
-    after = parse_id(request.GET.get("cursor", "")) if request.GET.get("cursor") else None
-    if request.GET.get("cursor") and after is None:
+    after = parse_id(request.GET["cursor"]) if "cursor" in request.GET else None
+    if "cursor" in request.GET and after is None:
         raise ApiProblem(400, _("Invalid cursor"), _(
             "The cursor was not made by this forum; start again from the first page."))
     found = service.page(category, chosen, after)
@@ -286,11 +287,11 @@ def stats(context, request):
     service = service_for(request)
     categories = service.categories()
     slug = request.GET.get("category")
-    if slug:
+    if slug is not None:
         categories = [pair for pair in categories if pair[0].slug == slug]
         if not categories:
             raise not_found()
-    weeks = parse_id(request.GET.get("weeks") or str(WEEKS_DEFAULT), maximum=WEEKS_MAX)
+    weeks = parse_id(request.GET.get("weeks", str(WEEKS_DEFAULT)), maximum=WEEKS_MAX)
     if weeks is None or weeks < 1:
         raise ApiProblem(400, _("Invalid parameter"), _("Ask for 1 to ${maximum} weeks.",
                                                         mapping={"maximum": WEEKS_MAX}))

@@ -326,15 +326,15 @@ class SupportService:
             raise NotAllowedError(_("Only the person who asked and staff can accept an "
                                     "answer."))
         assert self.viewer is not None and self.viewer.user is not None
-        post = self.db.get(Post, post_id)
+        post = self.db.get(Post, int(post_id))
         if post is None or post.topic_id != question.topic_id:
-            raise ValidationError(_("That reply is not part of this question."))
+            raise NotFoundError(_("That reply is not part of this question."))
         if post.number == 1:
-            raise ValidationError(_("The question itself cannot be its answer; accept a "
-                                    "reply."))
+            raise ConflictError(_("The question itself cannot be its answer; accept a "
+                                  "reply."))
         if post.is_deleted or post.is_hidden or post.is_held:
-            raise ValidationError(_("That reply is deleted, hidden or waiting for a "
-                                    "moderator; it cannot be the answer."))
+            raise ConflictError(_("That reply is deleted, hidden or waiting for a "
+                                  "moderator; it cannot be the answer."))
         question = self._locked(question.topic_id)
         if question.accepted_post_id == post.id:
             return question

@@ -128,9 +128,9 @@ def test_refused_accepts_answer_a_page_that_says_why(forum):
     assert refused.status_int == 403
     assert "Only the person who asked" in refused.html.select_one(".form-error").text
     asker = forum.browser("asker")
-    for value in ("", "abc", str(reply + 99)):
+    for value, status in (("", 400), ("abc", 400), (str(reply + 99), 404)):
         page = asker.post_form(f"/support/q/{topic}/accept", post_id=value)
-        assert page.status_int == 400 and page.html.select_one(".form-error"), value
+        assert page.status_int == status and page.html.select_one(".form-error"), value
     assert forum.browser().post_form(f"/support/q/{topic}/accept",
                                      post_id=str(reply)).status_int == 403
     assert asker.post_form(f"/support/q/{topic + 99}/accept",
