@@ -107,8 +107,10 @@ def test_ask_answer_accept_and_claim_in_the_queue(make_live_forum, page, other_p
     # mira accepts the reply: the question box shows it, solved; she says it helped
     page.goto(question)
     page.locator("#post-2").get_by_role("button", name="Accept as answer").click()
-    expect(box.get_by_role("heading", name="Accepted answer")).to_be_visible()
-    expect(box.locator(".support-answer")).to_contain_text("Download my data")
+    # the answer is shown under the question's own text, with a link to its place
+    under = page.locator("#post-1 .support-answer")
+    expect(under.get_by_role("heading", name="Accepted answer")).to_be_visible()
+    expect(under).to_contain_text("Download my data")
     expect(box.locator(".support-state")).to_contain_text("Solved")
     expect(page.locator("#post-2 .support-accepted-mark")).to_contain_text("Accepted answer")
     helped = box.get_by_role("group", name="Did this answer help you?")
@@ -141,13 +143,14 @@ def test_ask_answer_accept_and_claim_in_the_queue(make_live_forum, page, other_p
     # the question's page as staff: the box names who handles it; the staff controls
     page.goto(waiting)
     expect(page.locator("#support-question .support-claimed")).to_contain_text("mod")
-    page.locator("details.support-staff > summary").click()
+    page.locator("details.support-staff-box > summary").click()
     expect(page.get_by_role("button", name="Hand it back")).to_be_visible()
     _check(page, "topic-staff", scheme)
 
     page.goto(f"{url}/support/dashboard")
     expect(page.locator("h1")).to_have_text("Service levels")
     expect(page.locator(".support-chart svg")).to_have_count(2)
+    page.get_by_text("The figures as a table").click()  # (its box scrolls: focusable)
     _check(page, "dashboard", scheme)
 
     # the way in: the support index (with the staff's links) and the core's category page

@@ -249,8 +249,9 @@ def forum_tpl_post_author(request, post, posts):
 
 @hookimpl
 def forum_tpl_post_body(request, post, posts):
-    """"Accepted answer" under the reply that is one."""
-    if post.number == 1 or support_of(request, post.topic.category_id) is None:
+    """The accepted answer under the question's text, and "Accepted answer" under the
+    reply that is one."""
+    if support_of(request, post.topic.category_id) is None:
         return None
     from .views import accepted_mark
 

@@ -141,7 +141,7 @@ def question_times(session, viewer: Viewer, category_ids: Iterable[int],
                  name) in _rows(session, viewer, ids, since(weeks, now))]
 
 
-def chart(weeks: Sequence[Week], key: str, width: int = 640, height: int = 200,
+def chart(weeks: Sequence[Week], key: str, width: int = 480, height: int = 220,
           ) -> dict:
     """What the template draws for one measure (``first`` or ``solution``): a bar per week
     for the median and one for the 90th percentile, in hours, on a shared scale."""
@@ -162,13 +162,16 @@ def chart(weeks: Sequence[Week], key: str, width: int = 640, height: int = 200,
             if value is None:
                 continue
             h = inner_h * (value / 3600) / scale
+            h = max(h, 3.0)  # a quick week is still a bar above the axis
             bars.append({"x": round(x + offset, 1), "y": round(top + inner_h - h, 1),
-                         "w": round(bar, 1), "h": round(max(h, 1.0), 1), "kind": kind,
+                         "w": round(bar, 1), "h": round(h, 1), "kind": kind,
                          "hours": value / 3600, "week": week.start})
     ticks = [{"y": round(top + inner_h - inner_h * i / 4, 1), "hours": scale * i / 4}
              for i in range(5)]
+    # every few weeks a label, counted from this week (which always has one)
+    step = max(1, math.ceil(len(weeks) / 5))
     labels = [{"x": round(left + n * slot + slot / 2, 1), "week": week.start}
-              for n, week in enumerate(weeks) if n % max(1, len(weeks) // 6) == 0]
+              for n, week in enumerate(weeks) if (len(weeks) - 1 - n) % step == 0]
     return {"width": width, "height": height, "bars": bars, "ticks": ticks,
             "labels": labels, "left": left, "bottom": height - bottom, "right": width - 8,
             "empty": not values}

@@ -92,7 +92,7 @@ def state_labels(request) -> dict[str, str]:
 def hours_text(request):
     """Hours as the reader writes numbers ("1.5", "1,5")."""
     locale = request.locale_name
-    return lambda hours: format_decimal(round(hours, 1), locale=locale)
+    return lambda hours: format_decimal(hours, format="#,##0.##", locale=locale)
 
 
 def week_label(request):
@@ -254,6 +254,7 @@ def topic_box(request, topic: Topic) -> Markup | None:
     return Markup(render("support/_question_box.html", {
         "topic": topic, "question": question, "labels": state_labels(request),
         "icons": STATE_ICONS, "answer": answer,
+        "answer_anchor": topic_path(request, topic) + "#support-answer",
         "answer_path": topic_path(request, topic, answer.number) if answer else None,
         "private": private,
         "private_path": topic_path(request, private) if private else None,
@@ -298,7 +299,16 @@ def author_mark(request, post, posts) -> Markup | None:
 
 def accepted_mark(request, post) -> Markup | None:
     question = _page_marks(request, [post])["question"]
-    if question is None or question.accepted_post_id != post.id:
+    if question is None or question.accepted_post_id is None:
+        return None
+    if post.number == 1:
+        answer = service_for(request).accepted_post(question)
+        if answer is None:
+            return None
+        return Markup(render("support/_answer.html", {
+            "answer": answer, "answer_path": topic_path(request, post.topic, answer.number)},
+            request))
+    if question.accepted_post_id != post.id:
         return None
     return Markup('<p class="support-accepted-mark"><span aria-hidden="true">✓</span> {}</p>'
                   ).format(request.translate(_("Accepted answer")))

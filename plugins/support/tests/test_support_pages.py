@@ -108,8 +108,10 @@ def test_accepting_shows_the_answer_under_the_question_with_a_link_to_it(forum):
     page = forum.browser().app.get(forum.topic_path(topic))
     box = page.html.select_one("#support-question")
     assert "Solved" in box.select_one(".support-state").text
-    assert "far down the discussion" in box.select_one(".support-answer").text
-    link = box.select_one(".support-answer a")["href"]
+    under = page.html.select_one("#post-1 .support-answer")
+    assert "far down the discussion" in under.text, "under the question's own text"
+    assert box.select_one("a[href$='#support-answer']")
+    link = under.select_one("a")["href"]
     assert link.endswith("#post-24") and "after=23" in link
     target = forum.browser().app.get(link.split("#")[0])
     assert target.html.select_one("#post-24 .support-accepted-mark")
@@ -216,9 +218,9 @@ def test_staff_queue_lists_waiting_questions_oldest_first_and_claims(forum):
 def test_staff_mark_needs_information_and_escalate_from_the_question(forum):
     topic = ask(forum)
     mod = forum.browser("mod")
-    box = mod.app.get(forum.topic_path(topic)).html.select_one(".support-staff")
+    box = mod.app.get(forum.topic_path(topic)).html.select_one(".support-staff-box")
     assert box is not None and not forum.browser("asker").app.get(
-        forum.topic_path(topic)).html.select_one(".support-staff")
+        forum.topic_path(topic)).html.select_one(".support-staff-box")
     mod.post_form(f"/support/q/{topic}/state", state="needs_info")
     page = forum.browser().app.get(forum.topic_path(topic))
     assert "Needs more information" in page.html.select_one(".support-state").text
