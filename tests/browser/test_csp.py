@@ -27,14 +27,15 @@ def prepare(forum):
 
 
 def test_no_page_violates_the_policy(make_live_forum, page):
-    live = make_live_forum(plugins=["groups", "ideas", "kb"], prepare=prepare)
+    live = make_live_forum(plugins=["groups", "ideas", "kb", "support"], prepare=prepare)
     page.add_init_script(RECORD)
     console = []
     page.on("console", lambda message: console.append(message.text))
     sign_in(page, live.url, "boss")
     for path in ("/", "/c/general", "/t/1", "/c/general/new", "/search?q=welcome", "/account",
                  "/admin", "/groups/", "/groups/new", "/ideas/", "/ideas/ideas",
-                 "/ideas/ideas/new", "/ideas/boards"):
+                 "/ideas/ideas/new", "/ideas/boards", "/support/", "/support/admin",
+                 "/support/queue", "/support/dashboard"):
         page.goto(live.url + path)
         if page.locator("#body").count():
             page.fill("#body", "Some **bold** text")  # the preview script runs

@@ -1,5 +1,5 @@
 """schemathesis against the real forum over HTTP: every operation of /api/v1/openapi.json, the
-core's and the bundled plugins' (groups, ideas, kb), as a member with a personal API token, in
+core's and the bundled plugins' (groups, ideas, kb, support), as a member with a personal API token, in
 every phase (examples, coverage, fuzzing, stateful) and with every check (server errors,
 status codes, content types, headers and bodies as documented, schema-valid requests
 accepted and schema-violating ones refused, 401 without credentials, 405 for other methods,
@@ -19,7 +19,7 @@ from forum_core.testing import check_api, whoosh_names_from_secrets
 from tests.functional.test_discussions import make_category, make_topic
 from tests.functional.test_moderation import reply_as
 
-BUNDLED = ("groups", "ideas", "kb")
+BUNDLED = ("groups", "ideas", "kb", "support")
 #: The query language of a search (phrases, exclusions, at most 12 words...) and its filters
 #: that name a category or a member the caller may see are more than a JSON Schema can say:
 #: a schema-valid search may still be refused with a 400 saying what to change. Every other
