@@ -131,7 +131,8 @@ def test_a_stale_sign_in_cookie_is_never_answered_public(site):
     assert other.headers["Cache-Control"] == PRIVATE
 
 
-@pytest.mark.parametrize("plugins", [(), ("groups", "ideas", "kb", "support")], ids=["core", "bundled"])
+@pytest.mark.parametrize("plugins", [(), ("groups", "ideas", "kb", "support")],
+                         ids=["core", "bundled"])
 def test_visitors_public_pages_are_shared_and_set_no_cookie(make_forum, plugins):
     forum = make_forum(plugins=plugins)
     forum.create_user("boss", role="admin")
