@@ -1,7 +1,7 @@
 """schemathesis against the real forum over HTTP: every operation of /api/v1/openapi.json, the
 core's and the bundled plugins' (groups, ideas, kb, support), as a member with a personal
-API token, in every phase (examples, coverage, fuzzing, stateful) and with every check (server errors,
-status codes, content types, headers and bodies as documented, schema-valid requests
+API token, in every phase (examples, coverage, fuzzing, stateful) and with every check
+(server errors, status codes, content types, headers and bodies as documented, schema-valid requests
 accepted and schema-violating ones refused, 401 without credentials, 405 for other methods,
 deleted resources gone...). Deterministic and bounded: a fixed seed, no example database, a
 set number of examples per operation.
