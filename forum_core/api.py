@@ -66,7 +66,7 @@ from .jobs import Job, JobContext, enqueue, enqueue_later
 from .limits import parse_id
 from .mail import send_mail
 from .memo import once_per_request
-from .moderation.events import MemberRestricted, PostStateChanged
+from .moderation.events import MemberRestricted, PostStateChanged, TopicMoved
 from .notifications.services import notify
 from .plugins import PLUGIN_API_VERSION, Plugin
 from .registries import AdminPage, NotificationKind, capability, content_types, render_markdown
@@ -144,6 +144,7 @@ __all__ = [
     "PostCreated",
     "PostEdited",
     "PostStateChanged",
+    "TopicMoved",
     "MemberRestricted",
     # likes on posts: events to count them (badges, analytics), and liking for a member
     "PostLiked",

@@ -17,6 +17,16 @@ class PostStateChanged(Event):
 
 
 @dataclass(frozen=True)
+class TopicMoved(Event):
+    """A moderator moved a topic to another category (a plugin that gives a category's
+    topics a role, such as questions or ideas, takes on or lets go of it)."""
+
+    topic_id: int
+    from_category_id: int
+    to_category_id: int
+
+
+@dataclass(frozen=True)
 class MemberRestricted(Event):
     """A member was suspended, banned or reinstated."""
 

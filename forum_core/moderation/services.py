@@ -20,7 +20,7 @@ from ..events import emit
 from ..i18n import _
 from ..limits import REASON_MAX, REASON_MIN
 from ..visibility import post_clause
-from .events import MemberRestricted, PostStateChanged
+from .events import MemberRestricted, PostStateChanged, TopicMoved
 from .models import AuditEntry, Flag
 
 if TYPE_CHECKING:
@@ -75,6 +75,9 @@ class DatabaseModerationService:
             self._move_counts(category.id, 1, posts)
         topic.category_id = category.id
         self.log(actor, "topic.move", "topic", topic.id, f"{old} -> {category.id}")
+        self.db.flush()  # plugins read the topic where it is now
+        emit(self.db, TopicMoved(topic_id=topic.id, from_category_id=old,
+                                 to_category_id=category.id))
 
     def delete_topic(self, actor: User, topic: Topic) -> None:
         if topic.is_deleted:

@@ -26,6 +26,7 @@ from forum_core.api import (
     PostStateChanged,
     Topic,
     TopicCreated,
+    TopicMoved,
     _,
     escape,
     hookimpl,
@@ -151,6 +152,8 @@ def forum_on_event_in_transaction(session, event):
                    actor=post.author)
     elif isinstance(event, PostStateChanged):
         SupportService(session).post_changed(event.post_id, event.topic_id)
+    elif isinstance(event, TopicMoved):
+        SupportService(session).topic_moved(event.topic_id, event.to_category_id)
 
 
 # -- declarations --------------------------------------------------------------------------

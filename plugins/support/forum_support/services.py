@@ -227,6 +227,24 @@ class SupportService:
                                              "asker_id": user_id, "asked_at": asked_at},
                          ("topic_id",))
 
+    def topic_moved(self, topic_id: int, category_id: int) -> None:
+        """A moderator moved a topic: into a support category it becomes a question (with
+        its times read from its replies); a question moved elsewhere keeps its row, out of
+        the queue and the figures, for when it comes back."""
+        question = self.db.get(Question, topic_id)
+        if question is not None:
+            question.category_id = category_id
+            return
+        if self.support_category(category_id) is None \
+                or self.db.get(Private, topic_id) is not None:
+            return
+        topic = self.db.get(Topic, topic_id)
+        insert_if_absent(self.db, Question, {"topic_id": topic_id, "category_id": category_id,
+                                             "asker_id": topic.user_id,
+                                             "asked_at": topic.created_at}, ("topic_id",))
+        self.db.flush()
+        self._recount(topic_id, topic.user_id)
+
     def reply_posted(self, post: Post) -> int | None:
         """A reply was posted: the first one by someone else answers the question, and the
         asker's reply takes "needs more information" away. Returns the asker to tell of a

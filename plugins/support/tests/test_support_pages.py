@@ -329,3 +329,22 @@ def test_questions_are_searchable_by_state(forum):
     api = forum.browser().app.get("/api/v1/search", params={
         "q": "searchable", "type": "question", "status": "open"}).json
     assert api["total"] == 1
+
+
+def test_a_topic_moved_into_a_support_category_becomes_a_question(forum):
+    topic = forum.create_topic("asker", "general", "Asked in the wrong place", "Help me")
+    forum.reply("helper", topic, "Here is how.")
+    with forum.session() as session:
+        ids = dict(session.execute(select(Category.slug, Category.id)).tuples().all())
+    mod = forum.browser("mod")
+    moved = mod.post_form(f"{forum.topic_path(topic)}/moderate", action="move",
+                          category=str(ids["help"]))
+    assert moved.status_int in (200, 303), moved.text
+    question = question_of(forum, topic)
+    assert question.state == "answered" and question.category_id == ids["help"]
+    assert "Asked in the wrong place" in mod.app.get("/support/queue").text
+    mod.post_form(f"{forum.topic_path(topic)}/moderate", action="move",
+                  category=str(ids["general"]))
+    assert "Asked in the wrong place" not in mod.app.get("/support/queue").text
+    assert forum.browser().app.get(forum.topic_path(topic)).html.select_one(
+        "#support-question") is None
