@@ -348,3 +348,30 @@ def test_a_topic_moved_into_a_support_category_becomes_a_question(forum):
     assert "Asked in the wrong place" not in mod.app.get("/support/queue").text
     assert forum.browser().app.get(forum.topic_path(topic)).html.select_one(
         "#support-question") is None
+
+
+def test_a_solved_question_becomes_a_knowledge_base_article_with_its_answer(make_forum):
+    """The knowledge base takes the accepted answer through the capability, not an import."""
+    from forum_kb.models import Article, Revision
+
+    forum = make_support(make_forum, plugins=("groups", "kb", "support"))
+    made = forum.browser("ada").post_form(
+        "/kb/admin/sections", name="Guides", description="How to do things.", parent_id="",
+        read_access="everyone", space_id="", position="1", right_write="role:moderator",
+        right_edit="role:moderator", right_publish="role:moderator")
+    assert made.status_int == 303, made.text
+    topic = ask(forum, title="How do I rotate my API key?", body="The old one leaked.")
+    forum.reply("other", topic, "No idea, sorry.")
+    answer = forum.reply("helper", topic, "Open *Account*, then **Rotate key**.")
+    forum.browser("asker").post_form(f"/support/q/{topic}/accept", post_id=str(answer))
+    with forum.session() as session:
+        from forum_kb.models import Section
+
+        section = session.scalar(select(Section.id))
+    made = forum.browser("mod").post_form(f"/kb/from-topic/{topic}", section=str(section))
+    assert made.status_int == 303, made.text
+    with forum.session() as session:
+        article = session.scalar(select(Article).where(Article.source_topic_id == topic))
+        source = session.get(Revision, article.latest_revision_id).source
+    assert "The old one leaked." in source and "**Rotate key**" in source
+    assert "No idea" not in source, "only the accepted answer"
