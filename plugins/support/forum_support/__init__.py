@@ -142,8 +142,16 @@ def forum_on_event_in_transaction(session, event):
         from forum_core.api import Post, notify
 
         from .models import Question
+        from .services import PRIVATE_REPLY_KIND
 
         if session.get(Question, event.topic_id) is None:
+            # the asker of a private conversation did not start its topic (staff did): the
+            # core tells a topic's author of replies, this tells the asker
+            private = session.get(Private, event.topic_id)
+            post = session.get(Post, event.post_id)
+            if private is not None and post.number > 1 and not post.is_held:
+                notify(session, [private.asker_id], PRIVATE_REPLY_KIND.name, post,
+                       actor=post.author)
             return
         post = session.get(Post, event.post_id)
         asker = SupportService(session).reply_posted(post)

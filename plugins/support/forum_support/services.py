@@ -85,7 +85,11 @@ ESCALATED_KIND = NotificationKind("support.escalated",
                                   _("${actor} started a private conversation with you: "
                                     "${title}"),
                                   _("Private conversations about my questions"))
-KINDS = (ANSWERED_KIND, SOLVED_KIND, ACCEPTED_KIND, ESCALATED_KIND)
+PRIVATE_REPLY_KIND = NotificationKind("support.private_reply",
+                                      _("${actor} replied in your private conversation "
+                                        "${title}"),
+                                      _("Replies in my private conversations with staff"))
+KINDS = (ANSWERED_KIND, SOLVED_KIND, ACCEPTED_KIND, ESCALATED_KIND, PRIVATE_REPLY_KIND)
 
 
 def can_ask(viewer: Viewer, category: Category) -> bool:

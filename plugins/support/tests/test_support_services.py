@@ -205,6 +205,9 @@ def test_escalation_opens_a_private_conversation_for_the_asker_and_staff(forum):
             support_as(forum, session, "mona").escalate(
                 session.get(Question, topic), session.get(Topic, topic), "Again", "Private")
     assert notifications(forum, "asker", "support.escalated") == 1
+    forum.reply("mona", private_id, "And the date on it?")
+    forum.reply("asker", private_id, "INV-1, 3 May.")
+    assert notifications(forum, "asker", "support.private_reply") == 1, "staff's reply only"
     for who, sees in (("asker", True), ("mod", True), ("ada", True), ("other", False),
                       (None, False)):
         status = forum.browser(who).app.get(f"/t/{private_id}", status="*").maybe_follow(
