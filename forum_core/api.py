@@ -83,6 +83,7 @@ from .visibility import (
     visible_posts,
     visible_topics,
 )
+from .visibility.types import TopicRowType
 from .web import NotAvailable
 from .web.httpcache import keep_private, same_for_every_visitor
 from .web.templating import csrf_token
@@ -162,6 +163,7 @@ __all__ = [
     "ContentType",
     "ContentItem",
     "SearchDocument",
+    "TopicRowType",
     "chunked_keys",
     "content_types",
     "plain_text",

@@ -157,3 +157,92 @@ class PostType(ContentType):
 
 #: the core's content types, before the plugins' (in this order)
 CORE_TYPES = (TopicType(), PostType())
+
+
+class TopicRowType(ContentType):
+    """Base of a plugin's content type whose items are core topics, each with a row of the
+    plugin's own ``model`` keyed by its ``topic_id`` column (an idea with its votes, a support
+    question with its state).
+
+    Searchable: a document is the topic's title and opening post with :meth:`status_of` the
+    row as its status; search lists it instead of the plain topic (``stands_for``). Items are
+    found through the opening post's visibility, so whatever hides the topic (a closed group,
+    a deleted topic, a plugin's filter) hides the item. Feeds and the sitemap list these
+    topics already, as topics. Set ``name``, ``label``, ``item_label``, ``model``,
+    ``statuses`` and ``structured_data``; override :meth:`status_of` and
+    :meth:`updated_at_of`.
+    """
+
+    searchable = True
+    stands_for = "topic"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.model is not None and not cls.watches:
+            # its row, the topic's title and the opening post make the document
+            cls.watches = (cls.model, Topic, Post)
+
+    def status_of(self, row: Any) -> str:
+        """The status of the item whose plugin row is ``row`` (one of ``statuses``)."""
+        return ""
+
+    def updated_at_of(self, row: Any) -> dt.datetime | None:
+        """When the item last changed in a way worth telling (a status set), if it did."""
+        return None
+
+    def changed(self, session: Session, obj: object) -> Iterable[int]:
+        # called while the session flushes: no queries; keys that are not items are ignored
+        if self.model is not None and isinstance(obj, self.model):
+            return (obj.topic_id,)  # type: ignore[attr-defined]
+        if isinstance(obj, Topic):
+            return (obj.id,)
+        if isinstance(obj, Post) and obj.number == 1:
+            return (obj.topic_id,)
+        return ()
+
+    def documents(self, session: Session, keys: Sequence[int] | None = None,
+                  ) -> Iterator[SearchDocument]:
+        model: Any = self.model
+        last = 0
+        while True:
+            query = (select(model, Topic, Post).join(Topic, Topic.id == model.topic_id)
+                     .join(Post, (Post.topic_id == Topic.id) & (Post.number == 1))
+                     .order_by(model.topic_id))
+            if keys is not None:
+                query = query.where(model.topic_id.in_(list(keys)))
+            else:
+                query = query.where(model.topic_id > last).limit(500)
+            rows = session.execute(query).all()
+            for row, topic, post in rows:
+                yield SearchDocument(self.name, topic.id, topic.title, plain_text(post.html),
+                                     topic.created_at, topic.category_id, topic.user_id,
+                                     status=self.status_of(row))
+            if keys is not None or not rows:
+                return
+            last = rows[-1][0].topic_id
+
+    def count(self, session: Session) -> int:
+        model: Any = self.model
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+    def _opening_posts(self, request: Request, keys: Sequence[int]) -> Any:
+        # the opening post through the visibility choke point: its topic must be visible too
+        model: Any = self.model
+        return (select(Post).where(post_clause(request.viewer))
+                .join(model, model.topic_id == Post.topic_id)
+                .where(Post.number == 1, Post.topic_id.in_(list(keys))))
+
+    def visible(self, request: Request, keys: Sequence[int]) -> set[int]:
+        return _ids(request, self._opening_posts(request, keys)
+                    .with_only_columns(Post.topic_id))
+
+    def items(self, request: Request, keys: Sequence[int]) -> dict[int, ContentItem]:
+        rows = request.db.execute(
+            self._opening_posts(request, keys).add_columns(self.model)
+            .options(joinedload(Post.topic).joinedload(Topic.category),
+                     joinedload(Post.author)))
+        return {post.topic_id: ContentItem(
+            self.name, post.topic_id, post.topic.title, topic_url(request, post.topic),
+            post.topic.created_at, post.author, post.topic.category,
+            status=self.status_of(row), html=post.html, updated_at=self.updated_at_of(row))
+            for post, row in rows}
