@@ -86,6 +86,8 @@ from .visibility import (
 from .visibility.types import TopicRowType
 from .web import NotAvailable
 from .web.httpcache import keep_private, same_for_every_visitor
+from .web.problems import problem_page
+from .web.redirects import safe_next
 from .web.templating import csrf_token
 from .webapi.endpoints import ApiEndpoint, ApiProblem
 from .webapi.schemas import (
@@ -177,6 +179,8 @@ __all__ = [
     "Groups",
     # pages: answering "not available", forms, the admin area
     "NotAvailable",
+    "safe_next",
+    "problem_page",
     "csrf_token",
     "AdminPage",
     # background jobs: declared with forum_register_jobs, run after the transaction commits

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
@@ -24,6 +23,7 @@ from ..notifications import email_choices, preferences, watching
 from ..ratelimit import hit
 from ..visibility.queries import member_activity, recent_activity
 from ..web.httpcache import keep_private, same_for_every_visitor
+from ..web.redirects import safe_next
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
@@ -40,20 +40,6 @@ def includeme(config: Configurator) -> None:
     config.add_route("accounts.card", PROFILE_ROUTE + "/card")
     config.add_route("accounts.avatar", "/avatars/{name}")
     config.scan(__name__)
-
-
-def safe_next(request: Request, target: str | None) -> str:
-    """Only follow ``next=`` to a path on this site, never to another host."""
-    default = request.route_path("core.home")
-    if not target or len(target) > 2000:
-        return default
-    # browsers read a backslash as a slash, so "/\\evil.example" would leave the site too
-    if "\\" in target or any(ord(char) < 32 for char in target):
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    return target
 
 
 @view_config(route_name="accounts.login", request_method="GET", renderer="accounts/login.html")

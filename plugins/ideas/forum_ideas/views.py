@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
-from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 from sqlalchemy import select
 
@@ -19,6 +18,8 @@ from forum_core.api import (
     find_similar,
     limits,
     parse_id,
+    problem_page,
+    safe_next,
     visible_categories,
     visible_topics,
 )
@@ -60,23 +61,6 @@ def _board(request, service: IdeaService):
     return found
 
 
-def _problem(request, message, back: str | None = None):
-    """A page saying what was wrong with the request (status 400)."""
-    response = render_to_response("ideas/problem.html",
-                                  {"error": request.translate(message), "back": back},
-                                  request)
-    response.status = 400
-    return response
-
-
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and len(target) < 500 \
-            and "\\" not in target:
-        return target
-    return fallback
-
-
 def topic_box(request, topic: Topic, idea: Idea, board) -> dict:
     """What the idea box on a topic page shows (also used by the board listing)."""
     service = IdeaService(request.db)
@@ -106,16 +90,16 @@ def board_page(request):
     status = request.GET.get("status") or None
     back = request.route_path("ideas.board", slug=category.slug)
     if sort not in SORTS:
-        return _problem(request, _("Unknown sort order; choose votes, trending or newest."),
-                        back)
+        return problem_page(request, _("Unknown sort order; choose votes, trending or newest."),
+                            back=back)
     if status is not None and status not in STATUS_LABELS:
-        return _problem(request, _("Unknown status; choose one from the list."), back)
+        return problem_page(request, _("Unknown status; choose one from the list."), back=back)
     try:
         found = service.page(request.viewer, category, sort, status,
                              request.GET.get("after") or None)
     except BadCursor:
-        return _problem(request, _("This page address is not valid; start from the first "
-                                   "page."), back)
+        return problem_page(request, _("This page address is not valid; start from the first "
+                                   "page."), back=back)
     ids = [topic.id for topic, _idea in found.items]
     query = {"sort": sort, **({"status": status} if status else {})}
     return {"category": category, "board": board, "items": found.items,
@@ -192,8 +176,8 @@ def vote(request):
         else:
             raise ValidationError(_("Unknown action."))
     except ValidationError as exc:
-        return _problem(request, exc.message, back)
-    return HTTPSeeOther(_safe_next(request, back))
+        return problem_page(request, exc.message, back=back)
+    return HTTPSeeOther(safe_next(request, request.POST.get("next"), back))
 
 
 @view_config(route_name="ideas.status", request_method="POST", permission="moderate")
@@ -205,7 +189,7 @@ def set_status(request):
         service.set_status(idea, request.user, request.POST.get("status", "")[:40],
                            request.POST.get("note", "")[:limits.FORM_FIELD_MAX])
     except ValidationError as exc:
-        return _problem(request, exc.message, back)
+        return problem_page(request, exc.message, back=back)
     return HTTPSeeOther(back)
 
 
@@ -222,12 +206,13 @@ def merge(request):
     target_id = parse_id(found.group(1)) if found else None
     target = None if target_id is None else service.visible_idea(request.viewer, target_id)
     if target is None:
-        return _problem(request, _("There is no idea with that number or address."), back)
+        return problem_page(request, _("There is no idea with that number or address."),
+                            back=back)
     try:
         service.merge(idea, target[1], request.user,
                       request.POST.get("note", "")[:limits.FORM_FIELD_MAX])
     except ValidationError as exc:
-        return _problem(request, exc.message, back)
+        return problem_page(request, exc.message, back=back)
     return HTTPSeeOther(topic_path(request, target[0]))
 
 

@@ -31,6 +31,7 @@ from forum_core.api import (
     _,
     capability,
     parse_id,
+    problem_page,
     visible_posts,
     visible_topics,
 )
@@ -39,7 +40,7 @@ from .access import article_clause, is_admin, principals_of
 from .contenttypes import article_path
 from .models import RIGHTS, Article, Section, SectionRight
 from .services import KnowledgeBase, SectionNode
-from .web import kb_for, problem
+from .web import kb_for
 
 
 def writable_sections(kb: KnowledgeBase) -> list[tuple[int, Section]]:
@@ -138,9 +139,9 @@ def from_topic(request):
         section = kb.section_by_id(section_id)
         article = draft_from_topic(request, kb, topic, section)
     except NotAllowedError as exc:
-        return problem(request, exc.message, 403, back)
+        return problem_page(request, exc.message, 403, back)
     except ConflictError as exc:
-        return problem(request, exc.message, 409, back)
+        return problem_page(request, exc.message, 409, back)
     except ValidationError as exc:  # (a section that is not there, or hidden: the same)
-        return problem(request, exc.message, 400, back)
+        return problem_page(request, exc.message, 400, back)
     return HTTPSeeOther(location=request.route_path("kb.edit", article_id=article.id))

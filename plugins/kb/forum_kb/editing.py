@@ -28,6 +28,7 @@ from forum_core.api import (
     _,
     limits,
     parse_id,
+    problem_page,
     visible_categories,
 )
 
@@ -42,7 +43,7 @@ from .services import (
     parse_principals,
 )
 from .text import changes_html, compare
-from .web import address_of, article_of, kb_for, problem, section_of, trail_of
+from .web import address_of, article_of, kb_for, section_of, trail_of
 
 #: the fields of the article form, each read at most this long (the services say what fits)
 ARTICLE_FIELDS = ("title", "body", "note")
@@ -59,13 +60,13 @@ def _refused(request, exc: Exception, back: str) -> Any:
     """The page for an error of a service: the message, with the status it means (the
     core's errors are all ValidationErrors: the subclasses are asked first)."""
     if isinstance(exc, NotAllowedError):
-        return problem(request, exc.message, 403, back)
+        return problem_page(request, exc.message, 403, back)
     if isinstance(exc, NotFoundError):
-        return problem(request, exc.message, 404, back)
+        return problem_page(request, exc.message, 404, back)
     if isinstance(exc, ConflictError):
-        return problem(request, exc.message, 409, back)
+        return problem_page(request, exc.message, 409, back)
     assert isinstance(exc, ValidationError)
-    return problem(request, exc.message, 400, back)
+    return problem_page(request, exc.message, 400, back)
 
 
 # -- articles -----------------------------------------------------------------------------
@@ -78,7 +79,7 @@ def new_article(request):
     back = request.route_path("kb.section", slug=section.slug)
     rights = kb.rights(section)
     if not rights & {WRITE, EDIT, PUBLISH}:
-        return problem(request, _("Sign in to write in the knowledge base.")
+        return problem_page(request, _("Sign in to write in the knowledge base.")
                        if request.user is None else
                        _("You may not write articles in this section."), 403, back)
     page = {"heading": request.translate(_("New article in ${section}",
@@ -108,7 +109,7 @@ def edit_article(request):
     article = article_of(request, kb)
     back = address_of(request, article)
     if not kb.can_edit(article):
-        return problem(request, _("You may not edit this article."), 403, back)
+        return problem_page(request, _("You may not edit this article."), 403, back)
     rights = kb.rights(article.section)
     page = {"heading": request.translate(_("Edit ${title}", mapping={"title": article.title})),
             "trail": trail_of(request, kb, article.section), "error": None, "conflict": None,
@@ -168,7 +169,7 @@ def restore(request):
     back = request.route_path("kb.history", article_id=article.id)
     number = parse_id(request.POST.get("number", "").strip(), maximum=10**9)
     if number is None:
-        return problem(request, _("Choose the version to restore by its number."), 400, back)
+        return problem_page(request, _("Choose the version to restore by its number."), 400, back)
     try:
         kb.restore(article, number)
     except (NotAllowedError, NotFoundError) as exc:

@@ -50,13 +50,14 @@ from forum_core.api import (
     limits,
     notify,
     parse_id,
+    problem_page,
 )
 
 from .access import is_admin
 from .contenttypes import TYPE_NAME, article_path
 from .models import EDIT, PUBLISH, Article, Feedback, Revision
 from .services import KnowledgeBase
-from .web import article_of, kb_for, problem
+from .web import article_of, kb_for
 
 FEEDBACK = NotificationKind("kb.feedback", _("${actor} commented on ${title}"),
                             _("Comments on knowledge base articles I own"), email="daily")
@@ -215,7 +216,7 @@ def give(request):
     back = article_path(request, article.id, article.slug)
     helpful = ANSWERS.get(request.POST.get("helpful", ""))
     if helpful is None:
-        return problem(request, _("Answer whether the article helped: yes or no."), 400, back)
+        return problem_page(request, _("Answer whether the article helped: yes or no."), 400, back)
     comment = request.POST.get("comment", "")[:limits.FORM_FIELD_MAX]
     token = new_token = None
     if request.user is None:
@@ -225,9 +226,9 @@ def give(request):
     try:
         give_feedback(kb, article, helpful, comment, visitor=token)
     except NotAllowedError as exc:
-        return problem(request, exc.message, 403, back)
+        return problem_page(request, exc.message, 403, back)
     except ValidationError as exc:
-        return problem(request, exc.message, 400, back)
+        return problem_page(request, exc.message, 400, back)
     response = HTTPSeeOther(location=back + "#kb-feedback")
     if new_token is not None:
         # a session cookie: the answer is remembered while the browser is open
@@ -249,7 +250,7 @@ def feedback_list(request):
     raw = request.GET.get("before")
     before = parse_id(raw) if raw else None
     if raw and before is None:
-        return problem(request, _("This page address is not valid; start from the first "
+        return problem_page(request, _("This page address is not valid; start from the first "
                                   "page."), 400,
                        request.route_path("kb.feedback", article_id=article.id))
     rows = comments(request.db, article, before, PER_PAGE + 1)

@@ -27,6 +27,7 @@ from forum_core.api import (
     limits,
     parse_id,
     plain_text,
+    problem_page,
     same_for_every_visitor,
     visible_topics,
 )
@@ -36,7 +37,7 @@ from .feedback import feedback_box
 from .models import EDIT, PUBLISH, WRITE, Revision
 from .services import SORTS
 from .text import changes_html, compare, with_anchors
-from .web import address_of, article_of, kb_for, problem, section_of, trail_of
+from .web import address_of, article_of, kb_for, section_of, trail_of
 
 #: the labels of the section page's sort links, in their order
 SORT_LABELS = {"title": _("Title"), "updated": _("Recently updated"),
@@ -69,7 +70,7 @@ def section_page(request):
     back = request.route_path("kb.section", slug=section.slug)
     sort = request.GET.get("sort", "title")
     if sort not in SORTS:
-        return problem(request, _("Unknown sort order; sort by title, updated or helpful."),
+        return problem_page(request, _("Unknown sort order; sort by title, updated or helpful."),
                        back=back)
     rights = kb.rights(section)
     return {"section": section, "trail": trail_of(request, kb, section)[:-1],
@@ -190,15 +191,15 @@ def diff(request):
     back = request.route_path("kb.history", article_id=article.id)
     raw_from, raw_to = request.GET.get("from", ""), request.GET.get("to", "")
     if not raw_from.strip() or not raw_to.strip():
-        return problem(request, _("Choose two versions to compare, from and to."), back=back)
+        return problem_page(request, _("Choose two versions to compare, from and to."), back=back)
     numbers = _number(raw_from), _number(raw_to)
     if numbers[0] is None or numbers[1] is None:
-        return problem(request, _("Versions are given by their numbers (1, 2, 3...)."),
+        return problem_page(request, _("Versions are given by their numbers (1, 2, 3...)."),
                        back=back)
     try:
         old, new = kb.revision(article, numbers[0]), kb.revision(article, numbers[1])
     except NotFoundError as exc:
-        return problem(request, exc.message, status=404, back=back)
+        return problem_page(request, exc.message, status=404, back=back)
     return {"article": article, "old": old, "new": new,
             "trail": trail_of(request, kb, article.section),
             "changes": changes_html(compare(old.source, new.source)),

@@ -1,11 +1,8 @@
 """What the knowledge base's pages share: the service as the request's viewer meets it, the
 section or article of the address (a hidden one is "not available" like a missing one), the
-breadcrumbs, and the page that says what was wrong with a request."""
+breadcrumbs."""
 
 from __future__ import annotations
-
-from pyramid.renderers import render_to_response
-from pyramid.response import Response
 
 from forum_core.api import NotAvailable, NotFoundError, parse_id
 
@@ -19,15 +16,6 @@ def kb_for(request) -> KnowledgeBase:
     the review date the setting ``review_days`` asks for)."""
     return KnowledgeBase(request.db, request.viewer,
                          request.registry.settings.get("forum.kb.review_days", 0))
-
-
-def problem(request, message, status: int = 400, back: str | None = None) -> Response:
-    """A page saying what was wrong with the request, with ``status`` (400, 403, 404...)."""
-    response = render_to_response("kb/problem.html",
-                                  {"error": request.translate(message), "back": back,
-                                   "status": status}, request)
-    response.status = status
-    return response
 
 
 def section_of(request, kb: KnowledgeBase) -> Section:

@@ -19,6 +19,8 @@ from forum_core.api import (
     keep_private,
     limits,
     parse_id,
+    problem_page,
+    safe_next,
     utcnow,
     visible_categories,
 )
@@ -29,7 +31,6 @@ from .stats import WEEKS_DEFAULT, WEEKS_MAX, chart, question_times, since, weekl
 from .views import (
     STATE_ICONS,
     hours_text,
-    problem,
     question_of,
     refusal,
     service_for,
@@ -50,14 +51,6 @@ def _staff_only(request) -> None:
         raise HTTPForbidden()
 
 
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and len(target) < 500 \
-            and "\\" not in target:
-        return target
-    return fallback
-
-
 @view_config(route_name="support.queue", renderer="support/queue.html")
 def queue(request):
     """Open questions, oldest first, with how long they have waited and who handles them."""
@@ -65,7 +58,7 @@ def queue(request):
     keep_private(request)
     shown = request.GET.get("show") or "waiting"
     if shown not in QUEUE_VIEWS:
-        return problem(request, _("Unknown view of the queue; choose one of the tabs."),
+        return problem_page(request, _("Unknown view of the queue; choose one of the tabs."),
                        back=request.route_path("support.queue"))
     service = service_for(request)
     items = service.queue(QUEUE_VIEWS[shown], mine=shown == "mine")
@@ -83,7 +76,7 @@ def claim(request):
     _staff_only(request)
     service = service_for(request)
     topic, question, _support = question_of(request, service)
-    back = _safe_next(request, topic_path(request, topic))
+    back = safe_next(request, request.POST.get("next"), topic_path(request, topic))
     try:
         action = request.POST.get("action", "")
         if action == "claim":
@@ -139,13 +132,13 @@ def _dashboard_scope(request):
     if slug is not None:
         categories = [pair for pair in categories if pair[0].slug == slug]
         if not categories:
-            return None, None, problem(request, _("There is no support category with that "
+            return None, None, problem_page(request, _("There is no support category with that "
                                                   "address, or you may not see it."),
                                        status=404,
                                        back=request.route_path("support.dashboard"))
     weeks = parse_id(request.GET.get("weeks") or str(WEEKS_DEFAULT), maximum=WEEKS_MAX)
     if weeks is None or weeks < 1:
-        return None, None, problem(request, _("Show 1 to ${maximum} weeks.",
+        return None, None, problem_page(request, _("Show 1 to ${maximum} weeks.",
                                               mapping={"maximum": WEEKS_MAX}),
                                    back=request.route_path("support.dashboard"))
     return categories, weeks, None

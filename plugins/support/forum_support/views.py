@@ -7,7 +7,7 @@ from __future__ import annotations
 from babel.dates import format_date, format_timedelta
 from babel.numbers import format_decimal
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
-from pyramid.renderers import render, render_to_response
+from pyramid.renderers import render
 from pyramid.view import view_config
 
 from forum_core.api import (
@@ -24,6 +24,7 @@ from forum_core.api import (
     limits,
     once_per_request,
     parse_id,
+    problem_page,
     visible_topics,
 )
 
@@ -59,21 +60,12 @@ def service_for(request) -> SupportService:
     return SupportService(request.db, request.viewer, request.find_service(IContentService))
 
 
-def problem(request, message, status: int = 400, back: str | None = None):
-    """A page saying what was wrong with the request, in the reader's language."""
-    response = render_to_response("support/problem.html",
-                                  {"error": request.translate(message), "back": back,
-                                   "status": status}, request)
-    response.status = status
-    return response
-
-
 def refusal(request, error: ForumError, back: str | None = None):
     """The page for a service's refusal, with the status of its kind."""
     status = 403 if isinstance(error, NotAllowedError) else (
         409 if isinstance(error, ConflictError) else 404 if isinstance(error, NotFoundError)
         else 400)
-    return problem(request, error.message, status, back)
+    return problem_page(request, error.message, status, back)
 
 
 def topic_path(request, topic: Topic, number: int | None = None) -> str:
@@ -152,12 +144,12 @@ def category_page(request):
     back = request.route_path("support.category", slug=category.slug)
     chosen = request.GET.get("filter") or None
     if chosen is not None and chosen not in FILTERS:
-        return problem(request, _("Unknown filter; choose unanswered, unsolved or solved."),
+        return problem_page(request, _("Unknown filter; choose unanswered, unsolved or solved."),
                        back=back)
     try:
         found = service.page(category, chosen, parse_cursor(request.GET.get("after")))
     except ValueError:
-        return problem(request, _("This page address is not valid; start from the first "
+        return problem_page(request, _("This page address is not valid; start from the first "
                                   "page."), back=back)
     query = {"filter": chosen} if chosen else {}
     return {"category": category, "items": found.items, "filter": chosen,
