@@ -30,8 +30,8 @@ from .services import CLOSE_DAYS_MAX, group_choices
 from .stats import WEEKS_DEFAULT, WEEKS_MAX, chart, question_times, since, weekly
 from .views import (
     STATE_ICONS,
+    acting_on,
     hours_text,
-    question_of,
     refusal,
     service_for,
     state_labels,
@@ -73,10 +73,8 @@ def queue(request):
 @view_config(route_name="support.claim", request_method="POST")
 def claim(request):
     """Claim a question (``action=claim``) or hand it back (``action=unclaim``)."""
-    _staff_only(request)
-    service = service_for(request)
-    topic, question, _support = question_of(request, service)
-    back = safe_next(request, request.POST.get("next"), topic_path(request, topic))
+    service, _topic, question, back = acting_on(request, staff=True)
+    back = safe_next(request, request.POST.get("next"), back)
     try:
         action = request.POST.get("action", "")
         if action == "claim":
@@ -93,10 +91,7 @@ def claim(request):
 @view_config(route_name="support.state", request_method="POST")
 def set_state(request):
     """Mark "needs more information", or take the mark away (``state=open``)."""
-    _staff_only(request)
-    service = service_for(request)
-    topic, question, _support = question_of(request, service)
-    back = topic_path(request, topic)
+    service, _topic, question, back = acting_on(request, staff=True)
     try:
         service.set_state(question, request.POST.get("state", "")[:40])
     except ForumError as exc:
@@ -107,10 +102,7 @@ def set_state(request):
 @view_config(route_name="support.escalate", request_method="POST")
 def escalate(request):
     """Take the question to a private conversation with the asker."""
-    _staff_only(request)
-    service = service_for(request)
-    topic, question, _support = question_of(request, service)
-    back = topic_path(request, topic)
+    service, topic, question, back = acting_on(request, staff=True)
     title = request.translate(_("Private: ${title}", mapping={"title": topic.title}))
     try:
         private = service.escalate(question, topic,

@@ -125,6 +125,17 @@ def category_of(request, service: SupportService):
     return found
 
 
+def acting_on(request, staff: bool = False):
+    """The service, topic, question and topic page of a POST about the URL's question: by a
+    signed-in member (a moderator or administrator when ``staff``); 403 otherwise, 404 for a
+    question the viewer may not see."""
+    if request.user is None or (staff and not request.viewer.is_staff):
+        raise HTTPForbidden()
+    service = service_for(request)
+    topic, question, _support = question_of(request, service)
+    return service, topic, question, topic_path(request, topic)
+
+
 def _form_text(request, name: str) -> str:
     return request.POST.get(name, "")[:limits.FORM_FIELD_MAX]
 
@@ -323,11 +334,7 @@ def accept_button(request, post) -> Markup | None:
 @view_config(route_name="support.accept", request_method="POST")
 def accept(request):
     """Accept a reply as the answer (``post_id``), or take the answer back (``undo``)."""
-    if request.user is None:
-        raise HTTPForbidden()
-    service = service_for(request)
-    topic, question, _support = question_of(request, service)
-    back = topic_path(request, topic)
+    service, _topic, question, back = acting_on(request)
     try:
         if request.POST.get("undo"):
             service.unaccept(question)
@@ -344,11 +351,7 @@ def accept(request):
 @view_config(route_name="support.helpful", request_method="POST")
 def helpful(request):
     """The asker says whether the accepted answer helped."""
-    if request.user is None:
-        raise HTTPForbidden()
-    service = service_for(request)
-    topic, question, _support = question_of(request, service)
-    back = topic_path(request, topic)
+    service, _topic, question, back = acting_on(request)
     answer = request.POST.get("helpful", "")
     try:
         if answer not in ("yes", "no"):
