@@ -145,6 +145,7 @@ def dashboard(request):
     categories, weeks, refused = _dashboard_scope(request)
     if refused is not None:
         return refused
+    chosen = request.GET.get("category") or ""
     figures = weekly(request.db, request.viewer, [c.id for c, _s in categories], weeks)
     sections = []
     for category, _support in categories:
@@ -158,8 +159,9 @@ def dashboard(request):
             "charts": {"first": chart(rows, "first"), "solution": chart(rows, "solution")}})
     query = {key: value for key, value in (("category", request.GET.get("category")),
                                            ("weeks", weeks)) if value}
-    return {"sections": sections, "weeks": weeks, "all_categories": service_for(
-        request).categories(), "chosen": request.GET.get("category") or "",
+    return {"sections": sections, "weeks": weeks,
+            "all_categories": service_for(request).categories() if chosen else categories,
+            "chosen": chosen,
             "csv_weeks": request.route_path("support.dashboard_csv", _query=query),
             "csv_questions": request.route_path("support.dashboard_csv",
                                                 _query={**query, "rows": "questions"}),

@@ -18,7 +18,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
-from forum_core.api import Topic, User, Viewer, utcnow, visible_topics
+from sqlalchemy import func, select
+
+from forum_core.api import Topic, User, Viewer, topic_clause, utcnow, visible_topics
 
 from .models import Question
 
@@ -89,6 +91,7 @@ def since(weeks: int, now: dt.datetime | None = None) -> dt.datetime:
 
 
 def _rows(session, viewer: Viewer, category_ids: Iterable[int], start: dt.datetime):
+    """Every question of the period, with what the CSV lists of it."""
     return session.execute(
         visible_topics(viewer)
         .with_only_columns(Question.topic_id, Topic.title, Question.category_id,
@@ -100,27 +103,46 @@ def _rows(session, viewer: Viewer, category_ids: Iterable[int], start: dt.dateti
         .order_by(Question.asked_at, Question.topic_id)).tuples()
 
 
+def _figures_sql(dialect: str):
+    """The Monday of a question's week (as ``YYYY-MM-DD``) and its two waits in seconds,
+    computed by the database: reading three timestamps per question into Python took most
+    of the dashboard's time (timestamps are UTC without a zone in both databases)."""
+    asked, first, solved = (Question.asked_at, Question.first_response_at,
+                            Question.solved_at)
+    if dialect == "postgresql":
+        monday = func.to_char(func.date_trunc("week", asked), "YYYY-MM-DD")
+        return (monday, func.extract("epoch", first - asked),
+                func.extract("epoch", solved - asked))
+    monday = func.date(asked, "weekday 0", "-6 days")
+    return (monday, (func.julianday(first) - func.julianday(asked)) * 86400.0,
+            (func.julianday(solved) - func.julianday(asked)) * 86400.0)
+
+
 def weekly(session, viewer: Viewer, category_ids: Iterable[int], weeks: int = WEEKS_DEFAULT,
            now: dt.datetime | None = None) -> dict[int, list[Week]]:
     """Each category's weeks, oldest first (weeks without questions included)."""
     ids = list(category_ids)
     start = since(weeks, now)
     mondays = [start.date() + dt.timedelta(weeks=n) for n in range(weeks)]
-    result = {category_id: {monday: Week(monday) for monday in mondays}
+    result = {category_id: {monday.isoformat(): Week(monday) for monday in mondays}
               for category_id in ids}
     if ids:
-        for (_id, _title, category_id, _state, asked_at, first_at, solved_at, helpful,
-             _name) in _rows(session, viewer, ids, start):
-            week = result[category_id].get(week_of(asked_at))
+        monday, first, solution = _figures_sql(session.get_bind().dialect.name)
+        rows = session.connection().execute(
+            select(Question.category_id, monday, first, solution, Question.helpful)
+            .select_from(Topic).join(Question, Question.topic_id == Topic.id)
+            .where(topic_clause(viewer), Question.category_id.in_(ids),
+                   Question.asked_at >= start))
+        for category_id, week_start, first_s, solution_s, helpful in rows:
+            week = result[category_id].get(week_start)
             if week is None:  # (asked "in the future" by a wrong clock)
                 continue
             week.asked += 1
-            first = _seconds(asked_at, first_at)
-            if first is not None:
-                week.first_responses.append(first)
-            solution = _seconds(asked_at, solved_at)
-            if solution is not None:
-                week.solutions.append(solution)
+            if first_s is not None:
+                # (whole seconds: julianday arithmetic is a float)
+                week.first_responses.append(max(0, round(float(first_s))))
+            if solution_s is not None:
+                week.solutions.append(max(0, round(float(solution_s))))
             if helpful is not None:
                 week.helpful_answers += 1
                 week.helpful_yes += bool(helpful)

@@ -4,6 +4,9 @@ accepting an answer and saying whether it helped. Every page works without JavaS
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import Locale
 from babel.dates import format_date, format_timedelta
 from babel.numbers import format_decimal
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
@@ -83,14 +86,14 @@ def state_labels(request) -> dict[str, str]:
 
 def hours_text(request):
     """Hours as the reader writes numbers ("1.5", "1,5")."""
-    locale = request.locale_name
+    locale = Locale.parse(request.locale_name)  # (parsed once, not per number)
     return lambda hours: format_decimal(hours, format="#,##0.##", locale=locale)
 
 
 def week_label(request):
-    """A week's Monday, short ("6 Dec")."""
-    locale = request.locale_name
-    return lambda day: format_date(day, "d MMM", locale=locale)
+    """A week's Monday, short ("6 Dec"); a chart and its table name the same few weeks."""
+    locale = Locale.parse(request.locale_name)
+    return lru_cache(maxsize=None)(lambda day: format_date(day, "d MMM", locale=locale))
 
 
 def times_line(request, question) -> str:
