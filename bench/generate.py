@@ -13,6 +13,11 @@ then made-up ones), as in natural text, so a search matches as many posts as it 
 real forum. Two real accounts are made through ``DatabaseUserService.create_user`` (argon2);
 every other member shares the member's password hash.
 
+With the support plugin enabled, the biggest category after ``general`` is a support category
+and its topics are questions (``support_questions``) with states, times, accepted answers and
+claims (:func:`support_questions`); the topics and posts themselves are the same as without
+the plugin, so the core-only data set of bench/run.py holds the same content.
+
 The search index is not built here: run ``forum reindex`` afterwards (bench/run.py does, and
 times it).
 """
@@ -67,6 +72,16 @@ VOCABULARY_SIZE = 30_000
 #: distinct post bodies (rendered once each; posts reuse them): the rarest word of a body is in
 #: about posts / DISTINCT_BODIES posts
 DISTINCT_BODIES = 10_000
+#: the version of what this module generates, part of the key bench/run.py keeps data sets
+#: under: bump it when a data set made before would lack something (2: the support plugin's
+#: questions)
+DATA_VERSION = 2
+#: the support category's questions are spread over this many weeks up to now (the staff
+#: dashboard shows the last 12 by default)
+SUPPORT_WEEKS = 20
+#: a topic of the support category as the generator made it: its id, its author (the asker),
+#: when it was started, and its replies (post id, author, time)
+SupportTopic = tuple[int, int, dt.datetime, list[tuple[int, int, dt.datetime]]]
 
 
 def vocabulary(size: int = VOCABULARY_SIZE) -> list[str]:
@@ -228,6 +243,12 @@ def generate(config_path: Path, topics: int, posts: int, seed: int = 1,
 
         cat_weights = [rng.paretovariate(1.2) for _ in range(n_categories)]
         cat_weights[0] = max(cat_weights) * 1.5  # "general": the big one, with a deep listing
+        # with the support plugin: the biggest category after "general" holds questions; its
+        # topics' replies are noted as they are made (no draw of ``rng``: the content stays
+        # the same as without the plugin)
+        support_cat = (max(range(1, n_categories), key=cat_weights.__getitem__)
+                       if "support" in env.hooks.enabled and n_categories > 1 else None)
+        support_topics: list[SupportTopic] = []
         cat_rows = []
         for i in range(n_categories):
             name = "General" if i == 0 else f"{title(rng).split()[0]} {i}"
@@ -260,6 +281,8 @@ def generate(config_path: Path, topics: int, posts: int, seed: int = 1,
             author = rng.choice(user_ids)
             ttitle = title(rng)
             when, last_user = created, author
+            replies: list[tuple[int, int, dt.datetime]] | None = (
+                [] if cat == support_cat else None)
             for number in range(1, counts[t] + 1):
                 post_id += 1
                 user = author if number == 1 else rng.choice(user_ids)
@@ -273,6 +296,10 @@ def generate(config_path: Path, topics: int, posts: int, seed: int = 1,
                                    "is_deleted": False, "is_hidden": False,
                                    "is_held": False})
                 last_user = user
+                if replies is not None and number > 1:
+                    replies.append((post_id, user, when))
+            if replies is not None:
+                support_topics.append((tid, author, created, replies))
             topic_rows.append({"id": tid, "category_id": cat + 1, "user_id": author,
                                "title": ttitle, "slug": slugify(ttitle), "created_at": created,
                                "last_post_at": when, "last_post_user_id": last_user,
@@ -307,6 +334,10 @@ def generate(config_path: Path, topics: int, posts: int, seed: int = 1,
             conn.execute(Category.__table__.update().where(Category.id == c["id"]).values(
                 topic_count=c["topic_count"], post_count=c["post_count"],
                 last_post_at=c["last_post_at"], last_topic_id=c["last_topic_id"]))
+        support_facts: dict[str, Any] = {}
+        if support_cat is not None:
+            support_facts = support_questions(conn, cat_rows[support_cat], support_topics,
+                                              admin_id, now, seed)
         if not sqlite:
             for table, column in (("users", "id"), ("categories", "id"), ("topics", "id"),
                                   ("posts", "id")):
@@ -343,9 +374,83 @@ def generate(config_path: Path, topics: int, posts: int, seed: int = 1,
              "render_pool_s": round(render_s, 2), "insert_s": round(insert_s, 2),
              "analyze_s": round(time.perf_counter() - t0, 2),
              "total_s": round(time.perf_counter() - started, 2)}
+    facts.update(support_facts)
     if "kb" in env.hooks.enabled:
         facts.update(knowledge_base(env, rng))
     return facts
+
+
+
+def support_questions(conn: Any, category: dict[str, Any], topics: list[SupportTopic],
+                      staff_id: int, now: dt.datetime, seed: int) -> dict[str, Any]:
+    """Make ``category`` a support category and its topics questions, in two Core inserts.
+
+    The questions are spread evenly over the last ``SUPPORT_WEEKS`` weeks, in the order of
+    their topics (the topics themselves keep their dates, spread over two years, so that the
+    data set is the same with and without the plugin); each keeps its topic's own rhythm: its
+    replies come as long after it was asked as they came after the topic started, and those
+    that would come after now have not come yet. States, overall: about 60% solved (fewer
+    among the newest, which had no time to be), 25% answered, 10% open (plus the newest,
+    answered by no one yet), 5% needing more information; a fifth of the questions waiting
+    are claimed by ``staff_id`` (the administrator). A solved question's accepted answer is
+    one of its first replies by someone other than the asker (a post of that topic, number
+    > 1), accepted some hours after it was written, by the asker or the administrator; half
+    of the askers said whether it helped."""
+    from forum_support.models import (
+        ANSWERED,
+        NEEDS_INFO,
+        OPEN,
+        SOLVED,
+        Question,
+        SupportCategory,
+    )
+
+    # its own random numbers: the content generated before does not depend on the plugin
+    rng = random.Random(seed * 7919 + 23)
+    window = dt.timedelta(weeks=SUPPORT_WEEKS)
+    first_day = now - window
+    hour = dt.timedelta(hours=1)
+    rows = []
+    for rank, (topic_id, asker, created, replies) in enumerate(topics):
+        asked = (first_day + window * ((rank + rng.random()) / len(topics))).replace(
+            microsecond=0)
+        came = [(post_id, user, asked + (when - created)) for post_id, user, when in replies
+                if asked + (when - created) <= now]
+        others = [reply for reply in came if reply[1] != asker]
+        row = {"topic_id": topic_id, "category_id": category["id"], "asker_id": asker,
+               "state": OPEN, "asked_at": asked, "first_response_at": None,
+               "last_reply_at": None, "solved_at": None, "accepted_post_id": None,
+               "accepted_by_id": None, "claimed_by_id": None, "claimed_at": None,
+               "helpful": None, "private_topic_id": None}
+        # a question needs some days to be solved: the newest are answered more often
+        ripe = min(1.0, (now - asked) / dt.timedelta(days=10))
+        state = rng.choices((OPEN, NEEDS_INFO, ANSWERED, SOLVED),
+                            (0.10, 0.05, 0.25 + 0.60 * (1 - ripe), 0.60 * ripe))[0]
+        if others and state != OPEN:
+            row.update(state=state, first_response_at=others[0][2], last_reply_at=came[-1][2])
+        if row["state"] == SOLVED:
+            post_id, _author, written = rng.choice(others[:5])
+            row.update(accepted_post_id=post_id,
+                       accepted_by_id=asker if rng.random() < 0.85 else staff_id,
+                       solved_at=min(now, written + hour * rng.uniform(0.2, 72)).replace(
+                           microsecond=0))
+            if rng.random() < 0.5:
+                row["helpful"] = rng.random() < 0.85
+        elif rng.random() < 0.2:
+            row.update(claimed_by_id=staff_id,
+                       claimed_at=min(now, asked + hour * rng.uniform(0.1, 48)).replace(
+                           microsecond=0))
+        rows.append(row)
+    conn.execute(insert(SupportCategory), [{"category_id": category["id"],
+                                            "experts_group_id": None, "close_after_days": 0,
+                                            "created_at": first_day - window}])
+    if rows:
+        conn.execute(insert(Question), rows)
+    states = {state: sum(row["state"] == state for row in rows)
+              for state in (OPEN, ANSWERED, NEEDS_INFO, SOLVED)}
+    return {"support_category": category["slug"], "support_questions": len(rows),
+            "support_weeks": SUPPORT_WEEKS, "support_states": states,
+            "support_claimed": sum(row["claimed_by_id"] is not None for row in rows)}
 
 
 #: articles of the knowledge base's benchmark section, each of six headed parts

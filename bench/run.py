@@ -189,6 +189,20 @@ def etag_of(url: str, headers: dict[str, str] | None = None) -> str | None:
     return _get(url, headers)[1].get("ETag")
 
 
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, Any, str]:
+    """Status, headers and body of one GET, redirects *not* followed (urllib follows them:
+    a page that sends a visitor to sign in would look like the sign-in page's 200)."""
+    parsed = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+    try:
+        conn.request("GET", parsed.path + (f"?{parsed.query}" if parsed.query else ""),
+                     headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, resp.headers, resp.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
 def _get(url: str, headers: dict[str, str] | None) -> tuple[int, Any]:
     req = urllib.request.Request(url, headers=headers or {})
     try:
@@ -201,11 +215,25 @@ def _get(url: str, headers: dict[str, str] | None) -> tuple[int, Any]:
 
 def measure(name: str, server: Server, path: str, args: argparse.Namespace,
             cookie: str | None = None, group: str = "", connections: int | None = None,
-            measures: str = RENDER, headers: dict[str, str] | None = None) -> Row:
+            measures: str = RENDER, headers: dict[str, str] | None = None,
+            expect: str | None = None) -> Row:
+    """One wrk load of ``path``. With ``expect`` (a regular expression), the page must
+    answer 200 itself (no redirect followed) and its HTML match it, or it is not loaded: a
+    staff page answers a member 403 and sends a visitor to sign in, and wrk would time
+    either as a fast page (a 3xx is no error to wrk)."""
     url = server.base + path
     headers = {**({"Cookie": cookie} if cookie else {}), **(headers or {})}
     for _ in range(5):  # warm up (templates compiled, statements built)
         status, queries = probe(url, headers)
+    if expect is not None:
+        status, answer_headers, body = fetch(url, headers)
+        queries = answer_headers.get("X-Forum-Queries")
+        if status != 200 or not re.search(expect, body):
+            why = (f"answered HTTP {status}" if status != 200
+                   else f"answered 200, but its HTML does not match {expect!r}")
+            log(f"{name}: {why}; not loaded")
+            return Row(name, measures, queries=queries or "n/a", status=status, group=group,
+                       note=f"{path} {why} (not measured)")
     result = wrk(url, args.duration, connections or args.connections,
                  [f"{key}: {value}" for key, value in headers.items()])
     row = Row(name, measures, result["rps"], result["p50"], result["p99"], queries or "n/a",
@@ -346,7 +374,8 @@ def cached_sqlite(args: argparse.Namespace, topics: int, posts: int, plugins: li
                   index: str, logs: Path) -> tuple[Path, dict[str, Any]]:
     """A pristine SQLite data set in bench/data/<key>/ (made once, reused unless --fresh),
     copied to bench/data/run-<key>/ for each run since the posting benchmark writes to it."""
-    key = f"sqlite-{topics}t-{posts}p-{'-'.join(plugins) or 'core'}-{index}"
+    key = (f"sqlite-{topics}t-{posts}p-{'-'.join(plugins) or 'core'}-{index}"
+           f"-v{generate.DATA_VERSION}")
     pristine = DATA / key
     if args.fresh or not (pristine / "facts.json").exists():
         shutil.rmtree(pristine, ignore_errors=True)
@@ -572,13 +601,32 @@ def forum_pages(facts: dict[str, Any]) -> list[tuple[str, str]]:
     return pages
 
 
+#: connections of the staff pages' second load (a support team's few members at once)
+STAFF_CONNECTIONS = 2
+
+
+def staff_pages(facts: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Pages only staff may see (name, path, a pattern the page's HTML must match to count:
+    a question's row, a category's section): the support plugin's queue (the 50 oldest
+    questions waiting) and its dashboard (the last 12 weeks of every support category), when
+    the data set has support questions."""
+    if not facts.get("support_category"):
+        return []
+    return [("support queue (staff)", "/support/queue", r'\bid="queue-\d+"'),
+            ("support dashboard (staff, 12 weeks)", "/support/dashboard",
+             r'\bid="dash-\d+"')]
+
+
 def load_forum(label: str, server: Server, facts: dict[str, Any], args: argparse.Namespace,
                which: tuple[str, ...] | None = None, signed_in: bool = True,
                signed_which: tuple[str, ...] | None = None, revalidated: bool = False,
+               staff_which: tuple[str, ...] | None = (),
                ) -> tuple[list[Row], str | None]:
-    """Rows for the forum's pages, anonymous then signed in. Every one is a render: the
-    forum keeps no pages, and wrk sends no validators. ``revalidated`` adds the signed-in
-    topic asked with the ETag it was given (``If-None-Match``): rendered, answered 304."""
+    """Rows for the forum's pages, anonymous then signed in, then the staff pages signed in
+    as the administrator (``staff_which``: None for all of them, () for none). Every one is a
+    render: the forum keeps no pages, and wrk sends no validators. ``revalidated`` adds the
+    signed-in topic asked with the ETag it was given (``If-None-Match``): rendered, answered
+    304."""
     rows = []
     pages = [(n, p) for n, p in forum_pages(facts)
              if which is None or any(n.startswith(w) for w in which)]
@@ -600,6 +648,18 @@ def load_forum(label: str, server: Server, facts: dict[str, Any], args: argparse
                 rows.append(measure(f"{label} {name}, signed in", server, path, args,
                                     cookie=cookie, group=label,
                                     connections=conns(name.split(" (")[0])))
+    staff = [(n, p, e) for n, p, e in staff_pages(facts)
+             if staff_which is None or any(n.startswith(w) for w in staff_which)]
+    if signed_in and staff:
+        admin = sign_in(server.base, facts["admin"], facts["password"])
+        for name, path, expect in staff:
+            rows.append(measure(f"{label} {name}, signed in as admin", server, path, args,
+                                cookie=admin, group=label, expect=expect))
+            # a staff page is used by a few staff at once, not by 16 browsers: its latency
+            # without the queue the 16 connections make
+            rows.append(measure(f"{label} {name}, signed in as admin, {STAFF_CONNECTIONS} "
+                                f"connections", server, path, args, cookie=admin, group=label,
+                                expect=expect, connections=STAFF_CONNECTIONS))
     if revalidated and cookie:
         name, path = next((n, p) for n, p in pages if n.startswith("topic (20"))
         tag = etag_of(server.base + path, {"Cookie": cookie})
@@ -666,7 +726,12 @@ def main() -> int:
     parser.add_argument("--searches", type=int, default=300)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--fresh", action="store_true", help="regenerate cached data sets")
+    parser.add_argument("--only", metavar="PAGES",
+                        help="comma-separated page names (their starts: 'support', 'home', "
+                             "'topic (20'...): only these rows of the main SQLite data set, "
+                             "after the baselines; nothing else is measured")
     args = parser.parse_args()
+    only = tuple(w.strip() for w in args.only.split(",") if w.strip()) if args.only else None
     if args.quick:
         args.topics, args.posts, args.small_posts = 500, 10_000, 2_000
         args.duration, args.post_seconds, args.searches = 3, 3, 100
@@ -708,11 +773,15 @@ def main() -> int:
     facts_main = facts
     server = forum_server("forum-sqlite", config, logs)
     try:
-        got, _cookie = load_forum("SQLite", server, facts, args, revalidated=True)
+        got, _cookie = load_forum("SQLite", server, facts, args, which=only,
+                                  signed_which=only, staff_which=only, revalidated=not only)
         rss_reads = server.peak_rss_mb()
         for r in got:
             r.rss = rss_reads
         rows += got
+        if only:
+            return finish(rows, by, facts_main, extra, notes, args, plugins, stamp,
+                          suite_started)
         extra["search"] = search_latency(server.base, args.searches, rng)
         log(f"search latency: {extra['search']}")
         token = make_token(config, facts["member"])
@@ -787,7 +856,7 @@ def main() -> int:
                 try:
                     got, _ = load_forum("PostgreSQL", server, pg_facts, args,
                                         which=("home", "category", "topic", "search"),
-                                        signed_which=("topic (20",))
+                                        signed_which=("topic (20",), staff_which=None)
                     rss = server.peak_rss_mb()
                     for r in got:
                         r.rss = rss
@@ -814,12 +883,20 @@ def main() -> int:
             notes.append(f"PostgreSQL part failed: {exc!r}")
             log(f"PostgreSQL part failed: {exc!r}")
 
-    report = render(rows, by, facts_main, extra, notes, args, plugins,
+    return finish(rows, by, facts_main, extra, notes, args, plugins, stamp, suite_started)
+
+
+def finish(rows: list[Row], by: dict[str, Row], facts: dict[str, Any], extra: dict[str, Any],
+           notes: list[str], args: argparse.Namespace, plugins: list[str], stamp: str,
+           suite_started: float) -> int:
+    """Print the table and write it to bench/results/<stamp>.md (raw figures in .json)."""
+    notes = notes + [f"{r.name}: {r.note}" for r in rows if r.note]
+    report = render(rows, by, facts, extra, notes, args, plugins,
                     time.perf_counter() - suite_started)
     out = RESULTS / f"{stamp}.md"
     out.write_text(report)
     (RESULTS / f"{stamp}.json").write_text(json.dumps(
-        {"rows": [r.__dict__ for r in rows], "extra": extra, "facts": facts_main,
+        {"rows": [r.__dict__ for r in rows], "extra": extra, "facts": facts,
          "notes": notes, "args": vars(args)}, indent=2, default=str))
     print(report)
     print(f"(written to {out.relative_to(ROOT)})")
@@ -898,6 +975,14 @@ def render(rows: list[Row], by: dict[str, Row], facts: dict[str, Any], extra: di
                             if w["waited_for"] else "") + ")"
                          for n, w in sorted(extra["writers_pg"].items(),
                                             key=lambda item: int(item[0]))) + ".")
+    if g.get("support_category"):
+        states = g.get("support_states", {})
+        lines.append(f"- Support data: {g['support_questions']:,} questions in the support "
+                     f"category `{g['support_category']}` over the last "
+                     f"{g.get('support_weeks')} weeks ("
+                     + ", ".join(f"{n:,} {state}" for state, n in states.items())
+                     + f"; {g.get('support_claimed', 0):,} claimed by {g.get('admin')}); the "
+                     "staff rows are signed in as that administrator.")
     if extra.get("rss_after_posting"):
         lines.append(f"- Peak RSS of the SQLite server after the posting run too: "
                      f"{extra['rss_after_posting']:.0f} MB.")
@@ -966,6 +1051,19 @@ def render(rows: list[Row], by: dict[str, Row], facts: dict[str, Any], extra: di
             checks.append(("all plugins cost <= 15% throughput vs core only (signed in and "
                            "anonymous, rendered, loads taken in turn, medians)", worst <= 0.15,
                            ", ".join(f"{p} {c:+.0%}" for p, c in costs)))
+        staff = [r for r in rows if r.group == "SQLite" and r.name.startswith("SQLite support ")]
+        for few in (False, True):
+            chosen = [r for r in staff if r.name.endswith(" connections") == few]
+            if not chosen:
+                continue
+            measured = [r for r in chosen if r.p99 is not None and not r.note]
+            load = (f"{STAFF_CONNECTIONS} connections" if few
+                    else f"{args.connections} connections")
+            checks.append((f"support queue and dashboard, staff, rendered (no cache): p99 < "
+                           f"100 ms at {facts.get('posts', 0):,} posts, {load}",
+                           len(measured) == len(chosen) and all(r.p99 < 100 for r in measured),
+                           ", ".join(f"{r.name.removeprefix('SQLite ').split(' (staff')[0]} "
+                                     f"p99 {fmt(r.p99, '.1f')} ms" for r in chosen)))
         if signed and signed.rss:
             checks.append((f"peak RSS of one server < 150 MB (all plugins, "
                            f"{facts.get('posts', 0):,} "
