@@ -86,3 +86,24 @@ def test_support_pages_are_translated(make_forum, language):
             assert not texts & english, (url, texts & english)
             seen |= texts
     assert seen & {"Ondersteuning", "Поддержка"}
+
+
+def test_the_plugin_works_without_groups_or_the_knowledge_base(make_forum):
+    """Experts need the groups plugin and suggestions look in the knowledge base too: with
+    neither, the pages still answer (no experts' field, questions only)."""
+    forum = make_support(make_forum, plugins=("support",))
+    topic = ask(forum, title="Standalone question")
+    reply = forum.reply("mod", topic, "Staff answer")
+    asker = forum.browser("asker")
+    assert asker.post_form(f"/support/q/{topic}/accept", post_id=str(reply)).status_int == 303
+    page = forum.browser().app.get(forum.topic_path(topic))
+    assert page.html.select_one("#post-2 .support-mark").text == "Staff"
+    assert "experts_group" not in forum.browser("ada").app.get("/support/admin").text
+    shown = asker.post_form("/support/c/help/ask", title="Standalone question again",
+                            body="Same thing")
+    assert [a.text for a in shown.html.select("#support-suggestions a")] == \
+        ["Standalone question"]
+    for url in ("/support/", "/support/c/help", "/support/c/help/ask"):
+        assert asker.app.get(url).status_int == 200
+    for url in ("/support/queue", "/support/dashboard", "/support/dashboard.csv"):
+        assert forum.browser("mod").app.get(url).status_int == 200
