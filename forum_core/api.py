@@ -61,7 +61,7 @@ from .errors import (
 )
 from .events import AudienceJoined, Event, UserRegistered, UserRoleChanged, emit
 from .hookspecs import hookimpl
-from .i18n import _
+from .i18n import _, localizer_of
 from .jobs import Job, JobContext, enqueue, enqueue_later
 from .limits import parse_id
 from .mail import send_mail
@@ -108,8 +108,10 @@ __all__ = [
     "Setting",
     "PLUGIN_API_VERSION",
     "hookimpl",
-    # translations
+    # translations: ``localizer_of(request.registry, user.locale).translate(...)`` for text
+    # that goes to someone other than the requester, in their language
     "_",
+    "localizer_of",
     # database
     "Base",
     "UTCDateTime",

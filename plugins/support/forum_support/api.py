@@ -29,7 +29,7 @@ from forum_core.api import (
 from .models import FILTERS, STATE_LABELS, STATES
 from .staff import QUEUE_VIEWS
 from .stats import WEEKS_DEFAULT, WEEKS_MAX, weekly
-from .views import service_for, similar_questions, topic_path
+from .views import private_title, service_for, similar_questions, topic_path
 
 TIME = {"type": ["string", "null"], "format": "date-time"}
 SECONDS = {"type": ["number", "null"]}
@@ -257,8 +257,8 @@ def escalate(context, request):
     _staff(request)
     service = service_for(request)
     topic, question, _support = _question(request, service)
-    title = request.translate(_("Private: ${title}", mapping={"title": topic.title}))
-    service.escalate(question, topic, request.api_data["message"], title[:limits.TITLE_MAX])
+    service.escalate(question, topic, request.api_data["message"],
+                     private_title(request, topic, question.asker_id))
     return question_json(request, service, topic, question)
 
 

@@ -32,6 +32,7 @@ from .views import (
     STATE_ICONS,
     acting_on,
     hours_text,
+    private_title,
     refusal,
     service_for,
     state_labels,
@@ -103,11 +104,10 @@ def set_state(request):
 def escalate(request):
     """Take the question to a private conversation with the asker."""
     service, topic, question, back = acting_on(request, staff=True)
-    title = request.translate(_("Private: ${title}", mapping={"title": topic.title}))
     try:
         private = service.escalate(question, topic,
                                    request.POST.get("message", "")[:limits.FORM_FIELD_MAX],
-                                   title[:limits.TITLE_MAX])
+                                   private_title(request, topic, question.asker_id))
     except ForumError as exc:
         return refusal(request, exc, back)
     return HTTPSeeOther(topic_path(request, private))

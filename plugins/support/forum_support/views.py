@@ -21,10 +21,12 @@ from forum_core.api import (
     NotAllowedError,
     NotFoundError,
     Topic,
+    User,
     ValidationError,
     _,
     find_similar,
     limits,
+    localizer_of,
     once_per_request,
     parse_id,
     problem_page,
@@ -137,6 +139,15 @@ def acting_on(request, staff: bool = False):
     service = service_for(request)
     topic, question, _support = question_of(request, service)
     return service, topic, question, topic_path(request, topic)
+
+
+def private_title(request, topic: Topic, asker_id: int | None) -> str:
+    """The title of the private conversation taken from ``topic``, in the language of the
+    one who asked (it is their conversation), within the title's limit."""
+    asker = None if asker_id is None else request.db.get(User, asker_id)
+    localizer = localizer_of(request.registry, asker.locale if asker else None)
+    title = localizer.translate(_("Private: ${title}", mapping={"title": topic.title}))
+    return title[:limits.TITLE_MAX]
 
 
 def _form_text(request, name: str) -> str:

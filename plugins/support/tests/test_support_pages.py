@@ -14,7 +14,7 @@ from forum_support.models import Question, SupportCategory
 from sqlalchemy import select, update
 from suphelpers import ask, make_support, question_of, user_id
 
-from forum_core.api import Category
+from forum_core.api import Category, User
 
 
 @pytest.fixture
@@ -227,6 +227,8 @@ def test_staff_mark_needs_information_and_escalate_from_the_question(forum):
     assert mod.post_form(f"/support/q/{topic}/state", state="solved").status_int == 400
     assert forum.browser("asker").post_form(f"/support/q/{topic}/state",
                                             state="open").status_int == 403
+    with forum.session() as session:  # the private conversation is titled in their language
+        session.scalar(select(User).where(User.username == "asker")).locale = "nl"
     empty = mod.post_form(f"/support/q/{topic}/escalate", message=" ")
     assert empty.status_int == 400
     moved = mod.post_form(f"/support/q/{topic}/escalate", message="Send me the invoice.")
@@ -234,6 +236,7 @@ def test_staff_mark_needs_information_and_escalate_from_the_question(forum):
     private_path = moved.headers["Location"]
     private = mod.app.get(private_path)
     assert "Private conversation" in private.text and "Send me the invoice." in private.text
+    assert private.html.select_one("h1").text.startswith("Privé: ")
     public = forum.browser("other").app.get(forum.topic_path(topic))
     note = public.html.select_one(".support-escalated-note")
     assert "private conversation" in note.text and note.select_one("a") is None
