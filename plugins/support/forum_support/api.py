@@ -26,8 +26,7 @@ from forum_core.api import (
     visible_topics,
 )
 
-from .models import FILTERS, STATE_LABELS, STATES
-from .staff import QUEUE_VIEWS
+from .models import FILTERS, QUEUE_VIEWS, STATE_LABELS, STATES
 from .stats import WEEKS_DEFAULT, WEEKS_MAX, weekly
 from .views import private_title, service_for, similar_questions, topic_path
 
@@ -99,7 +98,9 @@ FILTER_PARAM = {"name": "filter", "in": "query", "required": False,
                 "schema": {"type": "string", "enum": list(FILTERS)}}
 CURSOR_PARAM = cursor_parameter(f"^[0-9]{{1,{limits.ID_DIGITS}}}$")
 SHOW_PARAM = {"name": "show", "in": "query", "required": False,
-              "description": "waiting (default), unanswered, mine or escalated.",
+              "description": "waiting (default: unanswered, or the asker replied last), "
+                             "unanswered, needs_info (waiting for the asker), unsolved, "
+                             "mine or escalated.",
               "schema": {"type": "string", "enum": list(QUEUE_VIEWS)}}
 CATEGORY_PARAM = query_parameter("category", "A support category's address (default: all).",
                                  {"type": "string", "minLength": 1,
@@ -272,10 +273,10 @@ def queue(context, request):
     _staff(request)
     shown = request.GET.get("show") or "waiting"
     if shown not in QUEUE_VIEWS:
-        raise ApiProblem(400, _("Invalid parameter"), _("Show waiting, unanswered, mine or "
-                                                        "escalated questions."))
+        raise ApiProblem(400, _("Invalid parameter"), _(
+            "Show one of: ${views}.", mapping={"views": ", ".join(QUEUE_VIEWS)}))
     service = service_for(request)
-    items = service.queue(QUEUE_VIEWS[shown], mine=shown == "mine")
+    items = service.queue(shown)
     names = service.names({question.claimed_by_id for _t, question in items
                            if question.claimed_by_id})
     return {"items": [question_json(request, service, topic, question, names)

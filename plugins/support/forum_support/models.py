@@ -41,8 +41,14 @@ FILTERS = {
 }
 FILTER_LABELS = {"unanswered": _("Unanswered"), "unsolved": _("Unsolved"),
                  "solved": _("Solved")}
-#: the staff queue: questions someone still has to do something about
+#: questions someone still has to do something about
 QUEUED = (OPEN, ANSWERED, NEEDS_INFO)
+#: the staff queue's views (``SupportService.queue``): "waiting" is what staff have to act
+#: on now, the unanswered questions and those whose asker replied last
+QUEUE_VIEWS = ("waiting", "unanswered", "needs_info", "unsolved", "mine", "escalated")
+QUEUE_LABELS = {"waiting": _("Waiting for staff"), "unanswered": _("Unanswered"),
+                "needs_info": _("Waiting for the asker"), "unsolved": _("All unsolved"),
+                "mine": _("Handled by me"), "escalated": _("Escalated")}
 
 
 class SupportCategory(Base):
@@ -82,6 +88,9 @@ class Question(Base):
     #: the first reply by someone other than the asker
     first_response_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     last_reply_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    #: who wrote that reply (the asker replying last puts the question back before staff)
+    last_replier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None)
     #: when an answer was first accepted (changing the answer keeps it)
     solved_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     accepted_post_id: Mapped[int | None] = mapped_column(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyramid.authorization import Authenticated
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from forum_core.api import (
@@ -207,9 +207,12 @@ class SupportService:
                           Post.is_held.is_(False)))
         first = self.db.scalar(replies.where(Post.user_id != asker_id)
                                .order_by(Post.created_at).limit(1))
-        last = self.db.scalar(replies.order_by(Post.created_at.desc()).limit(1))
+        last = self.db.execute(replies.add_columns(Post.user_id)
+                               .order_by(Post.created_at.desc(), Post.number.desc())
+                               .limit(1)).first()
         question = self.db.get(Question, topic_id)
-        question.first_response_at, question.last_reply_at = first, last
+        question.first_response_at = first
+        question.last_reply_at, question.last_replier_id = last if last else (None, None)
         if question.state in (OPEN, ANSWERED):
             question.state = base_state(question)
 
@@ -258,7 +261,7 @@ class SupportService:
             return None
         lock_row(self.db, Question, question.topic_id)
         self.db.refresh(question)
-        question.last_reply_at = post.created_at
+        question.last_reply_at, question.last_replier_id = post.created_at, post.user_id
         if post.user_id == question.asker_id:
             if question.state == NEEDS_INFO:
                 question.state = base_state(question)
@@ -484,20 +487,30 @@ class SupportService:
                actor=staff)
         return private
 
-    def queue(self, states: tuple[str, ...] = QUEUED, mine: bool = False,
-              limit: int = QUEUE_SIZE) -> list[tuple[Topic, Question]]:
-        """Questions someone has to do something about, oldest first, in the support
-        categories the staff member may read."""
+    def queue(self, view: str = "waiting", limit: int = QUEUE_SIZE,
+              ) -> list[tuple[Topic, Question]]:
+        """One view of the staff queue (:data:`~.models.QUEUE_VIEWS`), oldest question
+        first, in the support categories the staff member may read."""
         staff = self._staff()
         assert self.viewer is not None
+        chosen = {
+            # staff's turn: nobody answered yet, or the asker replied last
+            "waiting": or_(Question.state == OPEN,
+                           and_(Question.state == ANSWERED,
+                                Question.last_replier_id == Question.asker_id)),
+            "unanswered": Question.state == OPEN,
+            "needs_info": Question.state == NEEDS_INFO,
+            "unsolved": Question.state.in_(QUEUED),
+            "mine": and_(Question.state.in_((*QUEUED, ESCALATED)),
+                         Question.claimed_by_id == staff.id),
+            "escalated": Question.state == ESCALATED,
+        }[view]
         query = (visible_topics(self.viewer).add_columns(Question)
                  .join(Question, Question.topic_id == Topic.id)
                  .join(SupportCategory, SupportCategory.category_id == Question.category_id)
-                 .where(Question.state.in_(states))
+                 .where(chosen)
                  .options(joinedload(Topic.author), joinedload(Topic.category))
                  .order_by(Question.asked_at, Question.topic_id).limit(limit))
-        if mine:
-            query = query.where(Question.claimed_by_id == staff.id)
         return [(topic, question) for topic, question in self.db.execute(query)]
 
     def names(self, user_ids: set[int]) -> dict[int, str]:

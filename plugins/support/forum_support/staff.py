@@ -25,7 +25,7 @@ from forum_core.api import (
     visible_categories,
 )
 
-from .models import ESCALATED, QUEUED, STATE_LABELS, SupportCategory
+from .models import QUEUE_LABELS, QUEUE_VIEWS, STATE_LABELS, SupportCategory
 from .services import CLOSE_DAYS_MAX, group_choices
 from .stats import WEEKS_DEFAULT, WEEKS_MAX, chart, question_times, since, weekly
 from .views import (
@@ -39,12 +39,6 @@ from .views import (
     topic_path,
     week_label,
 )
-
-#: the queue's views: which states each lists (and "mine": claimed by the viewer)
-QUEUE_VIEWS = {"waiting": QUEUED, "unanswered": ("open",), "mine": QUEUED,
-               "escalated": (ESCALATED,)}
-QUEUE_LABELS = {"waiting": _("Waiting"), "unanswered": _("Unanswered"),
-                "mine": _("Handled by me"), "escalated": _("Escalated")}
 
 
 def _staff_only(request) -> None:
@@ -62,7 +56,7 @@ def queue(request):
         return problem_page(request, _("Unknown view of the queue; choose one of the tabs."),
                        back=request.route_path("support.queue"))
     service = service_for(request)
-    items = service.queue(QUEUE_VIEWS[shown], mine=shown == "mine")
+    items = service.queue(shown)
     names = service.names({question.claimed_by_id for _t, question in items
                            if question.claimed_by_id})
     return {"items": items, "names": names, "shown": shown, "now": utcnow(),

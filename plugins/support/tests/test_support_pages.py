@@ -195,10 +195,22 @@ def test_staff_queue_lists_waiting_questions_oldest_first_and_claims(forum):
     assert forum.browser("asker").app.get("/support/queue", status="*").status_int == 403
     assert forum.browser().app.get("/support/queue", status="*").status_int == 403
     mod = forum.browser("mod")
-    page = mod.app.get("/support/queue")
-    rows = [a.text for a in page.html.select(".support-queue tbody td:first-child a")]
-    assert rows == ["Oldest waiting question", "Newer waiting question"]
-    assert "No reply yet" in page.text
+
+    def listed(view="waiting"):
+        page = mod.app.get(f"/support/queue?show={view}")
+        return [a.text for a in page.html.select(".support-queue tbody td:first-child a")]
+
+    assert listed() == ["Oldest waiting question", "Newer waiting question"]
+    assert "No reply yet" in mod.app.get("/support/queue").text
+    # someone answered: the asker's turn, until they reply again
+    forum.reply("helper", second, "Have you tried turning it off and on?")
+    assert listed() == ["Oldest waiting question"]
+    assert listed("unsolved") == ["Oldest waiting question", "Newer waiting question"]
+    forum.reply("asker", second, "Yes, it still fails.")
+    assert listed() == ["Oldest waiting question", "Newer waiting question"]
+    mod.post_form(f"/support/q/{second}/state", state="needs_info")
+    assert listed() == ["Oldest waiting question"]
+    assert listed("needs_info") == ["Newer waiting question"]
     claimed = mod.post_form(f"/support/q/{first}/claim", action="claim",
                             next="/support/queue")
     assert claimed.status_int == 303 and claimed.headers["Location"].endswith("/support/queue")
@@ -206,13 +218,10 @@ def test_staff_queue_lists_waiting_questions_oldest_first_and_claims(forum):
     assert "mod" in page.html.select_one(f"#queue-{first}").text
     taken = forum.browser("mona").post_form(f"/support/q/{first}/claim", action="claim")
     assert taken.status_int == 409 and "mod is handling" in taken.text
-    mine = mod.app.get("/support/queue?show=mine")
-    assert [a.text for a in mine.html.select(".support-queue tbody td:first-child a")] == \
-        ["Oldest waiting question"]
+    assert listed("mine") == ["Oldest waiting question"]
     assert forum.browser("mod").post_form(f"/support/q/{solved}/claim",
                                           action="claim").status_int == 409
     assert mod.app.get("/support/queue?show=nope", status=400)
-    assert second
 
 
 def test_staff_mark_needs_information_and_escalate_from_the_question(forum):
@@ -345,10 +354,10 @@ def test_a_topic_moved_into_a_support_category_becomes_a_question(forum):
     assert moved.status_int in (200, 303), moved.text
     question = question_of(forum, topic)
     assert question.state == "answered" and question.category_id == ids["help"]
-    assert "Asked in the wrong place" in mod.app.get("/support/queue").text
+    assert "Asked in the wrong place" in mod.app.get("/support/queue?show=unsolved").text
     mod.post_form(f"{forum.topic_path(topic)}/moderate", action="move",
                   category=str(ids["general"]))
-    assert "Asked in the wrong place" not in mod.app.get("/support/queue").text
+    assert "Asked in the wrong place" not in mod.app.get("/support/queue?show=unsolved").text
     assert forum.browser().app.get(forum.topic_path(topic)).html.select_one(
         "#support-question") is None
 
