@@ -73,6 +73,13 @@ def refusal(request, error: ForumError, back: str | None = None):
     return problem_page(request, error.message, status, back)
 
 
+def page_answer(request, question: Question):
+    """The question's accepted answer as the viewer may see it, read once per page (the
+    question box and the answer under the question's text both show it)."""
+    return once_per_request(request, ("support", "answer", question.topic_id),
+                            lambda: service_for(request).accepted_post(question))
+
+
 def topic_path(request, topic: Topic, number: int | None = None) -> str:
     """A topic's address, at post ``number`` (on the page that shows it) when given."""
     if number is None:
@@ -260,7 +267,7 @@ def topic_box(request, topic: Topic) -> Markup | None:
                               "about_path": topic_path(request, about) if about else None},
                              request))
     support = support_of(request, topic.category_id)
-    answer = service.accepted_post(question)
+    answer = page_answer(request, question)
     private = None
     if question.private_topic_id is not None:
         private = request.db.scalar(visible_topics(request.viewer)
@@ -319,7 +326,7 @@ def accepted_mark(request, post) -> Markup | None:
     if question is None or question.accepted_post_id is None:
         return None
     if post.number == 1:
-        answer = service_for(request).accepted_post(question)
+        answer = page_answer(request, question)
         if answer is None:
             return None
         return Markup(render("support/_answer.html", {
