@@ -88,6 +88,7 @@ from .web import NotAvailable
 from .web.httpcache import keep_private, same_for_every_visitor
 from .web.problems import problem_page
 from .web.redirects import safe_next
+from .web.static import static_file_path
 from .web.templating import csrf_token
 from .webapi.endpoints import ApiEndpoint, ApiProblem
 from .webapi.schemas import (
@@ -183,6 +184,8 @@ __all__ = [
     "NotAvailable",
     "safe_next",
     "problem_page",
+    # a plugin's static files (``static_file_path(request, STATIC / "x.css")``)
+    "static_file_path",
     "csrf_token",
     "AdminPage",
     # background jobs: declared with forum_register_jobs, run after the transaction commits

@@ -379,7 +379,8 @@ def forum_extra_css_urls(request: Request) -> list[str]:
     """Add stylesheets to every page.
 
     :param request: The current request.
-    :return: A list of URLs, usually from ``request.static_url("forum_<id>:static/x.css")``.
+    :return: A list of URLs, usually ``static_file_path(request, STATIC / "x.css")`` for a
+        file of the plugin's ``static/`` folder (made once per process).
 
     Called from: ``forum_core/templates/base.html``.
     """

@@ -70,6 +70,17 @@ def add_static(config: Configurator, name: str, folder: str | os.PathLike[str]) 
     config.registry.setdefault(_ROOTS, {})[route] = Path(folder)
 
 
+def static_file_path(request: Request, path: str | os.PathLike[str]) -> str:
+    """``request.static_path(path)`` (a file of a served static folder, with its content
+    hash), made once per process and script name: every page asks for each plugin's script
+    and style sheet."""
+    known = request.registry.setdefault("forum.static_file_paths", {})
+    key = (request.script_name, os.fspath(path))
+    if key not in known:
+        known[key] = request.static_path(os.fspath(path))
+    return known[key]
+
+
 def static_cache_headers(event: NewResponse) -> None:
     request, response = event.request, event.response
     route = getattr(request, "matched_route", None)

@@ -24,6 +24,7 @@ from forum_core.api import (
     hookimpl,
     once_per_request,
     read_rows,
+    static_file_path,
 )
 
 from . import models  # noqa: F401  (registers the plugin's tables)
@@ -101,24 +102,14 @@ def forum_register_api_endpoints():
     return ENDPOINTS
 
 
-def _static_url(request, name: str) -> str:
-    # every page asks for the script and the style sheet: their URLs are made once per
-    # process (and script name)
-    known = request.registry.setdefault("ideas.static_urls", {})
-    key = (request.script_name, name)
-    if key not in known:
-        known[key] = request.static_path(str(STATIC / name))
-    return known[key]
-
-
 @hookimpl
 def forum_extra_script_urls(request):
-    return [_static_url(request, "ideas.js")]
+    return [static_file_path(request, STATIC / "ideas.js")]
 
 
 @hookimpl
 def forum_extra_css_urls(request):
-    return [_static_url(request, "ideas.css")]
+    return [static_file_path(request, STATIC / "ideas.css")]
 
 
 @hookimpl

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from forum_core.api import AdminPage, Markup, Plugin, Setting, _, escape, hookimpl
+from forum_core.api import AdminPage, Markup, Plugin, Setting, _, escape, hookimpl, static_file_path
 
 from . import models  # noqa: F401  (registers the plugin's tables)
 
@@ -29,17 +29,9 @@ plugin = Plugin(
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def _static_url(request, name: str) -> str:
-    known = request.registry.setdefault("kb.static_urls", {})
-    key = (request.script_name, name)
-    if key not in known:
-        known[key] = request.static_path(str(STATIC / name))
-    return known[key]
-
-
 @hookimpl
 def forum_extra_css_urls(request):
-    return [_static_url(request, "kb.css")]
+    return [static_file_path(request, STATIC / "kb.css")]
 
 
 @hookimpl

@@ -32,6 +32,7 @@ from forum_core.api import (
     hookimpl,
     once_per_request,
     read_rows,
+    static_file_path,
 )
 
 from . import models  # noqa: F401  (registers the plugin's tables)
@@ -61,14 +62,6 @@ def support_of(request, category_id: int) -> SupportCategory | None:
         return None if found is None else request.db.get(SupportCategory, category_id)
 
     return once_per_request(request, ("support", "category", category_id), find)
-
-
-def _static_url(request, name: str) -> str:
-    known = request.registry.setdefault("support.static_urls", {})
-    key = (request.script_name, name)
-    if key not in known:
-        known[key] = request.static_path(str(STATIC / name))
-    return known[key]
 
 
 # -- who sees what -------------------------------------------------------------------------
@@ -212,12 +205,12 @@ def forum_demo_data(session, admin):
 
 @hookimpl
 def forum_extra_css_urls(request):
-    return [_static_url(request, "support.css")]
+    return [static_file_path(request, STATIC / "support.css")]
 
 
 @hookimpl
 def forum_extra_script_urls(request):
-    return [_static_url(request, "support.js")]
+    return [static_file_path(request, STATIC / "support.js")]
 
 
 @hookimpl
