@@ -59,7 +59,14 @@ from .errors import (
     StartupError,
     ValidationError,
 )
-from .events import AudienceJoined, Event, UserRegistered, UserRoleChanged, emit
+from .events import (
+    AudienceJoined,
+    ContributionChanged,
+    Event,
+    UserRegistered,
+    UserRoleChanged,
+    emit,
+)
 from .hookspecs import hookimpl
 from .i18n import _, localizer_of
 from .jobs import Job, JobContext, enqueue, enqueue_later
@@ -69,7 +76,15 @@ from .memo import once_per_request
 from .moderation.events import MemberRestricted, PostStateChanged, TopicMoved
 from .notifications.services import notify
 from .plugins import PLUGIN_API_VERSION, Plugin
-from .registries import AdminPage, NotificationKind, capability, content_types, render_markdown
+from .recognition import BadgeRule, Earned, PointsAction, RuleParameter
+from .registries import (
+    AdminPage,
+    NotificationKind,
+    capability,
+    content_types,
+    recognition,
+    render_markdown,
+)
 from .rendering import plain_text
 from .search.service import find_similar
 from .settings import Setting
@@ -180,6 +195,14 @@ __all__ = [
     "AcceptedAnswer",
     "Attendance",
     "Groups",
+    # recognition: rules for badges and actions worth points, each declared by the plugin
+    # whose content it counts (forum_register_badge_rules, forum_register_point_actions)
+    "BadgeRule",
+    "RuleParameter",
+    "Earned",
+    "PointsAction",
+    "ContributionChanged",
+    "recognition",
     # pages: answering "not available", forms, the admin area
     "NotAvailable",
     "safe_next",

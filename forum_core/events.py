@@ -55,6 +55,19 @@ class UserRoleChanged(Event):
     new_role: str
 
 
+@dataclass(frozen=True)
+class ContributionChanged(Event):
+    """Something a member contributed changed in a way recognition may count: an idea got or
+    lost a vote, an article was published or found helpful, an answer was accepted or no
+    longer is. ``author_id`` is the member who contributed it (None when nobody does any
+    more); plugins announce it for their own content so that rules and point actions
+    about it re-check its author."""
+
+    type_name: str
+    key: int
+    author_id: int | None
+
+
 def _hooks(session: Session) -> Hooks | None:
     registries = registries_of(session)
     return None if registries is None else registries.hooks

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .contenttypes import ContentType
     from .events import Event
     from .jobs import Job
+    from .recognition import BadgeRule, PointsAction
     from .registries import AdminPage, NotificationKind
     from .rendering import Allowlist
     from .visibility import Viewer
@@ -296,6 +297,55 @@ def forum_register_capabilities() -> dict[str, object]:
     capability stop start-up.
 
     :return: A dict of capability name to implementation.
+
+    Called from: ``forum_core/registries.py``.
+    """
+
+
+@hookspec
+@startup
+def forum_register_badge_rules() -> list[BadgeRule]:
+    """Declare rules by which members earn badges, about the plugin's own content.
+
+    Called once at start-up. Each is an instance of a subclass of
+    ``forum_core.api.BadgeRule``: its name (``<plugin id>.<what>``), label, description
+    with ``${parameter}`` placeholders, whole-number parameters, the events that may change
+    who earned it, and :meth:`~forum_core.api.BadgeRule.earned`, a query of who among some
+    members has earned it now. An administrator makes badges from the rules of the enabled
+    plugins (with the ``badges`` plugin); the rule itself never awards anything. Example::
+
+        class FirstRecipe(BadgeRule):
+            name = "recipes.first"
+            label = _("Wrote a first recipe")
+            description = _("Shared a first recipe")
+            triggers = (RecipePublished,)
+
+            def earned(self, session, params, user_ids):
+                rows = session.execute(
+                    select(Recipe.author_id, func.min(Recipe.id))
+                    .where(Recipe.author_id.in_(user_ids)).group_by(Recipe.author_id))
+                return [Earned(user_id, "recipe", key) for user_id, key in rows]
+
+    A name used twice stops start-up naming it.
+
+    :return: A list of ``BadgeRule`` instances.
+
+    Called from: ``forum_core/registries.py``.
+    """
+
+
+@hookspec
+@startup
+def forum_register_point_actions() -> list[PointsAction]:
+    """Declare actions members earn points for, about the plugin's own content.
+
+    Called once at start-up. Each is an instance of a subclass of
+    ``forum_core.api.PointsAction``: its name (``<plugin id>.<what>``), label, default points,
+    triggering events, and :meth:`~forum_core.api.PointsAction.earned`, every
+    ``(member, subject, when)`` that earns points now. Because points are a query of the
+    present state, an action undone (a vote taken back) loses its points at the next check.
+
+    :return: A list of ``PointsAction`` instances.
 
     Called from: ``forum_core/registries.py``.
     """

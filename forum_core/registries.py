@@ -20,6 +20,7 @@ from .capabilities import Capabilities
 from .contenttypes import ContentType, ContentTypes
 from .errors import StartupError
 from .i18n import _
+from .recognition import Recognition
 from .rendering import Cooker
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class Registries:
     notification_kinds: dict[str, NotificationKind] = field(default_factory=dict)
     capabilities: Capabilities = field(default_factory=Capabilities)
     admin_pages: list[AdminPage] = field(default_factory=list)
+    recognition: Recognition = field(default_factory=Recognition)
 
     @cached_property
     def cooker(self) -> Cooker:
@@ -112,6 +114,12 @@ def build_registries(hooks: Hooks, content_types: Iterable[ContentType],
         registries.capabilities.provide(plugin_id, offered)
     for found in hooks.collect("forum_register_admin_pages"):
         registries.admin_pages.extend(found)
+    for found in hooks.collect("forum_register_badge_rules"):
+        for rule in found:
+            registries.recognition.add_rule(rule)
+    for found in hooks.collect("forum_register_point_actions"):
+        for action in found:
+            registries.recognition.add_action(action)
     return registries
 
 
@@ -167,6 +175,12 @@ def capability(source: object, name: str) -> Any:
     Example: ``votes = capability(request, "votes")``, then
     ``votes.scores(request.db, "idea", keys) if votes else {}``."""
     return registries_for(source).capabilities.get(name)
+
+
+def recognition(source: object) -> Recognition:
+    """The badge rules and point actions the enabled plugins declared (``.rules`` and
+    ``.actions``, by name); ``source`` is the request, or a session of the forum."""
+    return registries_for(source).recognition
 
 
 def content_types(source: object) -> ContentTypes:

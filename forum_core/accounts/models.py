@@ -33,6 +33,8 @@ class User(Base):
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow)
     #: when their visit before the current one ended (None: no visit before)
     previous_visit_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    #: on how many days (UTC) the member was here, the day they joined included
+    days_visited: Mapped[int] = mapped_column(default=1, server_default="0")
     #: "active", "suspended" (reads, cannot post, until suspended_until) or "banned"
     status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
     suspended_until: Mapped[dt.datetime | None] = mapped_column(default=None)

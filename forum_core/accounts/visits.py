@@ -6,7 +6,8 @@ request a member makes in their browser is noted in the memory of the process (n
 the way of the page) and written behind it (:class:`VisitRecorder`): ``users.last_seen_at``
 moves to the latest request, and when the first request of a batch came more than the gap
 after the last time seen, a new visit began and ``users.previous_visit_at`` becomes that
-last time seen. Requests of API tokens and feed readers are not visits: a feed reader
+last time seen; a request on a later day (UTC) than the last time seen adds one to
+``users.days_visited``. Requests of API tokens and feed readers are not visits: a feed reader
 polling every quarter of an hour would make one endless visit.
 
 :func:`last_visit` reads the same rule at request time, before the batch is written, so
@@ -48,6 +49,10 @@ _NEW_VISIT = (update(User)
               .where(User.id == bindparam("user"),
                      _LAST_SEEN < bindparam("cutoff", type_=User.created_at.type))
               .values(previous_visit_at=_LAST_SEEN))
+_NEW_DAY = (update(User)
+            .where(User.id == bindparam("user"),
+                   _LAST_SEEN < bindparam("day", type_=User.created_at.type))
+            .values(days_visited=User.days_visited + 1))
 _SEEN = (update(User)
          .where(User.id == bindparam("user"),
                 _LAST_SEEN < bindparam("seen", type_=User.created_at.type))
@@ -66,7 +71,15 @@ class VisitRecorder(WriteBehind[int, Seen]):
         rows = sorted(values.items())  # (one order: two writers never wait on each other)
         connection.execute(_NEW_VISIT, [{"user": user, "cutoff": seen.first - VISIT_GAP}
                                         for user, seen in rows])
+        # a request on a day after the one last seen is the first of a new day here
+        connection.execute(_NEW_DAY, [{"user": user, "day": _day_of(seen.last)}
+                                      for user, seen in rows])
         connection.execute(_SEEN, [{"user": user, "seen": seen.last} for user, seen in rows])
+
+
+def _day_of(moment: dt.datetime) -> dt.datetime:
+    """The start (UTC midnight) of the day of ``moment``."""
+    return moment.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def visit_recorder(registry: Registry) -> VisitRecorder:

@@ -82,6 +82,33 @@ def test_a_visit_begins_after_an_hours_pause_and_is_written_behind_the_pages(boa
     assert times(board, "mira")[1] == long_ago
 
 
+def days_visited(forum, username: str) -> int:
+    with forum.session() as session:
+        return session.scalar(select(User.days_visited).where(User.username == username))
+
+
+def test_days_visited_grow_with_the_first_request_of_each_day(board):
+    mira = board.browser("mira")
+    assert days_visited(board, "mira") == 1, "the day she joined counts"
+    mira.app.get("/")
+    written(board)
+    assert days_visited(board, "mira") == 1, "a second request on the same day adds nothing"
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    set_times(board, "mira", today - dt.timedelta(minutes=1), None)
+    mira.app.get("/")
+    mira.app.get("/latest")
+    written(board)
+    assert days_visited(board, "mira") == 2, "seen yesterday, here today: one more day"
+    mira.app.get("/")
+    written(board)
+    assert days_visited(board, "mira") == 2
+    # days apart: one more day (a day away is not a day here)
+    set_times(board, "mira", today - dt.timedelta(days=3), None)
+    mira.app.get("/")
+    written(board)
+    assert days_visited(board, "mira") == 3
+
+
 def test_api_tokens_and_feed_readers_do_not_make_visits(board):
     long_ago = utcnow() - dt.timedelta(hours=5)
     set_times(board, "nils", long_ago, None)
