@@ -38,7 +38,7 @@ from .content.interfaces import IContentService, ITagService
 from .content.likes import LikeState, liked_post_ids
 from .content.likes import like as like_post
 from .content.likes import unlike as unlike_post
-from .content.models import ACCESS_LEVELS, Category, Post, Topic
+from .content.models import ACCESS_LEVELS, Category, Post, PostLike, Topic
 from .content.services import slugify
 from .content.tags import ShownTag, Tag, tags_of
 from .contenttypes import ContentItem, ContentType, SearchDocument, chunked_keys
@@ -75,7 +75,7 @@ from .mail import send_mail
 from .memo import once_per_request
 from .moderation.events import MemberRestricted, PostStateChanged, TopicMoved
 from .notifications.services import notify
-from .plugins import PLUGIN_API_VERSION, Plugin
+from .plugins import PLUGIN_API_VERSION, Plugin, command_runtime
 from .recognition import BadgeRule, Earned, PointsAction, RuleParameter
 from .registries import (
     AdminPage,
@@ -170,6 +170,7 @@ __all__ = [
     # likes on posts: events to count them (badges, analytics), and liking for a member
     "PostLiked",
     "PostUnliked",
+    "PostLike",
     "LikeState",
     "like_post",
     "unlike_post",
@@ -214,6 +215,8 @@ __all__ = [
     # background jobs: declared with forum_register_jobs, run after the transaction commits
     "Job",
     "JobContext",
+    # a plugin's own ``forum`` command (forum_register_commands) works on the forum through it
+    "command_runtime",
     "enqueue",
     "enqueue_later",
     # what the forum accepts from people: the limits, and the one parser of ids and numeric

@@ -18,6 +18,7 @@ import importlib.util
 import logging
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -365,3 +366,29 @@ class Hooks:
     def refresh(self) -> None:
         """Forget the implementations kept per hook (after registering a plugin object)."""
         self._impls.clear()
+
+
+#: where the ``forum`` command keeps how to open the runtime of the forum it works on
+RUNTIME_OPENER = "forum.open_runtime"
+
+
+def command_runtime() -> AbstractContextManager[Any]:
+    """For a plugin's command (``forum_register_commands``): the runtime of the forum the
+    ``forum`` command works on (``$FORUM_CONFIG``, else ``./forum.ini``), closed after the
+    block.
+    Its ``session()`` opens a database session committed at the end of its own block, so
+    long work commits batch by batch while the forum keeps answering::
+
+        with command_runtime() as runtime:
+            with runtime.session() as session:
+                ...
+
+    :raises RuntimeError: outside a command of the ``forum`` command line.
+    """
+    import click
+
+    context = click.get_current_context(silent=True)
+    opener = None if context is None else context.meta.get(RUNTIME_OPENER)
+    if opener is None:
+        raise RuntimeError("command_runtime() is for commands of the forum command line")
+    return opener()

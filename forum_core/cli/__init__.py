@@ -25,6 +25,7 @@ from ..db import unreachable_message
 from ..environment import ForumEnvironment, announce_notices, load_environment
 from ..errors import ForumError, StartupError
 from ..i18n import _, translate
+from ..plugins import RUNTIME_OPENER
 
 DEFAULT_CONFIG = "forum.ini"
 
@@ -90,6 +91,17 @@ def db_session(env: ForumEnvironment) -> Iterator[Session]:
         runtime.close()
 
 
+@contextmanager
+def _runtime_of(env: ForumEnvironment) -> Iterator[Any]:
+    from ..worker import open_runtime
+
+    runtime = open_runtime(env)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
 class ForumGroup(click.Group):
     """Adds commands that enabled plugins register through ``forum_register_commands``."""
 
@@ -105,6 +117,7 @@ class ForumGroup(click.Group):
             except StartupError:
                 env = None  # the core commands still work; they report the error themselves
             if env is not None:
+                ctx.meta[RUNTIME_OPENER] = lambda: _runtime_of(env)  # (command_runtime)
                 for commands in env.pm.hook.forum_register_commands():
                     for command in commands:
                         if command.name in self.commands:
