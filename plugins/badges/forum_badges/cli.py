@@ -1,0 +1,31 @@
+"""``forum badges``: the plugin's commands."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from forum_core.api import command_runtime
+
+from .awarding import BATCH, backfill_all, member_count
+
+
+@click.group()
+def badges() -> None:
+    """Badges and points."""
+
+
+@badges.command()
+@click.option("--batch", default=BATCH, show_default=True, type=click.IntRange(1, 10_000),
+              help="Members re-checked per transaction.")
+def backfill(batch: int) -> None:
+    """Award every badge to every member who earned it and recount everyone's points, in
+    batches (the forum keeps answering). Running it again awards nothing twice."""
+    with command_runtime() as runtime:
+        with runtime.session() as session:
+            total = member_count(session)
+        with click.progressbar(length=total, label="Re-checking members",
+                               file=sys.stderr) as bar:
+            awarded = backfill_all(runtime.session, bar.update, batch)
+    click.echo(f"Re-checked {total} members; {awarded} badges awarded.")
