@@ -1,0 +1,134 @@
+"""Benchmark: ``forum badges backfill`` on a forum with history, and the forum answering
+while it runs.
+
+Builds (once per size; kept under build/bench/) a SQLite forum of the default size, 200,000
+posts in 10,000 topics by 40,000 members, with the bundled plugins enabled and the backfill
+not yet run. Then, on a fresh copy, it times ``forum badges backfill`` as a separate process
+(peak memory from the kernel's accounting of that process) while a served forum is asked for
+a topic page every half second; it reports the backfill's time, its peak RSS, the pages'
+latency during the backfill against before it, and that a second run awards nothing.
+
+    .venv/bin/python bench/badges_backfill.py [--posts 200000 --members 40000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+import generate  # noqa: E402
+
+FORUM = Path(sys.executable).with_name("forum")
+
+
+def build(where: Path, topics: int, posts: int, members: int) -> Path:
+    config = where / "forum.ini"
+    if (where / "done").exists():
+        return config
+    shutil.rmtree(where, ignore_errors=True)
+    where.mkdir(parents=True)
+    subprocess.run([str(FORUM), "init", "--config", str(config), "--no-input", "--plugins",
+                    "badges groups ideas kb support", "--admin-password",
+                    "bench-admin-pass-1"], check=True, capture_output=True)
+    print(f"generating {topics:,} topics, {posts:,} posts by {members:,} members ...",
+          flush=True)
+    facts = generate.generate(config, topics, posts, n_users=members,
+                              log=lambda *a, **k: None)
+    (where / "facts.json").write_text(json.dumps(facts, default=str))
+    (where / "done").write_text("ok")
+    return config
+
+
+def probe(url: str, stop: threading.Event, times: list[float]) -> None:
+    while not stop.is_set():
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(url, timeout=30) as answer:
+                answer.read()
+            times.append(time.perf_counter() - started)
+        except OSError:
+            times.append(float("inf"))
+        time.sleep(0.5)
+
+
+def backfill(config: Path) -> tuple[float, float, str]:
+    env = {**os.environ, "FORUM_CONFIG": str(config)}
+    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.run([str(FORUM), "badges", "backfill"], env=env, capture_output=True,
+                          text=True, check=True)
+    seconds = time.perf_counter() - started
+    peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
+    return seconds, peak, done.stdout.strip()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--topics", type=int, default=10_000)
+    parser.add_argument("--posts", type=int, default=200_000)
+    parser.add_argument("--members", type=int, default=40_000)
+    args = parser.parse_args()
+    pristine = ROOT / "build" / "bench" / f"badges-{args.posts}p-{args.members}m"
+    build(pristine, args.topics, args.posts, args.members)
+    work = ROOT / "build" / "bench" / "badges-run"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(pristine, work)
+    config = work / "forum.ini"
+    text = config.read_text().replace(str(pristine), str(work))
+    config.write_text(text)
+    port = 6571
+    server = subprocess.Popen([str(FORUM), "serve", "--config", str(config), "--port",
+                               str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/t/1"
+        for _attempt in range(120):
+            try:
+                urllib.request.urlopen(url, timeout=5).read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        quiet: list[float] = []
+        stop = threading.Event()
+        thread = threading.Thread(target=probe, args=(url, stop, quiet))
+        thread.start()
+        time.sleep(10)
+        stop.set()
+        thread.join()
+        busy: list[float] = []
+        stop = threading.Event()
+        thread = threading.Thread(target=probe, args=(url, stop, busy))
+        thread.start()
+        seconds, peak, said = backfill(config)
+        stop.set()
+        thread.join()
+        again_s, _again_peak, again = backfill(config)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"backfill (first run): {seconds:.1f} s, peak RSS of the process {peak:.0f} MB")
+    print(f"  said: {said}")
+    print(f"backfill (second run): {again_s:.1f} s; said: {again}")
+    print(f"topic page (render) before: median {statistics.median(quiet) * 1000:.0f} ms, "
+          f"max {max(quiet) * 1000:.0f} ms over {len(quiet)} requests")
+    print(f"topic page (render) during the backfill: median "
+          f"{statistics.median(busy) * 1000:.0f} ms, max {max(busy) * 1000:.0f} ms over "
+          f"{len(busy)} requests, failed {sum(t == float('inf') for t in busy)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
