@@ -68,7 +68,7 @@ from .events import (
     emit,
 )
 from .hookspecs import hookimpl
-from .i18n import _, localizer_of
+from .i18n import _, localizer_of, terminal_text
 from .jobs import Job, JobContext, enqueue, enqueue_later
 from .limits import parse_id
 from .mail import send_mail
@@ -217,6 +217,7 @@ __all__ = [
     "JobContext",
     # a plugin's own ``forum`` command (forum_register_commands) works on the forum through it
     "command_runtime",
+    "terminal_text",
     "enqueue",
     "enqueue_later",
     # what the forum accepts from people: the limits, and the one parser of ids and numeric

@@ -139,6 +139,19 @@ def translate(message: str, locale_name: str | None = None) -> str:
     return render(message, localizer_for(locale_name or terminal_locale()))
 
 
+def terminal_text(message: Any, *locale_dirs: str | os.PathLike[str]) -> str:
+    """``message`` translated for the terminal (``LANGUAGE``/``LC_ALL``/``LANG``), over the
+    core's catalogs and ``locale_dirs`` (a plugin's own ``locale`` folder), for what a
+    plugin's command prints."""
+    if not isinstance(message, TranslationString):
+        return str(message)
+    locale_name = terminal_locale()
+    if locale_name == "en":
+        return render(message, localizer_for("en"))
+    return render(message, make_localizer(locale_name, [str(CORE_LOCALE_DIR),
+                                                        *map(str, locale_dirs)]))
+
+
 def terminal_locale() -> str:
     """The language of the terminal from the usual environment variables, 'en' by default."""
     for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):

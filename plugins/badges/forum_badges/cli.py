@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
-from forum_core.api import command_runtime
+from forum_core.api import _, command_runtime, terminal_text
 
 from .awarding import BATCH, backfill_all, member_count
+
+LOCALE = Path(__file__).resolve().parent / "locale"
+
+
+def _say(message) -> str:
+    return terminal_text(message, LOCALE)
 
 
 @click.group()
@@ -25,7 +32,8 @@ def backfill(batch: int) -> None:
     with command_runtime() as runtime:
         with runtime.session() as session:
             total = member_count(session)
-        with click.progressbar(length=total, label="Re-checking members",
+        with click.progressbar(length=total, label=_say(_("Re-checking members")),
                                file=sys.stderr) as bar:
             awarded = backfill_all(runtime.session, bar.update, batch)
-    click.echo(f"Re-checked {total} members; {awarded} badges awarded.")
+    click.echo(_say(_("Re-checked ${members} members; ${awarded} badges awarded.",
+                      mapping={"members": total, "awarded": awarded})))

@@ -28,7 +28,6 @@ from forum_core.api import (
     PostUnliked,
     RuleParameter,
     Topic,
-    TopicMoved,
     User,
     _,
     utcnow,
@@ -42,7 +41,7 @@ _SHOWN = and_(Post.is_deleted.is_(False), Post.is_hidden.is_(False), Post.is_hel
 class _PostTriggers:
     """Re-check a post's author when it is written, taken down or put back."""
 
-    triggers: tuple[type[Event], ...] = (PostCreated, PostStateChanged, TopicMoved)
+    triggers: tuple[type[Event], ...] = (PostCreated, PostStateChanged)
 
     def members(self, session, event) -> Iterable[int]:
         if isinstance(event, PostCreated):
@@ -50,7 +49,7 @@ class _PostTriggers:
         if isinstance(event, PostStateChanged):
             author = session.scalar(select(Post.user_id).where(Post.id == event.post_id))
             return [] if author is None else [author]
-        return []
+        return []  # (not one of the triggers)
 
 
 def _first_posts(session, user_ids: Sequence[int], *where) -> list[Earned]:
