@@ -73,7 +73,7 @@ from .jobs import Job, JobContext, enqueue, enqueue_later
 from .limits import parse_id
 from .mail import send_mail
 from .memo import once_per_request
-from .moderation.events import MemberRestricted, PostStateChanged, TopicMoved
+from .moderation.events import MemberRestricted, PostStateChanged, TopicMoved, TopicStateChanged
 from .notifications.services import notify
 from .plugins import PLUGIN_API_VERSION, Plugin, command_runtime
 from .recognition import BadgeRule, Earned, PointsAction, RuleParameter
@@ -166,6 +166,7 @@ __all__ = [
     "PostEdited",
     "PostStateChanged",
     "TopicMoved",
+    "TopicStateChanged",
     "MemberRestricted",
     # likes on posts: events to count them (badges, analytics), and liking for a member
     "PostLiked",

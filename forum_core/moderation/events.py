@@ -17,6 +17,15 @@ class PostStateChanged(Event):
 
 
 @dataclass(frozen=True)
+class TopicStateChanged(Event):
+    """A moderator deleted or restored a whole topic (``action``: "delete" or "restore"):
+    every post in it is gone from view, or back."""
+
+    topic_id: int
+    action: str
+
+
+@dataclass(frozen=True)
 class TopicMoved(Event):
     """A moderator moved a topic to another category (a plugin that gives a category's
     topics a role, such as questions or ideas, takes on or lets go of it)."""

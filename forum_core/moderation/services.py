@@ -20,7 +20,7 @@ from ..events import emit
 from ..i18n import _
 from ..limits import REASON_MAX, REASON_MIN
 from ..visibility import post_clause
-from .events import MemberRestricted, PostStateChanged, TopicMoved
+from .events import MemberRestricted, PostStateChanged, TopicMoved, TopicStateChanged
 from .models import AuditEntry, Flag
 
 if TYPE_CHECKING:
@@ -85,6 +85,8 @@ class DatabaseModerationService:
         topic.is_deleted = True
         self._move_counts(topic.category_id, -1, -self._counted_posts(topic))
         self.log(actor, "topic.delete", "topic", topic.id)
+        self.db.flush()
+        emit(self.db, TopicStateChanged(topic_id=topic.id, action="delete"))
 
     def restore_topic(self, actor: User, topic: Topic) -> None:
         if not topic.is_deleted:
@@ -92,6 +94,8 @@ class DatabaseModerationService:
         topic.is_deleted = False
         self._move_counts(topic.category_id, 1, self._counted_posts(topic))
         self.log(actor, "topic.restore", "topic", topic.id)
+        self.db.flush()
+        emit(self.db, TopicStateChanged(topic_id=topic.id, action="restore"))
 
     def _refresh_last_post(self, topic: Topic) -> None:
         """Listings show the latest post everyone may see: after hiding the newest reply its

@@ -28,6 +28,7 @@ from forum_core.api import (
     PostUnliked,
     RuleParameter,
     Topic,
+    TopicStateChanged,
     User,
     _,
     utcnow,
@@ -38,18 +39,26 @@ _SHOWN = and_(Post.is_deleted.is_(False), Post.is_hidden.is_(False), Post.is_hel
               Topic.is_deleted.is_(False), Topic.is_held.is_(False))
 
 
-class _PostTriggers:
-    """Re-check a post's author when it is written, taken down or put back."""
+def _authors(session, event) -> list[int]:
+    """Whose posts ``event`` wrote, took down or put back: a post's author, or everyone who
+    wrote in a topic deleted or restored (one small read in the change's transaction)."""
+    if isinstance(event, PostCreated):
+        return [event.user_id]
+    if isinstance(event, PostStateChanged):
+        return list(session.scalars(select(Post.user_id).where(Post.id == event.post_id)))
+    if isinstance(event, TopicStateChanged):
+        return list(session.scalars(select(Post.user_id).where(Post.topic_id == event.topic_id)
+                                    .distinct()))
+    return []
 
-    triggers: tuple[type[Event], ...] = (PostCreated, PostStateChanged)
+
+class _PostTriggers:
+    """Re-check the authors of posts written, taken down or put back."""
+
+    triggers: tuple[type[Event], ...] = (PostCreated, PostStateChanged, TopicStateChanged)
 
     def members(self, session, event) -> Iterable[int]:
-        if isinstance(event, PostCreated):
-            return [event.user_id]
-        if isinstance(event, PostStateChanged):
-            author = session.scalar(select(Post.user_id).where(Post.id == event.post_id))
-            return [] if author is None else [author]
-        return []  # (not one of the triggers)
+        return _authors(session, event)
 
 
 def _first_posts(session, user_ids: Sequence[int], *where) -> list[Earned]:
@@ -170,13 +179,12 @@ class LikeReceived(PointsAction):
     name = "badges.like_received"
     label = _("A like received")
     default_points = 1
-    triggers = (PostLiked, PostUnliked, PostStateChanged)
+    triggers = (PostLiked, PostUnliked, PostStateChanged, TopicStateChanged)
 
     def members(self, session, event) -> Iterable[int]:
-        if isinstance(event, PostStateChanged):
-            author = session.scalar(select(Post.user_id).where(Post.id == event.post_id))
-            return [] if author is None else [author]
-        return [event.author_id]
+        if isinstance(event, (PostLiked, PostUnliked)):
+            return [event.author_id]
+        return _authors(session, event)
 
     def earned(self, session, user_ids):
         rows = session.execute(

@@ -81,6 +81,22 @@ def test_first_post_and_points_follow_posts_and_their_undoing(board):
     assert points(board, "nils") == (1, 1)
 
 
+def test_deleting_a_whole_topic_takes_back_the_points_of_everyone_in_it(board):
+    topic = board.create_topic("mira")
+    reply = board.reply("nils", topic)
+    like(board, "olga", reply)
+    board.run_jobs()
+    assert points(board, "mira") == (2, 2) and points(board, "nils") == (2, 2)
+    moderator = board.browser("mod")
+    path = board.topic_path(topic)
+    moderator.post_form(f"{path}/moderate", action="delete")
+    board.run_jobs()
+    assert points(board, "mira") == (0, 0) and points(board, "nils") == (0, 0)
+    moderator.post_form(f"{path}/moderate", action="restore")
+    board.run_jobs()
+    assert points(board, "mira") == (2, 2) and points(board, "nils") == (2, 2)
+
+
 def test_a_like_earns_points_and_the_first_liked_reply_badge_and_unliking_takes_them(board):
     topic = board.create_topic("mira")
     reply = board.reply("nils", topic, "A useful reply")
