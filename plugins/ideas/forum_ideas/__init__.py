@@ -4,7 +4,8 @@ An administrator turns a category into an idea board (``/ideas/boards``). Each i
 topic of that category (replies are its comments) with a row holding its status and votes, so
 everything the core does for topics (visibility, closed groups, moderation, search, feeds)
 applies to ideas as it is. The plugin adds the board pages, the roadmap, voting, statuses,
-merging of duplicates, a searchable "idea" document type and JSON API endpoints.
+merging of duplicates, a searchable "idea" document type, JSON API endpoints, and the badge
+rules and point actions about ideas (:mod:`.recognition`).
 """
 
 from __future__ import annotations
@@ -87,6 +88,22 @@ def forum_register_capabilities():
     from .services import IdeaVotes
 
     return {"votes": IdeaVotes()}
+
+
+@hookimpl
+def forum_register_badge_rules():
+    """A first idea, and each idea that reaches a number of votes (:mod:`.recognition`)."""
+    from .recognition import badge_rules
+
+    return badge_rules()
+
+
+@hookimpl
+def forum_register_point_actions():
+    """Points for every vote an idea receives from someone else."""
+    from .recognition import point_actions
+
+    return point_actions()
 
 
 @hookimpl

@@ -7,12 +7,15 @@ from forum_core.api import TopicRowType, _
 
 from .models import STATUS_LABELS, Idea
 
+#: the content type's name: what search documents, notifications and badges call an idea
+TYPE_NAME = "idea"
+
 
 class IdeaType(TopicRowType):
     """An idea: its title and description (the topic's first post), with its status. Ideas
     are topics, so feeds and the sitemap have them already as topics."""
 
-    name = "idea"
+    name = TYPE_NAME
     label = _("Ideas")
     item_label = _("Idea")
     model = Idea

@@ -9,6 +9,10 @@ closed or merged.
 
 Every listing starts from the core's :func:`visible_topics`, so a board in a closed group's
 space, a deleted or a held idea never shows to someone who may not see it.
+
+Whatever changes an idea's votes (a vote cast, turned round or taken back, a merge) announces
+``ContributionChanged("idea", topic id, author)`` in its transaction, so that badges and
+points about ideas (:mod:`.recognition`) re-check the idea's author.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sqlalchemy.orm import joinedload
 from forum_core.api import (
     Category,
     ConflictError,
+    ContributionChanged,
     NotAllowedError,
     NotFoundError,
     NotificationKind,
@@ -33,6 +38,7 @@ from forum_core.api import (
     ValidationError,
     Viewer,
     _,
+    emit,
     insert_if_absent,
     limits,
     notify,
@@ -41,6 +47,7 @@ from forum_core.api import (
     visible_topics,
 )
 
+from .contenttypes import TYPE_NAME
 from .models import CLOSED, MERGED, ROADMAP, STATUSES, Idea, IdeaBoard, Vote
 
 #: the voters of an idea are told when its status changes (or it is merged)
@@ -195,6 +202,14 @@ class IdeaService:
                         .values(votes=Idea.votes + delta)
                         .execution_options(synchronize_session=False))
 
+    def _votes_changed(self, *topic_ids: int) -> None:
+        """Announce that the votes of ideas ``topic_ids`` changed, each with its author (who
+        earns badges and points for them)."""
+        authors = dict(self.db.execute(select(Topic.id, Topic.user_id)
+                                       .where(Topic.id.in_(topic_ids))).tuples().all())
+        for topic_id in topic_ids:
+            emit(self.db, ContributionChanged(TYPE_NAME, topic_id, authors.get(topic_id)))
+
     def vote(self, idea: Idea, board: IdeaBoard, user: User, value: int = 1) -> Idea:
         """Vote for (+1) or against (-1) an idea; voting again the same way changes nothing,
         the other way turns the vote round."""
@@ -215,6 +230,7 @@ class IdeaService:
                     .execution_options(synchronize_session=False))
                 if changed.rowcount:
                     self._add_votes(idea.topic_id, value - mine.value)
+                    self._votes_changed(idea.topic_id)
             return self._fresh(idea)
         if board.vote_budget and self.open_votes(user, board.category_id) >= board.vote_budget:
             raise ConflictError(_(
@@ -226,6 +242,7 @@ class IdeaService:
         if insert_if_absent(self.db, Vote, {"idea_id": idea.topic_id, "user_id": user.id,
                                             "value": value}, ("idea_id", "user_id")):
             self._add_votes(idea.topic_id, value)
+            self._votes_changed(idea.topic_id)
         return self._fresh(idea)
 
     def unvote(self, idea: Idea, user: User) -> Idea:
@@ -237,6 +254,8 @@ class IdeaService:
                                .execution_options(synchronize_session=False)).all()
         for (value,) in gone:
             self._add_votes(idea.topic_id, -value)
+        if gone:
+            self._votes_changed(idea.topic_id)
         return self._fresh(idea)
 
     def _fresh(self, idea: Idea) -> Idea:
@@ -292,6 +311,8 @@ class IdeaService:
         duplicate.status_note, duplicate.status_changed_at = note, utcnow()
         self.db.flush()  # the voters' notifications and the target's count are read next
         notify(self.db, voters, STATUS_CHANGED.name, duplicate, actor=staff)
+        # the duplicate's votes went to the target: both authors' votes changed
+        self._votes_changed(duplicate.topic_id, target.topic_id)
         return self._fresh(target)
 
     # -- listings --------------------------------------------------------------------------

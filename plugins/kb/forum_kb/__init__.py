@@ -76,7 +76,7 @@ def includeme(config):
     config.scan(".editing")
 
 
-# -- search, feeds, the sitemap, notifications, jobs, the API, demo content ---------------
+# -- search, feeds, the sitemap, notifications, jobs, the API, badges, demo content -------
 
 @hookimpl
 def forum_register_content_types():
@@ -98,6 +98,22 @@ def forum_register_jobs():
     from .reminders import JOBS
 
     return JOBS
+
+
+@hookimpl
+def forum_register_badge_rules():
+    """A first published article (:mod:`.recognition`)."""
+    from .recognition import badge_rules
+
+    return badge_rules()
+
+
+@hookimpl
+def forum_register_point_actions():
+    """Points for every "Yes, this helped" another reader gives an article."""
+    from .recognition import point_actions
+
+    return point_actions()
 
 
 @hookimpl

@@ -21,7 +21,10 @@ The rules, kept by :func:`give_feedback` (the pages and the JSON API both call i
   n + 1`` statements made by whoever inserted or changed an answer (the answer's row is
   unique per revision and member, or visitor, and changes only from the other value), so
   the counts stay exact however many answer at once;
-* a comment tells the article's owner (``kb.feedback``, in a daily digest by default).
+* a comment tells the article's owner (``kb.feedback``, in a daily digest by default);
+* an answer that becomes or stops being a "yes" from someone other than the article's author
+  is announced as ``ContributionChanged("kb_article", article id, author)``: the author
+  earns points for it (:mod:`.recognition`).
 """
 
 from __future__ import annotations
@@ -39,12 +42,14 @@ from sqlalchemy import select, update
 
 from forum_core.api import (
     ConflictError,
+    ContributionChanged,
     Markup,
     NotAllowedError,
     NotificationKind,
     User,
     ValidationError,
     _,
+    emit,
     get_or_insert,
     keep_private,
     limits,
@@ -142,6 +147,7 @@ def give_feedback(kb: KnowledgeBase, article: Article, helpful: bool, comment: s
         **key, "article_id": article.id, "helpful": helpful, "comment": comment},
         conflict=tuple(key))
     told = bool(comment) and created
+    turned_round = False
     if created:
         _count(session, article.id, helpful, 1)
     else:
@@ -151,6 +157,7 @@ def give_feedback(kb: KnowledgeBase, article: Article, helpful: bool, comment: s
             update(Feedback).where(Feedback.id == row.id, Feedback.helpful == (not helpful))
             .values(helpful=helpful).execution_options(synchronize_session=False))
         if turned.rowcount:
+            turned_round = True
             _count(session, article.id, not helpful, -1)
             _count(session, article.id, helpful, 1)
         if comment and comment != row.comment:
@@ -160,6 +167,9 @@ def give_feedback(kb: KnowledgeBase, article: Article, helpful: bool, comment: s
             told = True
         session.refresh(row)
     session.expire(article, ["helpful_yes", "helpful_no"])
+    if ((created and helpful) or turned_round) \
+            and (user is None or user.id != article.author_id):
+        emit(session, ContributionChanged(TYPE_NAME, article.id, article.author_id))
     if told and article.owner_id is not None:
         notify(session, [article.owner_id], FEEDBACK.name, (TYPE_NAME, article.id), actor=user)
     return row

@@ -9,6 +9,10 @@ Saving from a revision that is not the article's latest any more is refused with
 :class:`EditConflict`, which carries the revision saved meanwhile: nobody's words are
 overwritten silently. The article's row is locked while a revision is added, so two saves
 from the same revision cannot both pass the check.
+
+An article published for the first time, or a published article deleted, is announced as
+``ContributionChanged("kb_article", article id, author)`` in the same transaction, so that
+badges and points about articles (:mod:`.recognition`) re-check its author.
 """
 
 from __future__ import annotations
@@ -25,12 +29,14 @@ from forum_core.api import (
     ACCESS_LEVELS,
     Category,
     ConflictError,
+    ContributionChanged,
     NotAllowedError,
     NotFoundError,
     User,
     ValidationError,
     Viewer,
     _,
+    emit,
     limits,
     lock_row,
     render_markdown,
@@ -47,6 +53,7 @@ from .access import (
     rights_in,
     section_clause,
 )
+from .contenttypes import TYPE_NAME
 from .models import EDIT, MEMBERS, PUBLISH, RIGHTS, WRITE, Article, Revision, Section, SectionRight
 
 NAME_MAX = 80
@@ -375,6 +382,7 @@ class KnowledgeBase:
         return revision
 
     def _publish(self, article: Article, revision: Revision) -> None:
+        first = article.is_draft
         article.published_revision_id = revision.id
         article.title, article.slug = revision.title, article_slug(revision.title)
         article.published_at = utcnow()
@@ -383,6 +391,8 @@ class KnowledgeBase:
             article.review_by = article.published_at + dt.timedelta(days=self.review_days)
             article.reminded_at = None
         self.db.flush()
+        if first:  # (a later version changes nothing its author earns)
+            emit(self.db, ContributionChanged(TYPE_NAME, article.id, article.author_id))
 
     def save(self, article: Article, base_revision_id: int, title: str, source: str,
              note: str = "", publish: bool = False) -> Revision:
@@ -455,6 +465,8 @@ class KnowledgeBase:
     def delete(self, article: Article) -> None:
         if PUBLISH not in self.rights(article.section):
             raise NotAllowedError(_("Only the section's publishers delete articles."))
+        if not article.is_draft:  # what its author earned for it (and its feedback) goes
+            emit(self.db, ContributionChanged(TYPE_NAME, article.id, article.author_id))
         self.db.execute(update(Article).where(Article.id == article.id)
                         .values(published_revision_id=None, latest_revision_id=None))
         self.db.delete(article)

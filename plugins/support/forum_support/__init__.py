@@ -181,6 +181,22 @@ def forum_register_capabilities():
 
 
 @hookimpl
+def forum_register_badge_rules():
+    """A first accepted answer (:mod:`.recognition`)."""
+    from .recognition import badge_rules
+
+    return badge_rules()
+
+
+@hookimpl
+def forum_register_point_actions():
+    """Points for every question whose accepted answer the member wrote."""
+    from .recognition import point_actions
+
+    return point_actions()
+
+
+@hookimpl
 def forum_register_admin_pages():
     return [AdminPage("support.admin", _("Support categories"),
                       _("Make categories support categories: questions with accepted answers, "

@@ -14,6 +14,11 @@ one claim wins and the other is told who has it; the later accept is the answer.
 Every listing starts from the core's :func:`visible_topics`, so a support category in a closed
 group's space, a private conversation, a deleted or held question never shows to someone who
 may not see it.
+
+A reply that becomes the accepted answer, or stops being it (another accepted instead, taken
+back, or hidden or deleted), is announced as ``ContributionChanged("post", post id, author)``
+in the same transaction, so that badges and points about answers (:mod:`.recognition`)
+re-check its author.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from sqlalchemy.orm import joinedload
 from forum_core.api import (
     Category,
     ConflictError,
+    ContributionChanged,
     NotAllowedError,
     NotFoundError,
     NotificationKind,
@@ -39,6 +45,7 @@ from forum_core.api import (
     Viewer,
     _,
     capability,
+    emit,
     govern,
     insert_if_absent,
     lock_row,
@@ -63,6 +70,7 @@ from .models import (
     Question,
     SupportCategory,
 )
+from .recognition import TYPE_NAME as POST_TYPE
 
 PLUGIN_ID = "support"
 PER_PAGE = 30
@@ -273,6 +281,13 @@ class SupportService:
             question.state = ANSWERED
         return question.asker_id
 
+    def _answer_changed(self, post_id: int, author_id: int | None = None) -> None:
+        """Announce that reply ``post_id`` became or stopped being an accepted answer (its
+        author read here unless given)."""
+        if author_id is None:
+            author_id = self.db.scalar(select(Post.user_id).where(Post.id == post_id))
+        emit(self.db, ContributionChanged(POST_TYPE, post_id, author_id))
+
     def post_changed(self, post_id: int, topic_id: int) -> None:
         """A post was hidden, deleted, restored or approved: an accepted answer that is no
         longer shown stops being the answer, and the first response is read again."""
@@ -287,6 +302,7 @@ class SupportService:
             question.accepted_post_id = question.accepted_by_id = None
             question.solved_at = None
             question.state = base_state(question)
+            self._answer_changed(post_id, post.user_id if post is not None else None)
         self._recount(topic_id, question.asker_id)
 
     def visible_question(self, topic_id: int) -> tuple[Topic, Question, SupportCategory] | None:
@@ -363,6 +379,7 @@ class SupportService:
         question = self._locked(question.topic_id)
         if question.accepted_post_id == post.id:
             return question
+        replaced = question.accepted_post_id
         now = utcnow()
         question.accepted_post_id = post.id
         question.accepted_by_id = self.viewer.user.id
@@ -370,6 +387,9 @@ class SupportService:
         question.state = SOLVED
         question.claimed_by_id = question.claimed_at = None
         self.db.flush()
+        if replaced is not None:
+            self._answer_changed(replaced)
+        self._answer_changed(post.id, post.user_id)
         actor = self.viewer.user
         notify(self.db, [question.asker_id] if question.asker_id else [], SOLVED_KIND.name,
                question, actor=actor)
@@ -382,9 +402,12 @@ class SupportService:
             raise NotAllowedError(_("Only the person who asked and staff can accept an "
                                     "answer."))
         question = self._locked(question.topic_id)
+        taken_back = question.accepted_post_id
         question.accepted_post_id = question.accepted_by_id = None
         question.solved_at = None
         question.helpful = None
+        if taken_back is not None:
+            self._answer_changed(taken_back)
         if question.state == SOLVED:
             question.state = base_state(question)
         return question
