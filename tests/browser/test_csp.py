@@ -27,7 +27,7 @@ def prepare(forum):
 
 
 def test_no_page_violates_the_policy(make_live_forum, page):
-    live = make_live_forum(plugins=["groups", "ideas", "kb", "support"], prepare=prepare)
+    live = make_live_forum(plugins=["badges", "groups", "ideas", "kb", "support"], prepare=prepare)
     page.add_init_script(RECORD)
     console = []
     page.on("console", lambda message: console.append(message.text))
@@ -35,7 +35,8 @@ def test_no_page_violates_the_policy(make_live_forum, page):
     for path in ("/", "/c/general", "/t/1", "/c/general/new", "/search?q=welcome", "/account",
                  "/admin", "/groups/", "/groups/new", "/ideas/", "/ideas/ideas",
                  "/ideas/ideas/new", "/ideas/boards", "/support/", "/support/admin",
-                 "/support/queue", "/support/dashboard"):
+                 "/support/queue", "/support/dashboard", "/badges/", "/badges/leaderboard",
+                 "/badges/admin"):
         page.goto(live.url + path)
         if page.locator("#body").count():
             page.fill("#body", "Some **bold** text")  # the preview script runs

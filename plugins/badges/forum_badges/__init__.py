@@ -103,8 +103,10 @@ def forum_register_api_endpoints():
     return endpoints()
 
 
-@hookimpl
+@hookimpl(trylast=True)
 def forum_demo_data(session, admin):
+    """After the other plugins' demo content, so it has their ideas, articles and answers
+    to award."""
     from .demo import demo_data
 
     demo_data(session, admin)
