@@ -31,6 +31,7 @@ from . import STATIC
 from .awarding import BACKFILL_JOB
 from .icons import checked_icon
 from .models import ICON_MAX, ICONS, LEVELS, Badge
+from .rules import described
 from .services import Recognition
 from .views import (
     badge_text,
@@ -116,7 +117,9 @@ def _home(request, error: str | None = None, section: str | None = None,
     return {
         "badges": badges, "texts": {badge.id: badge_text(request, badge) for badge in badges},
         "icon": lambda badge: icon_html(request, badge, 32), "levels": level_labels(request),
-        "rule_labels": {name: request.translate(rule.label) for name, rule in rules.items()},
+        "rule_texts": {badge.id: request.translate(described(rules[badge.rule],
+                                                             service.params_of(badge)))
+                       for badge in badges if badge.rule in rules},
         "actions": [(name, request.translate(action.label), values.get(name, ""))
                     for name, action in actions.items()],
         "ranks": ranks + [("", "")] * EMPTY_RANK_ROWS,

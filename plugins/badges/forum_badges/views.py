@@ -33,6 +33,7 @@ from forum_core.api import (
     once_per_request,
     parse_id,
     problem_page,
+    recognition,
     static_file_path,
 )
 
@@ -306,7 +307,10 @@ def leaderboard(request):
     tabs = [(key, request.translate(PERIOD_LABELS[key]),
              request.route_path("badges.leaderboard", _query={"period": key, **group_query}))
             for key in PERIODS]
-    return {"rows": rows, "period": period, "tabs": tabs, "mine": mine,
+    actions = recognition(request).actions
+    earning = [(request.translate(actions[name].label), worth)
+               for name, worth in service.point_values().items() if worth]
+    return {"rows": rows, "period": period, "tabs": tabs, "mine": mine, "earning": earning,
             "groups": choices or {}, "group_id": group_id,
             "group_name": (choices or {}).get(group_id) if group_id is not None else None,
             "period_label": request.translate(PERIOD_LABELS[period]),
