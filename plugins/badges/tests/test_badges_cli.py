@@ -1,0 +1,58 @@
+"""``forum badges backfill``, the real command in a subprocess, on a demo forum: it awards
+what the members earned, shows a progress bar, and awards nothing a second time."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+FORUM = Path(sys.executable).with_name("forum")
+
+
+def run(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "FORUM_CONFIG": str(cwd / "forum.ini"), "LANG": "C.UTF-8"}
+    env.pop("LANGUAGE", None)
+    return subprocess.run([str(FORUM), *argv], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_backfill_awards_history_once_with_a_progress_bar(tmp_path):
+    made = run("init", "--demo", "--plugins", "badges", "--no-input",
+               "--admin-password", "a-long-password-1", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    (path,) = [p for p in tmp_path.rglob("*.sqlite") if p.name != "jobs.sqlite"]
+    database = sqlite3.connect(path)
+    with database:
+        held = database.execute("SELECT count(*) FROM badges_awards "
+                                "WHERE granted_by_id IS NULL").fetchone()[0]
+        assert held > 0, "the demo awards what its members did"
+        # as on a forum that had no badges plugin: nothing awarded, no points (the badge the
+        # demo gave by hand is not the backfill's to give)
+        database.execute("DELETE FROM badges_awards")
+        database.execute("DELETE FROM badges_points")
+        database.execute("UPDATE badges_badges SET award_count = 0")
+    members = database.execute("SELECT count(*) FROM users").fetchone()[0]
+    first = run("badges", "backfill", "--batch", "3", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "Re-checking members" in first.stderr, "a progress bar"
+    assert f"Re-checked {members} members; {held} badges awarded." in first.stdout
+    again = run("badges", "backfill", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert f"Re-checked {members} members; 0 badges awarded." in again.stdout
+    with database:
+        assert database.execute("SELECT count(*) FROM badges_awards").fetchone()[0] == held
+        counted = database.execute("SELECT sum(award_count) FROM badges_badges").fetchone()[0]
+        assert counted == held
+        totals = database.execute("SELECT sum(total) FROM badges_totals").fetchone()[0]
+        entries = database.execute("SELECT sum(points) FROM badges_points").fetchone()[0]
+        assert totals == entries and totals > 0
+    database.close()
+
+
+def test_backfill_says_what_is_wrong_without_a_forum(tmp_path):
+    missing = run("badges", "backfill", cwd=tmp_path)
+    assert missing.returncode != 0
+    assert "Traceback" not in missing.stderr
