@@ -365,3 +365,18 @@ def test_a_third_party_rule_and_action_through_the_hooks(make_forum, postgres):
     assert holders(forum, names) == [("mira", "")]
     forum.run_periodic_jobs(dt.datetime(2026, 12, 7, 10, 5, tzinfo=dt.UTC))
     assert holders(forum, names) == [("clementine", ""), ("mira", "")]
+
+
+def test_a_member_who_asks_for_it_is_e_mailed_about_an_award(board):
+    browser = board.browser("mira")
+    form = browser.app.get("/account").forms["email-form"]
+    assert form["email.badges.awarded"].value == "never", "e-mail about badges is opt-in"
+    form["email.badges.awarded"] = "immediately"
+    assert "Your e-mail settings were saved." in form.submit().text
+    board.create_topic("mira", title="Hello everyone")
+    board.create_topic("nils", title="Hi all")
+    board.run_jobs()
+    board.run_jobs(include_scheduled=True)  # (an e-mail "at once" waits a few minutes)
+    mails = board.outbox()
+    assert [mail["To"] for mail in mails] == ["mira@example.com"], "nils did not ask"
+    assert "First post" in mails[0].as_string()
