@@ -46,6 +46,7 @@ from .db import (
     Base,
     UTCDateTime,
     get_or_insert,
+    insert_all_if_absent,
     insert_if_absent,
     lock_row,
     read_rows,
@@ -136,6 +137,7 @@ __all__ = [
     "once_per_request",
     # "create if absent" writes that concurrent requests cannot break (a join, a vote)
     "insert_if_absent",
+    "insert_all_if_absent",
     "get_or_insert",
     "lock_row",
     # events

@@ -408,6 +408,26 @@ def insert_if_absent(session: Session, model: type[Base], values: Mapping[str, A
     return session.execute(statement.returning(*primary_key)).first() is not None
 
 
+def insert_all_if_absent(session: Session, model: type[Base],
+                         rows: Sequence[Mapping[str, Any]], conflict: Sequence[str],
+                         returning: Sequence[str] = (), chunk: int = 500) -> list[Any]:
+    """:func:`insert_if_absent` for many rows at once (every row with the same columns), a
+    few hundred per statement: for work that writes thousands (a backfill).
+
+    :return: the ``returning`` columns of each row this call inserted (rows that existed are
+        left out), or of their primary key when ``returning`` is empty.
+    """
+    columns = ([getattr(model, name) for name in returning] if returning
+               else list(model.__mapper__.primary_key))
+    inserted: list[Any] = []
+    for start in range(0, len(rows), chunk):
+        statement = (dialect_insert(session, model).values(list(rows[start:start + chunk]))
+                     .on_conflict_do_nothing(index_elements=list(conflict))
+                     .returning(*columns))
+        inserted.extend(session.execute(statement).all())
+    return inserted
+
+
 def get_or_insert(session: Session, model: type[M], values: Mapping[str, Any],
                   conflict: Sequence[str]) -> tuple[M, bool]:
     """The row of ``model`` whose ``conflict`` columns have the values in ``values``,

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum_core.accounts.models import User
-from forum_core.db import get_or_insert, insert_if_absent
+from forum_core.db import get_or_insert, insert_all_if_absent, insert_if_absent
 
 BACKENDS = [pytest.param(False, id="sqlite"),
             pytest.param(True, id="postgresql", marks=pytest.mark.postgres)]
@@ -79,6 +79,28 @@ def test_insert_if_absent_inserts_once_and_keeps_the_transaction_usable(make_for
         assert insert_if_absent(session, User, {
             "username": "MIRA", "email": "other@example.com", "password_hash": "x"}) is False
         assert session.scalar(select(func.count()).select_from(ApiToken)) == 1
+
+
+@pytest.mark.parametrize("postgres", BACKENDS)
+def test_insert_all_if_absent_returns_only_what_it_inserted(make_forum, postgres):
+    forum = make_forum(postgres=postgres)
+    mira = forum.create_user("mira")
+    from forum_core.accounts.models import ApiToken
+
+    def token(name: str) -> dict:
+        return {"user_id": mira, "name": name, "token_hash": name * 32, "hint": "forum_ab"}
+
+    with forum.session() as session:
+        insert_if_absent(session, ApiToken, token("ab"), ("user_id", "name"))
+        # five to a statement: three statements, one row of the first there already
+        rows = [token(name) for name in ("ab", "cd", "ef", "gh", "ij", "kl", "mn", "op",
+                                         "qr", "st", "uv")]
+        inserted = insert_all_if_absent(session, ApiToken, rows, ("user_id", "name"),
+                                        returning=("name",), chunk=5)
+        assert sorted(row.name for row in inserted) == [r["name"] for r in rows[1:]]
+        assert insert_all_if_absent(session, ApiToken, rows, ("user_id", "name")) == []
+        assert insert_all_if_absent(session, ApiToken, [], ("user_id", "name")) == []
+        assert session.scalar(select(func.count()).select_from(ApiToken)) == 11
 
 
 @pytest.mark.parametrize("postgres", BACKENDS)

@@ -28,6 +28,7 @@ from forum_core.api import (
     ValidationError,
     _,
     capability,
+    insert_all_if_absent,
     insert_if_absent,
     limits,
     lock_row,
@@ -295,21 +296,34 @@ class Recognition:
             rule = self.rule_of(badge)
             if rule is None:
                 continue
-            revoked = set(self.db.execute(
+            held = set(self.db.execute(
+                select(Award.user_id, Award.item).where(Award.badge_id == badge.id,
+                                                        Award.user_id.in_(users))).all())
+            held |= set(self.db.execute(
                 select(Revoked.user_id, Revoked.item).where(Revoked.badge_id == badge.id,
                                                             Revoked.user_id.in_(users))).all())
             per_item = badge.repeatable and rule.per_item
-            seen: set[tuple[int, str]] = set()
+            new: dict[tuple[int, str], dict[str, Any]] = {}
             for earned in rule.earned(self.db, self.params_of(badge), users):
                 item = (f"{earned.type_name}:{earned.key}"[:60]
                         if per_item and earned.type_name else "")
-                if (earned.user_id, item) in seen or (earned.user_id, item) in revoked:
-                    continue
-                seen.add((earned.user_id, item))
-                if self._award(badge, earned.user_id, item, earned.type_name, earned.key):
-                    awarded += 1
-                    if tell:
-                        notify(self.db, [earned.user_id], AWARDED_KIND, ("badge", badge.id))
+                if (earned.user_id, item) not in held and (earned.user_id, item) not in new:
+                    new[(earned.user_id, item)] = {
+                        "badge_id": badge.id, "user_id": earned.user_id, "item": item,
+                        "reason_type": earned.type_name, "reason_key": earned.key,
+                        "granted_by_id": None, "note": "", "created_at": utcnow()}
+            if not new:
+                continue
+            # a concurrent re-check may have inserted some: only what this one inserted
+            # counts and is told
+            inserted = insert_all_if_absent(self.db, Award, list(new.values()),
+                                            ("badge_id", "user_id", "item"),
+                                            returning=("user_id",))
+            self._count(badge.id, len(inserted))
+            awarded += len(inserted)
+            if tell:
+                for user_id in sorted({row.user_id for row in inserted}):
+                    notify(self.db, [user_id], AWARDED_KIND, ("badge", badge.id))
         return awarded
 
     # -- points ----------------------------------------------------------------------------
@@ -365,13 +379,13 @@ class Recognition:
         for start in range(0, len(stale), 500):
             self.db.execute(delete(PointsEntry).where(PointsEntry.id.in_(stale[start:start + 500]))
                             .execution_options(synchronize_session=False))
-        for key, (points, when) in truth.items():
+        missing = [{"user_id": key[0], "action": key[1], "subject": key[2], "points": points,
+                    "earned_at": when}
+                   for key, (points, when) in truth.items() if key not in held]
+        insert_all_if_absent(self.db, PointsEntry, missing, ("user_id", "action", "subject"))
+        for key, (points, _when) in truth.items():
             found = held.get(key)
-            if found is None:
-                insert_if_absent(self.db, PointsEntry, {
-                    "user_id": key[0], "action": key[1], "subject": key[2], "points": points,
-                    "earned_at": when}, ("user_id", "action", "subject"))
-            elif found[1] != points:
+            if found is not None and found[1] != points:
                 self.db.execute(update(PointsEntry).where(PointsEntry.id == found[0])
                                 .values(points=points)
                                 .execution_options(synchronize_session=False))
