@@ -108,6 +108,16 @@ def include_plugin(config: Configurator, plugin: LoadedPlugin) -> None:
         add_static(config, f"static/plugins/{plugin.id}", static)
     if hasattr(plugin.module, "includeme"):
         config.include(plugin.module, route_prefix=f"/{plugin.id}")
+        # a plugin's home is /<id>/; /<id>, as members type it, leads there
+        config.add_route(f"{plugin.id}.__bare", f"/{plugin.id}")
+        config.add_view(_to_plugin_home, route_name=f"{plugin.id}.__bare")
+
+
+def _to_plugin_home(request: Any) -> Any:
+    from pyramid.httpexceptions import HTTPMovedPermanently
+
+    query = f"?{request.query_string}" if request.query_string else ""
+    return HTTPMovedPermanently(location=f"{request.path}/{query}")
 
 
 def make_wsgi_app(raw_settings: Mapping[str, Any], env: ForumEnvironment | None = None) -> Any:

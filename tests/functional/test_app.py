@@ -135,11 +135,15 @@ def test_enabled_plugin_has_routes_templates_static_and_slots(plugin_forum):
     assert 'href="/alpha/"' in forum.app.get("/").text
     assert 'id="beta-footer"' in forum.app.get("/").text
     assert forum.app.get("/static/plugins/alpha/alpha.css").text.strip() == "/* alpha */"
+    # the plugin's home as members type it leads to its page, with the query
+    bare = forum.app.get("/alpha?page=2", status=301)
+    assert bare.location == "http://localhost/alpha/?page=2"
 
 
 def test_installed_but_disabled_plugin_has_no_routes_or_slots(plugin_forum):
     forum = plugin_forum(plugins=[])
     forum.app.get("/alpha/", status=404)
+    forum.app.get("/alpha", status=404)
     forum.app.get("/static/plugins/alpha/alpha.css", status=404)
     assert 'href="/alpha/"' not in forum.app.get("/").text
 
