@@ -5,6 +5,7 @@ UTF-8 in forms and the category page's query, oversized bodies, too-complex topi
 
 from __future__ import annotations
 
+import gc
 import http.client
 import io
 import json
@@ -40,7 +41,10 @@ def csrf(forum) -> str:
 
 
 def timed(call, *args, **kwargs):
-    # CPU time of this thread (WebTest runs the app in it): other work does not count
+    # CPU time of this thread (WebTest runs the app in it): other work does not count, nor
+    # a full garbage collection of what the worker's earlier tests left (seconds, late in a
+    # long run), which would otherwise land in whichever request allocates next
+    gc.collect()
     started = time.thread_time()
     response = call(*args, **kwargs)
     elapsed = time.thread_time() - started
