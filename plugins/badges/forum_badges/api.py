@@ -12,7 +12,6 @@ administrators; a service's refusal answers by its kind (404, 409 or 422).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -28,7 +27,6 @@ from forum_core.api import (
     User,
     _,
     capability,
-    content_types,
     cursor_parameter,
     limits,
     parse_id,
@@ -40,10 +38,10 @@ from forum_core.api import (
 
 from .defaults import shown_description, shown_name
 from .models import ICONS, LEVEL_LABELS, LEVELS, Award, Badge, Featured
+from .reasons import reason_of, visible_reasons
 from .rules import described
 from .services import PERIOD_LABELS, PERIODS, Recognition
 
-log = logging.getLogger(__name__)
 
 #: holders on one page of a badge
 HOLDERS_PER_PAGE = 30
@@ -164,37 +162,14 @@ def badge_json(request, service: Recognition, badge: Badge) -> dict[str, Any]:
 
 
 def reasons_for(request, awards: Iterable[Award]) -> dict[tuple[str, int], dict[str, Any]]:
-    """The reasons of ``awards`` the caller may see, by ``(type, key)``: one question per
-    content type; an unknown type or one that fails shows none (fail closed)."""
-    wanted: dict[str, set[int]] = {}
-    for award in awards:
-        if award.reason_type and award.reason_key is not None:
-            wanted.setdefault(award.reason_type, set()).add(award.reason_key)
-    types = content_types(request)
-    found: dict[tuple[str, int], dict[str, Any]] = {}
-    for type_name, keys in wanted.items():
-        content_type = types.get(type_name)
-        if content_type is None:
-            continue
-        try:
-            items = content_type.items(request, sorted(keys))
-        except Exception:  # noqa: BLE001  (a failing type shows no reason, never a 500)
-            log.exception("content type %s failed to list award reasons", type_name)
-            continue
-        for key in keys:
-            item = items.get(key)
-            if item is None:
-                continue
-            url = item.url if "://" in item.url else request.application_url + item.url
-            found[(type_name, key)] = {"type": type_name, "key": key, "title": item.title,
-                                       "url": url}
+    """The reasons of ``awards`` the caller may see, as the API gives them, by
+    ``(type, key)`` (see :mod:`.reasons`)."""
+    found = {}
+    for (type_name, key), item in visible_reasons(request, awards).items():
+        url = item.url if "://" in item.url else request.application_url + item.url
+        found[(type_name, key)] = {"type": type_name, "key": key, "title": item.title,
+                                   "url": url}
     return found
-
-
-def _reason(reasons: dict[tuple[str, int], dict[str, Any]], award: Award) -> Any:
-    if not award.reason_type or award.reason_key is None:
-        return None
-    return reasons.get((award.reason_type, award.reason_key))
 
 
 def _users(request, ids: Sequence[int]) -> dict[int, User]:
@@ -257,7 +232,7 @@ def read_badge(context, request):
             continue
         items.append({"username": user.username, "name": user.name,
                       "url": _profile(request, user), "awarded_at": award.created_at,
-                      "reason": _reason(reasons, award)})
+                      "reason": reason_of(reasons, award)})
     link = None
     if more and awards:
         query = {k: v for k, v in request.GET.items() if k != "cursor"}
@@ -286,7 +261,7 @@ def member_badges(context, request):
             "url": _profile(request, member),
             "badges": [{"badge": badge_json(request, service, badge),
                         "awards": [{"awarded_at": award.created_at,
-                                    "reason": _reason(reasons, award)} for award in awards]}
+                                    "reason": reason_of(reasons, award)} for award in awards]}
                        for badge, awards in held],
             "points": {"total": total, "week": week, "month": month},
             "rank": service.shown_rank(request.localizer, rank) or None,

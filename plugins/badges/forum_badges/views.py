@@ -29,7 +29,6 @@ from forum_core.api import (
     User,
     _,
     capability,
-    content_types,
     once_per_request,
     parse_id,
     problem_page,
@@ -40,6 +39,7 @@ from forum_core.api import (
 from . import STATIC
 from .defaults import shown_description, shown_name
 from .models import ICONS, LEVEL_LABELS, LEVELS, Award, Badge
+from .reasons import reason_of, visible_reasons
 from .rules import described
 from .services import PERIOD_LABELS, PERIODS, Recognition
 
@@ -118,33 +118,6 @@ def users_by_id(request, user_ids: Iterable[int]) -> dict[int, User]:
     if not ids:
         return {}
     return {user.id: user for user in request.db.scalars(select(User).where(User.id.in_(ids)))}
-
-
-def visible_reasons(request, awards: Iterable[Award]) -> dict[tuple[str, int], Any]:
-    """What earned each award, by ``(type, key)``, for the items the viewer may see: one
-    call per content type. An unknown type, or one that fails, shows nothing (fail closed)."""
-    wanted: dict[str, set[int]] = {}
-    for award in awards:
-        if award.reason_type and award.reason_key is not None:
-            wanted.setdefault(award.reason_type, set()).add(award.reason_key)
-    found: dict[tuple[str, int], Any] = {}
-    types = content_types(request)
-    for type_name, keys in wanted.items():
-        try:
-            declared = types.get(type_name)
-            items = declared.items(request, sorted(keys)) if declared is not None else {}
-        except Exception:  # noqa: BLE001  (a plugin's failure hides the reason, nothing else)
-            continue
-        for key, item in (items or {}).items():
-            if key in keys and getattr(item, "url", None) and getattr(item, "title", None):
-                found[(type_name, key)] = item
-    return found
-
-
-def reason_of(reasons: dict[tuple[str, int], Any], award: Award) -> Any:
-    if not award.reason_type or award.reason_key is None:
-        return None
-    return reasons.get((award.reason_type, award.reason_key))
 
 
 def ranks_of(request) -> list[Any]:
