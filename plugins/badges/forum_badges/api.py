@@ -42,7 +42,6 @@ from .reasons import reason_of, visible_reasons
 from .rules import described
 from .services import PERIOD_LABELS, PERIODS, Recognition
 
-
 #: holders on one page of a badge
 HOLDERS_PER_PAGE = 30
 #: members on the leaderboard
