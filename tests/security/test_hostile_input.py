@@ -42,12 +42,18 @@ def csrf(forum) -> str:
 
 def timed(call, *args, **kwargs):
     # CPU time of this thread (WebTest runs the app in it): other work does not count, nor
-    # a full garbage collection of what the worker's earlier tests left (seconds, late in a
-    # long run), which would otherwise land in whichever request allocates next
-    gc.collect()
-    started = time.thread_time()
-    response = call(*args, **kwargs)
-    elapsed = time.thread_time() - started
+    # the garbage collector, which stays off during the call (late in a long run a full
+    # collection of what the worker's earlier tests left takes seconds, and would land in
+    # whichever request allocates next)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        started = time.thread_time()
+        response = call(*args, **kwargs)
+        elapsed = time.thread_time() - started
+    finally:
+        if collecting:
+            gc.enable()
     assert elapsed < QUICK, f"took {elapsed:.2f} s"
     return response
 
