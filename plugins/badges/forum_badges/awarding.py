@@ -65,7 +65,10 @@ def on_event(session: Any, event: Event) -> None:
 
 
 def check_job(context: Any, users: list[int]) -> None:
-    Recognition(context.session).check([int(user) for user in users][:BATCH * 4])
+    members = sorted({int(user) for user in users})
+    service = Recognition(context.session)
+    for start in range(0, len(members), BATCH):  # (a deleted topic's hundreds of authors)
+        service.check(members[start:start + BATCH])
 
 
 def backfill_step(session: Any, after: int, size: int = BATCH) -> int | None:
