@@ -68,16 +68,20 @@ def backfill(config: Path) -> tuple[float, float, str]:
     accounting of that one process) and what it said."""
     env = {**os.environ, "FORUM_CONFIG": str(config)}
     started = time.perf_counter()
-    with open(config.parent / "backfill.out", "w+") as out:
+    with open(config.parent / "backfill.out", "w+") as out, \
+            open(config.parent / "backfill.err", "w+") as err:
         process = subprocess.Popen([str(FORUM), "badges", "backfill"], env=env, stdout=out,
-                                   stderr=subprocess.DEVNULL)
+                                   stderr=err)
         _pid, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.perf_counter() - started
         out.seek(0)
         said = out.read().strip()
+        err.seek(0)
+        complaint = err.read().strip()[-2000:]
     if process.returncode:
-        raise SystemExit(f"forum badges backfill failed ({process.returncode}): {said}")
+        raise SystemExit(f"forum badges backfill failed ({process.returncode}): {said}\n"
+                         f"{complaint}")
     return seconds, usage.ru_maxrss / 1024, said
 
 

@@ -12,10 +12,13 @@ run, each batch its own transaction, so the forum keeps answering while it runs.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import OperationalError
 
 from forum_core.api import (
     BadgeRule,
@@ -25,6 +28,7 @@ from forum_core.api import (
     Post,
     User,
     enqueue,
+    enqueue_later,
     recognition,
     utcnow,
 )
@@ -42,6 +46,19 @@ OVERLAP = dt.timedelta(minutes=10)
 _WATERMARK = "recheck_watermark"
 _BACKFILL = "backfill"
 DONE = "done"
+#: until when ``forum badges backfill`` is doing the backfill (renewed with every batch):
+#: the forum's own backfill job waits for it instead of doing the same work beside it, and
+#: carries on by itself if the command was stopped
+_COMMAND_LEASE = "backfill_command_until"
+LEASE = dt.timedelta(minutes=2)
+#: how often the command tries a batch when the database is busy or away before it gives up
+TRIES = 8
+#: the command's pause between batches on SQLite, whose one write lock it would otherwise
+#: take again at once: a write of the served forum waiting for it (SQLite looks every
+#: 100 ms) gets its turn
+GIVE_WAY_S = 0.12
+
+T = TypeVar("T")
 
 
 def members_to_check(session: Any, event: Event) -> set[int]:
@@ -86,6 +103,11 @@ def backfill_job(context: Any, after: int = 0) -> None:
     service = Recognition(context.session)
     if service.state(_BACKFILL) == DONE:
         return
+    lease = service.state(_COMMAND_LEASE)
+    if lease and dt.datetime.fromisoformat(lease) > utcnow():
+        # the command is at it; look again when its lease would have run out
+        enqueue_later(context.session, LEASE.total_seconds(), BACKFILL_JOB, after=after)
+        return
     make_defaults(context.session)
     last = backfill_step(context.session, int(after))
     if last is None:
@@ -95,25 +117,65 @@ def backfill_job(context: Any, after: int = 0) -> None:
         enqueue(context.session, BACKFILL_JOB, after=last)
 
 
+def _command_batch(session: Any, after: int, size: int) -> tuple[list[int], int]:
+    """One batch of the command: the members after id ``after`` re-checked (and the lease
+    renewed), with the badges awarded; none left marks the backfill done."""
+    service = Recognition(session)
+    users = list(session.scalars(select(User.id).where(User.id > after).order_by(User.id)
+                                 .limit(size)))
+    if not users:
+        service.set_state(_BACKFILL, DONE)
+        service.set_state(_COMMAND_LEASE, "")
+        return [], 0
+    service.set_state(_COMMAND_LEASE, (utcnow() + LEASE).isoformat())
+    return users, service.check(users, tell=False)
+
+
+def tried(open_session: Callable[[], Any], work: Callable[[Any], T],
+          wait: Callable[[float], None] = time.sleep) -> T:
+    """``work`` in a session of its own, tried again (after 0.5, 1, 2 ... 10 s) while the
+    database is busy (another process holding SQLite's lock longer than its busy timeout,
+    a deadlock on PostgreSQL) or away: each batch is idempotent, so trying again is safe."""
+    for attempt in range(TRIES):
+        try:
+            with open_session() as session:
+                return work(session)
+        except OperationalError:
+            if attempt == TRIES - 1:
+                raise
+            wait(min(0.5 * 2 ** attempt, 10.0))
+    raise AssertionError("unreachable")
+
+
 def backfill_all(open_session: Callable[[], Any], progress: Callable[[int], None],
-                 size: int = BATCH) -> int:
+                 size: int = BATCH, busy: Callable[[float], None] = time.sleep) -> int:
     """Re-check every member, ``size`` at a time, each batch in its own session from
     ``open_session`` (committed when its block ends); ``progress`` hears how many members
     each batch did. Returns how many badges were awarded. Running it again awards nothing
-    twice."""
-    with open_session() as session:
-        make_defaults(session)
+    twice; running it beside a served forum shares the work with it (see
+    :data:`_COMMAND_LEASE`) and lets its writes in between batches. ``busy`` waits the
+    seconds it is given before a batch is tried again (see :func:`tried`).
+
+    :raises sqlalchemy.exc.OperationalError: when a batch could not be done in :data:`TRIES`
+        tries; what was done so far stays done.
+    """
+    sqlite = tried(open_session, _defaults_on_sqlite, busy)
     after, awarded = 0, 0
     while True:
-        with open_session() as session:
-            users = list(session.scalars(select(User.id).where(User.id > after)
-                                         .order_by(User.id).limit(size)))
-            if not users:
-                Recognition(session).set_state(_BACKFILL, DONE)
-                return awarded
-            awarded += Recognition(session).check(users, tell=False)
+        users, found = tried(open_session, functools.partial(_command_batch, after=after,
+                                                              size=size), busy)
+        if not users:
+            return awarded
+        awarded += found
         after = users[-1]
         progress(len(users))
+        if sqlite:
+            time.sleep(GIVE_WAY_S)
+
+
+def _defaults_on_sqlite(session: Any) -> bool:
+    make_defaults(session)
+    return bool(session.get_bind().dialect.name == "sqlite")
 
 
 def recheck_job(context: Any) -> None:

@@ -330,6 +330,60 @@ def test_the_backfill_awards_history_once_without_notifying(make_forum, tmp_path
     assert award_count(forum, first) == 2
 
 
+def test_the_forum_leaves_the_backfill_to_the_command_while_it_runs(make_forum):
+    history = make_forum()
+    history.create_user("mira")
+    history.create_category("General")
+    history.create_topic("mira")
+    url = history.settings["forum.database_url"]
+    forum = make_forum(plugins=("badges",), **{"forum.database_url": url})
+    with forum.session() as session:
+        service(session).set_state("backfill_command_until",
+                                   (utcnow() + dt.timedelta(minutes=1)).isoformat())
+    forum.run_periodic_jobs(dt.datetime(2026, 12, 7, 10, 5, tzinfo=dt.UTC))
+    first = badge_id(forum, "first_post")
+    assert first and holders(forum, first) == [], "the command is at it: the job waits"
+    waiting = [job for job in forum.jobs() if job.name == "badges.backfill"]
+    assert [job.state for job in waiting] == ["queued"], "it looks again later"
+    with forum.session() as session:  # the command was stopped: its lease runs out
+        service(session).set_state("backfill_command_until",
+                                   (utcnow() - dt.timedelta(seconds=1)).isoformat())
+    forum.run_jobs(include_scheduled=True)
+    assert holders(forum, first) == [("mira", "")], "the forum carried on by itself"
+
+
+def test_the_backfill_tries_a_busy_batch_again_and_then_gives_up(make_forum):
+    from sqlalchemy.exc import OperationalError
+
+    forum = make_forum(plugins=("badges",))
+    for name in ("mira", "nils", "olga"):
+        forum.create_user(name)
+    forum.create_category("General")
+    for name in ("mira", "nils", "olga"):
+        forum.create_topic(name)
+    locked = OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+    calls, waits = [], []
+
+    def flaky():  # the third session (the second batch) finds the database locked twice
+        calls.append(1)
+        if len(calls) in (3, 4):
+            raise locked
+        return forum.runtime.session()
+
+    done: list[int] = []
+    awarded = backfill_all(flaky, done.append, size=1, busy=waits.append)
+    assert waits == [0.5, 1.0] and done == [1, 1, 1]
+    assert awarded == 3 and award_count(forum, badge_id(forum, "first_post")) == 3
+
+    def away():
+        raise locked
+
+    waits.clear()
+    with pytest.raises(OperationalError):
+        backfill_all(away, done.append, busy=waits.append)
+    assert waits == [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0], "eight tries, then it says so"
+
+
 def with_bakery() -> list[EntryPoint]:
     return [*entry_points(group="forum.plugins"),
             EntryPoint(name="bakery", value="forum_bakery", group="forum.plugins")]
