@@ -5,8 +5,10 @@ Builds (once per size; kept under build/bench/) a SQLite forum of the default si
 posts in 10,000 topics by 40,000 members, with the bundled plugins enabled and the backfill
 not yet run. Then, on a fresh copy, it times ``forum badges backfill`` as a separate process
 (peak memory from the kernel's accounting of that process) while a served forum is asked for
-a topic page every half second; it reports the backfill's time, its peak RSS, the pages'
-latency during the backfill against before it, and that a second run awards nothing.
+a topic page every half second and another connection takes the database's write lock every
+half second (what a member's post waits for); it reports the backfill's time, its peak RSS,
+the pages' latency and the wait for the write lock during the backfill against before it,
+and that a second run awards nothing.
 
     .venv/bin/python bench/badges_backfill.py [--posts 200000 --members 40000]
 """
@@ -17,6 +19,7 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -24,6 +27,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -61,6 +65,43 @@ def probe(url: str, stop: threading.Event, times: list[float]) -> None:
         except OSError:
             times.append(float("inf"))
         time.sleep(0.5)
+
+
+def write_probe(database: Path, stop: threading.Event, times: list[float]) -> None:
+    """Take SQLite's write lock every half second, as a member's post does (waiting up to
+    the forum's 5 s); how long each took, inf when it timed out."""
+    connection = sqlite3.connect(database, isolation_level=None, timeout=5)
+    while not stop.is_set():
+        started = time.perf_counter()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("COMMIT")
+            times.append(time.perf_counter() - started)
+        except sqlite3.OperationalError:
+            times.append(float("inf"))
+        time.sleep(0.5)
+    connection.close()
+
+
+def probing(url: str, database: Path, pages: list[float], writes: list[float]) -> Any:
+    """Start both probes; the returned function stops them."""
+    stop = threading.Event()
+    threads = [threading.Thread(target=probe, args=(url, stop, pages)),
+               threading.Thread(target=write_probe, args=(database, stop, writes))]
+    for thread in threads:
+        thread.start()
+
+    def halt() -> None:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    return halt
+
+
+def summary(what: str, times: list[float]) -> str:
+    done = [t for t in times if t != float("inf")]
+    return (f"{what}: median {statistics.median(done) * 1000:.0f} ms, max "
+            f"{max(done) * 1000:.0f} ms over {len(times)}, failed {len(times) - len(done)}")
 
 
 def backfill(config: Path) -> tuple[float, float, str]:
@@ -111,20 +152,17 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.5)
+        database = work / "var" / "forum.sqlite"
         quiet: list[float] = []
-        stop = threading.Event()
-        thread = threading.Thread(target=probe, args=(url, stop, quiet))
-        thread.start()
+        quiet_writes: list[float] = []
+        halt = probing(url, database, quiet, quiet_writes)
         time.sleep(10)
-        stop.set()
-        thread.join()
+        halt()
         busy: list[float] = []
-        stop = threading.Event()
-        thread = threading.Thread(target=probe, args=(url, stop, busy))
-        thread.start()
+        busy_writes: list[float] = []
+        halt = probing(url, database, busy, busy_writes)
         seconds, peak, said = backfill(config)
-        stop.set()
-        thread.join()
+        halt()
         again_s, _again_peak, again = backfill(config)
     finally:
         server.terminate()
@@ -132,11 +170,10 @@ def main() -> int:
     print(f"backfill (first run): {seconds:.1f} s, peak RSS of the process {peak:.0f} MB")
     print(f"  said: {said}")
     print(f"backfill (second run): {again_s:.1f} s; said: {again}")
-    print(f"topic page (render) before: median {statistics.median(quiet) * 1000:.0f} ms, "
-          f"max {max(quiet) * 1000:.0f} ms over {len(quiet)} requests")
-    print(f"topic page (render) during the backfill: median "
-          f"{statistics.median(busy) * 1000:.0f} ms, max {max(busy) * 1000:.0f} ms over "
-          f"{len(busy)} requests, failed {sum(t == float('inf') for t in busy)}")
+    print(summary("topic page (render) before", quiet))
+    print(summary("topic page (render) during the backfill", busy))
+    print(summary("write lock taken before", quiet_writes))
+    print(summary("write lock taken during the backfill", busy_writes))
     return 0
 
 
