@@ -10,7 +10,7 @@ half second (what a member's post waits for); it reports the backfill's time, it
 the pages' latency and the wait for the write lock during the backfill against before it,
 and that a second run awards nothing.
 
-    .venv/bin/python bench/badges_backfill.py [--posts 200000 --members 40000]
+    .venv/bin/python bench/badges_backfill.py [--posts 200000 --members 40000 --batch 500]
 """
 
 from __future__ import annotations
@@ -104,15 +104,16 @@ def summary(what: str, times: list[float]) -> str:
             f"{max(done) * 1000:.0f} ms over {len(times)}, failed {len(times) - len(done)}")
 
 
-def backfill(config: Path) -> tuple[float, float, str]:
+def backfill(config: Path, batch: int | None = None) -> tuple[float, float, str]:
     """Run ``forum badges backfill``; its time, its own peak RSS (from the kernel's
     accounting of that one process) and what it said."""
     env = {**os.environ, "FORUM_CONFIG": str(config)}
     started = time.perf_counter()
     with open(config.parent / "backfill.out", "w+") as out, \
             open(config.parent / "backfill.err", "w+") as err:
-        process = subprocess.Popen([str(FORUM), "badges", "backfill"], env=env, stdout=out,
-                                   stderr=err)
+        extra = [] if batch is None else ["--batch", str(batch)]
+        process = subprocess.Popen([str(FORUM), "badges", "backfill", *extra], env=env,
+                                   stdout=out, stderr=err)
         _pid, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.perf_counter() - started
@@ -131,6 +132,7 @@ def main() -> int:
     parser.add_argument("--topics", type=int, default=10_000)
     parser.add_argument("--posts", type=int, default=200_000)
     parser.add_argument("--members", type=int, default=40_000)
+    parser.add_argument("--batch", type=int, help="members per batch (the command's default)")
     args = parser.parse_args()
     pristine = ROOT / "build" / "bench" / f"badges-{args.posts}p-{args.members}m"
     build(pristine, args.topics, args.posts, args.members)
@@ -161,9 +163,9 @@ def main() -> int:
         busy: list[float] = []
         busy_writes: list[float] = []
         halt = probing(url, database, busy, busy_writes)
-        seconds, peak, said = backfill(config)
+        seconds, peak, said = backfill(config, args.batch)
         halt()
-        again_s, _again_peak, again = backfill(config)
+        again_s, _again_peak, again = backfill(config, args.batch)
     finally:
         server.terminate()
         server.wait(timeout=30)
