@@ -12,7 +12,6 @@ administrators; a service's refusal answers by its kind (404, 409 or 422).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -40,16 +39,19 @@ from .defaults import shown_description, shown_name
 from .models import ICONS, LEVEL_LABELS, LEVELS, Award, Badge, Featured
 from .reasons import reason_of, visible_reasons
 from .rules import described
-from .services import PERIOD_LABELS, PERIODS, Recognition
+from .services import (
+    CURSOR_PATTERN,
+    PERIOD_LABELS,
+    PERIODS,
+    Recognition,
+    decode_cursor,
+    encode_cursor,
+)
 
 #: holders on one page of a badge
 HOLDERS_PER_PAGE = 30
 #: members on the leaderboard
 LEADERBOARD_SIZE = 50
-#: a holders cursor: the last award's time (microseconds since 1970, UTC) and id
-CURSOR_PATTERN = f"^([0-9]{{1,18}})_([0-9]{{1,{limits.ID_DIGITS}}})$"
-_CURSOR = re.compile(CURSOR_PATTERN, re.ASCII)
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
@@ -193,25 +195,11 @@ def _parse_cursor(request) -> tuple[dt.datetime, int] | None:
     raw = request.GET.get("cursor")
     if raw is None:
         return None
-    match = _CURSOR.match(raw)
-    award_id = parse_id(match.group(2)) if match else None
-    if match is None or award_id is None:
+    before = decode_cursor(raw)
+    if before is None:
         raise ApiProblem(400, _("Invalid cursor"), _(
             "The cursor was not made by this forum; start again from the first page."))
-    try:
-        at = _EPOCH + dt.timedelta(microseconds=int(match.group(1)))
-    except OverflowError:
-        raise ApiProblem(400, _("Invalid cursor"), _(
-            "The cursor was not made by this forum; start again from the first page.")) \
-            from None
-    return at, award_id
-
-
-def _cursor_of(award: Award) -> str:
-    at = award.created_at
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
-    return f"{(at - _EPOCH) // dt.timedelta(microseconds=1)}_{award.id}"
+    return before
 
 
 def read_badge(context, request):
@@ -235,7 +223,7 @@ def read_badge(context, request):
     link = None
     if more and awards:
         query = {k: v for k, v in request.GET.items() if k != "cursor"}
-        link = request.path_url + "?" + urlencode({**query, "cursor": _cursor_of(awards[-1])})
+        link = request.path_url + "?" + urlencode({**query, "cursor": encode_cursor(awards[-1])})
     return {"badge": badge_json(request, service, badge), "items": items,
             "links": {"next": link}}
 

@@ -33,6 +33,7 @@ from forum_core.api import (
     limits,
     lock_row,
     notify,
+    parse_id,
     recognition,
     slugify,
     utcnow,
@@ -565,3 +566,26 @@ class Recognition:
     def set_state(self, key: str, value: str) -> None:
         self.db.merge(State(key=key, value=value))
         self.db.flush()
+
+
+#: where a page of a badge's holders starts: the last award's time on the page before
+#: (microseconds since 1970, UTC; 17 digits reach the year 5138, so every value of this form
+#: is a time) and its id
+CURSOR_PATTERN = f"^([0-9]{{1,17}})_([0-9]{{1,{limits.ID_DIGITS}}})$"
+_CURSOR = re.compile(CURSOR_PATTERN, re.ASCII)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def encode_cursor(award: Award) -> str:
+    at = award.created_at if award.created_at.tzinfo else award.created_at.replace(tzinfo=dt.UTC)
+    return f"{max(0, (at - _EPOCH) // dt.timedelta(microseconds=1))}_{award.id}"
+
+
+def decode_cursor(raw: str) -> tuple[dt.datetime, int] | None:
+    """The keyset of :meth:`Recognition.holders` from :func:`encode_cursor`'s form; None
+    for anything else."""
+    match = _CURSOR.match(raw)
+    award_id = parse_id(match.group(2)) if match else None
+    if match is None or award_id is None:
+        return None
+    return _EPOCH + dt.timedelta(microseconds=int(match.group(1))), award_id

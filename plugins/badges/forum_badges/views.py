@@ -9,10 +9,8 @@ anything that fails is shown as no reason at all.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,16 +36,14 @@ from forum_core.api import (
 
 from . import STATIC
 from .defaults import shown_description, shown_name
-from .models import ICONS, LEVEL_LABELS, LEVELS, Award, Badge
+from .models import ICONS, LEVEL_LABELS, LEVELS, Badge
 from .reasons import reason_of, visible_reasons
 from .rules import described
-from .services import PERIOD_LABELS, PERIODS, Recognition
+from .services import PERIOD_LABELS, PERIODS, Recognition, decode_cursor, encode_cursor
 
 #: holders on a badge's page
 HOLDERS_PAGE = 30
 LEADERBOARD_SIZE = 50
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_CURSOR = re.compile(r"([0-9]{1,17})\.([0-9]{1,18})", re.ASCII)
 
 
 def add_routes(config):
@@ -142,23 +138,6 @@ def member_points(request, user_id: int) -> dict[str, Any]:
 
 def profile_path(request, member: User) -> str:
     return request.route_path("accounts.profile", username=member.username)
-
-
-def encode_cursor(award: Award) -> str:
-    micros = max(0, (award.created_at - _EPOCH) // dt.timedelta(microseconds=1))
-    return f"{micros}.{award.id}"
-
-
-def decode_cursor(raw: str) -> tuple[dt.datetime, int] | None:
-    """``<microseconds since 1970>.<award id>``; None for anything else."""
-    match = _CURSOR.fullmatch(raw)
-    if match is None:
-        return None
-    try:
-        at = _EPOCH + dt.timedelta(microseconds=int(match.group(1)))
-    except OverflowError:
-        return None
-    return at, int(match.group(2))
 
 
 # -- pages ---------------------------------------------------------------------------------
