@@ -48,3 +48,13 @@ def run_forum(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess]:
                               input=input, capture_output=True, text=True, timeout=120)
 
     return run
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests (servers, browsers) first: `make test` hands tests out to its
+    processes in this order, so the long ones start at once and the short ones fill in
+    around them, instead of one long test running alone at the end."""
+    def weight(item: pytest.Item) -> int:
+        return 0 if item.get_closest_marker("slow") else \
+            1 if item.get_closest_marker("browser") else 2
+    items.sort(key=weight)  # (stable: the order within each kind is kept)
