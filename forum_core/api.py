@@ -72,7 +72,7 @@ from .hookspecs import hookimpl
 from .i18n import _, localizer_of, terminal_text
 from .jobs import Job, JobContext, enqueue, enqueue_later
 from .limits import parse_id
-from .mail import send_mail
+from .mail import MailAttachment, send_mail
 from .memo import once_per_request
 from .moderation.events import MemberRestricted, PostStateChanged, TopicMoved, TopicStateChanged
 from .notifications.services import notify
@@ -245,6 +245,7 @@ __all__ = [
     "NotificationKind",
     "notify",
     "send_mail",
+    "MailAttachment",
     # accounts
     "User",
     "ROLES",

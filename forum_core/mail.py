@@ -15,7 +15,7 @@ import os
 import secrets
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -38,14 +38,38 @@ SEND_MAIL = "core.send_mail"
 
 
 @dataclass(frozen=True)
+class MailAttachment:
+    """A text file sent with a message, e.g. a calendar invitation: ``MailAttachment(
+    "event.ics", "text/calendar", ics, {"method": "REQUEST"})``. ``params`` are added to
+    its ``Content-Type`` (calendar programs read ``method`` there)."""
+
+    filename: str
+    content_type: str
+    text: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        maintype, _slash, subtype = self.content_type.partition("/")
+        if maintype != "text" or not subtype or not self.filename:
+            raise ValueError("a mail attachment is a named text file, not "
+                             f"{self.content_type!r} named {self.filename!r}")
+
+    def as_json(self) -> dict[str, Any]:
+        return {"filename": self.filename, "content_type": self.content_type,
+                "text": self.text, "params": dict(self.params)}
+
+
+@dataclass(frozen=True)
 class Mail:
     """One message. ``headers`` adds to or replaces the usual ones (``Message-ID``,
-    ``In-Reply-To``, ``List-Unsubscribe``...)."""
+    ``In-Reply-To``, ``List-Unsubscribe``...); ``attachments`` are text files sent with
+    it."""
 
     to: str
     subject: str
     body: str
     headers: Mapping[str, str] = field(default_factory=dict)
+    attachments: tuple[MailAttachment, ...] = ()
 
 
 def build_message(mail: Mail, sender: str) -> EmailMessage:
@@ -59,6 +83,10 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
         del message[name]
         message[name] = value
     message.set_content(mail.body)
+    for attachment in mail.attachments:
+        subtype = attachment.content_type.partition("/")[2]
+        message.add_attachment(attachment.text, subtype=subtype,
+                               filename=attachment.filename, params=dict(attachment.params))
     return message
 
 
@@ -123,10 +151,13 @@ def queue_mail(target: Request | Session, mail: Mail, checked: bool = False) -> 
     """
     if not checked:
         check_mail_can_be_queued(target)
+    extra: dict[str, Any] = {}
     if mail.headers:
-        return enqueue(target, SEND_MAIL, to=mail.to, subject=mail.subject, body=mail.body,
-                       headers=dict(mail.headers))
-    return enqueue(target, SEND_MAIL, to=mail.to, subject=mail.subject, body=mail.body)
+        extra["headers"] = dict(mail.headers)
+    if mail.attachments:
+        extra["attachments"] = [attachment.as_json() for attachment in mail.attachments]
+    return enqueue(target, SEND_MAIL, to=mail.to, subject=mail.subject, body=mail.body,
+                   **extra)
 
 
 def check_mail_can_be_queued(target: Request | Session) -> None:
@@ -155,23 +186,28 @@ def check_mail_can_be_queued(target: Request | Session) -> None:
 
 
 def send_mail(request: Request, to: str, subject: str, body: str,
-              locale_name: str | None = None) -> int:
+              locale_name: str | None = None, attachments: Sequence[MailAttachment] = ()) -> int:
     """E-mail ``to`` once the request commits (a background job, tried again while the mail
     server fails). ``subject`` and ``body`` may be translation strings: they are written in
     ``locale_name`` (the recipient's language, e.g. ``user.locale``), or in the request's
-    language when it is None. Returns the job's id."""
+    language when it is None. ``attachments``: text files sent with it (a calendar
+    invitation). Returns the job's id."""
     localizer = request.localizer if locale_name is None else localizer_of(request.registry,
                                                                            locale_name)
     return queue_mail(request, Mail(to=to, subject=render(subject, localizer),
-                                    body=render(body, localizer)))
+                                    body=render(body, localizer),
+                                    attachments=tuple(attachments)))
 
 
 def deliver(context: JobContext, to: str, subject: str, body: str,
-            headers: Mapping[str, str] | None = None) -> None:
+            headers: Mapping[str, str] | None = None,
+            attachments: Sequence[Mapping[str, Any]] = ()) -> None:
     """The job: hand one message to the SMTP server (or write it to the outbox folder).
     Raising (server down, refused) makes the job try again later."""
+    files = tuple(MailAttachment(a["filename"], a["content_type"], a["text"], a.get("params", {}))
+                  for a in attachments)
     mailer_from_settings(context.settings).send(Mail(to=to, subject=subject, body=body,
-                                                     headers=headers or {}))
+                                                     headers=headers or {}, attachments=files))
 
 
 @hookimpl

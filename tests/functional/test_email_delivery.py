@@ -634,3 +634,27 @@ def test_a_watched_category_is_mailed_at_once_saying_why(mailing, postgres):
     assert message["Subject"] == "[Garden club] Seed swap"
     assert "mira started Seed swap (You watch General)" in body(message)
     unsubscribe_path(message)
+
+
+def test_a_text_attachment_reaches_the_mail_server_with_its_parameters(mailing):
+    """A calendar invitation is a text attachment whose ``Content-Type`` carries
+    ``method=REQUEST``; it survives the job queue (JSON) and arrives as it was given."""
+    from forum_core.api import MailAttachment
+    from forum_core.mail import Mail, queue_mail
+
+    forum, inbox = mailing()
+    calendar = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nSUMMARY:Tuin · Сад\r\nEND:VCALENDAR\r\n"
+    invitation = MailAttachment("event.ics", "text/calendar", calendar, {"method": "REQUEST"})
+    with forum.session() as session:
+        queue_mail(session, Mail("mira@example.com", "You are invited", "See the invitation.",
+                                 attachments=(invitation,)))
+    forum.run_jobs()
+    (message,) = inbox.take()
+    assert message.get_body(("plain",)).get_content().strip() == "See the invitation."
+    (part,) = list(message.iter_attachments())
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_param("method") == "REQUEST" and part.get_filename() == "event.ics"
+    assert part.get_content().replace("\r\n", "\n") == calendar.replace("\r\n", "\n")
+    for wrong in (("x.png", "image/png"), ("", "text/calendar"), ("x", "text")):
+        with pytest.raises(ValueError, match="named text file"):
+            MailAttachment(wrong[0], wrong[1], "BEGIN:VCALENDAR")
