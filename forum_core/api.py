@@ -69,7 +69,7 @@ from .events import (
     emit,
 )
 from .hookspecs import hookimpl
-from .i18n import _, localizer_of, terminal_text
+from .i18n import _, localizer_of, terminal_text, time_zone, time_zone_of
 from .jobs import Job, JobContext, enqueue, enqueue_later
 from .limits import parse_id
 from .mail import MailAttachment, send_mail
@@ -248,6 +248,10 @@ __all__ = [
     "MailAttachment",
     # accounts
     "User",
+    # time zones: the one a member reads times in (theirs, else forum.time_zone), and the
+    # zone of an IANA name when it is one the forum offers (None otherwise)
+    "time_zone_of",
+    "time_zone",
     "ROLES",
     "IUserService",
     # errors

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import zoneinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -249,6 +250,34 @@ def format_moment(moment: dt.datetime, locale: Locale) -> str:
     """A full date and time in ``locale`` (UTC), for tooltips and histories (kept: a listing
     shows the same moments on every view)."""
     return format_datetime(_aware(moment), "medium", tzinfo=dt.UTC, locale=locale) + " UTC"
+
+
+@lru_cache(maxsize=1)
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA time zones a member may choose ("Europe/Amsterdam"), sorted; from the
+    ``tzdata`` package when the system has no zone database."""
+    return tuple(sorted(name for name in zoneinfo.available_timezones()
+                        if "/" in name or name == "UTC"))
+
+
+@lru_cache(maxsize=1)
+def _zone_set() -> frozenset[str]:
+    return frozenset(time_zone_names())
+
+
+def time_zone(name: str | None) -> zoneinfo.ZoneInfo | None:
+    """The zone called ``name`` when it is one of :func:`time_zone_names`, else None (a
+    name from a form or a browser is never trusted as a file name of the zone database)."""
+    if not name or name not in _zone_set():
+        return None
+    return zoneinfo.ZoneInfo(name)
+
+
+def time_zone_of(user: Any, settings: Any) -> zoneinfo.ZoneInfo:
+    """The zone ``user`` reads times in: theirs, else the forum's (``forum.time_zone``);
+    ``user`` None for a visitor."""
+    chosen = time_zone(getattr(user, "time_zone", None))
+    return chosen or time_zone(settings["forum.time_zone"]) or zoneinfo.ZoneInfo("UTC")
 
 
 @lru_cache(maxsize=8)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import StartupError
-from .i18n import _
+from .i18n import _, time_zone
 from .limits import parse_id
 
 _TRUE = {"true", "yes", "on", "1"}
@@ -51,6 +51,13 @@ def _to_str(value: Any) -> str:
     return str(value).strip()
 
 
+def _to_zone(value: Any) -> str:
+    name = str(value).strip()
+    if time_zone(name) is None:
+        raise ValueError(_("expected a time zone such as UTC or Europe/Amsterdam"))
+    return name
+
+
 def _to_rate(value: Any) -> Any:
     return value if isinstance(value, Limit) else Limit.parse(str(value))
 
@@ -79,6 +86,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "bool": _to_bool,
     "list": _to_list,
     "rate": _to_rate,
+    "zone": _to_zone,
 }
 
 
@@ -86,8 +94,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
 class Setting:
     """One setting: ``name`` without the ``forum.`` / ``forum.<plugin>.`` prefix.
 
-    ``type`` is one of ``str``, ``int``, ``bool``, ``list`` (space or comma separated) or
-    ``rate`` (``attempts/seconds``, ``0/1`` for no limit).
+    ``type`` is one of ``str``, ``int``, ``bool``, ``list`` (space or comma separated),
+    ``rate`` (``attempts/seconds``, ``0/1`` for no limit) or ``zone`` (an IANA time zone).
     ``choices`` limits the accepted values (each item for a list); ``minimum`` bounds an int.
     """
 
@@ -159,6 +167,9 @@ CORE_SETTINGS = SettingsGroup(
                 choices=("en", "nl", "ru")),
         Setting("available_locales", "list", ["en", "nl", "ru"],
                 _("Languages members can choose."), choices=("en", "nl", "ru")),
+        Setting("time_zone", "zone", "UTC",
+                _("Time zone for visitors and for members who chose none and whose browser "
+                  "did not say (an IANA name such as Europe/Amsterdam).")),
         Setting("cookie_secure", "bool", False,
                 _("Send cookies only over HTTPS (set behind TLS).")),
         Setting("session_days", "int", 30, _("Days a sign-in stays valid."), minimum=1),

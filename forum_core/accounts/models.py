@@ -26,6 +26,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), default="member")
     display_name: Mapped[str] = mapped_column(String(60), default="")
     locale: Mapped[str | None] = mapped_column(String(10), default=None)
+    #: the IANA time zone the member reads times in (None: the forum's, forum.time_zone)
+    time_zone: Mapped[str | None] = mapped_column(String(64), default=None)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: when the member was last here (written behind their requests: .visits; None: when

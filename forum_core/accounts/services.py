@@ -16,7 +16,7 @@ from zope.interface import implementer
 from ..db import insert_if_absent, lock_row, utcnow
 from ..errors import ConflictError, ValidationError
 from ..events import UserRegistered, UserRoleChanged, emit
-from ..i18n import _
+from ..i18n import _, time_zone
 from ..limits import (
     API_TOKENS_MAX,
     BIO_MAX,
@@ -223,6 +223,19 @@ class DatabaseUserService:
             # not naming what was sent: it may be blank, and then the sentence reads wrong
             raise ValidationError(_("Choose one of the languages offered."))
         user.locale = locale
+
+    def set_time_zone(self, user: User, name: str | None) -> None:
+        """Read times in zone ``name`` from now on (None: the forum's)."""
+        if name is not None and time_zone(name) is None:
+            raise ValidationError(_("Choose one of the time zones offered."))
+        user.time_zone = name
+
+    def take_browser_time_zone(self, user: User, name: str | None) -> None:
+        """What the browser said at sign-in or registration becomes the member's zone when
+        they have none yet; anything that is not a zone is ignored (it is a hint, not an
+        answer the member typed)."""
+        if user.time_zone is None and time_zone(name) is not None:
+            user.time_zone = name
 
     # -- password reset ----------------------------------------------------------------------
 

@@ -11,7 +11,9 @@
  * - "Quote" on a post puts the post's Markdown (GET /api/v1/posts/<id>), or the selected
  *   part of it, into the reply box on the same page;
  * - the preview beside the text on wide screens, a Write/Preview switch on phones;
- * - keyboard shortcuts: j/k between posts or topics, r reply, / search, ? their list.
+ * - keyboard shortcuts: j/k between posts or topics, r reply, / search, ? their list;
+ * - the browser's time zone sent with sign-in and registration (the member's zone until they
+ *   choose one on /account), and offered first there.
  *
  * Plain browser JavaScript, no build step. Texts come translated from data-* attributes.
  */
@@ -682,4 +684,22 @@
     if (form.id === "reply-form") { setUpQuotes(form, textarea); }
   });
   setUpShortcuts();
+
+  /* -- the browser's time zone ----------------------------------------------------------- */
+
+  var browserZone = "";
+  try { browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) {}
+  if (browserZone) {
+    document.querySelectorAll("input[type=hidden][name=time_zone]").forEach(function (field) {
+      field.value = browserZone;
+    });
+    var zones = document.getElementById("time_zone");
+    var hint = document.getElementById("browser-time-zone");
+    var offered = zones && zones.querySelector("option[value='" + browserZone.replace(/'/g, "") + "']");
+    if (hint && offered) {
+      hint.textContent = hint.dataset.text.replace("{zone}", browserZone);
+      hint.hidden = false;
+      if (zones.dataset.chosen === "") { offered.selected = true; }
+    }
+  }
 })();

@@ -16,7 +16,7 @@ from ..accounts.security import COOKIE_NAME
 from ..accounts.services import PROFILE_ROUTE
 from ..content.follows import LEVELS
 from ..errors import ValidationError
-from ..i18n import _, language_names
+from ..i18n import _, language_names, time_zone_names
 from ..limits import FORM_FIELD_MAX, PASSWORD_MAX, parse_id
 from ..mail import Mail, check_mail_can_be_queued, queue_mail
 from ..notifications import email_choices, preferences, watching
@@ -69,7 +69,13 @@ def login(request: Request) -> Any:
         return {"login": login_name, "next": next_url, "error": request.translate(_(
             "This account is banned. Contact the administrator if you think this is a "
             "mistake."))}
+    request.find_service(IUserService).take_browser_time_zone(user, _browser_zone(request))
     return HTTPSeeOther(next_url, headers=remember(request, user))
+
+
+def _browser_zone(request: Request) -> str:
+    """The time zone the sign-in and registration forms' script read from the browser."""
+    return request.POST.get("time_zone", "")[:FORM_FIELD_MAX]
 
 
 @view_config(route_name="accounts.logout", request_method="POST")
@@ -96,11 +102,12 @@ def register(request: Request) -> Any:
         if password != request.POST.get("password_again", "")[:FORM_FIELD_MAX]:
             return {**values, "error": _error(request, ValidationError(
                 _("The passwords do not match.")))}
+        users = request.find_service(IUserService)
         try:
-            user = request.find_service(IUserService).create_user(
-                values["username"], values["email"], password)
+            user = users.create_user(values["username"], values["email"], password)
         except ValidationError as exc:
             return {**values, "error": _error(request, exc)}
+        users.take_browser_time_zone(user, _browser_zone(request))
         return HTTPSeeOther(request.route_path("core.home"), headers=remember(request, user))
     return {**values, "error": None}
 
@@ -157,7 +164,8 @@ def account_settings(request: Request) -> Any:
     locales = request.registry.settings["forum.available_locales"]
     result: dict[str, Any] = {
         "error": None, "done": None, "locales": locales,
-        "locale_names": language_names(tuple(locales))}
+        "locale_names": language_names(tuple(locales)), "time_zones": time_zone_names(),
+        "forum_time_zone": request.registry.settings["forum.time_zone"]}
     result["tokens"] = users.api_tokens(user)
     result["new_token"] = None
     result["feed_url"] = None
@@ -187,6 +195,9 @@ def account_settings(request: Request) -> Any:
             locale = request.POST.get("locale", "")[:10] or None
             users.set_locale(user, locale, result["locales"])
             result["done"] = _("Your language was saved.")
+        elif action == "time_zone":
+            users.set_time_zone(user, request.POST.get("time_zone", "")[:FORM_FIELD_MAX] or None)
+            result["done"] = _("Your time zone was saved.")
         elif action == "following":
             users.set_auto_track(user, request.POST.get("auto_track") == "1")
             result["done"] = _("Your following settings were saved.")
