@@ -69,7 +69,7 @@ from .events import (
     emit,
 )
 from .hookspecs import hookimpl
-from .i18n import _, localizer_of, terminal_text, time_zone, time_zone_of
+from .i18n import _, localizer_of, terminal_text, time_zone, time_zone_names, time_zone_of
 from .jobs import Job, JobContext, enqueue, enqueue_later
 from .limits import parse_id
 from .mail import MailAttachment, send_mail
@@ -99,6 +99,7 @@ from .visibility import (
     visible_posts,
     visible_topics,
 )
+from .visibility.offline import member_viewer, request_as
 from .visibility.types import TopicRowType
 from .web import NotAvailable
 from .web.httpcache import keep_private, same_for_every_visitor
@@ -246,12 +247,18 @@ __all__ = [
     "notify",
     "send_mail",
     "MailAttachment",
+    # in a background job: a request as a member would make it (what they may see, their
+    # language, links), for e-mail written to them
+    "request_as",
+    # what another member may see, asked during a request (whom an organiser may invite)
+    "member_viewer",
     # accounts
     "User",
     # time zones: the one a member reads times in (theirs, else forum.time_zone), and the
     # zone of an IANA name when it is one the forum offers (None otherwise)
     "time_zone_of",
     "time_zone",
+    "time_zone_names",
     "ROLES",
     "IUserService",
     # errors

@@ -78,6 +78,11 @@ class Groups(Protocol):
         """Which of ``user_ids`` belong to group ``group_id`` (one query for a page)."""
         ...
 
+    def member_ids(self, session: Session, group_id: int) -> list[int]:
+        """The ids of every member of group ``group_id``, in order (an invitation to the
+        whole group); empty for a group that does not exist."""
+        ...
+
 
 #: The capabilities the core defines, by name.
 KNOWN: dict[str, type] = {

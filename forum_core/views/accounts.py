@@ -90,12 +90,14 @@ def _error(request: Request, exc: ValidationError) -> str:
 
 @view_config(route_name="accounts.register", renderer="accounts/register.html")
 def register(request: Request) -> Any:
-    values = {"username": "", "email": ""}
+    # where the new member goes once registered (an invitation's page): a path on this forum
+    next_url = safe_next(request, request.params.get("next"), request.route_path("core.home"))
+    values = {"username": "", "email": "", "next": next_url}
     if request.user is not None:
-        return HTTPSeeOther(request.route_path("core.home"))
+        return HTTPSeeOther(next_url)
     if request.method == "POST":
         values = {"username": request.POST.get("username", "")[:FORM_FIELD_MAX],
-                  "email": request.POST.get("email", "")[:FORM_FIELD_MAX]}
+                  "email": request.POST.get("email", "")[:FORM_FIELD_MAX], "next": next_url}
         password = request.POST.get("password", "")[:FORM_FIELD_MAX]
         hit(request.db, "register", str(request.client_addr),
             request.registry.settings["forum.rate_register"])
@@ -108,7 +110,7 @@ def register(request: Request) -> Any:
         except ValidationError as exc:
             return {**values, "error": _error(request, exc)}
         users.take_browser_time_zone(user, _browser_zone(request))
-        return HTTPSeeOther(request.route_path("core.home"), headers=remember(request, user))
+        return HTTPSeeOther(next_url, headers=remember(request, user))
     return {**values, "error": None}
 
 

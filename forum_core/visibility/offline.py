@@ -34,3 +34,29 @@ def member_request(session: Session, user: User, registry: Any, base_url: str) -
     request.principals = principals_for(request, user)
     request.viewer = Viewer(user, frozenset(request.principals), registry.forum.hooks)
     return request
+
+
+def request_as(session: Session, user: User) -> Request:
+    """In a background job, a request as ``user`` would make it now (:func:`member_request`
+    with the forum's web application and ``forum.site_url``): what the job shows or e-mails
+    them goes through the visibility choke point as their own pages do
+    (``content_type.visible(request_as(context.session, user), keys)``), and
+    ``send_mail(request_as(...), user.email, ...)`` writes to them in their language.
+
+    :raises RuntimeError: for a session that is not a job's or a forum command's.
+    """
+    from ..jobs.queue import QUEUE_KEY
+
+    queue = session.info.get(QUEUE_KEY)
+    if queue is None or queue.app_registry is None:
+        raise RuntimeError("request_as works in the forum's jobs: this session has no web "
+                           "application to take links and languages from")
+    return member_request(session, user, queue.app_registry(),
+                          queue.settings["forum.site_url"])
+
+
+def member_viewer(request: Request, user: User) -> Viewer:
+    """What member ``user`` may see now, asked during someone else's request (may the
+    member an organiser invites see the event?): their role, groups and every plugin's
+    principals, through the same choke point as their own pages."""
+    return member_request(request.db, user, request.registry, request.application_url).viewer

@@ -169,8 +169,8 @@ class TopicRowType(ContentType):
     found through the opening post's visibility, so whatever hides the topic (a closed group,
     a deleted topic, a plugin's filter) hides the item. Feeds and the sitemap list these
     topics already, as topics. Set ``name``, ``label``, ``item_label``, ``model``,
-    ``statuses`` and ``structured_data``; override :meth:`status_of` and
-    :meth:`updated_at_of`.
+    ``statuses`` and ``structured_data``; override :meth:`status_of`,
+    :meth:`updated_at_of` and :meth:`dated_at_of`.
     """
 
     searchable = True
@@ -188,6 +188,11 @@ class TopicRowType(ContentType):
 
     def updated_at_of(self, row: Any) -> dt.datetime | None:
         """When the item last changed in a way worth telling (a status set), if it did."""
+        return None
+
+    def dated_at_of(self, row: Any) -> dt.datetime | None:
+        """The date search files the item under (its date filter and "newest"), when it is
+        not the day the topic was started: an event's start."""
         return None
 
     def changed(self, session: Session, obj: object) -> Iterable[int]:
@@ -215,7 +220,8 @@ class TopicRowType(ContentType):
             rows = session.execute(query).all()
             for row, topic, post in rows:
                 yield SearchDocument(self.name, topic.id, topic.title, plain_text(post.html),
-                                     topic.created_at, topic.category_id, topic.user_id,
+                                     self.dated_at_of(row) or topic.created_at,
+                                     topic.category_id, topic.user_id,
                                      status=self.status_of(row))
             if keys is not None or not rows:
                 return

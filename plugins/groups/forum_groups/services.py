@@ -354,6 +354,10 @@ class GroupsCapability:
         return set(session.scalars(select(Membership.user_id).where(
             Membership.group_id == group_id, Membership.user_id.in_(ids))))
 
+    def member_ids(self, session, group_id: int) -> list[int]:
+        return list(session.scalars(select(Membership.user_id).where(
+            Membership.group_id == group_id).order_by(Membership.user_id)))
+
     def create_group(self, session, name: str, owner_id: int, members=(),
                      kind: str = "invite") -> int:
         service = GroupService(session)
