@@ -591,6 +591,46 @@ def _postgres_schema(cleanups: list[Callable[[], None]]) -> str:
     return with_path.render_as_string(hide_password=False)
 
 
+class Inbox:
+    """What a real SMTP server (:func:`smtp`) received, parsed with the ``email`` package."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        import email.policy
+
+        self.messages.append(email.message_from_bytes(  # type: ignore[arg-type]
+            envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [message for message in self.messages if message["To"] == address]
+
+    def take(self) -> list[email.message.EmailMessage]:
+        taken, self.messages[:] = list(self.messages), []
+        return taken
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Any, Inbox]]:
+    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1: ``(controller, inbox)``;
+    give a forum ``forum.smtp_host`` 127.0.0.1, ``forum.smtp_port`` the controller's port
+    and ``forum.smtp_tls`` none."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
 @pytest.fixture
 def forum(make_forum: Callable[..., Forum]) -> Forum:
     """A migrated forum on SQLite with no plugins enabled."""

@@ -10,7 +10,6 @@ import email.message
 import email.policy
 import os
 import secrets
-import socket
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -23,42 +22,6 @@ REDIS_URL = os.environ.get("FORUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 BACKENDS = [pytest.param(False, id="sqlite"),
             pytest.param(True, id="postgresql", marks=pytest.mark.postgres)]
 QUEUES = ["embedded", "redis"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Inbox:
-    """What a real SMTP server received, parsed with the ``email`` package."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.messages.append(email.message_from_bytes(envelope.content,
-                                                      policy=email.policy.default))
-        return "250 OK"
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [message for message in self.messages if message["To"] == address]
-
-    def take(self) -> list[email.message.EmailMessage]:
-        taken, self.messages[:] = list(self.messages), []
-        return taken
-
-
-@pytest.fixture
-def smtp():
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
 
 
 def _redis_settings() -> dict[str, str]:
