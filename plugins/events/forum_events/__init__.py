@@ -49,6 +49,31 @@ def is_event(request, topic_id: int) -> bool:
         request.db, query, {"topic_id": topic_id}).first() is not None)
 
 
+# -- who sees what -------------------------------------------------------------------------
+
+@hookimpl
+def forum_extra_principals(request, user):
+    """A member who went to an event (or runs it) gets its follow-up's principal."""
+    if user is None:
+        return []
+    from .followup import followup_principals
+
+    return followup_principals(request.db, user.id)
+
+
+@hookimpl
+def forum_visibility_filter(viewer, model):
+    """Follow-up spaces are for those who went, the organisers and staff; the category
+    they are in decides the rest, as for any topic."""
+    from forum_core.api import Topic
+
+    if model is not Topic or viewer.is_staff:
+        return None
+    from .followup import allowed_followups, outside_followups
+
+    return outside_followups(allowed_followups(viewer.principals))
+
+
 # -- declarations --------------------------------------------------------------------------
 
 @hookimpl

@@ -27,6 +27,7 @@ from forum_core.api import (
     utcnow,
 )
 
+from .followup import open_followups
 from .ics import Entry, calendar
 from .models import Event, Occurrence
 from .services import MAIL_JOB, EventService
@@ -113,11 +114,13 @@ def mail_job(context: JobContext, event_id: int, what: str, user_ids: list[int],
 
 
 def remind_job(context: JobContext) -> None:
-    """Every minute: the reminders a day and an hour before each date, each sent once."""
+    """Every minute: the reminders a day and an hour before each date, each sent once; and
+    the follow-up space of each event whose first date is over."""
     service = EventService(context.session)
-    now = context.scheduled_at or utcnow()
-    for occurrence_id, _which in service.due_reminders(now.astimezone(dt.UTC)):
+    now = (context.scheduled_at or utcnow()).astimezone(dt.UTC)
+    for occurrence_id, _which in service.due_reminders(now):
         service.remind(occurrence_id)
+    open_followups(context.session, now)
 
 
 def jobs() -> list[Job]:

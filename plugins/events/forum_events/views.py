@@ -41,6 +41,7 @@ from forum_core.api import (
     visible_categories,
 )
 
+from .followup import visible_followup
 from .ics import calendar
 from .mails import entry_for
 from .models import (
@@ -151,7 +152,10 @@ def box_values(request, service: EventService, event: Event, occurrence: Occurre
         feedback = request.db.get(Feedback, (occurrence.id, user.id))
     results = service.feedback_summary(occurrence.id) if is_organiser and over else None
     groups = capability(request, "groups")
+    followup = visible_followup(request.db, viewer, event)
     return {
+        "followup": followup,
+        "followup_path": topic_path(request, followup) if followup else None,
         "event": event, "topic": event.topic, "date": occurrence, "dates": dates,
         "upcoming_dates": [date for date in dates if date.ends_at > now][:12],
         "when": when(request, occurrence.starts_at, occurrence.ends_at, zone),
