@@ -98,6 +98,13 @@ def forum_register_capabilities():
 
 
 @hookimpl
+def forum_register_api_endpoints():
+    from .api import ENDPOINTS
+
+    return ENDPOINTS
+
+
+@hookimpl
 def forum_register_jobs():
     from .mails import jobs
 

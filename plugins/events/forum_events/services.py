@@ -475,7 +475,7 @@ class EventService:
         rsvp = self.db.scalar(select(Rsvp).where(Rsvp.occurrence_id == occurrence.id,
                                                  Rsvp.user_id == user_id))
         if rsvp is None or rsvp.answer != GOING:
-            raise ValidationError(_("Only members who are going can be checked in."))
+            raise NotFoundError(_("Only members who are going can be checked in."))
         rsvp.checked_in_at = None if undo else (rsvp.checked_in_at or utcnow())
         self.db.flush()
 
