@@ -600,7 +600,7 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         import email.policy
 
-        self.messages.append(email.message_from_bytes(  # type: ignore[arg-type]
+        self.messages.append(email.message_from_bytes(
             envelope.content, policy=email.policy.default))
         return "250 OK"
 
