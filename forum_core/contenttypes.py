@@ -139,6 +139,13 @@ class ContentType:
         anonymous visitor may see (``public_viewer(request)``), at most ``limit``."""
         raise NotImplementedError
 
+    def structured(self, request: Request, key: int) -> dict[str, Any] | None:
+        """The item's schema.org description (JSON-LD, of type ``structured_data``) as
+        ``request.viewer`` may see it, for a search engine's view of its page; None when
+        the type has nothing beyond what the page says (the default) or the viewer may not
+        see the item."""
+        return None
+
     # -- for the search index (searchable types) ------------------------------------------
 
     def changed(self, session: Session, obj: object) -> Iterable[int]:

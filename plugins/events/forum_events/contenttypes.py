@@ -5,6 +5,7 @@ topics, so feeds and the sitemap have them already as topics."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from forum_core.api import TopicRowType, _, time_zone
 
@@ -33,3 +34,38 @@ class EventType(TopicRowType):
     def dated_at_of(self, row: Event) -> dt.datetime | None:
         zone = time_zone(row.time_zone)
         return None if zone is None else to_utc(row.starts_local, zone, row.fold)
+
+    def structured(self, request: Any, key: int) -> dict[str, Any] | None:
+        """schema.org's Event: when, its state and how one attends; the place as the reader
+        may see it (a visitor reads only the city's part the organiser made public: none),
+        and no offers (the forum sells no tickets)."""
+        from .services import EventService
+        from .views import topic_path
+
+        service = EventService(request.db)
+        event = service.visible_event(request.viewer, key)
+        date = None if event is None else service.occurrence_of(event, None)
+        if event is None or date is None:
+            return None
+        topic = event.topic
+        status = "EventCancelled" if event.cancelled_at or date.cancelled else (
+            "EventRescheduled" if date.moved else "EventScheduled")
+        place = service.shows_place(request.viewer, event, date.id)
+        locations: list[dict[str, Any]] = []
+        if event.online_url:
+            locations.append({"@type": "VirtualLocation",
+                              **({"url": event.online_url} if place else {})})
+        if event.location:
+            locations.append({"@type": "Place", "name": event.location} if place
+                             else {"@type": "Place"})
+        found: dict[str, Any] = {
+            "@context": "https://schema.org", "@type": "Event", "name": topic.title,
+            "url": request.application_url + topic_path(request, topic),
+            "startDate": date.starts_at.isoformat(), "endDate": date.ends_at.isoformat(),
+            "eventStatus": f"https://schema.org/{status}",
+            "eventAttendanceMode": f"https://schema.org/{event.attendance_mode}",
+            "organizer": [{"@type": "Person", "name": name}
+                          for name in service.organiser_names(event)]}
+        if locations:
+            found["location"] = locations[0] if len(locations) == 1 else locations
+        return found

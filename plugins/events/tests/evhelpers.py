@@ -88,3 +88,23 @@ def event_row(forum: Any, topic_id: int) -> Event:
         row = session.get(Event, topic_id)
         session.expunge(row)
         return row
+
+
+def reader(forum: Any, session: Any, username: str | None) -> Any:
+    """A request as ``username`` (None: a visitor) would make it, on ``session``: for what
+    the plugin answers a viewer outside a page (structured data)."""
+    from pyramid.request import Request, apply_request_extensions
+
+    from forum_core.api import public_viewer
+    from forum_core.visibility.offline import member_request
+
+    registry = forum.app.app.registry
+    if username is not None:
+        user = session.scalar(select(User).where(User.username == username))
+        return member_request(session, user, registry, "http://localhost")
+    request = Request.blank("/", base_url="http://localhost")
+    request.registry = registry
+    apply_request_extensions(request)
+    request.db, request.user = session, None
+    request.viewer = public_viewer(request)
+    return request

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from evhelpers import BACKENDS, dates, make_events
+from evhelpers import BACKENDS, answer, create_event, dates, make_events, reader
 
 from forum_core.testing import Forum
 
@@ -43,3 +43,51 @@ def test_an_organiser_creates_an_event_that_members_answer(make_forum, postgres)
     month = forum.browser().app.get(f"/events/month?m={next_week():%Y-%m}")
     assert "Winter meetup" in month.text
     assert len(dates(forum, topic_id)) == 1
+
+
+def test_search_finds_events_by_the_day_they_happen(make_forum):
+    forum = make_events(make_forum)
+    soon = (dt.datetime.now() + dt.timedelta(days=3)).replace(hour=18, minute=0, second=0,
+                                                              microsecond=0)
+    later = soon + dt.timedelta(days=40)
+    create_event(forum, title="Seed swap soon", starts=soon)
+    create_event(forum, title="Seed swap later", starts=later)
+    visitor = forum.browser()
+
+    def found(**query):
+        page = visitor.app.get("/search", {"q": "seed swap", "type": "event", **query})
+        return sorted(a.text.strip() for a in page.html.select(".search-results a.listing-title"))
+
+    assert found() == ["Seed swap later", "Seed swap soon"]
+    around = {"from": (later - dt.timedelta(days=1)).date().isoformat(),
+              "to": (later + dt.timedelta(days=1)).date().isoformat()}
+    assert found(**around) == ["Seed swap later"]
+    assert found(to=(soon + dt.timedelta(days=1)).date().isoformat()) == ["Seed swap soon"]
+
+
+def test_structured_data_describes_the_event_without_offers(make_forum):
+    from forum_events.contenttypes import EventType
+
+    forum = make_events(make_forum)
+    topic_id = create_event(forum, title="Tree planting", location="Vondelpark",
+                            online_url="https://meet.example/trees")
+    (date,) = dates(forum, topic_id)
+
+    def described(username):
+        with forum.session() as session:
+            return EventType().structured(reader(forum, session, username), topic_id)
+
+    public = described(None)
+    assert public["@type"] == "Event" and public["name"] == "Tree planting"
+    assert public["eventStatus"] == "https://schema.org/EventScheduled"
+    assert public["eventAttendanceMode"] == "https://schema.org/MixedEventAttendanceMode"
+    assert "offers" not in public
+    assert "Vondelpark" not in str(public) and "meet.example" not in str(public)
+    assert public["location"] == [{"@type": "VirtualLocation"}, {"@type": "Place"}]
+    answer(forum, "mira", date, "going")
+    going = described("mira")
+    assert going["location"] == [{"@type": "VirtualLocation",
+                                  "url": "https://meet.example/trees"},
+                                 {"@type": "Place", "name": "Vondelpark"}]
+    forum.browser("olga").post_form(f"/events/{topic_id}/cancel", confirm="yes")
+    assert described("mira")["eventStatus"] == "https://schema.org/EventCancelled"
