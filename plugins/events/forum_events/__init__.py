@@ -111,6 +111,13 @@ def forum_register_jobs():
     return jobs()
 
 
+@hookimpl
+def forum_demo_data(session, admin):
+    from .demo import create_demo_events
+
+    create_demo_events(session, admin)
+
+
 # -- what pages show -----------------------------------------------------------------------
 
 @hookimpl

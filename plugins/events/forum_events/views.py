@@ -60,7 +60,7 @@ from .models import (
     Occurrence,
 )
 from .services import Details, EventService, can_organise_in
-from .times import FORM_RULES, RepeatedTime, local_text, parse_local
+from .times import FORM_RULES, RepeatedTime, is_repeated, local_text, parse_local
 
 FORM_FIELDS = ("title", "body", "category", "start_date", "start_time", "end_date",
                "end_time", "time_zone", "fold", "repeat", "repeat_count", "repeat_until",
@@ -158,7 +158,7 @@ def box_values(request, service: EventService, event: Event, occurrence: Occurre
         "followup_path": topic_path(request, followup) if followup else None,
         "event": event, "topic": event.topic, "date": occurrence, "dates": dates,
         "upcoming_dates": [date for date in dates if date.ends_at > now][:12],
-        "when": when(request, occurrence.starts_at, occurrence.ends_at, zone),
+        "when_text": when(request, occurrence.starts_at, occurrence.ends_at, zone),
         "own_when": (when(request, occurrence.starts_at, occurrence.ends_at, own)
                      if own.key != zone.key else ""),
         "zone": zone.key, "own_zone": own.key, "own_tz": own,
@@ -195,7 +195,7 @@ def _rows(request, rows) -> list[dict]:
              "path": topic_path(request, topic) + (
                  f"?date={occurrence.id}" if event.rrule else ""),
              "when": when(request, occurrence.starts_at, occurrence.ends_at, zone),
-             "answer": ""}
+             "answer": "", "more": 0}
             for occurrence, event, topic, *_rest in rows]
 
 
@@ -207,9 +207,23 @@ def _creatable(request) -> list[Category]:
 
 @view_config(route_name="events.index", renderer="events/index.html")
 def index(request):
+    """Events to come, soonest first: each once, at its next date (a weekly event would
+    fill the page), with how many more dates it has."""
     service = EventService(request.db)
-    rows = service.upcoming(request.viewer, utcnow(), limit=100)
-    return {"rows": _rows(request, rows), "zone": viewer_zone(request).key,
+    rows = service.upcoming(request.viewer, utcnow(), limit=500)
+    later: dict[int, int] = {}
+    first = []
+    for row in rows:
+        event_id = row[1].topic_id
+        if event_id in later:
+            later[event_id] += 1
+        else:
+            later[event_id] = 0
+            first.append(row)
+    entries = _rows(request, first[:100])
+    for entry in entries:
+        entry["more"] = later[entry["event"].topic_id]
+    return {"rows": entries, "zone": viewer_zone(request).key,
             "can_create": bool(request.user) and bool(_creatable(request))}
 
 
@@ -330,7 +344,9 @@ def _form_values(request, event: Event | None = None) -> dict[str, str]:
             "start_date": f"{event.starts_local:%Y-%m-%d}",
             "start_time": f"{event.starts_local:%H:%M}",
             "end_date": end_text[:10], "end_time": end_text[11:], "time_zone": own.key,
-            "fold": str(event.fold), "repeat": repeat, "repeat_count": "",
+            # asked again only where the clock shows the start twice
+            "fold": str(event.fold) if is_repeated(event.starts_local, own) else "",
+            "repeat": repeat, "repeat_count": "",
             "repeat_until": "", "rrule": event.rrule if repeat == "custom" else "",
             "location": event.location, "online_url": event.online_url,
             "capacity": "" if event.capacity is None else str(event.capacity),
@@ -544,7 +560,7 @@ def checkin(request):
     return {"event": event, "topic": event.topic, "date": date, "attendees": going,
             "query": query, "checked": sum(1 for rsvp in every if rsvp.checked_in_at),
             "total": len(every), "back": _back(request, event, date),
-            "when": when(request, date.starts_at, date.ends_at, viewer_zone(request))}
+            "when_text": when(request, date.starts_at, date.ends_at, viewer_zone(request))}
 
 
 @view_config(route_name="events.feedback", request_method="POST")
@@ -648,7 +664,7 @@ def invitation(request):
     here = request.route_path("events.invitation", token=request.matchdict["token"])
     date = service.occurrence_of(event, None)
     return {"event": event, "topic": event.topic,
-            "when": when(request, date.starts_at, date.ends_at, viewer_zone(request))
+            "when_text": when(request, date.starts_at, date.ends_at, viewer_zone(request))
             if date else "",
             "register_path": request.route_path("accounts.register", _query={"next": here}),
             "login_path": request.route_path("accounts.login", _query={"next": here})}

@@ -91,3 +91,96 @@ def test_structured_data_describes_the_event_without_offers(make_forum):
                                  {"@type": "Place", "name": "Vondelpark"}]
     forum.browser("olga").post_form(f"/events/{topic_id}/cancel", confirm="yes")
     assert described("mira")["eventStatus"] == "https://schema.org/EventCancelled"
+
+
+@pytest.mark.parametrize("postgres", BACKENDS)
+def test_organisers_check_attendees_in_from_a_searchable_list(make_forum, postgres):
+    forum = make_events(make_forum, postgres)
+    topic_id = create_event(forum, title="Repair café")
+    (date,) = dates(forum, topic_id)
+    for name in ("mira", "nils", "piet"):
+        answer(forum, name, date, "going")
+    olga = forum.browser("olga")
+    page = olga.app.get(f"/events/{topic_id}/checkin?date={date}")
+    assert "0 of 3 checked in" in page.text
+    found = olga.app.get(f"/events/{topic_id}/checkin", {"date": date, "q": "NIL"})
+    names = [li.select_one(".events-checkin-name").text.strip()
+             for li in found.html.select(".events-checkin-list li")]
+    assert names == ["nils"]
+    form = next(f for f in found.forms.values() if "user_id" in f.fields)
+    back = form.submit("action", value="in").follow()
+    assert "1 of 3 checked in" in back.text and back.request.GET["q"] == "NIL"
+    assert "✓ Checked in" in back.text
+    form = next(f for f in back.forms.values() if "user_id" in f.fields)
+    assert "0 of 3 checked in" in form.submit("action", value="undo").follow().text
+    # members are not organisers; a date of another event is no date of this one
+    assert forum.browser("mira").app.get(f"/events/{topic_id}/checkin?date={date}",
+                                         status="*").status_int == 403
+    other = create_event(forum, title="Other")
+    (other_date,) = dates(forum, other)
+    assert olga.app.get(f"/events/{topic_id}/checkin?date={other_date}",
+                        status="*").status_int == 404
+    assert olga.app.get(f"/events/{topic_id}/checkin?date=x", status="*").status_int == 404
+
+
+@pytest.mark.parametrize("postgres", BACKENDS)
+def test_every_page_of_an_event_answers_for_each_reader(make_forum, postgres):
+    """No page of the plugin fails for an organiser, a member or a visitor (a crawl from
+    the events pages), and the forms refuse bad input with a page that says why."""
+    forum = make_events(make_forum, postgres)
+    topic_id = create_event(forum, title="Crawled event", rule="FREQ=WEEKLY;COUNT=3",
+                            capacity=1, online_url="https://meet.example/x")
+    first = dates(forum, topic_id)[0]
+    answer(forum, "mira", first, "going")
+    answer(forum, "nils", first, "going")
+    for browser in (forum.browser("olga"), forum.browser("nils"), forum.browser()):
+        seen = browser.crawl(limit=80, start="/events/")
+        assert any(path.startswith(f"/t/{topic_id}/") for path in seen), list(seen)
+        for path in seen:
+            assert browser.app.get(path, status="*").status_int < 500, path
+    olga = forum.browser("olga")
+    for fields, says in [
+        ({"start_date": "2026-02-30"}, "Give a date as YYYY-MM-DD"),
+        ({"end_time": "00:00"}, "ends before it starts"),
+        ({"time_zone": "Nowhere/Land"}, "not a time zone the forum knows"),
+        ({"repeat": "custom", "rrule": "FREQ=HOURLY"}, "daily, weekly, monthly or yearly"),
+        ({"capacity": "lots"}, "whole number"),
+        ({"online_url": "ftp://x"}, "https://"),
+        ({"organisers": "ghost"}, "There is no member ghost"),
+    ]:
+        form = olga.app.get(f"/events/{topic_id}/edit").forms[1]
+        for name, value in fields.items():
+            form[name].force_value(value)
+        refused = form.submit(status=400)
+        assert says in refused.html.select_one(".form-error").text, fields
+    # a time the clock shows twice: the form asks which one, and takes the answer
+    form = olga.app.get(f"/events/{topic_id}/edit").forms[1]
+    form["start_date"], form["end_date"] = "2030-10-27", "2030-10-27"
+    form["start_time"], form["end_time"] = "02:30", "04:00"
+    form["time_zone"] = "Europe/Amsterdam"
+    form["repeat"] = ""
+    asked = form.submit(status=400)
+    assert "happens twice" in asked.text
+    form = asked.forms[1]
+    form["fold"] = "1"
+    assert form.submit().status_int == 303
+
+
+@pytest.mark.parametrize("postgres", BACKENDS)
+def test_a_members_feed_address_is_secret_and_revocable(make_forum, postgres):
+    forum = make_events(make_forum, postgres)
+    topic_id = create_event(forum, title="Feed me")
+    answer(forum, "mira", dates(forum, topic_id)[0], "going")
+    mira = forum.browser("mira")
+    page = mira.post_form("/events/mine/feed", action="new")
+    address = page.html.select_one(".events-feed-url").text.split("localhost", 1)[1]
+    feed = forum.browser().app.get(address)
+    assert feed.content_type == "text/calendar" and "SUMMARY:Feed me" in feed.text
+    renewed = mira.post_form("/events/mine/feed", action="new")
+    newer = renewed.html.select_one(".events-feed-url").text.split("localhost", 1)[1]
+    assert forum.browser().app.get(address, status=404)  # the old one stops
+    assert "Feed me" in forum.browser().app.get(newer).text
+    mira.post_form("/events/mine/feed", action="revoke")
+    assert forum.browser().app.get(newer, status=404)
+    assert forum.browser().app.get("/events/feed/nonsense.ics", status=404)
+    assert forum.browser().app.get("/events/mine", status="*").status_int == 403
