@@ -150,6 +150,7 @@ def includeme(config):
     config.add_route("events.mine", "/mine")
     config.add_route("events.feed_settings", "/mine/feed")
     config.add_route("events.new", "/new")
+    config.add_route("events.import", "/import")
     config.add_route("events.member_feed", "/feed/{token}.ics")
     config.add_route("events.category_feed", "/c/{slug}.ics")
     config.add_route("events.invitation", "/invitation/{token}")

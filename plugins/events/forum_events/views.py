@@ -43,6 +43,13 @@ from forum_core.api import (
 
 from .followup import visible_followup
 from .ics import calendar
+from .importing import (
+    IMPORT_MAX_BYTES,
+    IMPORT_MAX_EVENTS,
+    EventRefused,
+    create_all,
+    read_calendar,
+)
 from .mails import entry_for
 from .models import (
     ANSWER_LABELS,
@@ -425,6 +432,45 @@ def new_event(request):
         request.response.status = 400
         return _form_page(request, values, categories, None, exc)
     return HTTPSeeOther(topic_path(request, event.topic))
+
+
+@view_config(route_name="events.import", renderer="events/import.html")
+def import_events(request):
+    """Events from an .ics file, into a category the member may create events in."""
+    if request.user is None:
+        raise HTTPForbidden()
+    categories = _creatable(request)
+    values = {"category": request.params.get("category", "")[:80],
+              "time_zone": request.params.get("time_zone", "")[:64] or viewer_zone(request).key}
+    result = {"categories": categories, "values": values, "time_zones": time_zone_names(),
+              "error": None, "made": [], "max_kb": IMPORT_MAX_BYTES // 1024,
+              "max_events": IMPORT_MAX_EVENTS}
+    if request.method != "POST":
+        return result
+    upload = request.POST.get("file")
+    category = next((category for category in categories
+                     if category.slug == values["category"]), None)
+    try:
+        if category is None:
+            raise ValidationError(_("Choose a category for the events from the list."))
+        if getattr(upload, "file", None) is None:
+            raise ValidationError(_("Choose an .ics file to import."))
+        data = upload.file.read(IMPORT_MAX_BYTES + 1)
+        made = create_all(service_for(request), request.user, category,
+                          read_calendar(data, values["time_zone"]))
+    except EventRefused as exc:
+        request.tm.doom()
+        request.response.status = 400
+        return {**result, "error": request.translate(_(
+            "Event ${number} (${title}): ${reason}", mapping={
+                "number": exc.number, "title": exc.title[:80] or "?",
+                "reason": request.translate(exc.reason)}))}
+    except ValidationError as exc:
+        request.tm.doom()
+        request.response.status = 400
+        return {**result, "error": request.translate(exc.message)}
+    return {**result, "made": [(event.topic.title, topic_path(request, event.topic))
+                               for event in made]}
 
 
 @view_config(route_name="events.edit", renderer="events/form.html")
