@@ -98,6 +98,14 @@ def forum_register_capabilities():
 
 
 @hookimpl
+def forum_register_badge_rules():
+    """Went to an event (:mod:`.recognition`): the badges plugin's Attendee badge."""
+    from .recognition import Attended
+
+    return [Attended()]
+
+
+@hookimpl
 def forum_register_api_endpoints():
     from .api import ENDPOINTS
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload
 from forum_core.api import (
     Category,
     ConflictError,
+    ContributionChanged,
     NotAllowedError,
     NotFoundError,
     NotificationKind,
@@ -33,6 +34,7 @@ from forum_core.api import (
     Viewer,
     _,
     capability,
+    emit,
     enqueue,
     limits,
     lock_row,
@@ -77,6 +79,8 @@ REMINDER_KIND = NotificationKind("events.reminder", _("Soon: ${title}"),
                                  _("Reminders of events I attend"))
 KINDS = (INVITED_KIND, CHANGED_KIND, CANCELLED_KIND, PROMOTED_KIND, REMINDER_KIND)
 
+#: what answers and check-ins are announced as (ContributionChanged): the event
+TYPE_NAME = "event"
 #: the job that writes the e-mails about an event (invitations, changes, reminders)
 MAIL_JOB = "events.mail"
 DURATION_MAX_MINUTES = 31 * 24 * 60
@@ -394,6 +398,7 @@ class EventService:
             occurrence.going_count -= 1
             rsvp.checked_in_at = None
         self.db.flush()
+        emit(self.db, ContributionChanged(TYPE_NAME, event.topic_id, user.id))
         promoted = self._promote(event, occurrence) if old == GOING and new != GOING else ()
         return Answered(new, promoted)
 
@@ -413,6 +418,7 @@ class EventService:
             occurrence.going_count += 1
             moved.append(first.user_id)
             self.db.flush()
+            emit(self.db, ContributionChanged(TYPE_NAME, event.topic_id, first.user_id))
         if moved:
             self._tell(event, moved, PROMOTED_KIND, None, "promoted", occurrence.id)
         return tuple(moved)
@@ -478,6 +484,7 @@ class EventService:
             raise NotFoundError(_("Only members who are going can be checked in."))
         rsvp.checked_in_at = None if undo else (rsvp.checked_in_at or utcnow())
         self.db.flush()
+        emit(self.db, ContributionChanged(TYPE_NAME, occurrence.event_id, user_id))
 
     def give_feedback(self, user: User, occurrence: Occurrence, rating: int,
                       comment: str) -> None:
