@@ -200,3 +200,26 @@ def test_bad_invitations_are_refused_and_nothing_is_half_saved(mailed, postgres)
     # not an organiser: no inviting
     assert forum.browser("nils").post_form(f"/events/{topic_id}/invite",
                                            usernames="piet").status_int == 403
+
+
+@pytest.mark.parametrize("postgres", BACKENDS)
+def test_inviting_a_group_invites_its_members_who_may_see_the_event(mailed, postgres):
+    forum, inbox = mailed(postgres, group_space=True)
+    with forum.session() as session:
+        from forum_core.api import capability
+
+        groups = capability(session, "groups")
+        (group_id,) = [key for key, name in groups.group_names(session).items()
+                       if name == "Insiders"]
+    public = create_event(forum, title="Open day")
+    olga = forum.browser("olga")
+    assert olga.post_form(f"/events/{public}/invite", group=group_id).status_int == 303
+    forum.run_jobs()
+    # olga organises it (nobody invites themselves); mira is the group's other member
+    assert [message["To"] for message in inbox.take()] == ["mira@example.com"]
+    assert olga.post_form(f"/events/{public}/invite", group="999999").status_int == 400
+    assert olga.post_form(f"/events/{public}/invite", group="x").status_int == 400
+    with forum.session() as session:
+        invited = sorted(session.scalars(select(User.username).join(
+            Invitation, Invitation.user_id == User.id).where(Invitation.event_id == public)))
+    assert invited == ["mira"]
