@@ -19,7 +19,7 @@ from forum_core.testing import check_api, whoosh_names_from_secrets
 from tests.functional.test_discussions import make_category, make_topic
 from tests.functional.test_moderation import reply_as
 
-BUNDLED = ("badges", "groups", "ideas", "kb", "support")
+BUNDLED = ("badges", "events", "groups", "ideas", "kb", "support")
 #: The query language of a search (phrases, exclusions, at most 12 words...) and its filters
 #: that name a category or a member the caller may see are more than a JSON Schema can say:
 #: a schema-valid search may still be refused with a 400 saying what to change. Every other

@@ -21,7 +21,7 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 #: one-click unsubscribing (a mail program posts without cookies or forms): a forged or
 #: stale token is refused instead
 SIGNED_ADDRESS = {"email.unsubscribe": "This link cannot unsubscribe you"}
-BUNDLED_PLUGINS = ("badges", "groups", "ideas", "kb", "support")
+BUNDLED_PLUGINS = ("badges", "events", "groups", "ideas", "kb", "support")
 WITH_PLUGINS = pytest.mark.parametrize("plugins", [(), BUNDLED_PLUGINS],
                                        ids=["core", "core+groups+ideas"])
 

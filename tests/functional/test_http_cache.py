@@ -131,7 +131,7 @@ def test_a_stale_sign_in_cookie_is_never_answered_public(site):
     assert other.headers["Cache-Control"] == PRIVATE
 
 
-@pytest.mark.parametrize("plugins", [(), ("badges", "groups", "ideas", "kb", "support")],
+@pytest.mark.parametrize("plugins", [(), ("badges", "events", "groups", "ideas", "kb", "support")],
                          ids=["core", "bundled"])
 def test_visitors_public_pages_are_shared_and_set_no_cookie(make_forum, plugins):
     forum = make_forum(plugins=plugins)

@@ -95,15 +95,13 @@ def reader(forum: Any, session: Any, username: str | None) -> Any:
     the plugin answers a viewer outside a page (structured data)."""
     from pyramid.request import Request, apply_request_extensions
 
-    from forum_core.api import public_viewer
-    from forum_core.visibility.offline import member_request
+    from forum_core.api import public_viewer, request_as
 
-    registry = forum.app.app.registry
     if username is not None:
-        user = session.scalar(select(User).where(User.username == username))
-        return member_request(session, user, registry, "http://localhost")
+        return request_as(session, session.scalar(select(User).where(
+            User.username == username)))
     request = Request.blank("/", base_url="http://localhost")
-    request.registry = registry
+    request.registry = forum.app.app.registry
     apply_request_extensions(request)
     request.db, request.user = session, None
     request.viewer = public_viewer(request)

@@ -51,14 +51,12 @@ def test_the_waiting_list_keeps_its_order_and_a_free_seat_goes_to_the_first(make
                                     "piet": ("going", 0), "stranger": ("waiting", 2)}
     with forum.session() as session:
         assert session.get(Occurrence, date).going_count == 2
-        # told: a notification for piet
-        from forum_core.notifications.models import Notification
-
-        kinds = session.execute(select(Notification.user_id, Notification.kind)).all()
-        assert (user_id(session, "piet"), "events.promoted") in kinds
         assert EventAttendance().attendees(session, "event", topic_id) == sorted(
             [user_id(session, "mira"), user_id(session, "piet")])
         assert EventAttendance().attendees(session, "topic", topic_id) == []
+    # piet is told the seat is theirs
+    told = forum.browser("piet").app.get("/notifications").text
+    assert "A seat came free: you are going to Meetup" in told
 
 
 @pytest.mark.parametrize("postgres", BACKENDS)
