@@ -52,7 +52,8 @@ def test_a_groups_event_stays_inside_the_group(make_forum, postgres, smtp):
     paths = [f"/t/{topic_id}/x", "/events/", f"/events/month?m={month}",
              "/events/c/insiders.ics", "/events/c/general.ics", f"/events/{topic_id}/event.ics",
              f"/events/{topic_id}/checkin?date={date}", f"/events/{topic_id}/edit",
-             "/search?q=Zeppelin", "/search?q=Zeppelin&type=event", "/latest", "/"]
+             "/search?q=Zeppelin", "/search?q=Zeppelin&type=event", "/latest", "/",
+             "/sitemap.xml", "/latest.atom", "/api/v1/events", f"/api/v1/events/{topic_id}"]
     for browser in (forum.browser("nils"), forum.browser()):
         leak_free(browser, paths)
         assert browser.app.get(f"/t/{topic_id}/x", status="*").status_int == 404
@@ -115,3 +116,48 @@ def test_the_follow_up_space_is_for_those_who_went(make_forum, postgres):
         assert browser.app.get(f"/t/{followup}/x", status="*").status_int == 404
         leak_free(browser, ["/latest", "/", f"/t/{topic_id}/x", "/search?q=Compost",
                             "/c/general"], secret)
+
+
+@pytest.mark.parametrize("postgres", BACKENDS)
+def test_the_attendee_list_and_feedback_follow_the_organisers_choice(make_forum, postgres):
+    forum = make_events(make_forum, postgres)
+    everyone = create_event(forum, title="Open list")
+    attendees_only = create_event(forum, title="Quiet list",
+                                  attendee_visibility="attendees")
+    organisers_only = create_event(forum, title="Closed list",
+                                   attendee_visibility="organisers")
+    for topic_id in (everyone, attendees_only, organisers_only):
+        answer(forum, "mira", dates(forum, topic_id)[0], "going")
+
+    def sees_list(username, topic_id):
+        page = forum.browser(username).app.get(f"/t/{topic_id}/x").maybe_follow()
+        return page.html.select_one("#event-attendees-heading") is not None
+
+    assert [sees_list(None, t) for t in (everyone, attendees_only, organisers_only)] == [
+        True, False, False]
+    assert [sees_list("nils", t) for t in (everyone, attendees_only, organisers_only)] == [
+        True, False, False]
+    assert [sees_list("mira", t) for t in (everyone, attendees_only, organisers_only)] == [
+        True, True, False]
+    assert [sees_list("olga", t) for t in (everyone, attendees_only, organisers_only)] == [
+        True, True, True]
+    # after the date: mira rates it; only the organisers read the results
+    (date,) = dates(forum, everyone)
+    with forum.session() as session:
+        occurrence = session.get(Occurrence, date)
+        occurrence.starts_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
+        occurrence.ends_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    mira = forum.browser("mira")
+    page = mira.app.get(f"/t/{everyone}/x").maybe_follow()
+    form = next(f for f in page.forms.values() if "rating" in f.fields)
+    form["rating"], form["comment"] = "4", "Splendid tea, secret biscuits"
+    assert form.submit().status_int == 303
+    for name in ("mira", "nils", None):  # mira sees her own answer in her form, no more
+        shown = forum.browser(name).app.get(f"/t/{everyone}/x").maybe_follow().text
+        assert "average" not in shown and "event-results-heading" not in shown
+        assert ("secret biscuits" in shown) == (name == "mira")
+    results = forum.browser("olga").app.get(f"/t/{everyone}/x").maybe_follow().text
+    assert "secret biscuits" in results and "average 4.0 of 5" in results
+    refused = forum.browser("nils").post_form(f"/events/{everyone}/feedback", date=date,
+                                              rating="5")
+    assert refused.status_int == 403
