@@ -150,3 +150,6 @@ def close_writer(registry: Registry, key: str) -> None:
     writer = registry.get(key)
     if writer is not None:
         writer.close()
+        # closed: the exit no longer needs it, and a process that goes on (tests, an
+        # embedding server) must not keep every closed application's writer and engine
+        atexit.unregister(writer.close)

@@ -72,6 +72,7 @@ class SearchIndex:
         self._submitted = self._written = 0  # transactions handed over / written
         self._turn = threading.Condition()
         self._writer: threading.Thread | None = None
+        self._closed = False  # the writer thread ends once it has nothing left to write
 
     def watch(self, factory: sessionmaker[Session]) -> None:
         """Index what sessions of ``factory`` commit."""
@@ -137,14 +138,25 @@ class SearchIndex:
 
     def close(self, timeout: float = SETTLE_WAIT) -> None:
         """Finish what the writer thread was handed and a rebuild in progress (each at most
-        ``timeout`` seconds), so that neither reads the database after this returns."""
+        ``timeout`` seconds), so that neither reads the database after this returns. The
+        writer thread ends (a process that goes on, such as a test run, would otherwise keep
+        every closed index and its application alive); a later change starts another."""
         self.settle(timeout)
+        with self._turn:
+            self._closed = True
+            writer = self._writer
+            self._turn.notify_all()
+        if writer is not None and writer is not threading.current_thread():
+            writer.join(timeout)
         self.backend.wait(timeout)
 
     def _write_waiting(self) -> None:
         while True:
             with self._turn:
-                self._turn.wait_for(lambda: self._written < self._submitted)
+                self._turn.wait_for(lambda: self._written < self._submitted or self._closed)
+                if self._written >= self._submitted:  # closed, and nothing left to write
+                    self._writer = None  # (under the lock: a submit after this starts one)
+                    return
                 (hits, queued), self._waiting = self._waiting, (set(), [])
                 upto = self._submitted
             self._write(hits, queued)

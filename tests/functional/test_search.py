@@ -388,6 +388,32 @@ def test_closing_the_application_finishes_the_index_writes_it_was_handed(whoosh_
     holder.join(10)
     assert index._written == index._submitted
     board._app = None  # closed: the fixture's teardown must not close it again
+
+
+def test_closing_the_application_ends_the_index_writer_thread(whoosh_board):
+    """A process that goes on after closing an application (a test run, an embedding server)
+    keeps no thread of it: each kept its application alive (a test run grew by thousands of
+    objects per test, and the garbage collector's full passes late in a run took seconds).
+    A change handed to the index after closing is still written."""
+    from forum_core.app import close_app
+
+    board = whoosh_board
+    board.login("mira")
+    assert board.post_form("/c/general/new", title="Owl pellets",
+                           body="Found under the old barn.").status_int == 303
+    index = board.app.app.registry[INDEX_KEY]
+    writer = index._writer
+    assert writer is not None and writer.is_alive()
+    close_app(board.app.app)
+    board._app = None  # closed: the fixture's teardown must not close it again
+    assert not writer.is_alive()
+    index.submit(set(), [])  # after closing: written by a thread that then ends as well
+    index.settle()
+    assert index._written == index._submitted
+    later = index._writer
+    if later is not None:
+        later.join(10)
+        assert not later.is_alive()
     with board.session() as session:
         topic = session.scalar(select(Topic).where(Topic.title == "Owl pellets"))
     assert topic is not None
