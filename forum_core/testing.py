@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.message
+import functools
 import os
 import secrets
 import shutil
@@ -154,10 +155,8 @@ class Forum:
                     password: str = PASSWORD) -> int:
         """A member (``role`` member, moderator or admin) with the e-mail
         ``<username>@example.com``; returns their id."""
-        from forum_core.accounts.services import DatabaseUserService
-
         with self.session() as session:
-            user = DatabaseUserService(session).create_user(
+            user = _user_service()(session).create_user(
                 username, f"{username}@example.com", password, role=role)
             return user.id
 
@@ -313,6 +312,28 @@ class Forum:
                     continue
                 queue.append(href)
         return seen
+
+
+@functools.cache
+def _user_service() -> type:
+    from forum_core.accounts.services import DatabaseUserService
+
+    class TestUserService(DatabaseUserService):
+        """The core's user service, except that the members tests make with the default
+        :data:`PASSWORD` share one real argon2 hash of it, made once per process (each hash
+        takes tens of milliseconds, and the tests make thousands of members). Any other
+        password is hashed as always, and signing in verifies the stored hash as always."""
+
+        default_hash: str | None = None
+
+        def hash_password(self, password: str) -> str:
+            if password != PASSWORD:
+                return super().hash_password(password)
+            if TestUserService.default_hash is None:
+                TestUserService.default_hash = super().hash_password(password)
+            return TestUserService.default_hash
+
+    return TestUserService
 
 
 class _EventRecorder:

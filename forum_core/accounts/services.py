@@ -115,8 +115,9 @@ class DatabaseUserService:
         # the same name or address sent twice at once (a double click, two tabs): the
         # database's unique keys decide, and the later request gets the form's answer
         if not insert_if_absent(self.db, User, {
-                "username": username, "email": email, "password_hash": _hasher.hash(password),
-                "role": role, "display_name": display_name.strip(), "is_demo": is_demo}):
+                "username": username, "email": email,
+                "password_hash": self.hash_password(password), "role": role,
+                "display_name": display_name.strip(), "is_demo": is_demo}):
             self._check_free(username, email)
             raise ValidationError(_("The username ${username} is taken.",
                                     mapping={"username": username}))
@@ -157,7 +158,11 @@ class DatabaseUserService:
 
     def set_password(self, user: User, password: str) -> None:
         self._check_password(password)
-        user.password_hash = _hasher.hash(password)
+        user.password_hash = self.hash_password(password)
+
+    def hash_password(self, password: str) -> str:
+        """What is stored of a new ``password``: its argon2id hash, with a fresh salt."""
+        return _hasher.hash(password)
 
     def verify_password(self, user: User, password: str) -> bool:
         try:

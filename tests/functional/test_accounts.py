@@ -47,6 +47,29 @@ def test_a_password_hashed_with_other_parameters_still_works_and_is_upgraded(for
         assert user.password_hash.startswith("$argon2id$v=19$m=7168,t=5,p=1$")
 
 
+def test_members_made_by_tests_share_one_real_hash_of_the_default_password(forum):
+    """``forum.create_user`` hashes the default test password once per process: a real
+    argon2id hash that signing in verifies; any other password is hashed for itself."""
+    from argon2 import PasswordHasher
+
+    from forum_core.testing import PASSWORD
+
+    for name in ("ann", "ben"):
+        forum.create_user(name)
+    forum.create_user("cat", password="another long password")
+    with forum.session() as session:
+        hashes = dict(session.execute(select(User.username, User.password_hash)).all())
+    assert hashes["ann"] == hashes["ben"] != hashes["cat"]
+    assert hashes["ann"].startswith("$argon2id$v=19$m=7168,t=5,p=1$")
+    assert PasswordHasher().verify(hashes["ann"], PASSWORD)
+    assert PasswordHasher().verify(hashes["cat"], "another long password")
+    form = forum.app.get("/login").forms[0]
+    form["login"], form["password"] = "ben", PASSWORD + "!"
+    assert form.submit(status=400).html.find(class_="nav-user") is None
+    forum.login("ben")
+    assert forum.app.get("/").html.find(class_="nav-user").text == "ben"
+
+
 @pytest.mark.parametrize(("fields", "message"), [
     ({"username": "NORA"}, "The username NORA is taken."),
     ({"email_address": "NORA@example.com", "username": "other"},
