@@ -33,7 +33,7 @@ from .accounts.models import ROLES, User
 from .capabilities import AcceptedAnswer, Attendance, Groups, Votes
 from .content import content_service
 from .content.events import PostCreated, PostEdited, PostLiked, PostUnliked, TopicCreated
-from .content.governed import govern
+from .content.governed import govern, governed_topics_for
 from .content.interfaces import IContentService, ITagService
 from .content.likes import LikeState, liked_post_ids
 from .content.likes import like as like_post
@@ -164,6 +164,7 @@ __all__ = [
     "topic_clause",
     "post_clause",
     "govern",
+    "governed_topics_for",
     "TopicCreated",
     "PostCreated",
     "PostEdited",

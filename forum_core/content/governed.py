@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from pyramid.i18n import TranslationString
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..i18n import _
@@ -44,6 +46,23 @@ def govern(target: Category | Topic, plugin_id: str | None) -> None:
     if plugin_id is not None and not _PLUGIN_ID.match(plugin_id):
         raise ValueError(f"{plugin_id!r} is not a plugin id")
     target.governed_by = plugin_id
+
+
+def governed_topics_for(plugin_id: str, principals: Iterable[str], prefix: str) -> Any:
+    """For a plugin's ``forum_visibility_filter`` on ``Topic``: every topic the plugin does
+    not govern, and those it governs whose id the viewer holds a principal for (``<prefix>
+    <topic id>``, given by its ``forum_extra_principals``). Anything else it governs stays
+    hidden. One clause object per plugin and set of ids, so viewers with the same ids share
+    their statements."""
+    mine = tuple(sorted(int(principal[len(prefix):]) for principal in principals
+                        if principal.startswith(prefix) and principal[len(prefix):].isdigit()))
+    return _governed_clause(plugin_id, mine)
+
+
+@lru_cache(maxsize=2048)
+def _governed_clause(plugin_id: str, mine: tuple[int, ...]) -> Any:
+    ungoverned = or_(Topic.governed_by.is_(None), Topic.governed_by != plugin_id)
+    return or_(ungoverned, Topic.id.in_(mine)) if mine else ungoverned
 
 
 @dataclass(frozen=True)

@@ -65,13 +65,13 @@ def forum_extra_principals(request, user):
 def forum_visibility_filter(viewer, model):
     """Follow-up spaces are for those who went, the organisers and staff; the category
     they are in decides the rest, as for any topic."""
-    from forum_core.api import Topic
+    from forum_core.api import Topic, governed_topics_for
+
+    from .followup import PRINCIPAL_PREFIX
 
     if model is not Topic or viewer.is_staff:
         return None
-    from .followup import allowed_followups, outside_followups
-
-    return outside_followups(allowed_followups(viewer.principals))
+    return governed_topics_for(plugin.id, viewer.principals, PRINCIPAL_PREFIX)
 
 
 # -- declarations --------------------------------------------------------------------------

@@ -114,8 +114,7 @@ def not_found() -> ApiProblem:
 
 
 def _event(request, service: EventService) -> Event:
-    topic_id = parse_id(request.matchdict.get("event_id"))
-    event = None if topic_id is None else service.visible_event(request.viewer, topic_id)
+    event = service.find(request.viewer, request.matchdict.get("event_id"))
     if event is None:
         raise not_found()
     return event

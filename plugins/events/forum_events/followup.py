@@ -1,15 +1,15 @@
 """The follow-up space: once an event's first date is over, a topic in the event's category
 for those who went (and the organisers and staff): materials, recording links and the talk
-afterwards. It is a core topic governed by this plugin; :func:`outside_followups` keeps it
-from everyone else, everywhere the core lists topics (pages, search, feeds, the API)."""
+afterwards. It is a core topic governed by this plugin; the plugin's visibility filter keeps
+it from everyone else (``governed_topics_for`` with :func:`followup_principals`), everywhere
+the core lists topics (pages, search, feeds, the API)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import or_, select, union
+from sqlalchemy import select, union
 
 from forum_core.api import (
     Topic,
@@ -41,20 +41,6 @@ def followup_principals(session: Any, user_id: int) -> list[str]:
             .where(Organiser.user_id == user_id, Event.followup_topic_id.is_not(None)))
     return [f"{PRINCIPAL_PREFIX}{topic_id}"
             for (topic_id,) in session.execute(union(went, runs)) if topic_id is not None]
-
-
-def allowed_followups(principals: frozenset[str]) -> tuple[int, ...]:
-    return tuple(sorted(int(principal[len(PRINCIPAL_PREFIX):]) for principal in principals
-                        if principal.startswith(PRINCIPAL_PREFIX)
-                        and principal[len(PRINCIPAL_PREFIX):].isdigit()))
-
-
-@lru_cache(maxsize=1024)
-def outside_followups(mine: tuple[int, ...]) -> Any:
-    """Every topic this plugin does not govern, and the follow-ups in ``mine``: one clause
-    object per set, so members without a follow-up share their statements."""
-    ungoverned = or_(Topic.governed_by.is_(None), Topic.governed_by != PLUGIN_ID)
-    return or_(ungoverned, Topic.id.in_(mine)) if mine else ungoverned
 
 
 def open_followups(session: Any, now: dt.datetime) -> list[int]:

@@ -39,6 +39,7 @@ from forum_core.api import (
     limits,
     lock_row,
     notify,
+    parse_id,
     time_zone,
     topic_clause,
     utcnow,
@@ -665,6 +666,12 @@ class EventService:
     def sees(self, viewer: Viewer, event: Event) -> bool:
         return self.db.scalar(visible_topics(viewer).with_only_columns(Topic.id)
                               .where(Topic.id == event.topic_id)) is not None
+
+    def find(self, viewer: Viewer, raw_id: Any) -> Event | None:
+        """The event an id from an address names, when it is one and the viewer may see
+        it (a hidden event is exactly like a missing one)."""
+        topic_id = parse_id(raw_id)
+        return None if topic_id is None else self.visible_event(viewer, topic_id)
 
     def visible_event(self, viewer: Viewer, topic_id: int) -> Event | None:
         """The event of topic ``topic_id`` when the viewer may see its topic."""

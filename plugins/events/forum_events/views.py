@@ -103,8 +103,7 @@ def when(request, start: dt.datetime, end: dt.datetime, zone: zoneinfo.ZoneInfo)
 
 
 def _event_or_404(request, service: EventService) -> Event:
-    topic_id = parse_id(request.matchdict.get("topic_id"))
-    event = None if topic_id is None else service.visible_event(request.viewer, topic_id)
+    event = service.find(request.viewer, request.matchdict.get("topic_id"))
     if event is None:
         raise HTTPNotFound()
     return event
@@ -115,6 +114,17 @@ def _date(request, service: EventService, event: Event, raw: Any) -> Occurrence 
     if raw not in (None, "") and occurrence_id is None:
         return None
     return service.occurrence_of(event, occurrence_id)
+
+
+def _posted_date(request) -> tuple[EventService, Event, Occurrence, str]:
+    """For a form about one date of an event: the service, the event, the date the form
+    names (404 for none of this event's) and the address to go back to."""
+    service = service_for(request)
+    event = _event_or_404(request, service)
+    date = _date(request, service, event, request.POST.get("date"))
+    if date is None:
+        raise HTTPNotFound()
+    return service, event, date, _back(request, event, date)
 
 
 def refused(request, exc: ValidationError, back: str | None = None) -> Response:
@@ -496,12 +506,7 @@ def _back(request, event: Event, date: Occurrence | None = None) -> str:
 
 @view_config(route_name="events.rsvp", request_method="POST")
 def rsvp(request):
-    service = service_for(request)
-    event = _event_or_404(request, service)
-    date = _date(request, service, event, request.POST.get("date"))
-    if date is None:
-        raise HTTPNotFound()
-    back = _back(request, event, date)
+    service, _event, date, back = _posted_date(request)
     if request.user is None:
         return problem_page(request, _("Sign in to answer."), status=403, back=back)
     try:
@@ -526,13 +531,8 @@ def cancel(request):
 @view_config(route_name="events.date", request_method="POST")
 def change_date(request):
     """Cancel or move one date of the event."""
-    service = service_for(request)
-    event = _event_or_404(request, service)
+    service, event, date, back = _posted_date(request)
     _organiser_only(request, service, event)
-    date = _date(request, service, event, request.POST.get("date"))
-    if date is None or date.event_id != event.topic_id:
-        raise HTTPNotFound()
-    back = _back(request, event, date)
     try:
         if request.POST.get("action") == "cancel":
             service.cancel_date(request.user, date)
@@ -611,12 +611,7 @@ def checkin(request):
 
 @view_config(route_name="events.feedback", request_method="POST")
 def feedback(request):
-    service = service_for(request)
-    event = _event_or_404(request, service)
-    date = _date(request, service, event, request.POST.get("date"))
-    if date is None:
-        raise HTTPNotFound()
-    back = _back(request, event, date)
+    service, _event, date, back = _posted_date(request)
     if request.user is None:
         return problem_page(request, _("Sign in to give feedback."), status=403, back=back)
     try:

@@ -12,11 +12,10 @@ governs, seen only by their asker and staff (:func:`forum_visibility_filter`).
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from pyramid.authorization import Deny, Everyone
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, select
 
 from forum_core.api import (
     AdminPage,
@@ -29,6 +28,7 @@ from forum_core.api import (
     TopicMoved,
     _,
     escape,
+    governed_topics_for,
     hookimpl,
     once_per_request,
     read_rows,
@@ -81,19 +81,7 @@ def forum_visibility_filter(viewer, model):
     the category they are in decides the rest, as for any topic."""
     if model is not Topic or viewer.is_staff:
         return None
-    mine = tuple(sorted(int(principal[len(_PRIVATE_PREFIX):])
-                        for principal in viewer.principals
-                        if principal.startswith(_PRIVATE_PREFIX)
-                        and principal[len(_PRIVATE_PREFIX):].isdigit()))
-    return _outside_private(mine)
-
-
-@lru_cache(maxsize=1024)
-def _outside_private(mine: tuple[int, ...]):
-    """Every topic not governed by this plugin, and the private ones in ``mine``: one clause
-    object per set, so members without a private conversation share their statements."""
-    ungoverned = or_(Topic.governed_by.is_(None), Topic.governed_by != plugin.id)
-    return or_(ungoverned, Topic.id.in_(mine)) if mine else ungoverned
+    return governed_topics_for(plugin.id, viewer.principals, _PRIVATE_PREFIX)
 
 
 @hookimpl
