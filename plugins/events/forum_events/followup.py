@@ -50,9 +50,11 @@ def open_followups(session: Any, now: dt.datetime) -> list[int]:
     first_end = (select(Occurrence.event_id)
                  .where(Occurrence.ends_at <= now, Occurrence.cancelled.is_(False))
                  .group_by(Occurrence.event_id))
-    due = list(session.scalars(select(Event.topic_id).where(
-        Event.followup_topic_id.is_(None), Event.cancelled_at.is_(None),
-        Event.topic_id.in_(first_end)).order_by(Event.topic_id).limit(50)))
+    due = list(session.scalars(select(Event.topic_id).join(Topic, Topic.id == Event.topic_id)
+                               .where(Event.followup_topic_id.is_(None),
+                                      Event.cancelled_at.is_(None), Topic.is_deleted.is_(False),
+                                      Event.topic_id.in_(first_end))
+                               .order_by(Event.topic_id).limit(50)))
     opened: list[int] = []
     for topic_id in due:
         lock_row(session, Event, topic_id)

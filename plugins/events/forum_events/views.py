@@ -102,6 +102,14 @@ def when(request, start: dt.datetime, end: dt.datetime, zone: zoneinfo.ZoneInfo)
     return text + f"{format_time(end, 'short', locale=locale)} {start.tzname()}"
 
 
+def moment_text(request, moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
+    """"Tuesday 8 December 2026, 18:00 CET" on the clock of ``zone``."""
+    locale = _locale(request)
+    there = moment.astimezone(zone)
+    return (f"{format_date(there.date(), 'full', locale=locale)}, "
+            f"{format_time(there, 'short', locale=locale)} {there.tzname()}")
+
+
 def _event_or_404(request, service: EventService) -> Event:
     event = service.find(request.viewer, request.matchdict.get("topic_id"))
     if event is None:
@@ -188,8 +196,7 @@ def box_values(request, service: EventService, event: Event, occurrence: Occurre
                           if mine == WAITING and user else None),
         "open": now < service.answers_close(event, occurrence) and not occurrence.cancelled
         and event.cancelled_at is None,
-        "closes": when(request, service.answers_close(event, occurrence),
-                       service.answers_close(event, occurrence), zone)
+        "closes": moment_text(request, service.answers_close(event, occurrence), zone)
         if event.rsvp_close_minutes else "",
         "going": service.attendees(occurrence.id) if shows_attendees else [],
         "maybe": service.attendees(occurrence.id, (MAYBE,)) if shows_attendees else [],

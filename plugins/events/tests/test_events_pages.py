@@ -4,6 +4,7 @@ the lists, the month view and the organisers' tools."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from evhelpers import BACKENDS, answer, create_event, dates, make_events, reader
@@ -184,3 +185,19 @@ def test_a_members_feed_address_is_secret_and_revocable(make_forum, postgres):
     assert forum.browser().app.get(newer, status=404)
     assert forum.browser().app.get("/events/feed/nonsense.ics", status=404)
     assert forum.browser().app.get("/events/mine", status="*").status_int == 403
+
+
+def test_the_page_says_when_answers_close(make_forum):
+    forum = make_events(make_forum)
+    start = (dt.datetime.now() + dt.timedelta(days=6)).replace(hour=18, minute=0, second=0,
+                                                               microsecond=0)
+    topic_id = create_event(forum, starts=start,
+                            rsvp_deadline_local=start - dt.timedelta(days=1, hours=6))
+    page = forum.browser("mira").app.get(f"/t/{topic_id}/x").maybe_follow()
+    closes = next(p.text for p in page.html.select(".events-rsvp p.muted")
+                  if p.text.startswith("Answers close"))
+    deadline = (start - dt.timedelta(days=1, hours=6)).replace(
+        tzinfo=zoneinfo.ZoneInfo("Europe/Amsterdam")).astimezone(dt.UTC)  # mira reads UTC
+    assert f"{deadline:%B} {deadline.day}, {deadline:%Y}, {deadline:%-I:%M}" in closes
+    assert closes.endswith("UTC.")
+    assert "–" not in closes  # one moment, not a span
