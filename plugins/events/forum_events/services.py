@@ -90,6 +90,8 @@ LOCATION_MAX = 500
 URL_MAX = 2000
 ORGANISERS_MAX = 20
 INVITES_MAX = 200
+#: e-mail addresses one member may invite in a day (a forum is no mailing service)
+ADDRESSES_PER_DAY = 200
 _URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
 
@@ -559,6 +561,17 @@ class EventService:
             raise ConflictError(_("This event is cancelled."))
         ids = self._members_to_invite(event, viewer_of, usernames, group_id)
         wanted = self._addresses_to_invite(addresses, public)
+        if wanted:
+            lock_row(self.db, User, by.id)  # two requests of one member count one after another
+            sent = self.db.scalar(select(func.count()).select_from(Invitation).where(
+                Invitation.invited_by_id == by.id, Invitation.email.is_not(None),
+                Invitation.created_at > utcnow() - dt.timedelta(days=1))) or 0
+            if sent + len(wanted) > ADDRESSES_PER_DAY:
+                raise ConflictError(_(
+                    "You can invite at most ${maximum} e-mail addresses a day; you have "
+                    "${left} left today. Invite members by name, or try again tomorrow.",
+                    mapping={"maximum": ADDRESSES_PER_DAY,
+                             "left": max(0, ADDRESSES_PER_DAY - sent)}))
         new: list[int] = []
         for user_id in dict.fromkeys(ids):
             if user_id == by.id or self.db.scalar(select(Invitation.id).where(

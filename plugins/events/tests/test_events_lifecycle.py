@@ -223,3 +223,22 @@ def test_inviting_a_group_invites_its_members_who_may_see_the_event(mailed, post
         invited = sorted(session.scalars(select(User.username).join(
             Invitation, Invitation.user_id == User.id).where(Invitation.event_id == public)))
     assert invited == ["mira"]
+
+
+def test_addresses_a_member_may_invite_in_a_day_are_limited(mailed):
+    from forum_events import services
+
+    forum, inbox = mailed()
+    topic_id = create_event(forum, title="Popular")
+    olga = forum.browser("olga")
+    first = [f"guest{n}@example.org" for n in range(services.ADDRESSES_PER_DAY - 1)]
+    assert olga.post_form(f"/events/{topic_id}/invite",
+                          emails="\n".join(first)).status_int == 303
+    refused = olga.post_form(f"/events/{topic_id}/invite",
+                             emails="one@example.org\ntwo@example.org")
+    assert refused.status_int == 409
+    assert "at most 200 e-mail addresses a day; you have 1 left today" in refused.text
+    assert olga.post_form(f"/events/{topic_id}/invite",
+                          emails="one@example.org").status_int == 303
+    forum.run_jobs()
+    assert len(inbox.take()) == services.ADDRESSES_PER_DAY
