@@ -738,19 +738,22 @@ class EventService:
     def mine(self, viewer: Viewer, after: dt.datetime, limit: int = 100,
              ) -> list[tuple[Occurrence, Event, Topic, str]]:
         """The member's dates from ``after`` on: those they answered (not "not going"), and
-        those of events they organise, each with the member's answer ("" for none)."""
+        those of events they organise or are invited to, each with the member's answer (""
+        for none)."""
         user = viewer.user
         if user is None:
             return []
         answered = select(Rsvp.answer).where(Rsvp.occurrence_id == Occurrence.id,
                                              Rsvp.user_id == user.id).scalar_subquery()
         organising = select(Organiser.event_id).where(Organiser.user_id == user.id)
+        invited = select(Invitation.event_id).where(Invitation.user_id == user.id)
         query = (select(Occurrence, Event, Topic, answered)
                  .join(Event, Event.topic_id == Occurrence.event_id)
                  .join(Topic, Topic.id == Event.topic_id)
                  .where(topic_clause(viewer), Occurrence.ends_at > after,
                         or_(and_(answered.is_not(None), answered != NOT_GOING),
-                            Event.topic_id.in_(organising)))
+                            Event.topic_id.in_(organising),
+                            and_(answered.is_(None), Event.topic_id.in_(invited))))
                  .options(joinedload(Topic.category))
                  .order_by(Occurrence.starts_at, Occurrence.id).limit(limit))
         return [(row[0], row[1], row[2], row[3] or "") for row in self.db.execute(query)]

@@ -88,6 +88,8 @@ def test_from_invitation_to_cancellation(mailed, postgres):
     assert calendar.walk("VTIMEZONE")[0]["tzid"] == ZONE
 
     mira, nils = forum.browser("mira"), forum.browser("nils")
+    assert "Pruning workshop" in mira.app.get("/events/mine").text  # invited: on her list
+    assert "Pruning workshop" not in forum.browser("piet").app.get("/events/mine").text
     assert mira.post_form(f"/events/{topic_id}/rsvp", date=date_id,
                           answer="going").status_int == 303
     assert nils.post_form(f"/events/{topic_id}/rsvp", date=date_id,
