@@ -50,7 +50,7 @@ from .importing import (
     create_all,
     read_calendar,
 )
-from .mails import entry_for
+from .mails import entry_for, host_of
 from .models import (
     ANSWER_LABELS,
     ATTENDEE_VISIBILITY,
@@ -634,6 +634,12 @@ def feedback(request):
 
 # -- calendar files ------------------------------------------------------------------------
 
+def _uid_host(request) -> str:
+    """The host in the events' UIDs: the forum's address (``forum.site_url``), as in its
+    e-mails, so a calendar that has the event from both knows it is one event."""
+    return host_of(request.registry.settings["forum.site_url"])
+
+
 def _ics_response(request, text: str, name: str) -> Response:
     response = Response(text, content_type="text/calendar", charset="utf-8")
     response.content_disposition = f'attachment; filename="{name}"'
@@ -647,7 +653,7 @@ def event_ics(request):
     event = _event_or_404(request, service)
     date = service.occurrence_of(event, None)
     with_place = date is not None and service.shows_place(request.viewer, event, date.id)
-    text = calendar([entry_for(request, event, with_place)], request.host.split(":")[0])
+    text = calendar([entry_for(request, event, with_place)], _uid_host(request))
     return _ics_response(request, text, f"event-{event.topic_id}.ics")
 
 
@@ -661,7 +667,7 @@ def _feed(request, viewer, rows, name: str) -> Response:
         date = service.occurrence_of(event, None)
         with_place = date is not None and service.shows_place(viewer, event, date.id)
         entries.append(entry_for(request, event, with_place))
-    return _ics_response(request, calendar(entries, request.host.split(":")[0], name=name),
+    return _ics_response(request, calendar(entries, _uid_host(request), name=name),
                          "events.ics")
 
 

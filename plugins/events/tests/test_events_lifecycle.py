@@ -86,6 +86,10 @@ def test_from_invitation_to_cancellation(mailed, postgres):
     assert "location" not in event  # only those going see the address
     assert str(event["status"]) == "CONFIRMED"
     assert calendar.walk("VTIMEZONE")[0]["tzid"] == ZONE
+    # the page's download is the same event to a calendar (the same UID)
+    download = icalendar.Calendar.from_ical(olga.app.get(f"/events/{topic_id}/event.ics").text)
+    assert str(vevent(download)["uid"]) == f"event-{topic_id}@forum.example"
+    assert str(download["method"]) == "PUBLISH"
 
     mira, nils = forum.browser("mira"), forum.browser("nils")
     assert "Pruning workshop" in mira.app.get("/events/mine").text  # invited: on her list
