@@ -706,33 +706,34 @@ class EventService:
         return list(self.db.scalars(select(Occurrence).where(
             Occurrence.event_id == event.topic_id).order_by(Occurrence.starts_at)))
 
-    def between(self, viewer: Viewer, start: dt.datetime, end: dt.datetime,
-                category_ids: Sequence[int] | None = None, limit: int = 500,
-                ) -> list[tuple[Occurrence, Event, Topic]]:
-        """The dates the viewer may see that overlap ``start``..``end``, by start."""
+    def _dates(self, viewer: Viewer, after: dt.datetime, limit: int,
+               category_ids: Sequence[int] | None) -> Any:
+        """The dates the viewer may see that end after ``after``, by start."""
         query = (select(Occurrence, Event, Topic)
                  .join(Event, Event.topic_id == Occurrence.event_id)
                  .join(Topic, Topic.id == Event.topic_id)
-                 .where(topic_clause(viewer), Occurrence.ends_at > start,
-                        Occurrence.starts_at < end)
+                 .where(topic_clause(viewer), Occurrence.ends_at > after)
                  .options(joinedload(Topic.category))
                  .order_by(Occurrence.starts_at, Occurrence.id).limit(limit))
         if category_ids is not None:
             query = query.where(Event.category_id.in_(list(category_ids)))
+        return query
+
+    def between(self, viewer: Viewer, start: dt.datetime, end: dt.datetime,
+                category_ids: Sequence[int] | None = None, limit: int = 500,
+                ) -> list[tuple[Occurrence, Event, Topic]]:
+        """The dates the viewer may see that overlap ``start``..``end``, by start (the
+        cancelled ones too, shown struck through)."""
+        query = self._dates(viewer, start, limit, category_ids).where(
+            Occurrence.starts_at < end)
         return [(row[0], row[1], row[2]) for row in self.db.execute(query)]
 
     def upcoming(self, viewer: Viewer, after: dt.datetime, limit: int = 50,
                  category_ids: Sequence[int] | None = None,
                  ) -> list[tuple[Occurrence, Event, Topic]]:
-        query = (select(Occurrence, Event, Topic)
-                 .join(Event, Event.topic_id == Occurrence.event_id)
-                 .join(Topic, Topic.id == Event.topic_id)
-                 .where(topic_clause(viewer), Occurrence.ends_at > after,
-                        Event.cancelled_at.is_(None), Occurrence.cancelled.is_(False))
-                 .options(joinedload(Topic.category))
-                 .order_by(Occurrence.starts_at, Occurrence.id).limit(limit))
-        if category_ids is not None:
-            query = query.where(Event.category_id.in_(list(category_ids)))
+        """The dates to come the viewer may see, by start, without cancelled ones."""
+        query = self._dates(viewer, after, limit, category_ids).where(
+            Event.cancelled_at.is_(None), Occurrence.cancelled.is_(False))
         return [(row[0], row[1], row[2]) for row in self.db.execute(query)]
 
     def mine(self, viewer: Viewer, after: dt.datetime, limit: int = 100,

@@ -148,6 +148,15 @@ def _organiser_only(request, service: EventService, event: Event) -> None:
         raise HTTPForbidden()
 
 
+def _organised(request) -> tuple[EventService, Event]:
+    """The service and the event of the address, for its organisers only (404 for an event
+    the reader may not see, 403 for one they do not organise)."""
+    service = service_for(request)
+    event = _event_or_404(request, service)
+    _organiser_only(request, service, event)
+    return service, event
+
+
 # -- the event box on the topic page -------------------------------------------------------
 
 def event_box(request, topic: Topic) -> Markup | None:
@@ -492,9 +501,7 @@ def import_events(request):
 
 @view_config(route_name="events.edit", renderer="events/form.html")
 def edit_event(request):
-    service = service_for(request)
-    event = _event_or_404(request, service)
-    _organiser_only(request, service, event)
+    service, event = _organised(request)
     values = _form_values(request, event)
     if request.method != "POST":
         return _form_page(request, values, [], event)
@@ -525,9 +532,7 @@ def rsvp(request):
 
 @view_config(route_name="events.cancel", request_method="POST")
 def cancel(request):
-    service = service_for(request)
-    event = _event_or_404(request, service)
-    _organiser_only(request, service, event)
+    service, event = _organised(request)
     if request.POST.get("confirm") != "yes":
         return problem_page(request, _("Tick the box to confirm that the event is cancelled."),
                             back=_back(request, event))
@@ -556,9 +561,7 @@ def change_date(request):
 
 @view_config(route_name="events.invite", request_method="POST")
 def invite(request):
-    service = service_for(request)
-    event = _event_or_404(request, service)
-    _organiser_only(request, service, event)
+    service, event = _organised(request)
     back = _back(request, event)
     names = request.POST.get("usernames", "")[:limits.FORM_FIELD_MAX].replace(";", ",")
     addresses = request.POST.get("emails", "")[:limits.FORM_FIELD_MAX]
@@ -589,9 +592,7 @@ def invite(request):
 def checkin(request):
     """The organisers' check-in list for a date: a search box and a button per attendee;
     made for a phone at the door."""
-    service = service_for(request)
-    event = _event_or_404(request, service)
-    _organiser_only(request, service, event)
+    service, event = _organised(request)
     keep_private(request)
     date = _date(request, service, event, request.params.get("date"))
     if date is None:
