@@ -27,7 +27,8 @@ def prepare(forum):
 
 
 def test_no_page_violates_the_policy(make_live_forum, page):
-    live = make_live_forum(plugins=["badges", "events", "groups", "ideas", "kb", "support"], prepare=prepare)
+    live = make_live_forum(plugins=["badges", "events", "groups", "ideas", "kb", "support"],
+                           prepare=prepare)
     page.add_init_script(RECORD)
     console = []
     page.on("console", lambda message: console.append(message.text))
