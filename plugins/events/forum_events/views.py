@@ -164,7 +164,9 @@ def event_box(request, topic: Topic) -> Markup | None:
     event = service.visible_event(request.viewer, topic.id)
     if event is None:
         return None
-    occurrence = _date(request, service, event, request.GET.get("date"))
+    # a ?date= that names no date of this event shows its next one, as without it
+    occurrence = _date(request, service, event, request.GET.get("date")) \
+        or service.occurrence_of(event, None)
     if occurrence is None:
         return None
     return Markup(render("events/_box.html", box_values(request, service, event, occurrence),

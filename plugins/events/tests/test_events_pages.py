@@ -44,6 +44,9 @@ def test_an_organiser_creates_an_event_that_members_answer(make_forum, postgres)
     month = forum.browser().app.get(f"/events/month?m={next_week():%Y-%m}")
     assert "Winter meetup" in month.text
     assert len(dates(forum, topic_id)) == 1
+    for odd in ("x", "99999", "-1"):  # a date of no date: the next one, not no box
+        box = mira.app.get(f"{page.request.path}?date={odd}").html.select_one("#event")
+        assert "Your answer: Going" in box.text
 
 
 def test_search_finds_events_by_the_day_they_happen(make_forum):
