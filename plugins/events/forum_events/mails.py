@@ -25,6 +25,7 @@ from forum_core.api import (
     send_mail,
     time_zone_of,
     utcnow,
+    visible_posts,
 )
 
 from .followup import open_followups
@@ -56,12 +57,14 @@ def host_of(site_url: str) -> str:
     return urlsplit(site_url).hostname or "localhost"
 
 
-def entry_for(request: Any, event: Event, with_place: bool, only: Occurrence | None = None,
-              ) -> Entry:
-    """The event as a calendar shows it to the requester."""
+def entry_for(request: Any, viewer: Any, event: Event, with_place: bool,
+              only: Occurrence | None = None) -> Entry:
+    """The event as a calendar shows it to ``viewer``: its description is the opening post
+    when the viewer may read it (a post moderators hid is no one's description)."""
     service = EventService(request.db)
     topic = event.topic
-    first = request.db.scalar(select(Post).where(Post.topic_id == topic.id, Post.number == 1))
+    first = request.db.scalar(visible_posts(viewer).where(Post.topic_id == topic.id,
+                                                          Post.number == 1))
     url = request.route_url("content.topic", topic_id=topic.id, slug=topic.slug)
     return Entry(event, service.dates(event), topic.title,
                  plain_text(first.html) if first is not None else "", url, with_place,
@@ -98,7 +101,7 @@ def mail_job(context: JobContext, event_id: int, what: str, user_ids: list[int],
             continue
         with_place = service.shows_place(request.viewer, event, date.id)
         only = occurrence if what == "cancelled" and occurrence is not None else None
-        entry = entry_for(request, event, with_place, only)
+        entry = entry_for(request, request.viewer, event, with_place, only)
         names = {"title": entry.title, "actor": actor.username if actor else ""}
         lines = [request.localizer.translate(_(first_line, mapping=names)), "",
                  entry.title, when_text(request, event, date)]

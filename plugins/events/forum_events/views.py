@@ -211,7 +211,7 @@ def box_values(request, service: EventService, event: Event, occurrence: Occurre
         if event.rsvp_close_minutes else "",
         "going": service.attendees(occurrence.id) if shows_attendees else [],
         "maybe": service.attendees(occurrence.id, (MAYBE,)) if shows_attendees else [],
-        "waiting_count": len(service.attendees(occurrence.id, (WAITING,))),
+        "waiting_count": service.waiting_counts([occurrence.id]).get(occurrence.id, 0),
         "shows_attendees": shows_attendees,
         "is_organiser": is_organiser, "over": over, "feedback": feedback,
         "results": results, "group_names": groups.group_names(request.db) if groups and
@@ -335,7 +335,7 @@ def feed_settings(request):
     if request.POST.get("action") == "revoke":
         service.revoke_feed(request.user)
         return HTTPSeeOther(request.route_path("events.mine"))
-    token = service.feed_token(request.user, renew=True)
+    token = service.new_feed_token(request.user)
     values = mine(request)
     values["has_feed"] = True
     values["feed_url"] = request.route_url("events.member_feed", token=token)
@@ -612,10 +612,9 @@ def checkin(request):
         return HTTPSeeOther(request.route_path("events.checkin", topic_id=event.topic_id,
                                                _query={"date": date.id, "q": query}))
     going = service.attendees(date.id, (GOING,), query)
-    every = service.attendees(date.id, (GOING,))
+    checked, total = service.checked_in(date.id)
     return {"event": event, "topic": event.topic, "date": date, "attendees": going,
-            "query": query, "checked": sum(1 for rsvp in every if rsvp.checked_in_at),
-            "total": len(every), "back": _back(request, event, date),
+            "query": query, "checked": checked, "total": total, "back": _back(request, event, date),
             "when_text": when(request, date.starts_at, date.ends_at, viewer_zone(request))}
 
 
@@ -656,7 +655,7 @@ def event_ics(request):
     event = _event_or_404(request, service)
     date = service.occurrence_of(event, None)
     with_place = date is not None and service.shows_place(request.viewer, event, date.id)
-    text = calendar([entry_for(request, event, with_place)], _uid_host(request))
+    text = calendar([entry_for(request, request.viewer, event, with_place)], _uid_host(request))
     return _ics_response(request, text, f"event-{event.topic_id}.ics")
 
 
@@ -669,7 +668,7 @@ def _feed(request, viewer, rows, name: str) -> Response:
     for event in events.values():
         date = service.occurrence_of(event, None)
         with_place = date is not None and service.shows_place(viewer, event, date.id)
-        entries.append(entry_for(request, event, with_place))
+        entries.append(entry_for(request, viewer, event, with_place))
     return _ics_response(request, calendar(entries, _uid_host(request), name=name),
                          "events.ics")
 

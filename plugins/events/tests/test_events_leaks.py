@@ -161,3 +161,24 @@ def test_the_attendee_list_and_feedback_follow_the_organisers_choice(make_forum,
     refused = forum.browser("nils").post_form(f"/events/{everyone}/feedback", date=date,
                                               rating="5")
     assert refused.status_int == 403
+
+
+def test_a_hidden_description_stays_out_of_calendar_files(make_forum):
+    """Moderators hid the opening post: its text is nobody's description in an .ics."""
+    from forum_core.api import Post
+
+    forum = make_events(make_forum)
+    topic_id = create_event(forum, title="Board games")
+    with forum.session() as session:
+        first = session.scalar(select(Post).where(Post.topic_id == topic_id,
+                                                  Post.number == 1))
+        first.source, first.html = "Bring dice", "<p>Bring dice</p>"
+    mira = forum.browser("mira")
+    assert "Bring dice" in mira.app.get(f"/events/{topic_id}/event.ics").text
+    with forum.session() as session:
+        session.scalar(select(Post).where(Post.topic_id == topic_id,
+                                          Post.number == 1)).is_hidden = True
+    shown = mira.app.get(f"/events/{topic_id}/event.ics", status="*")
+    assert "Bring dice" not in shown.text
+    assert "Bring dice" not in forum.browser().app.get("/events/c/general.ics",
+                                                       status="*").text
