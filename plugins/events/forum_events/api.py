@@ -134,12 +134,16 @@ def _organiser(request, service: EventService, event: Event) -> None:
 
 
 def date_json(request, service: EventService, date: Occurrence,
-              mine: dict[int, str] | None = None) -> dict[str, Any]:
+              mine: dict[int, str] | None = None,
+              waiting: dict[int, int] | None = None) -> dict[str, Any]:
+    """One date; ``mine`` and ``waiting`` (the caller's answers, the waiting lists' lengths)
+    read for a whole list of dates at once, or here for this one."""
     answers = mine if mine is not None else service.answers_of(request.user, [date.id])
+    waiting = waiting if waiting is not None else service.waiting_counts([date.id])
     answer = answers.get(date.id)
     result = {"id": date.id, "starts_at": date.starts_at, "ends_at": date.ends_at,
               "cancelled": date.cancelled, "note": date.note, "going": date.going_count,
-              "waiting": len(service.attendees(date.id, (WAITING,))), "my_answer": answer}
+              "waiting": waiting.get(date.id, 0), "my_answer": answer}
     if answer == WAITING and request.user is not None:
         result["waiting_place"] = service.waiting_place(request.user, date.id)
     return result
@@ -148,6 +152,7 @@ def date_json(request, service: EventService, date: Occurrence,
 def event_json(request, service: EventService, event: Event) -> dict[str, Any]:
     dates = service.dates(event)
     mine = service.answers_of(request.user, [date.id for date in dates])
+    waiting = service.waiting_counts([date.id for date in dates])
     upcoming = service.occurrence_of(event, None)
     place = upcoming is not None and service.shows_place(request.viewer, event, upcoming.id)
     topic = event.topic
@@ -162,7 +167,7 @@ def event_json(request, service: EventService, event: Event) -> dict[str, Any]:
         "online_url": event.online_url if place else None,
         "organisers": service.organiser_names(event),
         "attendee_visibility": event.attendee_visibility,
-        "dates": [date_json(request, service, date, mine) for date in dates]}
+        "dates": [date_json(request, service, date, mine, waiting) for date in dates]}
 
 
 def _local(raw: str | None) -> dt.datetime | None:
@@ -189,10 +194,11 @@ def list_events(context, request):
         category_ids = [category.id]
     rows = service.upcoming(request.viewer, after, limit=100, category_ids=category_ids)
     mine = service.answers_of(request.user, [date.id for date, _e, _t in rows])
+    waiting = service.waiting_counts([date.id for date, _e, _t in rows])
     return {"items": [{"event_id": event.topic_id, "title": topic.title,
                        "url": request.application_url + topic_path(request, topic),
                        "category": topic.category.slug,
-                       "date": date_json(request, service, date, mine)}
+                       "date": date_json(request, service, date, mine, waiting)}
                       for date, event, topic in rows]}
 
 

@@ -153,6 +153,8 @@ class EventService:
     def __init__(self, session: Any, content: Any = None) -> None:
         self.db = session
         self.content = content  # the core's IContentService, to write an event's topic
+        #: organisers' ids by event, read once per service (a page asks several times)
+        self._organisers: dict[int, list[int]] = {}
 
     # -- checking what organisers give ---------------------------------------------------
 
@@ -275,6 +277,7 @@ class EventService:
             keep.discard(organiser.user_id)
         for user_id in sorted(keep):
             self.db.add(Organiser(event_id=event.topic_id, user_id=user_id))
+        self._organisers.pop(event.topic_id, None)
         self._sync_dates(event, checked)
         self._promote_all(event)
         changed = before != (event.starts_local, event.fold, event.duration_minutes,
@@ -465,6 +468,22 @@ class EventService:
                                                                         escape="\\")))
         return list(self.db.scalars(query))
 
+    def waiting_counts(self, occurrence_ids: Sequence[int]) -> dict[int, int]:
+        """How many wait for each of the dates (one query for a list of dates)."""
+        if not occurrence_ids:
+            return {}
+        return dict(self.db.execute(
+            select(Rsvp.occurrence_id, func.count()).where(
+                Rsvp.occurrence_id.in_(list(occurrence_ids)), Rsvp.answer == WAITING)
+            .group_by(Rsvp.occurrence_id)).tuples().all())
+
+    def checked_in(self, occurrence_id: int) -> tuple[int, int]:
+        """``(checked in, going)`` for the date's check-in list."""
+        checked, going = self.db.execute(
+            select(func.count(Rsvp.checked_in_at), func.count()).where(
+                Rsvp.occurrence_id == occurrence_id, Rsvp.answer == GOING)).one()
+        return checked, going
+
     def answered_ids(self, event: Event) -> list[int]:
         """Everyone going, maybe going or waiting, for any date still to come."""
         return sorted(set(self.db.scalars(
@@ -537,8 +556,11 @@ class EventService:
             Organiser.event_id == event.topic_id).order_by(func.lower(User.username))))
 
     def organiser_ids(self, event: Event) -> list[int]:
-        return list(self.db.scalars(select(Organiser.user_id).where(
-            Organiser.event_id == event.topic_id).order_by(Organiser.user_id)))
+        if event.topic_id not in self._organisers:
+            self._organisers[event.topic_id] = list(self.db.scalars(
+                select(Organiser.user_id).where(Organiser.event_id == event.topic_id)
+                .order_by(Organiser.user_id)))
+        return self._organisers[event.topic_id]
 
     def is_organiser(self, viewer: Viewer, event: Event) -> bool:
         if viewer.user is None:
@@ -807,12 +829,10 @@ class EventService:
 
     # -- calendar feeds --------------------------------------------------------------------
 
-    def feed_token(self, user: User, renew: bool = False) -> str | None:
-        """A new secret for the member's private feed when ``renew`` (the old address stops
-        working), else None: the secret is kept hashed and shown once."""
+    def new_feed_token(self, user: User) -> str:
+        """A new secret for the member's private feed (the old address stops working); it
+        is kept hashed, so it is shown once."""
         found = self.db.get(CalendarFeed, user.id)
-        if not renew:
-            return None
         token = secrets.token_urlsafe(24)
         if found is None:
             self.db.add(CalendarFeed(user_id=user.id, token_hash=hash_token(token)))
